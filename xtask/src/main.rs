@@ -1,1 +1,73 @@
-fn main() {}
+//! Project automation, run as `cargo xtask <command>` (the alias lives in `.cargo/config.toml`).
+//!
+//! - `cargo xtask codegen [--check] [--spec PATH] [--out DIR]` regenerates `generated/`.
+//! - `cargo xtask test [-- CARGO_TEST_ARGS...]` runs every test the project has.
+
+mod codegen;
+mod test_all;
+
+use std::ffi::OsString;
+use std::path::Path;
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage:
+  cargo xtask codegen [--check] [--spec PATH] [--out DIR]
+      Regenerate the client crate from the OpenAPI document.
+      --check      write nothing; fail if the output folder differs from what the generator makes
+      --spec PATH  OpenAPI document (default: spec/upvest.yaml in the workspace)
+      --out DIR    output folder (default: generated/ in the workspace)
+  cargo xtask test [-- CARGO_TEST_ARGS...]
+      Install the pinned npm tools if needed, lint the spec, then run `cargo test --workspace`
+      with the arguments after `--`.";
+
+fn main() -> ExitCode {
+    match run(std::env::args_os().skip(1).collect()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Vec<OsString>) -> Result<(), String> {
+    let Some((command, rest)) = args.split_first() else {
+        return Err(format!("error: no command given\n\n{USAGE}"));
+    };
+    match command.to_str() {
+        Some("codegen") => {
+            let cwd = std::env::current_dir()
+                .map_err(|err| format!("error: cannot read the current directory: {err}"))?;
+            let options = codegen::Options::parse(rest, &cwd, workspace_root())?;
+            codegen::run(&options)
+        }
+        Some("test") => test_all::run(workspace_root(), test_all::cargo_test_args(rest)?),
+        Some("help" | "-h" | "--help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => Err(format!(
+            "error: unknown command `{}`\n\n{USAGE}",
+            command.to_string_lossy()
+        )),
+    }
+}
+
+/// The workspace root, taken from where xtask's own manifest lives so every command
+/// behaves the same whatever directory `cargo xtask` is started from.
+fn workspace_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask/ sits directly below the workspace root")
+}
+
+/// Renders `path` relative to the workspace root when it lies inside it (`generated/`),
+/// so messages name paths the way the README and the maintainer do.
+fn display_path(path: &Path) -> String {
+    match path.strip_prefix(workspace_root()) {
+        Ok(relative) if relative.as_os_str().is_empty() => ".".to_owned(),
+        Ok(relative) => relative.display().to_string(),
+        Err(_) => path.display().to_string(),
+    }
+}
