@@ -83,7 +83,7 @@ fn ensure_tools(root: &Path, tools: &Path) -> Result<(), String> {
         .args(["ci", "--prefix", "tools", "--no-audit", "--no-fund"]);
     run_command(
         &mut npm,
-        "npm comes with Node.js: install both (e.g. `apt-get install nodejs npm`), then rerun \
+        "install Node.js and npm (e.g. `apt-get install nodejs npm`), then rerun \
          `cargo xtask test`",
     )?;
     for (command, package) in TOOLS {
@@ -160,7 +160,7 @@ fn run_command(command: &mut Command, if_missing: &str) -> Result<(), String> {
         Ok(status) if status.success() => Ok(()),
         Ok(status) => Err(format!("`{shown}` failed ({status})")),
         Err(err) if err.kind() == io::ErrorKind::NotFound => {
-            Err(format!("`{program}` was not found: {if_missing}"))
+            Err(format!("`{program}` was not found; {if_missing}"))
         }
         Err(err) => Err(format!("cannot start `{shown}`: {err}")),
     }
