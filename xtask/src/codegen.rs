@@ -151,7 +151,10 @@ impl Changes {
 
     /// Every difference as `(kind, path)`, sorted by path.
     pub fn differences(&self) -> Vec<(&'static str, &str)> {
-        let mut differences: Vec<_> = (self.stale.keys().map(|path| ("stale", path.as_str())))
+        let mut differences: Vec<_> = self
+            .stale
+            .keys()
+            .map(|path| ("stale", path.as_str()))
             .chain(self.missing.keys().map(|path| ("missing", path.as_str())))
             .chain(self.extra.iter().map(|path| ("extra", path.as_str())))
             .collect();
