@@ -1,0 +1,374 @@
+//! The one error type every call returns, and the problem+json body.
+
+use std::fmt;
+
+use bytes::Bytes;
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+use serde::{Deserialize, Serialize};
+
+/// Statuses that [`Error::is_retryable`] treats as transient; the same list is
+/// the default of [`crate::runtime::RetryPolicy`].
+pub(crate) const DEFAULT_RETRYABLE_STATUSES: &[u16] = &[408, 429, 502, 503, 504];
+
+/// Everything that can go wrong when calling the API.
+///
+/// `Debug` never shows secrets: requests are not kept, and token-endpoint
+/// success bodies are dropped before an error is built from them.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The API answered with a non-2xx status (after retries).
+    Api(ApiError),
+    /// The request could not be sent or the answer not read (connection
+    /// refused, reset, TLS failure, ...).
+    Transport(reqwest::Error),
+    /// The connect timeout or the total per-attempt timeout elapsed.
+    Timeout,
+    /// A 2xx JSON answer did not decode into the expected type. `source.path()`
+    /// says where; `body` keeps the raw bytes.
+    Decode {
+        /// HTTP status of the answer.
+        status: StatusCode,
+        /// Response headers.
+        headers: HeaderMap,
+        /// Value of the `upvest-request-id` response header.
+        request_id: Option<String>,
+        /// The raw response body.
+        body: Bytes,
+        /// The decoding error with the JSON path where it happened.
+        source: serde_path_to_error::Error<serde_json::Error>,
+    },
+    /// A 2xx answer came with a content type the operation does not expect
+    /// (for example `text/html` from a proxy where JSON was due).
+    UnexpectedContentType {
+        /// HTTP status of the answer.
+        status: StatusCode,
+        /// Response headers.
+        headers: HeaderMap,
+        /// Value of the `upvest-request-id` response header.
+        request_id: Option<String>,
+        /// The `content-type` header, if any.
+        content_type: Option<String>,
+        /// The raw response body.
+        body: Bytes,
+    },
+    /// Getting an access token failed. The inner error is what the token
+    /// endpoint did: [`Error::Api`] with its status and body, [`Error::Transport`],
+    /// [`Error::Timeout`] or [`Error::Decode`] (whose body is left empty because a
+    /// token answer may hold a token).
+    Token(Box<Error>),
+    /// Signing the request failed, or the private key could not be read.
+    Signing(String),
+    /// The request was refused before sending because a value breaks a
+    /// constraint of the API description.
+    Validation(ValidationError),
+    /// The request body could not be serialized.
+    Encode(Box<dyn std::error::Error + Send + Sync>),
+    /// The client is misconfigured (missing credentials, bad base URL, ...).
+    Config(String),
+}
+
+impl Error {
+    /// The HTTP status of the answer behind this error, if there was one
+    /// (for [`Error::Token`], the token endpoint's status).
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            Error::Decode { status, .. } | Error::UnexpectedContentType { status, .. } => {
+                Some(*status)
+            }
+            Error::Transport(e) => e.status(),
+            Error::Token(inner) => inner.status(),
+            _ => None,
+        }
+    }
+
+    /// The `upvest-request-id` of the answer behind this error; support asks for it.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) => e.request_id.as_deref(),
+            Error::Decode { request_id, .. } | Error::UnexpectedContentType { request_id, .. } => {
+                request_id.as_deref()
+            }
+            Error::Token(inner) => inner.request_id(),
+            _ => None,
+        }
+    }
+
+    /// Whether trying the same call again later may succeed: an API error with
+    /// status 408, 429, 502, 503 or 504, a connection failure, or a timeout.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Api(e) => DEFAULT_RETRYABLE_STATUSES.contains(&e.status.as_u16()),
+            Error::Transport(e) => e.is_connect() || e.is_timeout(),
+            Error::Timeout => true,
+            Error::Token(inner) => inner.is_retryable(),
+            _ => false,
+        }
+    }
+
+    /// The typed problem body of an API error, if it had one.
+    pub fn problem(&self) -> Option<&Problem> {
+        match self {
+            Error::Api(e) => e.problem.as_ref(),
+            Error::Token(inner) => inner.problem(),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Api(e) => e.fmt(f),
+            Error::Transport(e) => write!(f, "transport error: {e}"),
+            Error::Timeout => f.write_str("request timed out"),
+            Error::Decode {
+                status,
+                request_id,
+                source,
+                ..
+            } => {
+                write!(f, "could not decode the {status} response")?;
+                write_request_id(f, request_id.as_deref())?;
+                write!(f, ": {source}")
+            }
+            Error::UnexpectedContentType {
+                status,
+                content_type,
+                request_id,
+                ..
+            } => {
+                write!(
+                    f,
+                    "unexpected content type {:?} in the {status} response",
+                    content_type.as_deref().unwrap_or("")
+                )?;
+                write_request_id(f, request_id.as_deref())
+            }
+            Error::Token(inner) => write!(f, "could not obtain an access token: {inner}"),
+            Error::Signing(msg) => write!(f, "request signing failed: {msg}"),
+            Error::Validation(e) => write!(f, "invalid request: {e}"),
+            Error::Encode(e) => write!(f, "could not encode the request body: {e}"),
+            Error::Config(msg) => write!(f, "client configuration error: {msg}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Transport(e) => Some(e),
+            Error::Decode { source, .. } => Some(source),
+            Error::Token(inner) => Some(inner.as_ref()),
+            Error::Validation(e) => Some(e),
+            Error::Encode(e) => Some(e.as_ref()),
+            _ => None,
+        }
+    }
+}
+
+impl From<ValidationError> for Error {
+    fn from(e: ValidationError) -> Self {
+        Error::Validation(e)
+    }
+}
+
+fn write_request_id(f: &mut fmt::Formatter<'_>, request_id: Option<&str>) -> fmt::Result {
+    match request_id {
+        Some(id) => write!(f, " (request id {id})"),
+        None => Ok(()),
+    }
+}
+
+/// A non-2xx answer of the API.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// Value of the `upvest-request-id` response header.
+    pub request_id: Option<String>,
+    /// The body decoded as problem+json, when it is one.
+    pub problem: Option<Problem>,
+    /// The raw body, always kept.
+    pub body: Bytes,
+}
+
+impl ApiError {
+    /// Builds the error from a response, decoding the body as a problem when it
+    /// is `application/problem+json`, or JSON carrying `type` and `status`.
+    pub(crate) fn new(
+        status: StatusCode,
+        headers: HeaderMap,
+        request_id: Option<String>,
+        body: Bytes,
+    ) -> Self {
+        let problem = Problem::parse(&headers, &body);
+        ApiError {
+            status,
+            headers,
+            request_id,
+            problem,
+            body,
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "API error {}", self.status)?;
+        if let Some(p) = &self.problem {
+            let text = p.detail.as_deref().or(p.title.as_deref());
+            write!(f, " {}", p.r#type)?;
+            if let Some(text) = text {
+                write!(f, ": {text}")?;
+            }
+        }
+        write_request_id(f, self.request_id.as_deref())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// An RFC 9457 problem details body (`application/problem+json`). Unknown
+/// fields are ignored; the raw body stays in [`ApiError::body`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// A URI identifying the problem type.
+    #[serde(rename = "type")]
+    pub r#type: String,
+    /// The HTTP status the server set in the body.
+    pub status: u16,
+    /// Short human-readable summary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Human-readable explanation of this occurrence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// URI of this occurrence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    /// The request id the server logged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+impl Problem {
+    /// Parses `body` as a problem when the content type says problem+json, or
+    /// when it is JSON that has `type` and `status` (some gateways send
+    /// problems as plain `application/json`).
+    pub(crate) fn parse(headers: &HeaderMap, body: &[u8]) -> Option<Problem> {
+        let content_type = content_type_of(headers)?;
+        if content_type == "application/problem+json" || is_json(&content_type) {
+            serde_json::from_slice(body).ok()
+        } else {
+            None
+        }
+    }
+}
+
+/// The lower-cased media type of the `content-type` header, without parameters.
+pub(crate) fn content_type_of(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(reqwest::header::CONTENT_TYPE)?.to_str().ok()?;
+    let essence = value.split(';').next().unwrap_or("").trim();
+    Some(essence.to_ascii_lowercase())
+}
+
+/// Whether a media type (already lower-cased, no parameters) is JSON.
+pub(crate) fn is_json(essence: &str) -> bool {
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// A value broke a constraint of the API description; nothing was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationError {
+    /// Dotted path of the offending value, like `address.postcode` or `items[3].name`.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.field, self.message)
+        }
+    }
+}
+
+impl std::error::Error for ValidationError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderValue, CONTENT_TYPE};
+
+    fn headers(ct: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(CONTENT_TYPE, HeaderValue::from_str(ct).unwrap());
+        h
+    }
+
+    const PROBLEM: &str = r#"{"type":"https://api.upvest.co/problems/missing_idempotency_key","status":400,"title":"Bad Request","detail":"missing key","request_id":"abc","extra":{"x":1}}"#;
+
+    #[test]
+    fn problem_json_is_typed_and_unknown_fields_tolerated() {
+        let e = ApiError::new(
+            StatusCode::BAD_REQUEST,
+            headers("application/problem+json; charset=utf-8"),
+            Some("rid".into()),
+            Bytes::from_static(PROBLEM.as_bytes()),
+        );
+        let p = e.problem.as_ref().expect("problem");
+        assert_eq!(p.status, 400);
+        assert_eq!(p.detail.as_deref(), Some("missing key"));
+        assert_eq!(p.request_id.as_deref(), Some("abc"));
+        assert_eq!(e.body, PROBLEM.as_bytes());
+        let err = Error::Api(e);
+        assert_eq!(err.status(), Some(StatusCode::BAD_REQUEST));
+        assert_eq!(err.request_id(), Some("rid"));
+        assert!(!err.is_retryable());
+        assert!(err.to_string().contains("missing key"), "{err}");
+    }
+
+    #[test]
+    fn plain_json_with_type_and_status_is_a_problem() {
+        let p = Problem::parse(&headers("application/json"), PROBLEM.as_bytes());
+        assert!(p.is_some());
+        let not = Problem::parse(&headers("application/json"), br#"{"message":"x"}"#);
+        assert!(not.is_none());
+        let html = Problem::parse(&headers("text/html"), PROBLEM.as_bytes());
+        assert!(html.is_none());
+        assert!(Problem::parse(&HeaderMap::new(), PROBLEM.as_bytes()).is_none());
+    }
+
+    #[test]
+    fn retryable_statuses() {
+        for (code, retry) in [(429, true), (503, true), (408, true), (500, false), (404, false)] {
+            let e = Error::Api(ApiError::new(
+                StatusCode::from_u16(code).unwrap(),
+                HeaderMap::new(),
+                None,
+                Bytes::new(),
+            ));
+            assert_eq!(e.is_retryable(), retry, "{code}");
+        }
+        assert!(Error::Timeout.is_retryable());
+        assert!(!Error::Config("x".into()).is_retryable());
+    }
+
+    #[test]
+    fn validation_error_display() {
+        let e = ValidationError {
+            field: "address.postcode".into(),
+            message: "too long".into(),
+        };
+        assert_eq!(e.to_string(), "address.postcode: too long");
+        assert_eq!(Error::from(e).to_string(), "invalid request: address.postcode: too long");
+    }
+}

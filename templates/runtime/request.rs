@@ -1,0 +1,350 @@
+//! What generated operations hand to the runtime, and what they get back.
+
+use bytes::Bytes;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+
+use super::error::{content_type_of, is_json, Error};
+use super::idempotency::IdempotencyKey;
+
+/// Static facts about one API operation, emitted once per operation.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Operation {
+    /// The operation id of the API description (for tracing).
+    pub id: &'static str,
+    /// HTTP method.
+    pub method: reqwest::Method,
+    /// Path with `{param}` placeholders (for tracing; never holds user data).
+    pub path_template: &'static str,
+    /// OAuth2 scopes the operation needs.
+    pub scopes: &'static [&'static str],
+}
+
+/// One logical call, built by generated code and passed to
+/// [`crate::runtime::Client::execute`]. Every retry sends the same request.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Request {
+    /// The operation being called.
+    pub operation: &'static Operation,
+    /// The expanded path, path parameters encoded with [`encode_path_segment`].
+    pub path: String,
+    /// Query parameters, in order; encoded by the runtime.
+    pub query: Vec<(&'static str, String)>,
+    /// Header parameters of the operation (not the ones the runtime sets).
+    pub headers: Vec<(&'static str, String)>,
+    /// The body, if any.
+    pub body: Option<Body>,
+    /// The `accept` header: `application/json` or `application/pdf`.
+    pub accept: &'static str,
+    /// The idempotency key, set before the first attempt so retries reuse it.
+    pub idempotency_key: Option<IdempotencyKey>,
+}
+
+impl Request {
+    /// A request for `operation` at `path` accepting JSON, with nothing else set.
+    pub fn new(operation: &'static Operation, path: String) -> Self {
+        Request {
+            operation,
+            path,
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: None,
+            accept: "application/json",
+            idempotency_key: None,
+        }
+    }
+}
+
+/// A serialized request body and its media type.
+#[doc(hidden)]
+#[derive(Clone)]
+pub struct Body {
+    /// The `content-type` header.
+    pub content_type: &'static str,
+    /// The exact bytes sent (and digested for `content-digest`).
+    pub bytes: Bytes,
+}
+
+impl std::fmt::Debug for Body {
+    // Bodies can carry personal data; only their shape is shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Body")
+            .field("content_type", &self.content_type)
+            .field("len", &self.bytes.len())
+            .finish()
+    }
+}
+
+impl Body {
+    /// A JSON body.
+    pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<Body, Error> {
+        let bytes = serde_json::to_vec(value).map_err(|e| Error::Encode(Box::new(e)))?;
+        Ok(Body {
+            content_type: "application/json",
+            bytes: Bytes::from(bytes),
+        })
+    }
+
+    /// An `application/x-www-form-urlencoded` body.
+    pub fn form<T: serde::Serialize + ?Sized>(value: &T) -> Result<Body, Error> {
+        let text = serde_urlencoded::to_string(value).map_err(|e| Error::Encode(Box::new(e)))?;
+        Ok(Body {
+            content_type: "application/x-www-form-urlencoded",
+            bytes: Bytes::from(text),
+        })
+    }
+}
+
+/// Characters left as they are in a path segment: RFC 3986 unreserved.
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes one path parameter so that it stays one segment
+/// (`a/b` becomes `a%2Fb`).
+pub fn encode_path_segment(value: &str) -> String {
+    utf8_percent_encode(value, PATH_SEGMENT).to_string()
+}
+
+/// A successful answer with its decoded body.
+#[derive(Debug, Clone)]
+pub struct Response<T> {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// Value of the `upvest-request-id` response header.
+    pub request_id: Option<String>,
+    /// The decoded body.
+    pub body: T,
+}
+
+impl<T> Response<T> {
+    /// The body alone.
+    pub fn into_body(self) -> T {
+        self.body
+    }
+
+    /// Transforms the body, keeping status, headers and request id.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Response<U> {
+        Response {
+            status: self.status,
+            headers: self.headers,
+            request_id: self.request_id,
+            body: f(self.body),
+        }
+    }
+}
+
+/// A 2xx answer whose body is not decoded yet.
+#[doc(hidden)]
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// Value of the `upvest-request-id` response header.
+    pub request_id: Option<String>,
+    /// The raw body.
+    pub body: Bytes,
+}
+
+impl RawResponse {
+    /// Decodes a JSON body. Fails with [`Error::UnexpectedContentType`] when
+    /// the content type is not `application/json` or `application/*+json`, and
+    /// with [`Error::Decode`] (raw bytes and JSON path kept) when it does not fit `T`.
+    pub fn json<T: serde::de::DeserializeOwned>(self) -> Result<Response<T>, Error> {
+        let content_type = content_type_of(&self.headers);
+        if !content_type.as_deref().is_some_and(is_json) {
+            return Err(Error::UnexpectedContentType {
+                status: self.status,
+                content_type: self
+                    .headers
+                    .get(reqwest::header::CONTENT_TYPE)
+                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
+                headers: self.headers,
+                request_id: self.request_id,
+                body: self.body,
+            });
+        }
+        match decode_json(&self.body) {
+            Ok(body) => Ok(Response {
+                status: self.status,
+                headers: self.headers,
+                request_id: self.request_id,
+                body,
+            }),
+            Err(source) => Err(Error::Decode {
+                status: self.status,
+                headers: self.headers,
+                request_id: self.request_id,
+                body: self.body,
+                source,
+            }),
+        }
+    }
+
+    /// Drops the body (for answers documented as empty).
+    pub fn empty(self) -> Response<()> {
+        self.bytes().map(|_| ())
+    }
+
+    /// The body as bytes (for `application/pdf` and other binary answers).
+    pub fn bytes(self) -> Response<Bytes> {
+        Response {
+            status: self.status,
+            headers: self.headers,
+            request_id: self.request_id,
+            body: self.body,
+        }
+    }
+
+    /// The body as UTF-8 text; invalid UTF-8 is an [`Error::UnexpectedContentType`].
+    pub fn text(self) -> Result<Response<String>, Error> {
+        match String::from_utf8(self.body.to_vec()) {
+            Ok(text) => Ok(Response {
+                status: self.status,
+                headers: self.headers,
+                request_id: self.request_id,
+                body: text,
+            }),
+            Err(_) => Err(Error::UnexpectedContentType {
+                status: self.status,
+                content_type: content_type_of(&self.headers),
+                headers: self.headers,
+                request_id: self.request_id,
+                body: self.body,
+            }),
+        }
+    }
+}
+
+/// Decodes JSON, tracking the path to the first failure; trailing garbage is
+/// an error too, as with `serde_json::from_slice`.
+pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de)?;
+    de.end()
+        .map_err(|e| serde_path_to_error::Error::new(serde_path_to_error::Track::new().path(), e))?;
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderValue, CONTENT_TYPE};
+
+    fn raw(ct: Option<&str>, body: &'static str) -> RawResponse {
+        let mut headers = HeaderMap::new();
+        if let Some(ct) = ct {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_str(ct).unwrap());
+        }
+        RawResponse {
+            status: StatusCode::OK,
+            headers,
+            request_id: Some("rid".into()),
+            body: Bytes::from_static(body.as_bytes()),
+        }
+    }
+
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    struct User {
+        id: String,
+        address: Address,
+    }
+
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    struct Address {
+        postcode: String,
+    }
+
+    #[test]
+    fn json_decodes_and_keeps_metadata() {
+        let r = raw(
+            Some("application/json; charset=utf-8"),
+            r#"{"id":"1","address":{"postcode":"X"},"new_field":true}"#,
+        )
+        .json::<User>()
+        .unwrap();
+        assert_eq!(r.request_id.as_deref(), Some("rid"));
+        assert_eq!(r.body.address.postcode, "X");
+        assert_eq!(r.map(|u| u.id).into_body(), "1");
+        assert!(raw(Some("application/vnd.x+json"), r#"{"id":"1","address":{"postcode":"X"}}"#)
+            .json::<User>()
+            .is_ok());
+    }
+
+    #[test]
+    fn decode_error_keeps_bytes_and_path() {
+        let body = r#"{"id":"1","address":{"postcode":5}}"#;
+        match raw(Some("application/json"), body).json::<User>() {
+            Err(Error::Decode {
+                body: b,
+                source,
+                request_id,
+                ..
+            }) => {
+                assert_eq!(b, body.as_bytes());
+                assert_eq!(source.path().to_string(), "address.postcode");
+                assert_eq!(request_id.as_deref(), Some("rid"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            raw(Some("application/json"), r#"{"id":"1","address":{"postcode":"X"}} x"#).json::<User>(),
+            Err(Error::Decode { .. })
+        ));
+    }
+
+    #[test]
+    fn wrong_content_type_is_reported() {
+        match raw(Some("text/html"), "<html>").json::<User>() {
+            Err(Error::UnexpectedContentType {
+                content_type, body, ..
+            }) => {
+                assert_eq!(content_type.as_deref(), Some("text/html"));
+                assert_eq!(body, "<html>".as_bytes());
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            raw(None, "{}").json::<serde_json::Value>(),
+            Err(Error::UnexpectedContentType { .. })
+        ));
+    }
+
+    #[test]
+    fn other_body_kinds() {
+        assert_eq!(raw(None, "").empty().body, ());
+        assert_eq!(raw(Some("application/pdf"), "%PDF").bytes().body, "%PDF".as_bytes());
+        assert_eq!(raw(Some("text/plain"), "hi").text().unwrap().body, "hi");
+    }
+
+    #[test]
+    fn bodies() {
+        let b = Body::json(&serde_json::json!({"a": 1})).unwrap();
+        assert_eq!(b.bytes, r#"{"a":1}"#.as_bytes());
+        assert_eq!(b.content_type, "application/json");
+        let f = Body::form(&[("scope", "users:read users:admin"), ("a", "b&c")]).unwrap();
+        assert_eq!(f.bytes, "scope=users%3Aread+users%3Aadmin&a=b%26c".as_bytes());
+        assert_eq!(format!("{f:?}"), r#"Body { content_type: "application/x-www-form-urlencoded", len: 40 }"#);
+        let mut bad = std::collections::HashMap::new();
+        bad.insert(vec![1u8], 1);
+        assert!(matches!(Body::json(&bad), Err(Error::Encode(_))));
+    }
+
+    #[test]
+    fn path_segments_are_encoded() {
+        assert_eq!(encode_path_segment("abc-1.2_3~"), "abc-1.2_3~");
+        assert_eq!(encode_path_segment("a/b c?d#e%"), "a%2Fb%20c%3Fd%23e%25");
+        assert_eq!(encode_path_segment("ü"), "%C3%BC");
+    }
+}

@@ -1,0 +1,411 @@
+//! HTTP Message Signatures (draft-ietf-httpbis-message-signatures-15) as the
+//! Upvest API takes them: Ed25519, or ECDSA P-521 with SHA-512 (DER signature).
+
+use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use reqwest::header::HeaderMap;
+use sha2::{Digest as _, Sha512};
+
+use super::error::Error;
+
+/// How long a signature stays valid (`expires - created`), in seconds. Upvest's
+/// own helpers use 5 to 60 s; 30 s leaves room for slow networks and small
+/// clock skew while keeping replays short.
+pub(crate) const SIGNATURE_VALIDITY_SECS: u64 = 30;
+
+/// Header components that are signed when present on the request, in order.
+/// Which ones are present decides the rest: `authorization` is absent on the
+/// token request, the body headers are absent without a body, and
+/// `idempotency-key` is absent when not sent.
+const SIGNED_HEADERS: &[&str] = &[
+    "accept",
+    "authorization",
+    "content-length",
+    "content-type",
+    "content-digest",
+    "idempotency-key",
+    "upvest-client-id",
+];
+
+/// The private key requests are signed with: Ed25519, or ECDSA on P-521.
+///
+/// Load it with [`PrivateKey::from_pem`]. `Debug` never shows key material.
+/// Opaque so that the crypto crates' versions stay out of the public API.
+#[derive(Clone)]
+pub struct PrivateKey(Key);
+
+#[derive(Clone)]
+pub(crate) enum Key {
+    Ed25519(Box<ed25519_dalek::SigningKey>),
+    EcdsaP521(Box<p521::ecdsa::SigningKey>),
+}
+
+impl PrivateKey {
+    /// Reads a PEM private key: PKCS#8 (`BEGIN PRIVATE KEY`) holding an Ed25519
+    /// or a P-521 key, or SEC1 (`BEGIN EC PRIVATE KEY`) holding a P-521 key.
+    /// Encrypted keys are not supported; decrypt them first.
+    pub fn from_pem(pem: &str) -> Result<PrivateKey, Error> {
+        use ed25519_dalek::pkcs8::DecodePrivateKey as _;
+        let pem = pem.trim();
+        // Errors name the problem, never the content: the input is a secret.
+        if pem.starts_with("-----BEGIN PRIVATE KEY-----") {
+            if let Ok(key) = ed25519_dalek::SigningKey::from_pkcs8_pem(pem) {
+                return Ok(PrivateKey(Key::Ed25519(Box::new(key))));
+            }
+            match p521::ecdsa::SigningKey::from_pkcs8_pem(pem) {
+                Ok(key) => Ok(PrivateKey(Key::EcdsaP521(Box::new(key)))),
+                Err(e) => Err(Error::Signing(format!(
+                    "the PKCS#8 key is neither Ed25519 nor ECDSA P-521 ({e})"
+                ))),
+            }
+        } else if pem.starts_with("-----BEGIN EC PRIVATE KEY-----") {
+            match p521::SecretKey::from_sec1_pem(pem) {
+                Ok(secret) => Ok(PrivateKey(Key::EcdsaP521(Box::new((&secret).into())))),
+                Err(e) => Err(Error::Signing(format!(
+                    "the SEC1 EC key is not a P-521 key ({e})"
+                ))),
+            }
+        } else if pem.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
+            Err(Error::Signing(
+                "encrypted private keys are not supported; decrypt the key first".into(),
+            ))
+        } else {
+            Err(Error::Signing(
+                "expected a PEM private key (BEGIN PRIVATE KEY or BEGIN EC PRIVATE KEY)".into(),
+            ))
+        }
+    }
+
+    /// Signs `message`: raw 64-byte Ed25519 signature, or DER-encoded ECDSA.
+    pub(crate) fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
+        match &self.0 {
+            Key::Ed25519(key) => {
+                use ed25519_dalek::Signer as _;
+                Ok(key.sign(message).to_bytes().to_vec())
+            }
+            Key::EcdsaP521(key) => {
+                use p521::ecdsa::signature::Signer as _;
+                let sig: p521::ecdsa::DerSignature = key
+                    .try_sign(message)
+                    .map_err(|e| Error::Signing(format!("ECDSA signing failed: {e}")))?;
+                Ok(sig.as_bytes().to_vec())
+            }
+        }
+    }
+
+    fn algorithm(&self) -> &'static str {
+        match &self.0 {
+            Key::Ed25519(_) => "Ed25519",
+            Key::EcdsaP521(_) => "ECDSA P-521",
+        }
+    }
+}
+
+impl fmt::Debug for PrivateKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PrivateKey({}, [REDACTED])", self.algorithm())
+    }
+}
+
+/// `sha-512=:<base64>:` of the exact body bytes.
+pub(crate) fn content_digest(body: &[u8]) -> String {
+    format!("sha-512=:{}:", BASE64.encode(Sha512::digest(body)))
+}
+
+/// The components to sign for a request, as `(name, value)` pairs in order.
+/// Header values are read from `headers`, so what is signed is what is sent.
+pub(crate) fn components(
+    method: &reqwest::Method,
+    url: &reqwest::Url,
+    headers: &HeaderMap,
+) -> Vec<(&'static str, String)> {
+    let mut out = Vec::with_capacity(10);
+    out.push(("@method", method.as_str().to_ascii_uppercase()));
+    out.push(("@path", url.path().to_string()));
+    if let Some(query) = url.query() {
+        out.push(("@query", format!("?{query}")));
+    }
+    for &name in SIGNED_HEADERS {
+        // Only the first value of a header is used; none of these repeat.
+        if let Some(value) = headers.get(name) {
+            let value = String::from_utf8_lossy(value.as_bytes()).trim().to_string();
+            out.push((name, value));
+        }
+    }
+    out
+}
+
+/// The inner list and its parameters, exactly as written after `sig1=`.
+pub(crate) fn signature_params(
+    components: &[(&str, String)],
+    key_id: &str,
+    created: u64,
+    expires: u64,
+    nonce: &str,
+) -> String {
+    let names: Vec<String> = components.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+    format!(
+        "({});keyid=\"{key_id}\";created={created};expires={expires};nonce=\"{nonce}\"",
+        names.join(" ")
+    )
+}
+
+/// The signature base: one `"<name>": <value>` line per component, then the
+/// `"@signature-params"` line, joined by `\n` with no trailing newline.
+pub(crate) fn signature_base(components: &[(&str, String)], params: &str) -> String {
+    let mut base = String::new();
+    for (name, value) in components {
+        base.push_str(&format!("\"{name}\": {value}\n"));
+    }
+    base.push_str(&format!("\"@signature-params\": {params}"));
+    base
+}
+
+/// The two headers a signed request carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SignatureHeaders {
+    /// `sig1=(...);keyid=...`
+    pub signature_input: String,
+    /// `sig1=:<base64>:`
+    pub signature: String,
+}
+
+/// Signs a request whose headers are final, with a fresh `created` and nonce.
+pub(crate) fn sign_request(
+    key: &PrivateKey,
+    key_id: &str,
+    method: &reqwest::Method,
+    url: &reqwest::Url,
+    headers: &HeaderMap,
+) -> Result<SignatureHeaders, Error> {
+    let created = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_err(|_| Error::Signing("the system clock is before 1970".into()))?
+        .as_secs();
+    let nonce = uuid::Uuid::new_v4().simple().to_string();
+    sign_with(key, key_id, method, url, headers, created, &nonce)
+}
+
+/// [`sign_request`] with `created` and `nonce` given, for tests.
+pub(crate) fn sign_with(
+    key: &PrivateKey,
+    key_id: &str,
+    method: &reqwest::Method,
+    url: &reqwest::Url,
+    headers: &HeaderMap,
+    created: u64,
+    nonce: &str,
+) -> Result<SignatureHeaders, Error> {
+    let components = components(method, url, headers);
+    let params = signature_params(
+        &components,
+        key_id,
+        created,
+        created + SIGNATURE_VALIDITY_SECS,
+        nonce,
+    );
+    let base = signature_base(&components, &params);
+    let signature = key.sign(base.as_bytes())?;
+    Ok(SignatureHeaders {
+        signature_input: format!("sig1={params}"),
+        signature: format!("sig1=:{}:", BASE64.encode(signature)),
+    })
+}
+
+/// Whether a key id can be written as a structured-field string unescaped.
+pub(crate) fn valid_key_id(key_id: &str) -> bool {
+    !key_id.is_empty()
+        && key_id
+            .bytes()
+            .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    /// A fixed Ed25519 test key (not a real credential).
+    pub(crate) fn ed25519_key() -> ed25519_dalek::SigningKey {
+        ed25519_dalek::SigningKey::from_bytes(&[7u8; 32])
+    }
+
+    /// A fixed P-521 test key (not a real credential).
+    pub(crate) fn p521_key() -> p521::ecdsa::SigningKey {
+        let mut bytes = [0x42u8; 66];
+        bytes[0] = 0; // keep the scalar below the group order
+        p521::ecdsa::SigningKey::from_slice(&bytes).unwrap()
+    }
+
+    #[test]
+    fn content_digest_vectors() {
+        assert_eq!(
+            content_digest(br#"{"hello": "world"}"#),
+            "sha-512=:WZDPaVn/7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+AbwAgBWnrIiYllu7BNNyealdVLvRwEmTHWXvJwew==:"
+        );
+        assert_eq!(
+            content_digest(br#"{"key": "value"}"#),
+            "sha-512=:Hd9/AvGZkbjitW1+Ml8Fg1ux1mtcDYe6mLQjDyoowIWa3LM/PmwN2v9O+MjtQGrCA3EQWUL54dlgxKHyYbrucw==:"
+        );
+    }
+
+    fn request_headers(with_body: bool) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("accept", HeaderValue::from_static("application/json"));
+        h.insert("authorization", HeaderValue::from_static("Bearer tok"));
+        h.insert("upvest-client-id", HeaderValue::from_static("client-1"));
+        h.insert("upvest-signature-version", HeaderValue::from_static("15"));
+        h.insert("user-agent", HeaderValue::from_static("ua"));
+        if with_body {
+            h.insert("content-type", HeaderValue::from_static("application/json"));
+            h.insert("content-length", HeaderValue::from_static("18"));
+            h.insert(
+                "content-digest",
+                HeaderValue::from_str(&content_digest(br#"{"hello": "world"}"#)).unwrap(),
+            );
+            h.insert("idempotency-key", HeaderValue::from_static("idem-1"));
+        }
+        h
+    }
+
+    #[test]
+    fn signature_base_with_body_and_query() {
+        let url = reqwest::Url::parse("https://sandbox.upvest.co/users?limit=10&offset=0").unwrap();
+        let comps = components(&reqwest::Method::POST, &url, &request_headers(true));
+        let params = signature_params(&comps, "key-1", 1700000000, 1700000030, "n1");
+        assert_eq!(
+            params,
+            r#"("@method" "@path" "@query" "accept" "authorization" "content-length" "content-type" "content-digest" "idempotency-key" "upvest-client-id");keyid="key-1";created=1700000000;expires=1700000030;nonce="n1""#
+        );
+        let base = signature_base(&comps, &params);
+        let expected = [
+            r#""@method": POST"#,
+            r#""@path": /users"#,
+            r#""@query": ?limit=10&offset=0"#,
+            r#""accept": application/json"#,
+            r#""authorization": Bearer tok"#,
+            r#""content-length": 18"#,
+            r#""content-type": application/json"#,
+            r#""content-digest": sha-512=:WZDPaVn/7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+AbwAgBWnrIiYllu7BNNyealdVLvRwEmTHWXvJwew==:"#,
+            r#""idempotency-key": idem-1"#,
+            r#""upvest-client-id": client-1"#,
+        ]
+        .join("\n")
+            + "\n\"@signature-params\": "
+            + &params;
+        assert_eq!(base, expected);
+        assert!(!base.ends_with('\n'));
+    }
+
+    #[test]
+    fn signature_base_without_body_query_or_authorization() {
+        let url = reqwest::Url::parse("https://sandbox.upvest.co/users/a%2Fb").unwrap();
+        let mut h = request_headers(false);
+        h.remove("authorization");
+        let comps = components(&reqwest::Method::GET, &url, &h);
+        let names: Vec<&str> = comps.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, ["@method", "@path", "accept", "upvest-client-id"]);
+        assert_eq!(comps[1].1, "/users/a%2Fb");
+    }
+
+    fn parse_signature(headers: &SignatureHeaders) -> Vec<u8> {
+        let b64 = headers
+            .signature
+            .strip_prefix("sig1=:")
+            .and_then(|s| s.strip_suffix(':'))
+            .unwrap();
+        BASE64.decode(b64).unwrap()
+    }
+
+    fn signed_base(headers: &SignatureHeaders, url: &reqwest::Url, h: &HeaderMap) -> String {
+        let params = headers.signature_input.strip_prefix("sig1=").unwrap();
+        signature_base(&components(&reqwest::Method::POST, url, h), params)
+    }
+
+    #[test]
+    fn ed25519_sign_and_verify() {
+        use ed25519_dalek::Verifier as _;
+        let sk = ed25519_key();
+        let key = PrivateKey(Key::Ed25519(Box::new(sk.clone())));
+        let url = reqwest::Url::parse("https://x.test/users").unwrap();
+        let h = request_headers(true);
+        let out = sign_request(&key, "kid", &reqwest::Method::POST, &url, &h).unwrap();
+        assert!(out.signature_input.starts_with("sig1=(\"@method\""));
+        let sig = ed25519_dalek::Signature::from_slice(&parse_signature(&out)).unwrap();
+        let base = signed_base(&out, &url, &h);
+        sk.verifying_key().verify(base.as_bytes(), &sig).unwrap();
+        assert!(sk.verifying_key().verify(b"tampered", &sig).is_err());
+    }
+
+    #[test]
+    fn p521_sign_and_verify_der() {
+        use p521::ecdsa::signature::Verifier as _;
+        let sk = p521_key();
+        let key = PrivateKey(Key::EcdsaP521(Box::new(sk.clone())));
+        let url = reqwest::Url::parse("https://x.test/users?a=1").unwrap();
+        let h = request_headers(true);
+        let out = sign_with(&key, "kid", &reqwest::Method::POST, &url, &h, 100, "n").unwrap();
+        assert!(out.signature_input.ends_with(";keyid=\"kid\";created=100;expires=130;nonce=\"n\""));
+        let der = parse_signature(&out);
+        assert_eq!(der[0], 0x30, "DER SEQUENCE");
+        let sig = p521::ecdsa::DerSignature::from_bytes(&der).unwrap();
+        let base = signed_base(&out, &url, &h);
+        sk.verifying_key().verify(base.as_bytes(), &sig).unwrap();
+    }
+
+    #[test]
+    fn every_signature_is_fresh() {
+        let key = PrivateKey(Key::Ed25519(Box::new(ed25519_key())));
+        let url = reqwest::Url::parse("https://x.test/users").unwrap();
+        let h = request_headers(false);
+        let a = sign_request(&key, "kid", &reqwest::Method::GET, &url, &h).unwrap();
+        let b = sign_request(&key, "kid", &reqwest::Method::GET, &url, &h).unwrap();
+        assert_ne!(a.signature_input, b.signature_input, "nonce must differ");
+    }
+
+    #[test]
+    fn pem_loading() {
+        use ed25519_dalek::pkcs8::EncodePrivateKey as _;
+        let ed_pem = ed25519_key().to_pkcs8_pem(Default::default()).unwrap();
+        assert!(matches!(PrivateKey::from_pem(&ed_pem), Ok(PrivateKey(Key::Ed25519(_)))));
+
+        let p_pem = p521_key().to_pkcs8_pem(Default::default()).unwrap();
+        assert!(matches!(PrivateKey::from_pem(&p_pem), Ok(PrivateKey(Key::EcdsaP521(_)))));
+
+        let sec1 = p521::SecretKey::from_slice(&p521_key().to_bytes())
+            .unwrap()
+            .to_sec1_pem(Default::default())
+            .unwrap();
+        let loaded = PrivateKey::from_pem(&sec1).unwrap();
+        assert!(matches!(loaded.0, Key::EcdsaP521(_)));
+        assert_eq!(format!("{loaded:?}"), "PrivateKey(ECDSA P-521, [REDACTED])");
+    }
+
+    #[test]
+    fn pem_loading_errors() {
+        for bad in [
+            "",
+            "not a key",
+            "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+            "-----BEGIN EC PRIVATE KEY-----\n!!!\n-----END EC PRIVATE KEY-----\n",
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n",
+            "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n",
+        ] {
+            match PrivateKey::from_pem(bad) {
+                Err(Error::Signing(msg)) => assert!(!msg.contains("AAAA"), "{msg}"),
+                other => panic!("{bad:?} gave {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn key_id_check() {
+        assert!(valid_key_id("9b0d2c3e-6e8b-4a0c-9f3e-2f1c7a8b9d0e"));
+        assert!(!valid_key_id(""));
+        assert!(!valid_key_id("a\"b"));
+        assert!(!valid_key_id("a\nb"));
+    }
+}

@@ -1,0 +1,222 @@
+//! The OAuth2 access token cache: refreshed shortly before expiry, one
+//! refresh at a time.
+
+use std::future::Future;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+
+use super::error::Error;
+use super::secret::Secret;
+
+/// Used when the token answer has no `expires_in`: short, so a missing value
+/// costs an extra token request rather than failed calls.
+const DEFAULT_EXPIRES_IN: u64 = 60;
+
+/// A cached access token.
+#[derive(Debug)]
+pub(crate) struct AccessToken {
+    pub(crate) value: Secret<String>,
+    /// When to stop using it and fetch a new one.
+    refresh_at: Instant,
+}
+
+impl AccessToken {
+    /// A token obtained at `now` valid for `expires_in` seconds; it is refreshed
+    /// early by 10% of its lifetime, at most 30 s, so that a call never leaves
+    /// with a token that expires on the way.
+    pub(crate) fn new(value: String, expires_in: u64, now: Instant) -> Self {
+        let lifetime = Duration::from_secs(expires_in);
+        let margin = (lifetime / 10).min(Duration::from_secs(30));
+        AccessToken {
+            value: Secret::new(value),
+            refresh_at: now + (lifetime - margin),
+        }
+    }
+
+    fn is_fresh(&self, now: Instant) -> bool {
+        now < self.refresh_at
+    }
+}
+
+/// The token endpoint's answer.
+#[derive(Debug, Deserialize)]
+pub(crate) struct TokenResponse {
+    pub(crate) access_token: Secret<String>,
+    #[allow(dead_code)] // read by Debug; Upvest always answers "bearer"
+    #[serde(default)]
+    pub(crate) token_type: Option<String>,
+    #[serde(default, deserialize_with = "seconds")]
+    pub(crate) expires_in: Option<u64>,
+    #[allow(dead_code)] // read by Debug; kept for diagnostics
+    #[serde(default)]
+    pub(crate) scope: Option<String>,
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Secret<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::deserialize(deserializer).map(Secret::new)
+    }
+}
+
+/// `expires_in` as a number or a numeric string (both are seen in the wild).
+fn seconds<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Seconds {
+        Int(u64),
+        Float(f64),
+        Text(String),
+    }
+    Ok(match Option::<Seconds>::deserialize(deserializer)? {
+        None => None,
+        Some(Seconds::Int(n)) => Some(n),
+        Some(Seconds::Float(f)) if f.is_finite() && f >= 0.0 => Some(f as u64),
+        Some(Seconds::Float(_)) => None,
+        Some(Seconds::Text(s)) => s.trim().parse().ok(),
+    })
+}
+
+/// Holds the current token and makes sure only one refresh runs at a time.
+#[derive(Debug, Default)]
+pub(crate) struct TokenCache {
+    current: RwLock<Option<Arc<AccessToken>>>,
+    /// Held for the whole refresh; callers that find no fresh token queue here
+    /// and then find the token the first one fetched.
+    refresh: tokio::sync::Mutex<()>,
+}
+
+impl TokenCache {
+    fn fresh(&self) -> Option<Arc<AccessToken>> {
+        // A poisoned lock only means a panic elsewhere; the data is still valid.
+        let guard = self.current.read().unwrap_or_else(|e| e.into_inner());
+        guard.as_ref().filter(|t| t.is_fresh(Instant::now())).cloned()
+    }
+
+    /// The current token, fetching a new one with `fetch` when there is no
+    /// fresh one. Concurrent callers share a single fetch.
+    pub(crate) async fn get<F, Fut>(&self, fetch: F) -> Result<Arc<AccessToken>, Error>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<TokenResponse, Error>>,
+    {
+        if let Some(token) = self.fresh() {
+            return Ok(token);
+        }
+        let _refreshing = self.refresh.lock().await;
+        if let Some(token) = self.fresh() {
+            return Ok(token);
+        }
+        let started = Instant::now();
+        let answer = fetch().await?;
+        let token = Arc::new(AccessToken::new(
+            answer.access_token.expose().clone(),
+            answer.expires_in.unwrap_or(DEFAULT_EXPIRES_IN),
+            started,
+        ));
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(token.clone());
+        Ok(token)
+    }
+
+    /// Forgets `used` (after a 401) unless another call already replaced it,
+    /// so a burst of 401s on one token causes one refresh, not many.
+    pub(crate) fn invalidate(&self, used: &Arc<AccessToken>) {
+        let mut guard = self.current.write().unwrap_or_else(|e| e.into_inner());
+        if guard.as_ref().is_some_and(|t| Arc::ptr_eq(t, used)) {
+            *guard = None;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn answer(token: &str, expires_in: u64) -> TokenResponse {
+        TokenResponse {
+            access_token: Secret::new(token.to_string()),
+            token_type: Some("bearer".into()),
+            expires_in: Some(expires_in),
+            scope: None,
+        }
+    }
+
+    #[test]
+    fn refreshes_early() {
+        let now = Instant::now();
+        let t = AccessToken::new("x".into(), 1799, now);
+        assert!(t.is_fresh(now + Duration::from_secs(1768)));
+        assert!(!t.is_fresh(now + Duration::from_secs(1769)));
+        let short = AccessToken::new("x".into(), 10, now);
+        assert!(short.is_fresh(now + Duration::from_secs(8)));
+        assert!(!short.is_fresh(now + Duration::from_secs(9)));
+        assert!(!AccessToken::new("x".into(), 0, now).is_fresh(now));
+    }
+
+    #[test]
+    fn token_response_parsing_and_redaction() {
+        let r: TokenResponse = serde_json::from_str(
+            r#"{"access_token":"sekrit","token_type":"bearer","expires_in":"86400","scope":"users:read"}"#,
+        )
+        .unwrap();
+        assert_eq!(r.expires_in, Some(86400));
+        assert!(!format!("{r:?}").contains("sekrit"));
+        let r: TokenResponse =
+            serde_json::from_str(r#"{"access_token":"a","expires_in":1799}"#).unwrap();
+        assert_eq!(r.expires_in, Some(1799));
+        let r: TokenResponse = serde_json::from_str(r#"{"access_token":"a"}"#).unwrap();
+        assert_eq!(r.expires_in, None);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn single_flight_under_concurrency() {
+        let cache = Arc::new(TokenCache::default());
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..100 {
+            let cache = cache.clone();
+            let fetches = fetches.clone();
+            tasks.push(tokio::spawn(async move {
+                cache
+                    .get(|| async {
+                        fetches.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        Ok(answer("t1", 3600))
+                    })
+                    .await
+                    .map(|t| t.value.expose().clone())
+            }));
+        }
+        for t in tasks {
+            assert_eq!(t.await.unwrap().unwrap(), "t1");
+        }
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn invalidate_only_the_used_token() {
+        let cache = TokenCache::default();
+        let first = cache.get(|| async { Ok(answer("t1", 3600)) }).await.unwrap();
+        cache.invalidate(&first);
+        let second = cache.get(|| async { Ok(answer("t2", 3600)) }).await.unwrap();
+        assert_eq!(second.value.expose(), "t2");
+        // A late 401 on the old token must not throw away the new one.
+        cache.invalidate(&first);
+        let still = cache.get(|| async { Ok(answer("t3", 3600)) }).await.unwrap();
+        assert_eq!(still.value.expose(), "t2");
+    }
+
+    #[tokio::test]
+    async fn failed_fetch_is_not_cached() {
+        let cache = TokenCache::default();
+        let err = cache
+            .get(|| async { Err(Error::Config("boom".into())) })
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Config(_)));
+        let ok = cache.get(|| async { Ok(answer("t", 3600)) }).await.unwrap();
+        assert_eq!(ok.value.expose(), "t");
+    }
+}

@@ -1,0 +1,123 @@
+//! Helpers for generated union decoders (see the generator's `model::union` for the
+//! rule they follow).
+//!
+//! A union of plain structs is decoded in one pass into a struct of "slots", one per
+//! property of any branch. A slot is `None` when the key is absent, `Some(None)` when
+//! it is `null`, and `Some(Some(value))` otherwise; the chosen branch then takes its
+//! fields out of the slots with the functions below.
+
+use serde::de::{DeserializeOwned, Error};
+use serde::{Deserialize, Deserializer};
+
+use super::Nullable;
+
+/// `deserialize_with` for a slot: a present key is `Some`, even when it is `null`.
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// A required, non-nullable field.
+pub fn required<T, E: Error>(slot: Option<Option<T>>, field: &'static str) -> Result<T, E> {
+    match slot {
+        Some(Some(value)) => Ok(value),
+        Some(None) => Err(E::custom(format_args!("field `{field}` must not be null"))),
+        None => Err(E::missing_field(field)),
+    }
+}
+
+/// A required field that may be `null`.
+pub fn required_nullable<T, E: Error>(slot: Option<Option<T>>, field: &'static str) -> Result<Option<T>, E> {
+    slot.ok_or_else(|| E::missing_field(field))
+}
+
+/// An optional field; `null` counts as absent.
+pub fn optional<T>(slot: Option<Option<T>>) -> Option<T> {
+    slot.flatten()
+}
+
+/// An optional nullable field: absent, `null` and a value stay apart.
+pub fn tristate<T>(slot: Option<Option<T>>) -> Nullable<T> {
+    match slot {
+        None => Nullable::Absent,
+        Some(None) => Nullable::Null,
+        Some(Some(value)) => Nullable::Value(value),
+    }
+}
+
+/// Converts a slot that kept raw JSON (branches disagree on its type) into the chosen branch's type.
+pub fn convert<T: DeserializeOwned, E: Error>(slot: Option<Option<serde_json::Value>>) -> Result<Option<Option<T>>, E> {
+    match slot {
+        None => Ok(None),
+        Some(None) => Ok(Some(None)),
+        Some(Some(value)) => serde_json::from_value(value).map(|v| Some(Some(v))).map_err(E::custom),
+    }
+}
+
+/// The string in a raw slot, for branches told apart by an enum value.
+pub fn slot_str(slot: &Option<Option<serde_json::Value>>) -> Option<&str> {
+    slot.as_ref()?.as_ref()?.as_str()
+}
+
+/// Whether a buffered object has the key (with any value, `null` included).
+pub fn has(value: &serde_json::Value, key: &str) -> bool {
+    value.as_object().is_some_and(|map| map.contains_key(key))
+}
+
+/// The string under `key` of a buffered object.
+pub fn str_at<'v>(value: &'v serde_json::Value, key: &str) -> Option<&'v str> {
+    value.get(key)?.as_str()
+}
+
+/// Converts a buffered value into the chosen branch.
+pub fn from_value<T: DeserializeOwned, E: Error>(value: serde_json::Value) -> Result<T, E> {
+    serde_json::from_value(value).map_err(E::custom)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Deserialize)]
+    struct Slots {
+        #[serde(default, deserialize_with = "present")]
+        a: Option<Option<u32>>,
+    }
+
+    fn slots(json: &str) -> Slots {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn slots_tell_absent_null_and_value_apart() {
+        assert_eq!(slots("{}").a, None);
+        assert_eq!(slots(r#"{"a": null}"#).a, Some(None));
+        assert_eq!(slots(r#"{"a": 3}"#).a, Some(Some(3)));
+    }
+
+    #[test]
+    fn field_modes() {
+        type E = serde_json::Error;
+        assert_eq!(required::<_, E>(Some(Some(1)), "a").unwrap(), 1);
+        assert!(required::<u32, E>(Some(None), "a").is_err());
+        assert!(required::<u32, E>(None, "a").unwrap_err().to_string().contains("missing field `a`"));
+        assert_eq!(required_nullable::<u32, E>(Some(None), "a").unwrap(), None);
+        assert_eq!(optional(Some(None::<u32>)), None);
+        assert_eq!(tristate(Some(None::<u32>)), Nullable::Null);
+        assert_eq!(tristate(None::<Option<u32>>), Nullable::Absent);
+        let converted: Option<Option<u32>> = convert::<_, E>(Some(Some(serde_json::json!(5)))).unwrap();
+        assert_eq!(converted, Some(Some(5)));
+    }
+
+    #[test]
+    fn buffered_lookups() {
+        let value = serde_json::json!({"kind": "A", "n": null});
+        assert!(has(&value, "n"));
+        assert!(!has(&value, "m"));
+        assert_eq!(str_at(&value, "kind"), Some("A"));
+        assert_eq!(slot_str(&Some(Some(serde_json::json!("x")))), Some("x"));
+    }
+}

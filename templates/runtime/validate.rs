@@ -1,0 +1,356 @@
+//! Client-side checks of the constraints in the API description
+//! (`minLength`, `maxLength`, `pattern`, `minimum`, `maximum`, `minItems`, `maxItems`).
+//!
+//! Generated types implement [`Validate`] by calling the `check_*` helpers on
+//! their constrained fields and `Validate::validate(&self.field, &join(prefix, "field"))`
+//! on every other field. So that such a call always compiles, [`Validate`] is
+//! implemented (as a no-op) for the leaf types generated fields use: strings,
+//! booleans, integers, floats, `uuid::Uuid`, chrono dates and date-times,
+//! `serde_json::Value` and `bytes::Bytes`, and recursively for `Vec`, `Option`,
+//! `Box`, [`Nullable`] and `BTreeMap<String, _>`.
+//!
+//! Paths are built only on error, so validating a valid value allocates nothing.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use super::error::ValidationError;
+use super::nullable::Nullable;
+
+/// A value that can check itself against the API's constraints.
+pub trait Validate {
+    /// Checks the value; `prefix` is its dotted path (`""` at the top).
+    fn validate(&self, prefix: &str) -> Result<(), ValidationError>;
+}
+
+/// Joins a path prefix and a field name: `("a", "b")` gives `a.b`,
+/// `("", "b")` gives `b`. Item paths are passed as `field[3]`.
+pub fn join(prefix: &str, field: &str) -> String {
+    if prefix.is_empty() {
+        field.to_string()
+    } else if field.is_empty() {
+        prefix.to_string()
+    } else {
+        format!("{prefix}.{field}")
+    }
+}
+
+fn fail(prefix: &str, field: &str, message: String) -> ValidationError {
+    ValidationError {
+        field: join(prefix, field),
+        message,
+    }
+}
+
+/// Checks a string's length in characters (not bytes), as JSON Schema counts it.
+pub fn check_length(
+    prefix: &str,
+    field: &str,
+    value: &str,
+    min: Option<usize>,
+    max: Option<usize>,
+) -> Result<(), ValidationError> {
+    // Counting stops early: only whether the bounds hold matters.
+    let limit = max.map_or(min.unwrap_or(0), |m| m.saturating_add(1));
+    let len = value.chars().take(limit).count();
+    if let Some(min) = min {
+        if len < min {
+            return Err(fail(prefix, field, format!("must be at least {min} characters long")));
+        }
+    }
+    if let Some(max) = max {
+        if len > max {
+            return Err(fail(prefix, field, format!("must be at most {max} characters long")));
+        }
+    }
+    Ok(())
+}
+
+/// Checks a string against a regular expression, compiled once into `regex`.
+///
+/// A pattern that does not compile (the generator makes sure it does) lets
+/// every value through rather than refusing valid requests or panicking.
+pub fn check_pattern(
+    prefix: &str,
+    field: &str,
+    value: &str,
+    regex: &'static OnceLock<regex::Regex>,
+    pattern: &'static str,
+) -> Result<(), ValidationError> {
+    let compiled = match regex.get() {
+        Some(re) => re,
+        None => match regex::Regex::new(pattern) {
+            // A racing thread may have set it first; either value is the same.
+            Ok(re) => regex.get_or_init(|| re),
+            Err(_) => return Ok(()),
+        },
+    };
+    if compiled.is_match(value) {
+        Ok(())
+    } else {
+        Err(fail(prefix, field, format!("must match the pattern {pattern}")))
+    }
+}
+
+/// Checks an integer against inclusive bounds.
+pub fn check_range_i64(
+    prefix: &str,
+    field: &str,
+    value: i64,
+    min: Option<i64>,
+    max: Option<i64>,
+) -> Result<(), ValidationError> {
+    if let Some(min) = min {
+        if value < min {
+            return Err(fail(prefix, field, format!("must be at least {min}")));
+        }
+    }
+    if let Some(max) = max {
+        if value > max {
+            return Err(fail(prefix, field, format!("must be at most {max}")));
+        }
+    }
+    Ok(())
+}
+
+/// Checks a number against inclusive bounds; NaN is refused.
+pub fn check_range_f64(
+    prefix: &str,
+    field: &str,
+    value: f64,
+    min: Option<f64>,
+    max: Option<f64>,
+) -> Result<(), ValidationError> {
+    if value.is_nan() {
+        return Err(fail(prefix, field, "must be a number".to_string()));
+    }
+    if let Some(min) = min {
+        if value < min {
+            return Err(fail(prefix, field, format!("must be at least {min}")));
+        }
+    }
+    if let Some(max) = max {
+        if value > max {
+            return Err(fail(prefix, field, format!("must be at most {max}")));
+        }
+    }
+    Ok(())
+}
+
+/// Checks the number of items of an array.
+pub fn check_items(
+    prefix: &str,
+    field: &str,
+    len: usize,
+    min: Option<usize>,
+    max: Option<usize>,
+) -> Result<(), ValidationError> {
+    if let Some(min) = min {
+        if len < min {
+            return Err(fail(prefix, field, format!("must have at least {min} items")));
+        }
+    }
+    if let Some(max) = max {
+        if len > max {
+            return Err(fail(prefix, field, format!("must have at most {max} items")));
+        }
+    }
+    Ok(())
+}
+
+impl<T: Validate> Validate for Vec<T> {
+    fn validate(&self, prefix: &str) -> Result<(), ValidationError> {
+        self.as_slice().validate(prefix)
+    }
+}
+
+impl<T: Validate> Validate for [T] {
+    fn validate(&self, prefix: &str) -> Result<(), ValidationError> {
+        for (i, item) in self.iter().enumerate() {
+            // The item path is built lazily: only a failing item pays for it.
+            if let Err(mut e) = item.validate("") {
+                e.field = prefix_item(prefix, i, &e.field);
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `prefix[i]` followed by the inner path an item reported relative to itself.
+fn prefix_item(prefix: &str, i: usize, inner: &str) -> String {
+    let head = format!("{prefix}[{i}]");
+    if inner.is_empty() {
+        head
+    } else if inner.starts_with('[') {
+        format!("{head}{inner}")
+    } else {
+        format!("{head}.{inner}")
+    }
+}
+
+impl<T: Validate> Validate for Option<T> {
+    fn validate(&self, prefix: &str) -> Result<(), ValidationError> {
+        match self {
+            Some(v) => v.validate(prefix),
+            None => Ok(()),
+        }
+    }
+}
+
+impl<T: Validate + ?Sized> Validate for Box<T> {
+    fn validate(&self, prefix: &str) -> Result<(), ValidationError> {
+        (**self).validate(prefix)
+    }
+}
+
+impl<T: Validate + ?Sized> Validate for &T {
+    fn validate(&self, prefix: &str) -> Result<(), ValidationError> {
+        (**self).validate(prefix)
+    }
+}
+
+impl<T: Validate> Validate for Nullable<T> {
+    fn validate(&self, prefix: &str) -> Result<(), ValidationError> {
+        match self {
+            Nullable::Value(v) => v.validate(prefix),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl<T: Validate> Validate for BTreeMap<String, T> {
+    fn validate(&self, prefix: &str) -> Result<(), ValidationError> {
+        for (key, value) in self {
+            value.validate(&join(prefix, key))?;
+        }
+        Ok(())
+    }
+}
+
+macro_rules! leaf {
+    ($($t:ty),* $(,)?) => {$(
+        impl Validate for $t {
+            /// Leaf values carry no nested constraints; field constraints are
+            /// checked by the `check_*` calls of the containing type.
+            fn validate(&self, _prefix: &str) -> Result<(), ValidationError> {
+                Ok(())
+            }
+        }
+    )*};
+}
+
+leaf!(
+    String,
+    str,
+    bool,
+    i8,
+    i16,
+    i32,
+    i64,
+    u8,
+    u16,
+    u32,
+    u64,
+    f32,
+    f64,
+    uuid::Uuid,
+    chrono::NaiveDate,
+    chrono::NaiveDateTime,
+    chrono::DateTime<chrono::Utc>,
+    chrono::DateTime<chrono::FixedOffset>,
+    serde_json::Value,
+    bytes::Bytes,
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Address {
+        postcode: String,
+    }
+
+    impl Validate for Address {
+        fn validate(&self, prefix: &str) -> Result<(), ValidationError> {
+            check_length(prefix, "postcode", &self.postcode, Some(1), Some(5))?;
+            static RE: OnceLock<regex::Regex> = OnceLock::new();
+            check_pattern(prefix, "postcode", &self.postcode, &RE, "^[0-9A-Z]+$")
+        }
+    }
+
+    struct User {
+        address: Address,
+        previous: Vec<Address>,
+        tags: Nullable<Vec<String>>,
+    }
+
+    impl Validate for User {
+        fn validate(&self, prefix: &str) -> Result<(), ValidationError> {
+            self.address.validate(&join(prefix, "address"))?;
+            self.previous.validate(&join(prefix, "previous"))?;
+            self.tags.validate(&join(prefix, "tags"))
+        }
+    }
+
+    fn addr(p: &str) -> Address {
+        Address { postcode: p.into() }
+    }
+
+    #[test]
+    fn join_paths() {
+        assert_eq!(join("a", "b"), "a.b");
+        assert_eq!(join("", "b"), "b");
+        assert_eq!(join("a", "b[3]"), "a.b[3]");
+    }
+
+    #[test]
+    fn length_counts_chars() {
+        assert!(check_length("", "f", "äöü", None, Some(3)).is_ok());
+        let e = check_length("x", "f", "äöüß", None, Some(3)).unwrap_err();
+        assert_eq!(e.field, "x.f");
+        assert!(check_length("", "f", "", Some(1), None).is_err());
+        assert!(check_length("", "f", "a", Some(1), Some(1)).is_ok());
+    }
+
+    #[test]
+    fn pattern_and_ranges_and_items() {
+        static RE: OnceLock<regex::Regex> = OnceLock::new();
+        assert!(check_pattern("", "p", "AB1", &RE, "^[A-Z0-9]+$").is_ok());
+        assert!(check_pattern("", "p", "ab", &RE, "^[A-Z0-9]+$").is_err());
+        static BAD: OnceLock<regex::Regex> = OnceLock::new();
+        assert!(check_pattern("", "p", "anything", &BAD, "(").is_ok());
+        assert!(check_range_i64("", "n", 5, Some(0), Some(5)).is_ok());
+        assert!(check_range_i64("", "n", 6, Some(0), Some(5)).is_err());
+        assert!(check_range_i64("", "n", -1, Some(0), None).is_err());
+        assert!(check_range_f64("", "n", 0.5, Some(0.0), Some(1.0)).is_ok());
+        assert!(check_range_f64("", "n", 1.5, None, Some(1.0)).is_err());
+        assert!(check_range_f64("", "n", f64::NAN, None, None).is_err());
+        assert!(check_items("", "l", 2, Some(1), Some(2)).is_ok());
+        assert!(check_items("", "l", 0, Some(1), None).is_err());
+        assert!(check_items("", "l", 3, None, Some(2)).is_err());
+    }
+
+    #[test]
+    fn nested_paths() {
+        let mut u = User {
+            address: addr("12345"),
+            previous: vec![addr("1"), addr("2")],
+            tags: Nullable::Value(vec!["a".into()]),
+        };
+        assert!(u.validate("").is_ok());
+        u.address.postcode = "123456".into();
+        assert_eq!(u.validate("").unwrap_err().field, "address.postcode");
+        assert_eq!(u.validate("user").unwrap_err().field, "user.address.postcode");
+        u.address.postcode = "1".into();
+        u.previous[1].postcode = "".into();
+        assert_eq!(u.validate("").unwrap_err().field, "previous[1].postcode");
+        let nested: Vec<Vec<Address>> = vec![vec![], vec![addr("1"), addr("x")]];
+        assert_eq!(nested.validate("m").unwrap_err().field, "m[1][1].postcode");
+        let mut map = BTreeMap::new();
+        map.insert("home".to_string(), addr("toolong"));
+        assert_eq!(map.validate("").unwrap_err().field, "home.postcode");
+        let none: Option<Address> = None;
+        assert!(none.validate("").is_ok());
+    }
+}
