@@ -429,7 +429,7 @@ impl Client {
                         .and_then(|v| v.to_str().ok())
                         .and_then(|v| parse_retry_after(v, SystemTime::now()));
                     let retryable = call.repeatable && policy.retries_status(raw.status.as_u16());
-                    let error = Error::Api(ApiError::new(
+                    let error = Error::from(ApiError::new(
                         raw.status,
                         raw.headers,
                         raw.request_id,
@@ -496,7 +496,7 @@ impl Client {
         decode_json::<TokenResponse>(&raw.body).map_err(|source| {
             Error::Token(Box::new(Error::Decode {
                 status: raw.status,
-                headers: raw.headers.clone(),
+                headers: Box::new(raw.headers.clone()),
                 request_id: raw.request_id.clone(),
                 // The body may hold a token: keep it out of errors and logs.
                 body: Bytes::new(),

@@ -15,11 +15,14 @@ pub(crate) const DEFAULT_RETRYABLE_STATUSES: &[u16] = &[408, 429, 502, 503, 504]
 ///
 /// `Debug` never shows secrets: requests are not kept, and token-endpoint
 /// success bodies are dropped before an error is built from them.
+///
+/// Large parts (the API error, response headers) are boxed so that
+/// `Result<T, Error>` stays small on the happy path.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// The API answered with a non-2xx status (after retries).
-    Api(ApiError),
+    Api(Box<ApiError>),
     /// The request could not be sent or the answer not read (connection
     /// refused, reset, TLS failure, ...).
     Transport(reqwest::Error),
@@ -31,7 +34,7 @@ pub enum Error {
         /// HTTP status of the answer.
         status: StatusCode,
         /// Response headers.
-        headers: HeaderMap,
+        headers: Box<HeaderMap>,
         /// Value of the `upvest-request-id` response header.
         request_id: Option<String>,
         /// The raw response body.
@@ -45,7 +48,7 @@ pub enum Error {
         /// HTTP status of the answer.
         status: StatusCode,
         /// Response headers.
-        headers: HeaderMap,
+        headers: Box<HeaderMap>,
         /// Value of the `upvest-request-id` response header.
         request_id: Option<String>,
         /// The `content-type` header, if any.
@@ -166,6 +169,12 @@ impl std::error::Error for Error {
             Error::Encode(e) => Some(e.as_ref()),
             _ => None,
         }
+    }
+}
+
+impl From<ApiError> for Error {
+    fn from(e: ApiError) -> Self {
+        Error::Api(Box::new(e))
     }
 }
 
@@ -329,7 +338,7 @@ mod tests {
         assert_eq!(p.detail.as_deref(), Some("missing key"));
         assert_eq!(p.request_id.as_deref(), Some("abc"));
         assert_eq!(e.body, PROBLEM.as_bytes());
-        let err = Error::Api(e);
+        let err = Error::from(e);
         assert_eq!(err.status(), Some(StatusCode::BAD_REQUEST));
         assert_eq!(err.request_id(), Some("rid"));
         assert!(!err.is_retryable());
@@ -350,7 +359,7 @@ mod tests {
     #[test]
     fn retryable_statuses() {
         for (code, retry) in [(429, true), (503, true), (408, true), (500, false), (404, false)] {
-            let e = Error::Api(ApiError::new(
+            let e = Error::from(ApiError::new(
                 StatusCode::from_u16(code).unwrap(),
                 HeaderMap::new(),
                 None,
@@ -360,6 +369,13 @@ mod tests {
         }
         assert!(Error::Timeout.is_retryable());
         assert!(!Error::Config("x".into()).is_retryable());
+    }
+
+    #[test]
+    fn error_stays_small() {
+        // Keeps `Result<T, Error>` cheap and clippy's result_large_err quiet
+        // in generated code.
+        assert!(std::mem::size_of::<Error>() <= 128, "{}", std::mem::size_of::<Error>());
     }
 
     #[test]

@@ -111,15 +111,15 @@ mod tests {
         })
     }
 
+    type Calls = Arc<Mutex<Vec<(u64, u64)>>>;
+    type Fetched = std::future::Ready<Result<Response<TestPage>, Error>>;
+
     /// A fake list of `len` items; records every (offset, limit) requested.
     fn fake(
         len: u64,
         total: Option<u64>,
         fail_at: Option<u64>,
-    ) -> (
-        Arc<Mutex<Vec<(u64, u64)>>>,
-        impl FnMut(u64, u64) -> std::future::Ready<Result<Response<TestPage>, Error>> + Send,
-    ) {
+    ) -> (Calls, impl FnMut(u64, u64) -> Fetched + Send) {
         let calls = Arc::new(Mutex::new(Vec::new()));
         let seen = calls.clone();
         let fetch = move |offset: u64, limit: u64| {

@@ -168,7 +168,7 @@ impl RawResponse {
                     .headers
                     .get(reqwest::header::CONTENT_TYPE)
                     .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
-                headers: self.headers,
+                headers: Box::new(self.headers),
                 request_id: self.request_id,
                 body: self.body,
             });
@@ -182,7 +182,7 @@ impl RawResponse {
             }),
             Err(source) => Err(Error::Decode {
                 status: self.status,
-                headers: self.headers,
+                headers: Box::new(self.headers),
                 request_id: self.request_id,
                 body: self.body,
                 source,
@@ -217,7 +217,7 @@ impl RawResponse {
             Err(_) => Err(Error::UnexpectedContentType {
                 status: self.status,
                 content_type: content_type_of(&self.headers),
-                headers: self.headers,
+                headers: Box::new(self.headers),
                 request_id: self.request_id,
                 body: self.body,
             }),
