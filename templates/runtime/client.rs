@@ -80,7 +80,10 @@ impl Default for ClientBuilder {
             client_id: None,
             client_secret: None,
             signing_key: None,
-            scopes: crate::DEFAULT_SCOPES.iter().map(|s| s.to_string()).collect(),
+            scopes: crate::DEFAULT_SCOPES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             token_url: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
@@ -196,19 +199,28 @@ impl ClientBuilder {
             .signing_key
             .ok_or_else(|| Error::Config("signing_key is required".into()))?;
         if client_id.is_empty() || HeaderValue::from_str(&client_id).is_err() {
-            return Err(Error::Config("client_id must be a non-empty header value".into()));
+            return Err(Error::Config(
+                "client_id must be a non-empty header value".into(),
+            ));
         }
         if !signing::valid_key_id(&key_id) {
             return Err(Error::Config(
                 "the signing key id must be printable ASCII without quotes or backslashes".into(),
             ));
         }
-        for (what, value) in [("user_agent", &self.user_agent), ("api_version", &self.api_version)] {
+        for (what, value) in [
+            ("user_agent", &self.user_agent),
+            ("api_version", &self.api_version),
+        ] {
             if HeaderValue::from_str(value).is_err() {
                 return Err(Error::Config(format!("{what} is not a valid header value")));
             }
         }
-        let base_url = self.environment.base_url().trim_end_matches('/').to_string();
+        let base_url = self
+            .environment
+            .base_url()
+            .trim_end_matches('/')
+            .to_string();
         check_url("base URL", &base_url)?;
         let token_url = match self.token_url {
             Some(url) => url,
@@ -506,7 +518,11 @@ impl Client {
     }
 
     /// One attempt: final headers, a fresh signature, send, read the body.
-    async fn attempt(&self, call: &Call<'_>, token: Option<&str>) -> Result<RawResponse, AttemptError> {
+    async fn attempt(
+        &self,
+        call: &Call<'_>,
+        token: Option<&str>,
+    ) -> Result<RawResponse, AttemptError> {
         let not_sent = |error: Error| AttemptError {
             error,
             maybe_sent: false,
@@ -572,14 +588,26 @@ impl Client {
             value.set_sensitive(true);
             h.insert("authorization", value);
         }
-        h.insert("upvest-client-id", header_value("upvest-client-id", &inner.client_id)?);
-        h.insert("upvest-api-version", header_value("upvest-api-version", &inner.api_version)?);
+        h.insert(
+            "upvest-client-id",
+            header_value("upvest-client-id", &inner.client_id)?,
+        );
+        h.insert(
+            "upvest-api-version",
+            header_value("upvest-api-version", &inner.api_version)?,
+        );
         h.insert("user-agent", header_value("user-agent", &inner.user_agent)?);
         if let Some(key) = call.idempotency_key {
-            h.insert("idempotency-key", header_value("idempotency-key", key.as_str())?);
+            h.insert(
+                "idempotency-key",
+                header_value("idempotency-key", key.as_str())?,
+            );
         }
         if let Some(body) = call.body {
-            h.insert("content-type", header_value("content-type", body.content_type)?);
+            h.insert(
+                "content-type",
+                header_value("content-type", body.content_type)?,
+            );
             h.insert("content-length", HeaderValue::from(body.bytes.len()));
             h.insert(
                 "content-digest",
@@ -594,8 +622,14 @@ impl Client {
             &call.url,
             &h,
         )?;
-        h.insert("signature-input", header_value("signature-input", &signature.signature_input)?);
-        h.insert("signature", header_value("signature", &signature.signature)?);
+        h.insert(
+            "signature-input",
+            header_value("signature-input", &signature.signature_input)?,
+        );
+        h.insert(
+            "signature",
+            header_value("signature", &signature.signature)?,
+        );
         Ok(h)
     }
 }
@@ -632,4 +666,544 @@ fn build_url(base: &str, path: &str, query: &[(&'static str, String)]) -> Result
             .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
     }
     Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::signing::Key;
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    const SECRET: &str = "super-secret-value";
+    const KEY_ID: &str = "0b7c9a3e-1d2f-4e5a-8b6c-7d8e9f0a1b2c";
+
+    static LIST_USERS: Operation = Operation {
+        id: "list_users",
+        method: Method::GET,
+        path_template: "/users",
+        scopes: &["users:read"],
+    };
+
+    static CREATE_USER: Operation = Operation {
+        id: "create_user",
+        method: Method::POST,
+        path_template: "/users",
+        scopes: &["users:admin"],
+    };
+
+    fn test_key() -> ed25519_dalek::SigningKey {
+        ed25519_dalek::SigningKey::from_bytes(&[9u8; 32])
+    }
+
+    fn builder(server: &MockServer) -> ClientBuilder {
+        Client::builder()
+            .environment(Environment::Custom(server.uri()))
+            .client_id("client-1")
+            .client_secret(SECRET)
+            .signing_key(KEY_ID, PrivateKey(Key::Ed25519(Box::new(test_key()))))
+            .retry_policy(
+                RetryPolicy::default()
+                    .initial_backoff(Duration::from_millis(1))
+                    .max_backoff(Duration::from_millis(5)),
+            )
+    }
+
+    fn token_mock(token: &str) -> Mock {
+        Mock::given(method("POST"))
+            .and(path("/auth/token"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                "access_token": token,
+                "token_type": "bearer",
+                "expires_in": 1799,
+                "scope": "users:read users:admin",
+            })))
+    }
+
+    fn users_json() -> ResponseTemplate {
+        ResponseTemplate::new(200)
+            .insert_header("upvest-request-id", "req-42")
+            .set_body_json(serde_json::json!({"data": [], "meta": {"total_count": 0}}))
+    }
+
+    /// Checks a received request's signature the way the server would: rebuild
+    /// the base from what arrived and verify it with the public key.
+    fn verify_signature(req: &wiremock::Request) -> Vec<String> {
+        use ed25519_dalek::Verifier as _;
+        let header = |name: &str| {
+            req.headers
+                .get(name)
+                .unwrap_or_else(|| panic!("missing {name}"))
+                .to_str()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(header("upvest-signature-version"), "15");
+        let input = header("signature-input");
+        let params = input.strip_prefix("sig1=").unwrap();
+        let list = &params[1..params.find(')').unwrap()];
+        let names: Vec<String> = list
+            .split(' ')
+            .map(|n| n.trim_matches('"').to_string())
+            .collect();
+        let mut base = String::new();
+        for name in &names {
+            let value = match name.as_str() {
+                "@method" => req.method.as_str().to_string(),
+                "@path" => req.url.path().to_string(),
+                "@query" => format!("?{}", req.url.query().unwrap()),
+                other => header(other),
+            };
+            base.push_str(&format!("\"{name}\": {value}\n"));
+        }
+        base.push_str(&format!("\"@signature-params\": {params}"));
+        let sig = header("signature");
+        let sig = sig
+            .strip_prefix("sig1=:")
+            .unwrap()
+            .strip_suffix(':')
+            .unwrap();
+        use base64::Engine as _;
+        let sig = base64::engine::general_purpose::STANDARD
+            .decode(sig)
+            .unwrap();
+        let sig = ed25519_dalek::Signature::from_slice(&sig).unwrap();
+        test_key()
+            .verifying_key()
+            .verify(base.as_bytes(), &sig)
+            .expect("signature verifies");
+        if req.body.is_empty() {
+            assert!(req.headers.get("content-digest").is_none());
+        } else {
+            assert_eq!(header("content-digest"), signing::content_digest(&req.body));
+        }
+        assert!(params.contains(&format!("keyid=\"{KEY_ID}\"")));
+        names
+    }
+
+    fn requests_to(all: &[wiremock::Request], p: &str) -> Vec<wiremock::Request> {
+        all.iter().filter(|r| r.url.path() == p).cloned().collect()
+    }
+
+    #[tokio::test]
+    async fn token_signed_call_and_503_retry_with_the_same_key() {
+        let server = MockServer::start().await;
+        token_mock("tok-1").expect(1).mount(&server).await;
+        Mock::given(method("POST"))
+            .and(path("/users"))
+            .respond_with(ResponseTemplate::new(503))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/users"))
+            .respond_with(users_json())
+            .mount(&server)
+            .await;
+        let client = builder(&server)
+            .idempotency_key_generator(|| "idem-fixed".to_string())
+            .build()
+            .unwrap();
+        let mut request = Request::new(&CREATE_USER, "/users".into());
+        request.body = Some(Body::json(&serde_json::json!({"first_name": "Ada"})).unwrap());
+        request.idempotency_key = Some(client.new_idempotency_key());
+        request.query = vec![("q", "a b&c".into())];
+        let response = client.execute(request).await.unwrap();
+        assert_eq!(response.status, StatusCode::OK);
+        assert_eq!(response.request_id.as_deref(), Some("req-42"));
+        let typed = response.json::<serde_json::Value>().unwrap();
+        assert_eq!(typed.body["meta"]["total_count"], 0);
+
+        let all = server.received_requests().await.unwrap();
+        let token = requests_to(&all, "/auth/token");
+        assert_eq!(token.len(), 1);
+        let form: std::collections::HashMap<String, String> =
+            serde_urlencoded::from_bytes(&token[0].body).unwrap();
+        assert_eq!(form["grant_type"], "client_credentials");
+        assert_eq!(form["client_id"], "client-1");
+        assert_eq!(form["client_secret"], SECRET);
+        assert_eq!(form["scope"], "users:read users:admin");
+        let names = verify_signature(&token[0]);
+        assert!(!names.contains(&"authorization".to_string()));
+        assert!(names.contains(&"upvest-client-id".to_string()));
+
+        let calls = requests_to(&all, "/users");
+        assert_eq!(calls.len(), 2, "one 503, one retry");
+        let mut inputs = Vec::new();
+        for call in &calls {
+            let names = verify_signature(call);
+            assert_eq!(
+                names,
+                [
+                    "@method",
+                    "@path",
+                    "@query",
+                    "accept",
+                    "authorization",
+                    "content-length",
+                    "content-type",
+                    "content-digest",
+                    "idempotency-key",
+                    "upvest-client-id"
+                ]
+            );
+            assert_eq!(call.headers["idempotency-key"], "idem-fixed");
+            assert_eq!(call.headers["authorization"], "Bearer tok-1");
+            assert_eq!(call.headers["upvest-api-version"], crate::API_VERSION);
+            assert_eq!(call.headers["upvest-client-id"], "client-1");
+            assert_eq!(call.headers["accept"], "application/json");
+            assert!(call.headers["user-agent"]
+                .to_str()
+                .unwrap()
+                .starts_with("upvest-client-rust/"));
+            assert_eq!(call.url.query(), Some("q=a+b%26c"));
+            inputs.push(call.headers["signature-input"].clone());
+        }
+        assert_ne!(inputs[0], inputs[1], "each attempt is signed anew");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn hundred_concurrent_calls_make_one_token_request() {
+        let server = MockServer::start().await;
+        token_mock("tok-1").expect(1).mount(&server).await;
+        Mock::given(method("GET"))
+            .and(path("/users"))
+            .respond_with(users_json())
+            .expect(100)
+            .mount(&server)
+            .await;
+        let client = builder(&server).build().unwrap();
+        let mut tasks = Vec::new();
+        for _ in 0..100 {
+            let client = client.clone();
+            tasks.push(tokio::spawn(async move {
+                client
+                    .execute(Request::new(&LIST_USERS, "/users".into()))
+                    .await
+                    .map(|r| r.status)
+            }));
+        }
+        for t in tasks {
+            assert_eq!(t.await.unwrap().unwrap(), StatusCode::OK);
+        }
+        server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn a_401_refreshes_the_token_once() {
+        let server = MockServer::start().await;
+        let n = Arc::new(AtomicUsize::new(0));
+        let counter = n.clone();
+        Mock::given(method("POST"))
+            .and(path("/auth/token"))
+            .respond_with(move |_: &wiremock::Request| {
+                let i = counter.fetch_add(1, Ordering::SeqCst) + 1;
+                ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                    "access_token": format!("tok-{i}"), "token_type": "bearer", "expires_in": 1799
+                }))
+            })
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/users"))
+            .respond_with(ResponseTemplate::new(401))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/users"))
+            .respond_with(users_json())
+            .mount(&server)
+            .await;
+        // No retries by policy: the 401 retry is separate from it.
+        let client = builder(&server)
+            .retry_policy(RetryPolicy::none())
+            .build()
+            .unwrap();
+        let r = client
+            .execute(Request::new(&LIST_USERS, "/users".into()))
+            .await
+            .unwrap();
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(n.load(Ordering::SeqCst), 2);
+        let all = server.received_requests().await.unwrap();
+        let calls = requests_to(&all, "/users");
+        assert_eq!(calls[0].headers["authorization"], "Bearer tok-1");
+        assert_eq!(calls[1].headers["authorization"], "Bearer tok-2");
+        // The new token is cached.
+        client
+            .execute(Request::new(&LIST_USERS, "/users".into()))
+            .await
+            .unwrap();
+        assert_eq!(n.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_second_401_is_returned() {
+        let server = MockServer::start().await;
+        token_mock("tok").expect(2).mount(&server).await;
+        Mock::given(method("GET"))
+            .and(path("/users"))
+            .respond_with(ResponseTemplate::new(401))
+            .expect(2)
+            .mount(&server)
+            .await;
+        let client = builder(&server).build().unwrap();
+        let err = client
+            .execute(Request::new(&LIST_USERS, "/users".into()))
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), Some(StatusCode::UNAUTHORIZED));
+    }
+
+    #[tokio::test]
+    async fn post_without_idempotency_key_is_not_retried_after_a_5xx() {
+        let server = MockServer::start().await;
+        token_mock("tok").mount(&server).await;
+        Mock::given(method("POST"))
+            .and(path("/users"))
+            .respond_with(ResponseTemplate::new(503))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let client = builder(&server).build().unwrap();
+        let err = client
+            .execute(Request::new(&CREATE_USER, "/users".into()))
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+        assert!(err.is_retryable());
+    }
+
+    #[tokio::test]
+    async fn get_is_retried_up_to_max_attempts_and_keeps_the_problem() {
+        let server = MockServer::start().await;
+        token_mock("tok").mount(&server).await;
+        let problem = r#"{"type":"https://api.upvest.co/problems/throttled","status":429,"title":"Too Many Requests"}"#;
+        Mock::given(method("GET"))
+            .and(path("/users"))
+            .respond_with(
+                ResponseTemplate::new(429)
+                    .insert_header("retry-after", "0")
+                    .insert_header("upvest-request-id", "rid-9")
+                    .set_body_raw(problem, "application/problem+json"),
+            )
+            .expect(3)
+            .mount(&server)
+            .await;
+        let client = builder(&server).build().unwrap();
+        let err = client
+            .execute(Request::new(&LIST_USERS, "/users".into()))
+            .await
+            .unwrap_err();
+        match &err {
+            Error::Api(api) => {
+                assert_eq!(api.status, StatusCode::TOO_MANY_REQUESTS);
+                assert_eq!(api.request_id.as_deref(), Some("rid-9"));
+                assert_eq!(
+                    api.problem.as_ref().unwrap().title.as_deref(),
+                    Some("Too Many Requests")
+                );
+                assert_eq!(api.body, problem.as_bytes());
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(err.request_id(), Some("rid-9"));
+    }
+
+    #[tokio::test]
+    async fn too_long_retry_after_gives_up_at_once() {
+        let server = MockServer::start().await;
+        token_mock("tok").mount(&server).await;
+        Mock::given(method("GET"))
+            .and(path("/users"))
+            .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "3600"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let client = builder(&server).build().unwrap();
+        let started = std::time::Instant::now();
+        let err = client
+            .execute(Request::new(&LIST_USERS, "/users".into()))
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[tokio::test]
+    async fn slow_answer_is_a_timeout() {
+        let server = MockServer::start().await;
+        token_mock("tok").mount(&server).await;
+        Mock::given(method("GET"))
+            .and(path("/users"))
+            .respond_with(users_json().set_delay(Duration::from_secs(2)))
+            .expect(2)
+            .mount(&server)
+            .await;
+        let client = builder(&server)
+            .timeout(Duration::from_millis(200))
+            .retry_policy(
+                RetryPolicy::default()
+                    .max_attempts(2)
+                    .initial_backoff(Duration::from_millis(1)),
+            )
+            .build()
+            .unwrap();
+        let err = client
+            .execute(Request::new(&LIST_USERS, "/users".into()))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Timeout), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn token_endpoint_failures_are_token_errors() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/auth/token"))
+            .respond_with(ResponseTemplate::new(401).set_body_raw(
+                r#"{"type":"about:blank","status":401,"title":"Unauthorized"}"#,
+                "application/problem+json",
+            ))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let client = builder(&server).build().unwrap();
+        let err = client
+            .execute(Request::new(&LIST_USERS, "/users".into()))
+            .await
+            .unwrap_err();
+        match &err {
+            Error::Token(inner) => assert!(matches!(**inner, Error::Api(_))),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(err.status(), Some(StatusCode::UNAUTHORIZED));
+        assert!(!format!("{err:?}{err}").contains(SECRET));
+    }
+
+    #[tokio::test]
+    async fn connection_refused_is_retried_then_reported() {
+        // A port that was just free: nothing listens there.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let client = Client::builder()
+            .environment(Environment::Custom(format!("http://127.0.0.1:{port}")))
+            .client_id("c")
+            .client_secret(SECRET)
+            .signing_key(KEY_ID, PrivateKey(Key::Ed25519(Box::new(test_key()))))
+            .retry_policy(RetryPolicy::default().initial_backoff(Duration::from_millis(1)))
+            .build()
+            .unwrap();
+        let err = client
+            .execute(Request::new(&CREATE_USER, "/users".into()))
+            .await
+            .unwrap_err();
+        match &err {
+            Error::Token(inner) => assert!(matches!(**inner, Error::Transport(_)), "{inner:?}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(err.is_retryable());
+    }
+
+    #[test]
+    fn debug_output_has_no_secrets() {
+        use ed25519_dalek::pkcs8::EncodePrivateKey as _;
+        let pem = test_key().to_pkcs8_pem(Default::default()).unwrap();
+        let b = Client::builder()
+            .client_id("client-1")
+            .client_secret(SECRET)
+            .signing_key(KEY_ID, PrivateKey::from_pem(&pem).unwrap());
+        let builder_debug = format!("{b:?}");
+        let client = b.build().unwrap();
+        let client_debug = format!("{client:?}");
+        let pem_body: String = pem.lines().nth(1).unwrap().to_string();
+        for out in [&builder_debug, &client_debug] {
+            assert!(!out.contains(SECRET), "{out}");
+            assert!(!out.contains(&pem_body), "{out}");
+            assert!(out.contains("client-1"), "{out}");
+            assert!(out.contains("REDACTED"), "{out}");
+        }
+    }
+
+    #[test]
+    fn sensitive_headers_are_hidden_in_debug() {
+        let mut v = HeaderValue::from_static("Bearer tok-secret");
+        v.set_sensitive(true);
+        assert!(!format!("{v:?}").contains("tok-secret"));
+    }
+
+    #[test]
+    fn build_checks_required_settings() {
+        let key = || PrivateKey(Key::Ed25519(Box::new(test_key())));
+        let missing = [
+            Client::builder()
+                .client_secret("s")
+                .signing_key(KEY_ID, key()),
+            Client::builder().client_id("c").signing_key(KEY_ID, key()),
+            Client::builder().client_id("c").client_secret("s"),
+            Client::builder()
+                .client_id("c")
+                .client_secret("s")
+                .signing_key("bad\"id", key()),
+            Client::builder()
+                .client_id("c")
+                .client_secret("s")
+                .signing_key(KEY_ID, key())
+                .environment(Environment::Custom("not a url".into())),
+        ];
+        for b in missing {
+            assert!(matches!(b.build(), Err(Error::Config(_))));
+        }
+        let c = Client::builder()
+            .client_id("c")
+            .client_secret("s")
+            .signing_key(KEY_ID, key())
+            .environment(Environment::Production)
+            .build()
+            .unwrap();
+        assert_eq!(c.base_url(), crate::PRODUCTION_URL);
+        assert_eq!(
+            c.inner.token_url.as_str(),
+            format!("{}{}", crate::PRODUCTION_URL, crate::TOKEN_PATH)
+        );
+        assert_eq!(Environment::Sandbox.base_url(), crate::SANDBOX_URL);
+        assert!(uuid::Uuid::parse_str(c.new_idempotency_key().as_str()).is_ok());
+    }
+
+    #[test]
+    fn urls_are_built_once() {
+        let url = build_url(
+            "http://h:1/base",
+            "/users/a%2Fb",
+            &[("limit", "10".into()), ("q", "x y".into())],
+        )
+        .unwrap();
+        assert_eq!(url.as_str(), "http://h:1/base/users/a%2Fb?limit=10&q=x+y");
+        assert_eq!(
+            build_url("http://h", "users", &[]).unwrap().as_str(),
+            "http://h/users"
+        );
+    }
+
+    #[test]
+    fn execute_future_is_send() {
+        fn assert_send<T: Send>(_: &T) {}
+        let client = Client::builder()
+            .client_id("c")
+            .client_secret("s")
+            .signing_key(KEY_ID, PrivateKey(Key::Ed25519(Box::new(test_key()))))
+            .build()
+            .unwrap();
+        let fut = client.execute(Request::new(&LIST_USERS, "/users".into()));
+        assert_send(&fut);
+        fn assert_sync_send<T: Send + Sync + Clone>() {}
+        assert_sync_send::<Client>();
+        fn assert_error_send_sync<T: Send + Sync + std::error::Error + 'static>() {}
+        assert_error_send_sync::<Error>();
+    }
 }

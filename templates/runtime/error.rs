@@ -288,7 +288,8 @@ pub(crate) fn content_type_of(headers: &HeaderMap) -> Option<String> {
 
 /// Whether a media type (already lower-cased, no parameters) is JSON.
 pub(crate) fn is_json(essence: &str) -> bool {
-    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// A value broke a constraint of the API description; nothing was sent.
@@ -358,7 +359,13 @@ mod tests {
 
     #[test]
     fn retryable_statuses() {
-        for (code, retry) in [(429, true), (503, true), (408, true), (500, false), (404, false)] {
+        for (code, retry) in [
+            (429, true),
+            (503, true),
+            (408, true),
+            (500, false),
+            (404, false),
+        ] {
             let e = Error::from(ApiError::new(
                 StatusCode::from_u16(code).unwrap(),
                 HeaderMap::new(),
@@ -375,7 +382,11 @@ mod tests {
     fn error_stays_small() {
         // Keeps `Result<T, Error>` cheap and clippy's result_large_err quiet
         // in generated code.
-        assert!(std::mem::size_of::<Error>() <= 128, "{}", std::mem::size_of::<Error>());
+        assert!(
+            std::mem::size_of::<Error>() <= 128,
+            "{}",
+            std::mem::size_of::<Error>()
+        );
     }
 
     #[test]
@@ -385,6 +396,9 @@ mod tests {
             message: "too long".into(),
         };
         assert_eq!(e.to_string(), "address.postcode: too long");
-        assert_eq!(Error::from(e).to_string(), "invalid request: address.postcode: too long");
+        assert_eq!(
+            Error::from(e).to_string(),
+            "invalid request: address.postcode: too long"
+        );
     }
 }

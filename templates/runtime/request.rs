@@ -232,8 +232,9 @@ pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(
 ) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de)?;
-    de.end()
-        .map_err(|e| serde_path_to_error::Error::new(serde_path_to_error::Track::new().path(), e))?;
+    de.end().map_err(|e| {
+        serde_path_to_error::Error::new(serde_path_to_error::Track::new().path(), e)
+    })?;
     Ok(value)
 }
 
@@ -277,9 +278,12 @@ mod tests {
         assert_eq!(r.request_id.as_deref(), Some("rid"));
         assert_eq!(r.body.address.postcode, "X");
         assert_eq!(r.map(|u| u.id).into_body(), "1");
-        assert!(raw(Some("application/vnd.x+json"), r#"{"id":"1","address":{"postcode":"X"}}"#)
-            .json::<User>()
-            .is_ok());
+        assert!(raw(
+            Some("application/vnd.x+json"),
+            r#"{"id":"1","address":{"postcode":"X"}}"#
+        )
+        .json::<User>()
+        .is_ok());
     }
 
     #[test]
@@ -299,7 +303,11 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(
-            raw(Some("application/json"), r#"{"id":"1","address":{"postcode":"X"}} x"#).json::<User>(),
+            raw(
+                Some("application/json"),
+                r#"{"id":"1","address":{"postcode":"X"}} x"#
+            )
+            .json::<User>(),
             Err(Error::Decode { .. })
         ));
     }
@@ -324,7 +332,10 @@ mod tests {
     #[test]
     fn other_body_kinds() {
         assert_eq!(raw(None, "").empty().body, ());
-        assert_eq!(raw(Some("application/pdf"), "%PDF").bytes().body, "%PDF".as_bytes());
+        assert_eq!(
+            raw(Some("application/pdf"), "%PDF").bytes().body,
+            "%PDF".as_bytes()
+        );
         assert_eq!(raw(Some("text/plain"), "hi").text().unwrap().body, "hi");
     }
 
@@ -334,8 +345,14 @@ mod tests {
         assert_eq!(b.bytes, r#"{"a":1}"#.as_bytes());
         assert_eq!(b.content_type, "application/json");
         let f = Body::form(&[("scope", "users:read users:admin"), ("a", "b&c")]).unwrap();
-        assert_eq!(f.bytes, "scope=users%3Aread+users%3Aadmin&a=b%26c".as_bytes());
-        assert_eq!(format!("{f:?}"), r#"Body { content_type: "application/x-www-form-urlencoded", len: 40 }"#);
+        assert_eq!(
+            f.bytes,
+            "scope=users%3Aread+users%3Aadmin&a=b%26c".as_bytes()
+        );
+        assert_eq!(
+            format!("{f:?}"),
+            r#"Body { content_type: "application/x-www-form-urlencoded", len: 40 }"#
+        );
         let mut bad = std::collections::HashMap::new();
         bad.insert(vec![1u8], 1);
         assert!(matches!(Body::json(&bad), Err(Error::Encode(_))));

@@ -136,7 +136,10 @@ mod tests {
     #[test]
     fn retry_after_forms() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_480);
-        assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some(Duration::from_secs(120))
+        );
         assert_eq!(parse_retry_after(" 0 ", now), Some(Duration::ZERO));
         // 1445412480 is Wed, 21 Oct 2015 07:28:00 GMT.
         assert_eq!(
@@ -163,18 +166,30 @@ mod tests {
             .max_backoff(Duration::from_millis(1000));
         for _ in 0..200 {
             let d1 = p.backoff(1);
-            assert!(d1 >= Duration::from_millis(50) && d1 <= Duration::from_millis(100), "{d1:?}");
+            assert!(
+                d1 >= Duration::from_millis(50) && d1 <= Duration::from_millis(100),
+                "{d1:?}"
+            );
             let d3 = p.backoff(3);
-            assert!(d3 >= Duration::from_millis(200) && d3 <= Duration::from_millis(400), "{d3:?}");
+            assert!(
+                d3 >= Duration::from_millis(200) && d3 <= Duration::from_millis(400),
+                "{d3:?}"
+            );
             let big = p.backoff(40);
-            assert!(big >= Duration::from_millis(500) && big <= Duration::from_millis(1000), "{big:?}");
+            assert!(
+                big >= Duration::from_millis(500) && big <= Duration::from_millis(1000),
+                "{big:?}"
+            );
         }
     }
 
     #[test]
     fn retry_after_cap_gives_up() {
         let p = RetryPolicy::default().max_retry_after(Duration::from_secs(5));
-        assert_eq!(p.delay(1, Some(Duration::from_secs(3))), Some(Duration::from_secs(3)));
+        assert_eq!(
+            p.delay(1, Some(Duration::from_secs(3))),
+            Some(Duration::from_secs(3))
+        );
         assert_eq!(p.delay(1, Some(Duration::from_secs(6))), None);
         assert!(p.delay(1, None).is_some());
     }

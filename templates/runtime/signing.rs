@@ -35,7 +35,7 @@ const SIGNED_HEADERS: &[&str] = &[
 /// Load it with [`PrivateKey::from_pem`]. `Debug` never shows key material.
 /// Opaque so that the crypto crates' versions stay out of the public API.
 #[derive(Clone)]
-pub struct PrivateKey(Key);
+pub struct PrivateKey(pub(crate) Key);
 
 #[derive(Clone)]
 pub(crate) enum Key {
@@ -348,7 +348,9 @@ pub(crate) mod tests {
         let url = reqwest::Url::parse("https://x.test/users?a=1").unwrap();
         let h = request_headers(true);
         let out = sign_with(&key, "kid", &reqwest::Method::POST, &url, &h, 100, "n").unwrap();
-        assert!(out.signature_input.ends_with(";keyid=\"kid\";created=100;expires=130;nonce=\"n\""));
+        assert!(out
+            .signature_input
+            .ends_with(";keyid=\"kid\";created=100;expires=130;nonce=\"n\""));
         let der = parse_signature(&out);
         assert_eq!(der[0], 0x30, "DER SEQUENCE");
         let sig = p521::ecdsa::DerSignature::from_bytes(&der).unwrap();
@@ -370,10 +372,16 @@ pub(crate) mod tests {
     fn pem_loading() {
         use ed25519_dalek::pkcs8::EncodePrivateKey as _;
         let ed_pem = ed25519_key().to_pkcs8_pem(Default::default()).unwrap();
-        assert!(matches!(PrivateKey::from_pem(&ed_pem), Ok(PrivateKey(Key::Ed25519(_)))));
+        assert!(matches!(
+            PrivateKey::from_pem(&ed_pem),
+            Ok(PrivateKey(Key::Ed25519(_)))
+        ));
 
         let p_pem = p521_key().to_pkcs8_pem(Default::default()).unwrap();
-        assert!(matches!(PrivateKey::from_pem(&p_pem), Ok(PrivateKey(Key::EcdsaP521(_)))));
+        assert!(matches!(
+            PrivateKey::from_pem(&p_pem),
+            Ok(PrivateKey(Key::EcdsaP521(_)))
+        ));
 
         let sec1 = p521::SecretKey::from_slice(&p521_key().to_bytes())
             .unwrap()

@@ -91,7 +91,10 @@ impl TokenCache {
     fn fresh(&self) -> Option<Arc<AccessToken>> {
         // A poisoned lock only means a panic elsewhere; the data is still valid.
         let guard = self.current.read().unwrap_or_else(|e| e.into_inner());
-        guard.as_ref().filter(|t| t.is_fresh(Instant::now())).cloned()
+        guard
+            .as_ref()
+            .filter(|t| t.is_fresh(Instant::now()))
+            .cloned()
     }
 
     /// The current token, fetching a new one with `fetch` when there is no
@@ -198,13 +201,22 @@ mod tests {
     #[tokio::test]
     async fn invalidate_only_the_used_token() {
         let cache = TokenCache::default();
-        let first = cache.get(|| async { Ok(answer("t1", 3600)) }).await.unwrap();
+        let first = cache
+            .get(|| async { Ok(answer("t1", 3600)) })
+            .await
+            .unwrap();
         cache.invalidate(&first);
-        let second = cache.get(|| async { Ok(answer("t2", 3600)) }).await.unwrap();
+        let second = cache
+            .get(|| async { Ok(answer("t2", 3600)) })
+            .await
+            .unwrap();
         assert_eq!(second.value.expose(), "t2");
         // A late 401 on the old token must not throw away the new one.
         cache.invalidate(&first);
-        let still = cache.get(|| async { Ok(answer("t3", 3600)) }).await.unwrap();
+        let still = cache
+            .get(|| async { Ok(answer("t3", 3600)) })
+            .await
+            .unwrap();
         assert_eq!(still.value.expose(), "t2");
     }
 

@@ -55,12 +55,20 @@ pub fn check_length(
     let len = value.chars().take(limit).count();
     if let Some(min) = min {
         if len < min {
-            return Err(fail(prefix, field, format!("must be at least {min} characters long")));
+            return Err(fail(
+                prefix,
+                field,
+                format!("must be at least {min} characters long"),
+            ));
         }
     }
     if let Some(max) = max {
         if len > max {
-            return Err(fail(prefix, field, format!("must be at most {max} characters long")));
+            return Err(fail(
+                prefix,
+                field,
+                format!("must be at most {max} characters long"),
+            ));
         }
     }
     Ok(())
@@ -88,7 +96,11 @@ pub fn check_pattern(
     if compiled.is_match(value) {
         Ok(())
     } else {
-        Err(fail(prefix, field, format!("must match the pattern {pattern}")))
+        Err(fail(
+            prefix,
+            field,
+            format!("must match the pattern {pattern}"),
+        ))
     }
 }
 
@@ -147,12 +159,20 @@ pub fn check_items(
 ) -> Result<(), ValidationError> {
     if let Some(min) = min {
         if len < min {
-            return Err(fail(prefix, field, format!("must have at least {min} items")));
+            return Err(fail(
+                prefix,
+                field,
+                format!("must have at least {min} items"),
+            ));
         }
     }
     if let Some(max) = max {
         if len > max {
-            return Err(fail(prefix, field, format!("must have at most {max} items")));
+            return Err(fail(
+                prefix,
+                field,
+                format!("must have at most {max} items"),
+            ));
         }
     }
     Ok(())
@@ -341,7 +361,10 @@ mod tests {
         assert!(u.validate("").is_ok());
         u.address.postcode = "123456".into();
         assert_eq!(u.validate("").unwrap_err().field, "address.postcode");
-        assert_eq!(u.validate("user").unwrap_err().field, "user.address.postcode");
+        assert_eq!(
+            u.validate("user").unwrap_err().field,
+            "user.address.postcode"
+        );
         u.address.postcode = "1".into();
         u.previous[1].postcode = "".into();
         assert_eq!(u.validate("").unwrap_err().field, "previous[1].postcode");
