@@ -389,7 +389,7 @@ impl Client {
             request_id = tracing::field::Empty,
         );
         let token = || async { self.token().await.map(Some) };
-        self.run(&call, token).instrument(span).await
+        self.run(&call, token, &span).instrument(span.clone()).await
     }
 
     /// The attempt loop: retries per policy, plus one token refresh on a 401.
@@ -398,13 +398,20 @@ impl Client {
     /// request). It is a parameter, not a call to `self.token()`, so that the
     /// token request, which runs through this loop too, does not make the
     /// future type recursive.
-    async fn run<T, TFut>(&self, call: &Call<'_>, mut token: T) -> Result<RawResponse, Error>
+    ///
+    /// `span` is the call's span, passed explicitly so fields are recorded on it
+    /// whatever subscriber is installed.
+    async fn run<T, TFut>(
+        &self,
+        call: &Call<'_>,
+        mut token: T,
+        span: &tracing::Span,
+    ) -> Result<RawResponse, Error>
     where
         T: FnMut() -> TFut,
         TFut: std::future::Future<Output = Result<Option<Arc<AccessToken>>, Error>>,
     {
         let policy = &self.inner.retry;
-        let span = tracing::Span::current();
         let mut attempt: u32 = 0;
         let mut refreshed = false;
         loop {
@@ -501,8 +508,8 @@ impl Client {
             request_id = tracing::field::Empty,
         );
         let raw = self
-            .run(&call, || async { Ok(None) })
-            .instrument(span)
+            .run(&call, || async { Ok(None) }, &span)
+            .instrument(span.clone())
             .await
             .map_err(|e| Error::Token(Box::new(e)))?;
         decode_json::<TokenResponse>(&raw.body).map_err(|source| {
@@ -1205,5 +1212,82 @@ mod tests {
         assert_sync_send::<Client>();
         fn assert_error_send_sync<T: Send + Sync + std::error::Error + 'static>() {}
         assert_error_send_sync::<Error>();
+    }
+
+    /// Collects every span field and event field recorded, as text.
+    struct Capture {
+        out: Arc<std::sync::Mutex<String>>,
+        next_id: std::sync::atomic::AtomicU64,
+    }
+
+    struct Collect<'a>(&'a mut String);
+
+    impl tracing::field::Visit for Collect<'_> {
+        fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn fmt::Debug) {
+            self.0.push_str(&format!("{}={:?};", field.name(), value));
+        }
+    }
+
+    impl tracing::Subscriber for Capture {
+        fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, attrs: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+            let mut out = self.out.lock().unwrap();
+            out.push_str(&format!("span {};", attrs.metadata().name()));
+            attrs.record(&mut Collect(&mut out));
+            tracing::span::Id::from_u64(self.next_id.fetch_add(1, Ordering::SeqCst) + 1)
+        }
+        fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
+            values.record(&mut Collect(&mut self.out.lock().unwrap()));
+        }
+        fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+        fn event(&self, event: &tracing::Event<'_>) {
+            event.record(&mut Collect(&mut self.out.lock().unwrap()));
+        }
+        fn enter(&self, _: &tracing::span::Id) {}
+        fn exit(&self, _: &tracing::span::Id) {}
+    }
+
+    #[tokio::test]
+    async fn tracing_records_the_call_but_no_secrets() {
+        let out = Arc::new(std::sync::Mutex::new(String::new()));
+        let _guard = tracing::subscriber::set_default(Capture {
+            out: out.clone(),
+            next_id: Default::default(),
+        });
+        let server = MockServer::start().await;
+        token_mock("tok-secret-123").mount(&server).await;
+        Mock::given(method("GET"))
+            .and(path("/users"))
+            .respond_with(ResponseTemplate::new(503))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/users"))
+            .respond_with(users_json())
+            .mount(&server)
+            .await;
+        let client = builder(&server).build().unwrap();
+        client
+            .execute(Request::new(&LIST_USERS, "/users".into()))
+            .await
+            .unwrap();
+        let log = out.lock().unwrap().clone();
+        for expected in [
+            "span upvest.request;",
+            "operation=\"list_users\"",
+            "path_template=\"/users\"",
+            "attempt=2",
+            "status=200",
+            "request_id=\"req-42\"",
+            "span upvest.token;",
+        ] {
+            assert!(log.contains(expected), "{expected} missing in {log}");
+        }
+        for secret in [SECRET, "tok-secret-123", "Bearer", "signature"] {
+            assert!(!log.contains(secret), "{secret} leaked in {log}");
+        }
     }
 }

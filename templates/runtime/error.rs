@@ -271,7 +271,9 @@ impl Problem {
     /// problems as plain `application/json`).
     pub(crate) fn parse(headers: &HeaderMap, body: &[u8]) -> Option<Problem> {
         let content_type = content_type_of(headers)?;
-        if content_type == "application/problem+json" || is_json(&content_type) {
+        // `is_json` covers application/problem+json; a body without `type` and
+        // `status` does not decode, so plain JSON errors stay untyped.
+        if is_json(&content_type) {
             serde_json::from_slice(body).ok()
         } else {
             None

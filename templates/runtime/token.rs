@@ -54,12 +54,6 @@ pub(crate) struct TokenResponse {
     pub(crate) scope: Option<String>,
 }
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Secret<T> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        T::deserialize(deserializer).map(Secret::new)
-    }
-}
-
 /// `expires_in` as a number or a numeric string (both are seen in the wild).
 fn seconds<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
     #[derive(Deserialize)]
