@@ -912,3 +912,258 @@ fn the_conversion_handles_openapi_3_0_keywords() {
         })
     );
 }
+
+// ---------------------------------------------------------------------------
+// The document's shape (what the generator and the mock server rely on)
+// ---------------------------------------------------------------------------
+
+#[test]
+fn the_spec_parses_with_openapiv3_and_has_the_fifteen_operations() {
+    let doc = load_spec();
+    let api: openapiv3::OpenAPI =
+        serde_json::from_value(doc.clone()).expect("openapiv3 parses the document");
+    let mut operations = Vec::new();
+    for (path, item) in &api.paths.paths {
+        let openapiv3::ReferenceOr::Item(item) = item else {
+            panic!("{path} is a $ref")
+        };
+        for (method, op) in item.iter() {
+            operations.push((
+                op.operation_id
+                    .clone()
+                    .expect("every operation has an operationId"),
+                method.to_uppercase(),
+                path.clone(),
+                op.tags.clone(),
+            ));
+        }
+    }
+    let expected = [
+        ("list_users", "GET", "/users", "users"),
+        ("create_user", "POST", "/users", "users"),
+        ("get_user", "GET", "/users/{user_id}", "users"),
+        ("offboard_user", "DELETE", "/users/{user_id}", "users"),
+        (
+            "create_user_data_change_request",
+            "POST",
+            "/users/{user_id}/data_change_requests",
+            "users",
+        ),
+        (
+            "list_user_account_groups",
+            "GET",
+            "/users/{user_id}/account_groups",
+            "users",
+        ),
+        (
+            "list_user_identifiers",
+            "GET",
+            "/users/{user_id}/identifiers",
+            "user_identifiers",
+        ),
+        (
+            "create_user_identifier",
+            "POST",
+            "/users/{user_id}/identifiers",
+            "user_identifiers",
+        ),
+        (
+            "get_user_identifier",
+            "GET",
+            "/users/{user_id}/identifiers/{identifier_id}",
+            "user_identifiers",
+        ),
+        (
+            "update_user_identifier",
+            "PATCH",
+            "/users/{user_id}/identifiers/{identifier_id}",
+            "user_identifiers",
+        ),
+        (
+            "list_account_groups",
+            "GET",
+            "/account_groups",
+            "account_groups",
+        ),
+        (
+            "create_account_group",
+            "POST",
+            "/account_groups",
+            "account_groups",
+        ),
+        (
+            "get_account_group",
+            "GET",
+            "/account_groups/{account_group_id}",
+            "account_groups",
+        ),
+        (
+            "close_account_group",
+            "DELETE",
+            "/account_groups/{account_group_id}",
+            "account_groups",
+        ),
+        ("list_accounts", "GET", "/accounts", "accounts"),
+    ];
+    let mut actual: Vec<_> = operations
+        .iter()
+        .map(|(id, m, p, t)| (id.as_str(), m.as_str(), p.as_str(), t.join(",")))
+        .collect();
+    actual.sort();
+    let mut expected: Vec<_> = expected
+        .iter()
+        .map(|(id, m, p, t)| (*id, *m, *p, t.to_string()))
+        .collect();
+    expected.sort();
+    assert_eq!(actual, expected);
+
+    // The null branch of postal_address is recognisable in the typed view.
+    let openapiv3::ReferenceOr::Item(user) = &api.components.as_ref().unwrap().schemas["UserByol"]
+    else {
+        panic!()
+    };
+    let openapiv3::SchemaKind::Type(openapiv3::Type::Object(user)) = &user.schema_kind else {
+        panic!("UserByol is an object")
+    };
+    let openapiv3::ReferenceOr::Item(postal) = &user.properties["postal_address"] else {
+        panic!()
+    };
+    let openapiv3::SchemaKind::OneOf { one_of } = &postal.schema_kind else {
+        panic!("postal_address is a oneOf")
+    };
+    assert!(
+        matches!(&one_of[0], openapiv3::ReferenceOr::Reference { reference } if reference == "#/components/schemas/Address")
+    );
+    let openapiv3::ReferenceOr::Item(null) = &one_of[1] else {
+        panic!()
+    };
+    let openapiv3::SchemaKind::Any(null) = &null.schema_kind else {
+        panic!("the null branch is an AnySchema")
+    };
+    assert_eq!(
+        (null.typ.as_deref(), null.enumeration.as_slice()),
+        (None, &[Value::Null][..])
+    );
+}
+
+#[test]
+fn every_operation_has_security_common_headers_and_documented_responses() {
+    let doc = load_spec();
+    let common = [
+        "UpvestClientId",
+        "Authorization",
+        "Signature",
+        "SignatureInput",
+        "UpvestApiVersion",
+    ];
+    let scopes: BTreeSet<&str> = entries(doc.pointer(
+        "/components/securitySchemes/oauth-client-credentials/flows/clientCredentials/scopes",
+    ))
+    .into_iter()
+    .map(|(scope, _)| scope.as_str())
+    .collect();
+    assert_eq!(scopes.len(), 38, "every scope the pages list");
+    let mut count = 0;
+    for (path, item) in entries(doc.get("paths")) {
+        for method in HTTP_METHODS {
+            let Some(op) = item.get(method) else { continue };
+            count += 1;
+            let at = format!("{} {path}", method.to_uppercase());
+            let refs: Vec<&str> = op["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|p| p["$ref"].as_str())
+                .filter_map(|r| r.strip_prefix("#/components/parameters/"))
+                .collect();
+            assert_eq!(
+                &refs[..5],
+                &common,
+                "{at}: the five common headers come first"
+            );
+            let needs_key = matches!(
+                (method, path.as_str()),
+                ("post", "/users") | ("post", "/account_groups")
+            );
+            assert_eq!(
+                refs.contains(&"IdempotencyKey"),
+                needs_key,
+                "{at}: idempotency-key"
+            );
+            let required = op["security"][0]["oauth-client-credentials"]
+                .as_array()
+                .expect("oauth scopes");
+            assert!(!required.is_empty(), "{at}: names its scopes");
+            for scope in required {
+                assert!(
+                    scopes.contains(scope.as_str().unwrap()),
+                    "{at}: scope {scope} is not declared"
+                );
+            }
+            let responses = op["responses"].as_object().unwrap();
+            for must in ["401", "403", "406", "429", "500", "503"] {
+                assert!(responses.contains_key(must), "{at}: no {must} response");
+            }
+            let success: Vec<&String> = responses
+                .keys()
+                .filter(|code| code.starts_with('2'))
+                .collect();
+            assert_eq!(success.len(), 1, "{at}: one success response");
+            let asynchronous = matches!(
+                (method, path.as_str()),
+                ("delete", "/users/{user_id}")
+                    | ("post", "/users/{user_id}/data_change_requests")
+                    | ("delete", "/account_groups/{account_group_id}")
+            );
+            if asynchronous {
+                assert_eq!(success[0], "202", "{at}");
+                assert_eq!(
+                    responses["202"]["$ref"],
+                    json!("#/components/responses/Accepted"),
+                    "{at}"
+                );
+            } else {
+                assert_eq!(success[0], "200", "{at}");
+                assert!(
+                    responses["200"]["content"]["application/json"]["examples"].is_object(),
+                    "{at}: 200 has named examples"
+                );
+            }
+            for (code, response) in responses {
+                if code.starts_with('4') || code.starts_with('5') {
+                    let target = response["$ref"]
+                        .as_str()
+                        .unwrap_or_else(|| panic!("{at} {code}: not a shared response"));
+                    let shared = doc.pointer(target.strip_prefix('#').unwrap()).unwrap();
+                    assert_eq!(
+                        shared["content"]["application/problem+json"]["schema"]["$ref"],
+                        json!("#/components/schemas/Problem")
+                    );
+                    let example = shared["content"]["application/problem+json"]["examples"]
+                        .as_object()
+                        .unwrap()
+                        .values()
+                        .next()
+                        .unwrap();
+                    assert_eq!(
+                        example["value"]["status"].to_string(),
+                        *code,
+                        "{at}: the {code} example has status {code}"
+                    );
+                }
+            }
+        }
+    }
+    assert_eq!(count, 15);
+    let servers = doc["servers"].as_array().unwrap();
+    assert_eq!(servers[0]["url"], json!("https://sandbox.upvest.co"));
+    assert!(servers[0]["description"]
+        .as_str()
+        .unwrap()
+        .contains("Sandbox"));
+    assert_eq!(servers[1]["url"], json!("https://api.upvest.co"));
+    assert!(servers[1]["description"]
+        .as_str()
+        .unwrap()
+        .contains("Production"));
+}
