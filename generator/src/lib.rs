@@ -2,6 +2,13 @@
 //!
 //! The pipeline is `load` -> `validate` -> `model` -> `emit`; each stage is one module.
 
+mod emit;
+mod error;
+mod load;
+pub mod model;
+mod naming;
+mod validate;
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
@@ -52,6 +59,10 @@ pub fn generate(spec_path: &Path) -> Result<Output, Error> {
 }
 
 /// Generates the client crate from the text of an OpenAPI document.
-pub fn generate_from_str(_text: &str) -> Result<Output, Error> {
-    Ok(Output { files: BTreeMap::new(), summary: Summary::default() })
+pub fn generate_from_str(text: &str) -> Result<Output, Error> {
+    let document = load::load(text)?;
+    validate::validate(&document)?;
+    let model = model::build(&document)?;
+    let files = emit::emit(&model)?;
+    Ok(Output { files, summary: Summary { types: model.types.len(), operations: model.operations.len() } })
 }

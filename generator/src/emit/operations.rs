@@ -1,0 +1,438 @@
+//! `src/operations/<tag>.rs`: one method on `Client` and one request builder per
+//! operation. Everything not specific to the operation lives in the runtime.
+
+use std::collections::BTreeMap;
+
+use heck::ToShoutySnakeCase;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::rust::{constraint_doc, doc_attrs, ident, type_tokens};
+use super::types::value_checks;
+use crate::model::{Docs, Model, Operation, Param, Pagination, Success, TypeKind, TypeRef};
+
+/// Operations grouped by module (their first tag).
+pub fn modules(model: &Model) -> BTreeMap<String, TokenStream> {
+    let mut grouped: BTreeMap<String, Vec<&Operation>> = BTreeMap::new();
+    for op in &model.operations {
+        grouped.entry(op.module.clone()).or_default().push(op);
+    }
+    grouped
+        .into_iter()
+        .map(|(module, ops)| {
+            let doc = format!(" Operations tagged `{module}`.");
+            let items = ops.iter().map(|op| operation(model, op));
+            (module, quote! { #![doc = #doc] #(#items)* })
+        })
+        .collect()
+}
+
+pub fn mod_file(model: &Model) -> TokenStream {
+    let mut modules: Vec<&str> = model.operations.iter().map(|op| op.module.as_str()).collect();
+    modules.dedup();
+    modules.sort_unstable();
+    modules.dedup();
+    let mods = modules.iter().map(|m| {
+        let m = ident(m);
+        quote!(pub mod #m;)
+    });
+    quote! {
+        //! One module per tag: the methods on [`crate::Client`] and their request builders.
+        #(#mods)*
+    }
+}
+
+fn operation(model: &Model, op: &Operation) -> TokenStream {
+    let method_name = ident(&op.rust_name);
+    let builder = ident(&op.builder_name);
+    let konst = ident(&op.api_id.to_shouty_snake_case());
+    let api_id = &op.api_id;
+    let http_method = ident(&op.method);
+    let path_template = &op.path;
+    let scopes = &op.scopes;
+    let mut extra = vec![format!("`{} {}`", op.method, op.path)];
+    if !op.scopes.is_empty() {
+        extra.push(format!("Scopes: {}.", op.scopes.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")));
+    }
+    extra.push(format!("Returns a [`{builder}`]; finish with `.send()`."));
+    let method_docs = doc_attrs(&op.docs, &extra);
+
+    let args = op.path_params.iter().map(|p| {
+        let name = ident(&p.rust_name);
+        let ty = arg_type(&p.ty);
+        quote!(#name: #ty)
+    });
+    let body_arg = op.body.as_ref().map(|b| {
+        let ty = type_tokens(&b.ty);
+        quote!(body: impl ::std::convert::Into<#ty>)
+    });
+    let all_args = args.chain(body_arg);
+    let init_path = op.path_params.iter().map(|p| {
+        let name = ident(&p.rust_name);
+        quote!(#name: #name.into(),)
+    });
+    let init_optional = op.query_params.iter().chain(&op.header_params).map(|p| {
+        let name = ident(&p.rust_name);
+        quote!(#name: ::std::option::Option::None,)
+    });
+    let init_body = op.body.as_ref().map(|_| quote!(body: body.into(),));
+    let init_key = op.idempotency_key.then(|| quote!(idempotency_key: ::std::option::Option::None,));
+
+    let path_fields = op.path_params.iter().map(|p| {
+        let name = ident(&p.rust_name);
+        let ty = type_tokens(&p.ty);
+        quote!(#name: #ty,)
+    });
+    let optional_fields = op.query_params.iter().chain(&op.header_params).map(|p| {
+        let name = ident(&p.rust_name);
+        let ty = type_tokens(&p.ty);
+        quote!(#name: ::std::option::Option<#ty>,)
+    });
+    let body_field = op.body.as_ref().map(|b| {
+        let ty = type_tokens(&b.ty);
+        quote!(body: #ty,)
+    });
+    let key_field = op.idempotency_key.then(|| quote!(idempotency_key: ::std::option::Option<crate::runtime::IdempotencyKey>,));
+
+    let setters = op.query_params.iter().chain(&op.header_params).map(setter);
+    let key_setter = op.idempotency_key.then(|| {
+        quote! {
+            /// Sets the idempotency key instead of a generated one (UUID v4). The same key
+            /// is sent on every retry of this call; reuse it to repeat a call safely.
+            pub fn idempotency_key(mut self, key: impl ::std::convert::Into<crate::runtime::IdempotencyKey>) -> Self {
+                self.idempotency_key = ::std::option::Option::Some(key.into());
+                self
+            }
+        }
+    });
+
+    let request = request_fn(model, op, &konst);
+    let (send, response_enum) = send_fn(op);
+    let stream = op.pagination.as_ref().map(|p| stream_fn(model, op, p));
+    let page_impl = op.pagination.as_ref().map(|p| page_impl(model, p));
+    let builder_doc = format!(" Request builder for [`crate::Client::{}`]: `{} {}`.", op.rust_name, op.method, op.path);
+
+    quote! {
+        impl crate::Client {
+            #method_docs
+            pub fn #method_name(&self, #(#all_args),*) -> #builder {
+                #builder { client: ::std::clone::Clone::clone(self), #(#init_path)* #init_body #(#init_optional)* #init_key }
+            }
+        }
+
+        static #konst: crate::runtime::Operation = crate::runtime::Operation {
+            id: #api_id,
+            method: ::reqwest::Method::#http_method,
+            path_template: #path_template,
+            scopes: &[#(#scopes),*],
+        };
+
+        #[doc = #builder_doc]
+        #[derive(Debug, Clone)]
+        #[must_use = "a request does nothing until it is sent with `.send()`"]
+        pub struct #builder {
+            client: crate::Client,
+            #(#path_fields)*
+            #body_field
+            #(#optional_fields)*
+            #key_field
+        }
+
+        impl #builder {
+            #(#setters)*
+            #key_setter
+            #request
+            #send
+            #stream
+        }
+        #response_enum
+        #page_impl
+    }
+}
+
+/// Path arguments: strings take anything string-like, the rest their own type.
+fn arg_type(ty: &TypeRef) -> TokenStream {
+    match ty {
+        TypeRef::String => quote!(impl ::std::convert::Into<::std::string::String>),
+        other => {
+            let ty = type_tokens(other);
+            quote!(impl ::std::convert::Into<#ty>)
+        }
+    }
+}
+
+fn setter(p: &Param) -> TokenStream {
+    let name = ident(&p.rust_name);
+    let ty = type_tokens(&p.ty);
+    let mut extra = Vec::new();
+    if let Some(c) = constraint_doc(&p.constraints) {
+        extra.push(c);
+    }
+    if let Some(default) = &p.default {
+        extra.push(format!("Server default: `{default}`."));
+    }
+    let docs = doc_attrs(&Docs { title: None, ..p.docs.clone() }, &extra);
+    quote! {
+        #docs
+        pub fn #name(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
+            self.#name = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+}
+
+/// Builds the runtime request: client-side checks first, then path, query, headers, body.
+fn request_fn(model: &Model, op: &Operation, konst: &proc_macro2::Ident) -> TokenStream {
+    let mut checks = Vec::new();
+    for p in &op.path_params {
+        let name = ident(&p.rust_name);
+        if let Some(body) = value_checks(model, &p.ty, &p.constraints, &p.api_name, quote!(value)) {
+            checks.push(quote! { { let value = &self.#name; #body } });
+        }
+    }
+    for p in op.query_params.iter().chain(&op.header_params) {
+        let name = ident(&p.rust_name);
+        if let Some(body) = value_checks(model, &p.ty, &p.constraints, &p.api_name, quote!(value)) {
+            checks.push(quote! { if let ::std::option::Option::Some(value) = &self.#name { #body } });
+        }
+    }
+    if let Some(body) = &op.body {
+        if let Some(check) = value_checks(model, &body.ty, &Default::default(), "", quote!(value)) {
+            checks.push(quote! { { let value = &self.body; #check } });
+        }
+    }
+    let validate = (!checks.is_empty()).then(|| {
+        quote! {
+            let prefix = "";
+            (|| -> ::std::result::Result<(), crate::runtime::ValidationError> {
+                #(#checks)*
+                ::std::result::Result::Ok(())
+            })()
+            .map_err(crate::Error::Validation)?;
+        }
+    });
+    let path = path_expr(model, op);
+    let query = op.query_params.iter().map(|p| {
+        let name = ident(&p.rust_name);
+        let api = &p.api_name;
+        let push = push_value(model, &p.ty, quote!(query), api, quote!(value), p.explode);
+        quote! { if let ::std::option::Option::Some(value) = &self.#name { #push } }
+    });
+    let headers = op.header_params.iter().map(|p| {
+        let name = ident(&p.rust_name);
+        let api = &p.api_name;
+        let push = push_value(model, &p.ty, quote!(headers), api, quote!(value), false);
+        quote! { if let ::std::option::Option::Some(value) = &self.#name { #push } }
+    });
+    let has_query = !op.query_params.is_empty();
+    let has_headers = !op.header_params.is_empty();
+    let query_init = if has_query { quote!(let mut query = ::std::vec::Vec::new();) } else { quote!(let query = ::std::vec::Vec::new();) };
+    let headers_init = if has_headers { quote!(let mut headers = ::std::vec::Vec::new();) } else { quote!(let headers = ::std::vec::Vec::new();) };
+    let body = match &op.body {
+        Some(b) if b.form => quote!(::std::option::Option::Some(crate::runtime::Body::form(&self.body)?)),
+        Some(_) => quote!(::std::option::Option::Some(crate::runtime::Body::json(&self.body)?)),
+        None => quote!(::std::option::Option::None),
+    };
+    let key = if op.idempotency_key {
+        quote!(::std::option::Option::Some(self.idempotency_key.clone().unwrap_or_else(|| self.client.new_idempotency_key())))
+    } else {
+        quote!(::std::option::Option::None)
+    };
+    let accept = match &op.success {
+        Success::Bytes { accept } => accept.clone(),
+        _ => "application/json".to_owned(),
+    };
+    quote! {
+        fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
+            #validate
+            #query_init
+            #(#query)*
+            #headers_init
+            #(#headers)*
+            ::std::result::Result::Ok(crate::runtime::Request {
+                operation: &#konst,
+                path: #path,
+                query,
+                headers,
+                body: #body,
+                accept: #accept,
+                idempotency_key: #key,
+            })
+        }
+    }
+}
+
+/// `format!("/users/{}", encode(user_id))`.
+fn path_expr(model: &Model, op: &Operation) -> TokenStream {
+    let mut template = String::new();
+    let mut args = Vec::new();
+    let mut rest = op.path.as_str();
+    while let Some(start) = rest.find('{') {
+        template.push_str(&rest[..start].replace('{', "{{").replace('}', "}}"));
+        let Some(end) = rest[start..].find('}') else { break };
+        let name = &rest[start + 1..start + end];
+        template.push_str("{}");
+        if let Some(p) = op.path_params.iter().find(|p| p.api_name == name) {
+            let field = ident(&p.rust_name);
+            let text = to_text(model, &p.ty, quote!(value));
+            args.push(quote!({ let value = &self.#field; crate::runtime::encode_path_segment(&#text) }));
+        }
+        rest = &rest[start + end + 1..];
+    }
+    template.push_str(&rest.replace('{', "{{").replace('}', "}}"));
+    if args.is_empty() {
+        let literal = op.path.as_str();
+        return quote!(::std::string::String::from(#literal));
+    }
+    quote!(::std::format!(#template, #(#args),*))
+}
+
+/// The text form of a parameter value (`value` is a reference).
+fn to_text(model: &Model, ty: &TypeRef, value: TokenStream) -> TokenStream {
+    match ty {
+        TypeRef::String => quote!(::std::string::String::clone(#value)),
+        TypeRef::DateTime => quote!(#value.to_rfc3339_opts(::chrono::SecondsFormat::AutoSi, true)),
+        TypeRef::Named(name) => match model.types.get(name).map(|d| &d.kind) {
+            Some(TypeKind::Enum(_)) => quote!(#value.as_str().to_owned()),
+            Some(TypeKind::IntEnum(_)) => quote!(#value.0.to_string()),
+            Some(TypeKind::Alias(inner)) => to_text(model, inner, value),
+            _ => quote!(::serde_json::to_string(#value).unwrap_or_default()),
+        },
+        TypeRef::Json => quote!(#value.to_string()),
+        _ => quote!(#value.to_string()),
+    }
+}
+
+fn push_value(model: &Model, ty: &TypeRef, target: TokenStream, api: &str, value: TokenStream, explode: bool) -> TokenStream {
+    match ty {
+        TypeRef::Vec(item) if explode => {
+            let text = to_text(model, item, quote!(item));
+            quote! { for item in #value.iter() { #target.push((#api, #text)); } }
+        }
+        TypeRef::Vec(item) => {
+            let text = to_text(model, item, quote!(item));
+            quote! { #target.push((#api, #value.iter().map(|item| #text).collect::<::std::vec::Vec<_>>().join(","))); }
+        }
+        other => {
+            let text = to_text(model, other, value);
+            quote! { #target.push((#api, #text)); }
+        }
+    }
+}
+
+/// `send()`, and for several success bodies the enum it returns.
+fn send_fn(op: &Operation) -> (TokenStream, Option<TokenStream>) {
+    let doc = quote! {
+        /// Sends the request (signed, authenticated, retried by the client's policy)
+        /// and decodes the answer. Fails with [`crate::Error::Validation`] before
+        /// sending when a value breaks a constraint of the API.
+    };
+    let (ty, decode) = match &op.success {
+        Success::Empty => (quote!(()), quote!(::std::result::Result::Ok(raw.empty()))),
+        Success::Json(ty) => (type_tokens(ty), quote!(raw.json())),
+        Success::Bytes { .. } => (quote!(::bytes::Bytes), quote!(::std::result::Result::Ok(raw.bytes()))),
+        Success::Text => (quote!(::std::string::String), quote!(raw.text())),
+        Success::ByStatus { name, cases } => {
+            let enum_name = ident(name);
+            let variants = cases.iter().map(|(code, ty)| {
+                let variant = ident(&format!("Status{code}"));
+                let doc = format!(" The `{code}` answer.");
+                match ty {
+                    Some(ty) => {
+                        let ty = type_tokens(ty);
+                        quote! { #[doc = #doc] #variant(#ty), }
+                    }
+                    None => quote! { #[doc = #doc] #variant, },
+                }
+            });
+            let arms = cases.iter().map(|(code, ty)| {
+                let variant = ident(&format!("Status{code}"));
+                match ty {
+                    Some(_) => quote!(#code => raw.json().map(|r| r.map(#enum_name::#variant)),),
+                    None => quote!(#code => ::std::result::Result::Ok(raw.empty().map(|()| #enum_name::#variant)),),
+                }
+            });
+            let (first_code, _) = cases[0];
+            let fallback_variant = ident(&format!("Status{first_code}"));
+            let fallback = match &cases[0].1 {
+                Some(_) => quote!(_ => raw.json().map(|r| r.map(#enum_name::#fallback_variant)),),
+                None => quote!(_ => ::std::result::Result::Ok(raw.empty().map(|()| #enum_name::#fallback_variant)),),
+            };
+            let doc = format!(" The success answers of `{}`, by status.", op.api_id);
+            let def = quote! {
+                #[doc = #doc]
+                #[derive(Debug, Clone, PartialEq)]
+                pub enum #enum_name { #(#variants)* }
+            };
+            let decode = quote!(match raw.status.as_u16() { #(#arms)* #fallback });
+            let send = quote! {
+                #doc
+                pub async fn send(self) -> ::std::result::Result<crate::Response<#enum_name>, crate::Error> {
+                    let request = self.request()?;
+                    let raw = self.client.execute(request).await?;
+                    #decode
+                }
+            };
+            return (send, Some(def));
+        }
+    };
+    let send = quote! {
+        #doc
+        pub async fn send(self) -> ::std::result::Result<crate::Response<#ty>, crate::Error> {
+            let request = self.request()?;
+            let raw = self.client.execute(request).await?;
+            #decode
+        }
+    };
+    (send, None)
+}
+
+fn stream_fn(model: &Model, op: &Operation, p: &Pagination) -> TokenStream {
+    let item = type_tokens(&p.item);
+    let page = ident(&p.page);
+    let limit_default = p.default_limit;
+    let int = |name: &str| {
+        op.query_params.iter().find(|q| q.api_name == name).map(|q| type_tokens(&q.ty)).unwrap_or_else(|| quote!(i64))
+    };
+    let (offset_ty, limit_ty) = (int("offset"), int("limit"));
+    let _ = model;
+    quote! {
+        /// Every item of every page as a stream: walks `offset` from this request's
+        /// offset (or 0) in steps of its `limit` until `total_count` is reached.
+        /// The first error ends the stream.
+        pub fn stream(self) -> impl ::futures_core::Stream<Item = ::std::result::Result<#item, crate::Error>> + ::std::marker::Send + 'static {
+            let start = self.offset.and_then(|v| u64::try_from(v).ok()).unwrap_or(0);
+            let limit = self.limit.and_then(|v| u64::try_from(v).ok()).unwrap_or(#limit_default);
+            crate::runtime::pagination::paginate::<crate::types::#page, _, _>(start, limit, move |offset, limit| {
+                let page = self
+                    .clone()
+                    .offset(<#offset_ty>::try_from(offset).unwrap_or(<#offset_ty>::MAX))
+                    .limit(<#limit_ty>::try_from(limit).unwrap_or(<#limit_ty>::MAX));
+                page.send()
+            })
+        }
+    }
+}
+
+/// `Page` for a list answer; emitted once per page type.
+fn page_impl(model: &Model, p: &Pagination) -> Option<TokenStream> {
+    let first = model.operations.iter().find_map(|op| op.pagination.as_ref().filter(|q| q.page == p.page))?;
+    if !std::ptr::eq(first, p) {
+        return None;
+    }
+    let page = ident(&p.page);
+    let item = type_tokens(&p.item);
+    let total = match (p.meta_required, p.total_required) {
+        (true, true) => quote!(u64::try_from(self.meta.total_count).ok()),
+        (true, false) => quote!(self.meta.total_count.and_then(|v| u64::try_from(v).ok())),
+        (false, true) => quote!(self.meta.as_ref().and_then(|m| u64::try_from(m.total_count).ok())),
+        (false, false) => quote!(self.meta.as_ref().and_then(|m| m.total_count).and_then(|v| u64::try_from(v).ok())),
+    };
+    Some(quote! {
+        impl crate::runtime::pagination::Page for crate::types::#page {
+            type Item = #item;
+            fn into_items(self) -> ::std::vec::Vec<#item> { self.data }
+            fn total_count(&self) -> ::std::option::Option<u64> { #total }
+        }
+    })
+}

@@ -1,0 +1,111 @@
+//! Small pieces every emitter uses: type paths, identifiers, doc attributes.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+use crate::model::{Constraints, Docs, TypeRef};
+
+/// An identifier from a name the model already made Rust-safe (`r#type` included).
+pub fn ident(name: &str) -> Ident {
+    match name.strip_prefix("r#") {
+        Some(raw) => Ident::new_raw(raw, Span::call_site()),
+        None => Ident::new(name, Span::call_site()),
+    }
+}
+
+/// Fully qualified paths, so no name in the API can shadow them.
+pub fn type_tokens(ty: &TypeRef) -> TokenStream {
+    match ty {
+        TypeRef::Bool => quote!(bool),
+        TypeRef::I32 => quote!(i32),
+        TypeRef::I64 => quote!(i64),
+        TypeRef::F64 => quote!(f64),
+        TypeRef::String => quote!(::std::string::String),
+        TypeRef::Uuid => quote!(::uuid::Uuid),
+        TypeRef::Date => quote!(::chrono::NaiveDate),
+        TypeRef::DateTime => quote!(::chrono::DateTime<::chrono::Utc>),
+        TypeRef::Json => quote!(::serde_json::Value),
+        TypeRef::Named(name) => {
+            let name = ident(name);
+            quote!(crate::types::#name)
+        }
+        TypeRef::Vec(inner) => {
+            let inner = type_tokens(inner);
+            quote!(::std::vec::Vec<#inner>)
+        }
+        TypeRef::Map(inner) => {
+            let inner = type_tokens(inner);
+            quote!(::std::collections::BTreeMap<::std::string::String, #inner>)
+        }
+        TypeRef::Option(inner) => {
+            let inner = type_tokens(inner);
+            quote!(::std::option::Option<#inner>)
+        }
+    }
+}
+
+/// `#[doc]` attributes from a title and description. Lines are trimmed so no
+/// indented text turns into a doctest, and brackets are escaped so prose is not
+/// read as intra-doc links.
+pub fn doc_attrs(docs: &Docs, extra: &[String]) -> TokenStream {
+    let mut paragraphs: Vec<String> = Vec::new();
+    if let Some(title) = &docs.title {
+        paragraphs.push(clean(title));
+    }
+    if let Some(description) = &docs.description {
+        let description = clean(description);
+        if paragraphs.first() != Some(&description) {
+            paragraphs.push(description);
+        }
+    }
+    paragraphs.extend(extra.iter().cloned());
+    let lines: Vec<String> = paragraphs.join("\n\n").lines().map(|l| format!(" {l}").trim_end().to_owned()).collect();
+    let deprecated = docs.deprecated.then(|| quote!(#[deprecated]));
+    quote! { #(#[doc = #lines])* #deprecated }
+}
+
+fn clean(text: &str) -> String {
+    text.lines()
+        .map(|l| l.trim().replace('[', "\\[").replace(']', "\\]"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_owned()
+}
+
+/// The constraints, in words, for rustdoc.
+pub fn constraint_doc(c: &Constraints) -> Option<String> {
+    let mut parts = Vec::new();
+    match (c.min_length, c.max_length) {
+        (Some(min), Some(max)) => parts.push(format!("length {min} to {max}")),
+        (Some(min), None) => parts.push(format!("length at least {min}")),
+        (None, Some(max)) => parts.push(format!("length at most {max}")),
+        (None, None) => {}
+    }
+    if let Some(pattern) = &c.pattern {
+        parts.push(format!("pattern `{pattern}`"));
+    }
+    if let Some(min) = c.minimum {
+        parts.push(format!("minimum {min}"));
+    }
+    if let Some(max) = c.maximum {
+        parts.push(format!("maximum {max}"));
+    }
+    match (c.min_items, c.max_items) {
+        (Some(min), Some(max)) => parts.push(format!("{min} to {max} items")),
+        (Some(min), None) => parts.push(format!("at least {min} items")),
+        (None, Some(max)) => parts.push(format!("at most {max} items")),
+        (None, None) => {}
+    }
+    if let Some(items) = &c.items {
+        if let Some(inner) = constraint_doc(items) {
+            parts.push(format!("each item: {inner}"));
+        }
+    }
+    (!parts.is_empty()).then(|| format!("Constraints: {}.", parts.join(", ")))
+}
+
+/// The name as written in the API, without a raw-identifier prefix.
+pub fn plain(name: &str) -> &str {
+    name.trim_start_matches("r#")
+}

@@ -1,0 +1,324 @@
+//! `src/types.rs`: structs, enums and aliases, with their client-side validation.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::rust::{constraint_doc, doc_attrs, ident, plain, type_tokens};
+use crate::model::{Constraints, Field, IntEnum, Model, StringEnum, Struct, TypeDef, TypeKind, TypeRef};
+
+pub fn types_file(model: &Model) -> TokenStream {
+    let defaults = Defaults::new(&model.types);
+    let items = model.types.values().map(|def| type_def(model, def, &defaults));
+    quote! {
+        //! Every schema of the API as a Rust type.
+        #(#items)*
+    }
+}
+
+fn type_def(model: &Model, def: &TypeDef, defaults: &Defaults<'_>) -> TokenStream {
+    let schema_doc = format!("Schema: `{}`", def.pointer);
+    match &def.kind {
+        TypeKind::Struct(s) => struct_def(model, def, s, defaults, &schema_doc),
+        TypeKind::Enum(e) => enum_def(def, e, &schema_doc),
+        TypeKind::IntEnum(e) => int_enum_def(def, e, &schema_doc),
+        TypeKind::Union(u) => super::union::union_def(model, def, u, &schema_doc),
+        TypeKind::Alias(ty) => {
+            let docs = doc_attrs(&def.docs, &[schema_doc]);
+            let name = ident(&def.name);
+            let ty = type_tokens(ty);
+            quote! { #docs pub type #name = #ty; }
+        }
+    }
+}
+
+/// The Rust type of a field, from its required and nullable flags.
+pub fn field_type(field: &Field) -> TokenStream {
+    let mut ty = type_tokens(&field.ty);
+    if field.boxed {
+        ty = quote!(::std::boxed::Box<#ty>);
+    }
+    match (field.required, field.nullable) {
+        (true, false) => ty,
+        (true, true) | (false, false) => quote!(::std::option::Option<#ty>),
+        (false, true) => quote!(crate::runtime::Nullable<#ty>),
+    }
+}
+
+fn struct_def(model: &Model, def: &TypeDef, s: &Struct, defaults: &Defaults<'_>, schema_doc: &str) -> TokenStream {
+    let name = ident(&def.name);
+    let docs = doc_attrs(&def.docs, &[schema_doc.to_owned()]);
+    let fields = s.fields.iter().map(|f| {
+        let field_name = ident(&f.rust_name);
+        let ty = field_type(f);
+        let mut extra = Vec::new();
+        if let Some(c) = constraint_doc(&f.constraints) {
+            extra.push(c);
+        }
+        if let Some(default) = &f.default {
+            extra.push(format!("Default: `{default}`."));
+        }
+        if f.read_only {
+            extra.push("Read-only: sent by the server, ignored in requests.".to_owned());
+        }
+        if f.write_only {
+            extra.push("Write-only: sent in requests, never returned.".to_owned());
+        }
+        let docs = doc_attrs(&f.docs, &extra);
+        let rename = (plain(&f.rust_name) != f.api_name).then(|| {
+            let api = &f.api_name;
+            quote!(#[serde(rename = #api)])
+        });
+        let skip = match (f.required, f.nullable) {
+            (false, false) => quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]),
+            (false, true) => quote!(#[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")]),
+            (true, true) => quote!(#[serde(default)]),
+            (true, false) => quote!(),
+        };
+        quote! { #docs #rename #skip pub #field_name: #ty, }
+    });
+    let additional = s.additional.as_ref().map(|ty| {
+        let ty = type_tokens(ty);
+        quote! {
+            /// Properties beyond the declared ones.
+            #[serde(flatten)]
+            pub additional_properties: ::std::collections::BTreeMap<::std::string::String, #ty>,
+        }
+    });
+    let default = defaults.of(&def.name).then(|| quote!(Default,));
+    let validate = def.validate.then(|| struct_validate(model, &name, s));
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, #default ::serde::Serialize, ::serde::Deserialize)]
+        pub struct #name { #(#fields)* #additional }
+        #validate
+    }
+}
+
+fn struct_validate(model: &Model, name: &proc_macro2::Ident, s: &Struct) -> TokenStream {
+    let checks: Vec<TokenStream> = s
+        .fields
+        .iter()
+        .filter_map(|f| {
+            let body = value_checks(model, &f.ty, &f.constraints, &f.api_name, quote!(value))?;
+            let field = ident(&f.rust_name);
+            Some(match (f.required, f.nullable) {
+                (true, false) => quote! { { let value = &self.#field; #body } },
+                (true, true) | (false, false) => quote! { if let ::std::option::Option::Some(value) = &self.#field { #body } },
+                (false, true) => quote! { if let ::std::option::Option::Some(value) = self.#field.as_ref() { #body } },
+            })
+        })
+        .collect();
+    let prefix = if checks.is_empty() { quote!(_prefix) } else { quote!(prefix) };
+    quote! {
+        impl crate::runtime::validate::Validate for #name {
+            fn validate(&self, #prefix: &str) -> ::std::result::Result<(), crate::runtime::ValidationError> {
+                #(#checks)*
+                ::std::result::Result::Ok(())
+            }
+        }
+    }
+}
+
+/// Checks for one value (`value` is a reference to it); `None` when there is nothing to check.
+/// `field` is the name used in error paths, relative to `prefix`.
+pub fn value_checks(model: &Model, ty: &TypeRef, c: &Constraints, field: &str, value: TokenStream) -> Option<TokenStream> {
+    let opt = |v: Option<usize>| match v {
+        Some(v) => quote!(::std::option::Option::Some(#v)),
+        None => quote!(::std::option::Option::None),
+    };
+    let mut checks = Vec::new();
+    match ty {
+        TypeRef::String => {
+            if c.min_length.is_some() || c.max_length.is_some() {
+                let (min, max) = (opt(c.min_length), opt(c.max_length));
+                checks.push(quote!(crate::runtime::validate::check_length(prefix, #field, #value, #min, #max)?;));
+            }
+            if let Some(pattern) = c.pattern.as_ref().filter(|p| regex::Regex::new(p).is_ok()) {
+                checks.push(quote! {
+                    static PATTERN: ::std::sync::OnceLock<::regex::Regex> = ::std::sync::OnceLock::new();
+                    crate::runtime::validate::check_pattern(prefix, #field, #value, &PATTERN, #pattern)?;
+                });
+            }
+        }
+        TypeRef::I32 | TypeRef::I64 if c.minimum.is_some() || c.maximum.is_some() => {
+            let bound = |v: Option<f64>| match v {
+                Some(v) => {
+                    let v = v as i64;
+                    quote!(::std::option::Option::Some(#v))
+                }
+                None => quote!(::std::option::Option::None),
+            };
+            let (min, max) = (bound(c.minimum), bound(c.maximum));
+            checks.push(quote!(crate::runtime::validate::check_range_i64(prefix, #field, i64::from(*#value), #min, #max)?;));
+        }
+        TypeRef::F64 if c.minimum.is_some() || c.maximum.is_some() => {
+            let bound = |v: Option<f64>| match v {
+                Some(v) => quote!(::std::option::Option::Some(#v)),
+                None => quote!(::std::option::Option::None),
+            };
+            let (min, max) = (bound(c.minimum), bound(c.maximum));
+            checks.push(quote!(crate::runtime::validate::check_range_f64(prefix, #field, *#value, #min, #max)?;));
+        }
+        TypeRef::Vec(item) => {
+            if c.min_items.is_some() || c.max_items.is_some() {
+                let (min, max) = (opt(c.min_items), opt(c.max_items));
+                checks.push(quote!(crate::runtime::validate::check_items(prefix, #field, #value.len(), #min, #max)?;));
+            }
+            let item_constraints = c.items.as_deref().cloned().unwrap_or_default();
+            if let Some(inner) = value_checks(model, item, &item_constraints, "", quote!(item)) {
+                checks.push(quote! {
+                    for (index, item) in #value.iter().enumerate() {
+                        let prefix = &::std::format!("{}[{}]", crate::runtime::validate::join(prefix, #field), index);
+                        #inner
+                    }
+                });
+            }
+        }
+        TypeRef::Map(item) => {
+            if let Some(inner) = value_checks(model, item, &Constraints::default(), "", quote!(item)) {
+                checks.push(quote! {
+                    for (key, item) in #value.iter() {
+                        let prefix = &crate::runtime::validate::join(&crate::runtime::validate::join(prefix, #field), key);
+                        #inner
+                    }
+                });
+            }
+        }
+        TypeRef::Option(inner) => {
+            if let Some(inner) = value_checks(model, inner, c, field, quote!(inner)) {
+                checks.push(quote! { if let ::std::option::Option::Some(inner) = #value { #inner } });
+            }
+        }
+        TypeRef::Named(name) if model.types.get(name).is_some_and(|d| d.validate) => {
+            checks.push(quote! {
+                crate::runtime::validate::Validate::validate(#value, &crate::runtime::validate::join(prefix, #field))?;
+            });
+        }
+        _ => {}
+    }
+    (!checks.is_empty()).then(|| quote!(#(#checks)*))
+}
+
+fn enum_def(def: &TypeDef, e: &StringEnum, schema_doc: &str) -> TokenStream {
+    let name = ident(&def.name);
+    let mut extra = vec![schema_doc.to_owned()];
+    extra.push("Values this version does not know are kept, not rejected.".to_owned());
+    let docs = doc_attrs(&def.docs, &extra);
+    let unknown = ident(&e.unknown);
+    let variants = e.variants.iter().enumerate().map(|(i, v)| {
+        let variant = ident(&v.rust_name);
+        let wire_doc = format!(" `{:?}`{}", v.wire, v.description.as_deref().map(|d| format!(": {d}")).unwrap_or_default());
+        let default = (e.default == Some(i)).then(|| quote!(#[default]));
+        quote! { #[doc = #wire_doc] #default #variant, }
+    });
+    let as_str = e.variants.iter().map(|v| {
+        let variant = ident(&v.rust_name);
+        let wire = &v.wire;
+        quote!(Self::#variant => #wire,)
+    });
+    let from = e.variants.iter().map(|v| {
+        let variant = ident(&v.rust_name);
+        let wire = &v.wire;
+        quote!(#wire => Self::#variant,)
+    });
+    let default = e.default.map(|_| quote!(Default,));
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, #default)]
+        pub enum #name {
+            #(#variants)*
+            /// A value this version of the client does not know, kept as sent.
+            #unknown(::std::string::String),
+        }
+        impl #name {
+            /// The value as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                match self { #(#as_str)* Self::#unknown(value) => value }
+            }
+        }
+        impl ::std::convert::From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value { #(#from)* other => Self::#unknown(other.to_owned()) }
+            }
+        }
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result { f.write_str(self.as_str()) }
+        }
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                crate::runtime::enums::deserialize(deserializer)
+            }
+        }
+    }
+}
+
+/// Integer enums are open newtypes with a constant per known value, so a new
+/// server value still decodes.
+fn int_enum_def(def: &TypeDef, e: &IntEnum, schema_doc: &str) -> TokenStream {
+    let name = ident(&def.name);
+    let docs = doc_attrs(&def.docs, &[schema_doc.to_owned(), "Values this version does not know are kept, not rejected.".to_owned()]);
+    let consts = e.values.iter().map(|v| {
+        let konst = ident(&format!("V{}", v.to_string().replace('-', "MINUS_")));
+        let doc = format!(" `{v}`");
+        quote! { #[doc = #doc] pub const #konst: Self = Self(#v); }
+    });
+    let default = e.default.map(|v| {
+        quote! {
+            impl ::std::default::Default for #name {
+                fn default() -> Self { Self(#v) }
+            }
+        }
+    });
+    quote! {
+        #docs
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct #name(pub i64);
+        impl #name { #(#consts)* }
+        #default
+    }
+}
+
+/// Which named types can derive `Default` (every field has a default).
+pub struct Defaults<'m> {
+    types: &'m BTreeMap<String, TypeDef>,
+}
+
+impl<'m> Defaults<'m> {
+    pub fn new(types: &'m BTreeMap<String, TypeDef>) -> Self {
+        Defaults { types }
+    }
+
+    pub fn of(&self, name: &str) -> bool {
+        self.named(name, &mut BTreeSet::new())
+    }
+
+    fn named(&self, name: &str, visiting: &mut BTreeSet<String>) -> bool {
+        if !visiting.insert(name.to_owned()) {
+            return false;
+        }
+        let result = match self.types.get(name).map(|d| &d.kind) {
+            Some(TypeKind::Struct(s)) => s.fields.iter().all(|f| !f.required || f.nullable || self.ty(&f.ty, visiting)),
+            Some(TypeKind::Enum(e)) => e.default.is_some(),
+            Some(TypeKind::IntEnum(e)) => e.default.is_some(),
+            Some(TypeKind::Alias(ty)) => self.ty(ty, visiting),
+            Some(TypeKind::Union(_)) | None => false,
+        };
+        visiting.remove(name);
+        result
+    }
+
+    fn ty(&self, ty: &TypeRef, visiting: &mut BTreeSet<String>) -> bool {
+        match ty {
+            TypeRef::Named(name) => self.named(name, visiting),
+            _ => true,
+        }
+    }
+}

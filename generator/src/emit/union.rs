@@ -1,0 +1,220 @@
+//! Unions: an untagged enum that serializes the chosen branch as it is, and a
+//! decoder that follows the plan made in `model::union`.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::rust::{doc_attrs, ident, type_tokens};
+use crate::model::{Check, Decode, Field, JsonKind, Model, Slot, TypeDef, TypeKind, TypeRef, Union};
+
+pub fn union_def(model: &Model, def: &TypeDef, u: &Union, schema_doc: &str) -> TokenStream {
+    let name = ident(&def.name);
+    let extra = vec![
+        schema_doc.to_owned(),
+        "Decoding picks the variant that keeps every field of the payload; among several, the one with the fewest properties.".to_owned(),
+    ];
+    let docs = doc_attrs(&def.docs, &extra);
+    let variants = u.variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let ty = type_tokens(&v.ty);
+        let doc = format!(" A [`{}`].", type_display(&v.ty));
+        quote! { #[doc = #doc] #variant(#ty), }
+    });
+    let unknown = u.keeps_unknown.then(|| {
+        quote! {
+            /// A variant this version of the client does not know, kept as sent.
+            Unknown(::serde_json::Value),
+        }
+    });
+    let froms = from_impls(&name, u);
+    let deserialize = match &u.decode {
+        Decode::Superset { slots } => superset(model, &def.name, u, slots),
+        Decode::Buffered => buffered(&def.name, u),
+    };
+    let validate = def.validate.then(|| validate(model, &name, u));
+    // Variants hold the branch structs by value so matching and building stay plain;
+    // the size difference clippy would flag is the price of that.
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+        #[serde(untagged)]
+        #[allow(clippy::large_enum_variant)]
+        pub enum #name { #(#variants)* #unknown }
+        #froms
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                #deserialize
+            }
+        }
+        #validate
+    }
+}
+
+fn type_display(ty: &TypeRef) -> String {
+    type_tokens(ty).to_string().replace(' ', "")
+}
+
+/// `From<Branch>` for every branch type that appears once, so callers can pass a branch where the union is expected.
+fn from_impls(name: &proc_macro2::Ident, u: &Union) -> TokenStream {
+    let impls = u.variants.iter().filter(|v| u.variants.iter().filter(|w| w.ty == v.ty).count() == 1).map(|v| {
+        let variant = ident(&v.name);
+        let ty = type_tokens(&v.ty);
+        quote! {
+            impl ::std::convert::From<#ty> for #name {
+                fn from(value: #ty) -> Self { Self::#variant(value) }
+            }
+        }
+    });
+    quote!(#(#impls)*)
+}
+
+fn no_match(name: &str, u: &Union) -> TokenStream {
+    let names: Vec<&str> = u.variants.iter().map(|v| v.name.as_str()).collect();
+    let message = format!("the payload matches no variant of union `{name}` ({}) without losing a field", names.join(", "));
+    quote!(::std::result::Result::Err(<D::Error as ::serde::de::Error>::custom(#message)))
+}
+
+/// One pass into a struct of every property, then a move into the chosen branch.
+fn superset(model: &Model, name: &str, u: &Union, slots: &[Slot]) -> TokenStream {
+    let expecting = format!("a JSON object (union `{name}`)");
+    let slot_fields = slots.iter().map(|slot| {
+        let field = ident(&slot.rust_name);
+        let api = &slot.api_name;
+        let ty = slot.ty.as_ref().map(type_tokens).unwrap_or_else(|| quote!(::serde_json::Value));
+        quote! {
+            #[serde(rename = #api, default, deserialize_with = "crate::runtime::union::present")]
+            #field: ::std::option::Option<::std::option::Option<#ty>>,
+        }
+    });
+    let slot_of = |prop: &str| slots.iter().find(|s| s.api_name == prop).map(|s| ident(&s.rust_name));
+    let has = |prop: &str| {
+        let slot = slot_of(prop);
+        quote!(slots.#slot.is_some())
+    };
+    let lacks = |prop: &str| {
+        let slot = slot_of(prop);
+        quote!(slots.#slot.is_none())
+    };
+    let branches = u.order.iter().map(|&i| {
+        let v = &u.variants[i];
+        let condition = condition(&v.check, &has, &lacks, |prop| {
+            let slot = slots.iter().find(|s| s.api_name == prop).map(|s| ident(&s.rust_name));
+            quote!(crate::runtime::union::slot_str(&slots.#slot))
+        });
+        let variant = ident(&v.name);
+        let TypeRef::Named(struct_name) = &v.ty else { return quote!() };
+        let fields = struct_fields(model, struct_name).iter().map(|f| {
+            let field = ident(&f.rust_name);
+            let slot = slots.iter().find(|s| s.api_name == f.api_name);
+            let slot_ident = slot.map(|s| ident(&s.rust_name));
+            let raw = match slot.and_then(|s| s.ty.as_ref()) {
+                Some(_) => quote!(slots.#slot_ident),
+                None => quote!(crate::runtime::union::convert(slots.#slot_ident)?),
+            };
+            let api = &f.api_name;
+            let value = match (f.required, f.nullable) {
+                (true, false) => quote!(crate::runtime::union::required(#raw, #api)?),
+                (true, true) => quote!(crate::runtime::union::required_nullable(#raw, #api)?),
+                (false, false) => quote!(crate::runtime::union::optional(#raw)),
+                (false, true) => quote!(crate::runtime::union::tristate(#raw)),
+            };
+            quote!(#field: #value,)
+        });
+        let ty = type_tokens(&v.ty);
+        quote! {
+            if #condition {
+                return ::std::result::Result::Ok(Self::#variant(#ty { #(#fields)* }));
+            }
+        }
+    });
+    let fallback = no_match(name, u);
+    quote! {
+        #[derive(::serde::Deserialize)]
+        #[serde(expecting = #expecting)]
+        struct Slots { #(#slot_fields)* }
+        let slots = <Slots as ::serde::Deserialize>::deserialize(deserializer)?;
+        #(#branches)*
+        #fallback
+    }
+}
+
+fn struct_fields<'m>(model: &'m Model, name: &str) -> &'m [Field] {
+    match model.types.get(name).map(|d| &d.kind) {
+        Some(TypeKind::Struct(s)) => &s.fields,
+        _ => &[],
+    }
+}
+
+/// Buffer into `serde_json::Value`, pick by the plan, convert.
+fn buffered(name: &str, u: &Union) -> TokenStream {
+    let has = |prop: &str| quote!(crate::runtime::union::has(&value, #prop));
+    let lacks = |prop: &str| quote!(!crate::runtime::union::has(&value, #prop));
+    let branches = u.order.iter().map(|&i| {
+        let v = &u.variants[i];
+        let kind = kind_check(v.check.kind);
+        let condition = condition(&v.check, &has, &lacks, |prop| quote!(crate::runtime::union::str_at(&value, #prop)));
+        let variant = ident(&v.name);
+        quote! {
+            if #kind && #condition {
+                return crate::runtime::union::from_value(value).map(Self::#variant);
+            }
+        }
+    });
+    let fallback = if u.keeps_unknown { quote!(::std::result::Result::Ok(Self::Unknown(value))) } else { no_match(name, u) };
+    quote! {
+        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
+        #(#branches)*
+        #fallback
+    }
+}
+
+fn kind_check(kind: JsonKind) -> TokenStream {
+    match kind {
+        JsonKind::Object => quote!(value.is_object()),
+        JsonKind::Array => quote!(value.is_array()),
+        JsonKind::String => quote!(value.is_string()),
+        JsonKind::Integer => quote!((value.is_i64() || value.is_u64())),
+        JsonKind::Number => quote!(value.is_number()),
+        JsonKind::Bool => quote!(value.is_boolean()),
+        JsonKind::Any => quote!(true),
+    }
+}
+
+/// The boolean expression of a check: required present, foreign absent, enum values match.
+fn condition(check: &Check, has: &dyn Fn(&str) -> TokenStream, lacks: &dyn Fn(&str) -> TokenStream, str_of: impl Fn(&str) -> TokenStream) -> TokenStream {
+    let mut parts: Vec<TokenStream> = Vec::new();
+    parts.extend(check.present.iter().map(|p| has(p)));
+    parts.extend(check.absent.iter().map(|p| lacks(p)));
+    for (prop, values) in &check.values {
+        let actual = match prop {
+            Some(prop) => str_of(prop),
+            None => quote!(value.as_str()),
+        };
+        parts.push(quote!(::std::matches!(#actual, ::std::option::Option::Some(#(#values)|*))));
+    }
+    if parts.is_empty() {
+        quote!(true)
+    } else {
+        quote!(#(#parts)&&*)
+    }
+}
+
+fn validate(model: &Model, name: &proc_macro2::Ident, u: &Union) -> TokenStream {
+    let arms = u.variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let checks = super::types::value_checks(model, &v.ty, &Default::default(), "", quote!(value));
+        match checks {
+            Some(checks) => quote!(Self::#variant(value) => { #checks }),
+            None => quote!(Self::#variant(_) => {}),
+        }
+    });
+    let unknown = u.keeps_unknown.then(|| quote!(Self::Unknown(_) => {}));
+    quote! {
+        impl crate::runtime::validate::Validate for #name {
+            fn validate(&self, prefix: &str) -> ::std::result::Result<(), crate::runtime::ValidationError> {
+                match self { #(#arms)* #unknown }
+                ::std::result::Result::Ok(())
+            }
+        }
+    }
+}

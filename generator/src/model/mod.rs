@@ -1,0 +1,279 @@
+//! Stage 3: the intermediate model. Everything the emitter needs, decided here:
+//! Rust names next to API names, resolved types, union decode plans, operations.
+//! Types live in a `BTreeMap` keyed by Rust name and operations are sorted, so the
+//! output never depends on hash order.
+
+mod operation;
+mod schema;
+mod union;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use openapiv3::{OpenAPI, Parameter, ReferenceOr};
+
+use crate::load::Document;
+use crate::Error;
+
+pub use union::{Check, Decode, JsonKind, Slot, Union, Variant};
+
+/// The whole API as the emitter sees it.
+#[derive(Debug)]
+pub struct Model {
+    pub api: ApiInfo,
+    pub types: BTreeMap<String, TypeDef>,
+    pub operations: Vec<Operation>,
+    pub webhooks: Vec<Webhook>,
+}
+
+#[derive(Debug)]
+pub struct ApiInfo {
+    pub title: String,
+    pub version: String,
+    pub description: Option<String>,
+    pub sandbox_url: String,
+    pub production_url: String,
+    pub token_path: String,
+    /// Every scope the security scheme lists, with its description.
+    pub scopes: BTreeMap<String, String>,
+    /// The scopes the operations ask for: the client requests these by default.
+    pub default_scopes: BTreeSet<String>,
+    pub api_version: String,
+}
+
+/// Title, description and deprecation of a schema, field, parameter or operation.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Docs {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub deprecated: bool,
+}
+
+#[derive(Debug)]
+pub struct TypeDef {
+    pub name: String,
+    /// Where the schema lives in the document.
+    pub pointer: String,
+    pub docs: Docs,
+    pub kind: TypeKind,
+    /// Reached from a request, so it gets a client-side `Validate` impl.
+    pub validate: bool,
+}
+
+#[derive(Debug)]
+pub enum TypeKind {
+    Struct(Struct),
+    Enum(StringEnum),
+    IntEnum(IntEnum),
+    Union(Union),
+    /// A named schema that is not an object or an enum: `pub type X = ...;`.
+    Alias(TypeRef),
+}
+
+#[derive(Debug, Default)]
+pub struct Struct {
+    pub fields: Vec<Field>,
+    /// Typed `additionalProperties` next to declared properties.
+    pub additional: Option<TypeRef>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub api_name: String,
+    pub rust_name: String,
+    pub ty: TypeRef,
+    pub required: bool,
+    pub nullable: bool,
+    /// Optional and nullable in a request: absent, null and a value are three states.
+    pub tristate: bool,
+    /// Breaks a by-value cycle of types.
+    pub boxed: bool,
+    pub read_only: bool,
+    pub write_only: bool,
+    pub docs: Docs,
+    pub constraints: Constraints,
+    pub default: Option<serde_json::Value>,
+}
+
+/// Validation keywords the client checks before sending.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Constraints {
+    pub min_length: Option<usize>,
+    pub max_length: Option<usize>,
+    pub pattern: Option<String>,
+    pub minimum: Option<f64>,
+    pub maximum: Option<f64>,
+    pub min_items: Option<usize>,
+    pub max_items: Option<usize>,
+    /// Constraints on each array item.
+    pub items: Option<Box<Constraints>>,
+}
+
+impl Constraints {
+    pub fn is_empty(&self) -> bool {
+        *self == Constraints::default()
+    }
+}
+
+#[derive(Debug)]
+pub struct StringEnum {
+    pub variants: Vec<EnumVariant>,
+    /// Index into `variants` of the schema's default.
+    pub default: Option<usize>,
+    /// Name of the variant that keeps values this version does not know.
+    pub unknown: String,
+}
+
+#[derive(Debug)]
+pub struct EnumVariant {
+    pub rust_name: String,
+    pub wire: String,
+    pub description: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct IntEnum {
+    pub values: Vec<i64>,
+    pub default: Option<i64>,
+}
+
+/// How a value is typed wherever it is used.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TypeRef {
+    Bool,
+    I32,
+    I64,
+    F64,
+    String,
+    Uuid,
+    Date,
+    DateTime,
+    Json,
+    Named(String),
+    Vec(Box<TypeRef>),
+    Map(Box<TypeRef>),
+    Option(Box<TypeRef>),
+}
+
+#[derive(Debug)]
+pub struct Operation {
+    pub api_id: String,
+    pub rust_name: String,
+    pub builder_name: String,
+    pub method: String,
+    pub path: String,
+    pub module: String,
+    pub docs: Docs,
+    pub path_params: Vec<Param>,
+    pub query_params: Vec<Param>,
+    pub header_params: Vec<Param>,
+    pub idempotency_key: bool,
+    pub body: Option<RequestBody>,
+    pub success: Success,
+    pub scopes: Vec<String>,
+    pub pagination: Option<Pagination>,
+}
+
+#[derive(Debug)]
+pub struct Param {
+    pub api_name: String,
+    pub rust_name: String,
+    pub ty: TypeRef,
+    pub required: bool,
+    pub docs: Docs,
+    pub constraints: Constraints,
+    pub default: Option<serde_json::Value>,
+    /// For arrays in the query: `a=1&a=2` (true) or `a=1,2` (false).
+    pub explode: bool,
+}
+
+#[derive(Debug)]
+pub struct RequestBody {
+    pub ty: TypeRef,
+    pub content_type: String,
+    pub form: bool,
+}
+
+#[derive(Debug)]
+pub enum Success {
+    Empty,
+    Json(TypeRef),
+    Bytes { accept: String },
+    Text,
+    /// Several success statuses with different bodies: a generated enum.
+    ByStatus { name: String, cases: Vec<(u16, Option<TypeRef>)> },
+}
+
+#[derive(Debug)]
+pub struct Pagination {
+    pub page: String,
+    pub item: TypeRef,
+    pub meta_required: bool,
+    pub total_required: bool,
+    pub default_limit: u64,
+}
+
+#[derive(Debug)]
+pub struct Webhook {
+    pub api_name: String,
+    pub rust_name: String,
+    pub docs: Docs,
+    pub ty: TypeRef,
+}
+
+pub fn build(doc: &Document) -> Result<Model, Error> {
+    let mut schemas = schema::Schemas::new(doc);
+    schemas.components()?;
+    let operations = operation::operations(&mut schemas)?;
+    let webhooks = operation::webhooks(&mut schemas)?;
+    let api = operation::api_info(&doc.api, &operations)?;
+    let mut types = schemas.finish();
+    mark_validated(&mut types, &operations);
+    Ok(Model { api, types, operations, webhooks })
+}
+
+/// Resolves a parameter `$ref` to `#/components/parameters/...`.
+pub fn resolve_parameter<'a>(api: &'a OpenAPI, param: &'a ReferenceOr<Parameter>) -> Option<&'a Parameter> {
+    match param {
+        ReferenceOr::Item(param) => Some(param),
+        ReferenceOr::Reference { reference } => {
+            let name = reference.strip_prefix("#/components/parameters/")?;
+            resolve_parameter(api, api.components.as_ref()?.parameters.get(name)?)
+        }
+    }
+}
+
+/// Marks every type a request can carry, so only those get client-side validation.
+fn mark_validated(types: &mut BTreeMap<String, TypeDef>, operations: &[Operation]) {
+    let mut pending: Vec<String> = operations.iter().filter_map(|op| op.body.as_ref()).flat_map(|b| named_in(&b.ty)).collect();
+    while let Some(name) = pending.pop() {
+        let Some(def) = types.get_mut(&name) else { continue };
+        if def.validate {
+            continue;
+        }
+        def.validate = true;
+        match &def.kind {
+            TypeKind::Struct(s) => {
+                pending.extend(s.fields.iter().flat_map(|f| named_in(&f.ty)));
+                pending.extend(s.additional.iter().flat_map(named_in));
+            }
+            TypeKind::Union(u) => pending.extend(u.variants.iter().flat_map(|v| named_in(&v.ty))),
+            TypeKind::Alias(ty) => pending.extend(named_in(ty)),
+            TypeKind::Enum(_) | TypeKind::IntEnum(_) => {}
+        }
+    }
+    // Enums have nothing to check.
+    for def in types.values_mut() {
+        if matches!(def.kind, TypeKind::Enum(_) | TypeKind::IntEnum(_)) {
+            def.validate = false;
+        }
+    }
+}
+
+/// The named types a type reference mentions.
+pub fn named_in(ty: &TypeRef) -> Vec<String> {
+    match ty {
+        TypeRef::Named(name) => vec![name.clone()],
+        TypeRef::Vec(inner) | TypeRef::Map(inner) | TypeRef::Option(inner) => named_in(inner),
+        _ => Vec::new(),
+    }
+}

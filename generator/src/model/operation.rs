@@ -1,0 +1,343 @@
+//! Operations, webhooks and API-wide facts (servers, token URL, scopes).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use heck::ToUpperCamelCase;
+use openapiv3::{OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, SecurityScheme};
+
+use super::schema::Schemas;
+use super::{ApiInfo, Docs, Operation, Pagination, Param, RequestBody, Success, TypeKind, TypeRef, Webhook};
+use crate::load::escape;
+use crate::naming;
+use crate::Error;
+
+/// Header parameters the runtime sets on every request; no method takes them.
+pub const RUNTIME_HEADERS: &[&str] =
+    &["authorization", "signature", "signature-input", "upvest-client-id", "upvest-api-version", "accept", "content-type", "idempotency-key"];
+
+pub fn operations(schemas: &mut Schemas<'_>) -> Result<Vec<Operation>, Error> {
+    let api = schemas.api;
+    let mut out = Vec::new();
+    for (path, item) in &api.paths.paths {
+        let ReferenceOr::Item(item) = item else {
+            return Err(Error::unsupported(format!("#/paths/{}", escape(path)), "a `$ref` path item"));
+        };
+        for (method, op) in item.iter() {
+            let pointer = format!("#/paths/{}/{method}", escape(path));
+            out.push(operation(schemas, path, method, &item.parameters, op, &pointer)?);
+        }
+    }
+    out.sort_by(|a, b| a.rust_name.cmp(&b.rust_name));
+    Ok(out)
+}
+
+fn operation(
+    schemas: &mut Schemas<'_>,
+    path: &str,
+    method: &str,
+    path_level: &[ReferenceOr<Parameter>],
+    op: &openapiv3::Operation,
+    pointer: &str,
+) -> Result<Operation, Error> {
+    let api = schemas.api;
+    let api_id = op.operation_id.clone().unwrap_or_default();
+    let rust_name = naming::field_name(&api_id);
+    let builder_name = naming::type_name(&api_id);
+    let module = naming::module_name(op.tags.first().map(String::as_str).unwrap_or("default"));
+    let mut params: BTreeMap<(String, String), (Parameter, String)> = BTreeMap::new();
+    // Operation-level parameters override path-level ones of the same name and place.
+    for (list, at) in [(path_level, format!("#/paths/{}/parameters", escape(path))), (&op.parameters[..], format!("{pointer}/parameters"))] {
+        for (i, param) in list.iter().enumerate() {
+            let Some(resolved) = super::resolve_parameter(api, param) else {
+                return Err(Error::new(format!("{at}/{i}"), "parameter reference points at nothing", "define it under #/components/parameters"));
+            };
+            let data = resolved.parameter_data_ref();
+            let place = match resolved {
+                Parameter::Query { .. } => "query",
+                Parameter::Header { .. } => "header",
+                Parameter::Path { .. } => "path",
+                Parameter::Cookie { .. } => "cookie",
+            };
+            let param_at = match param {
+                ReferenceOr::Reference { reference } => reference.clone(),
+                ReferenceOr::Item(_) => format!("{at}/{i}"),
+            };
+            params.insert((place.to_owned(), data.name.to_lowercase()), (resolved.clone(), param_at));
+        }
+    }
+    let mut operation = Operation {
+        api_id: api_id.clone(),
+        rust_name,
+        builder_name: builder_name.clone(),
+        method: method.to_uppercase(),
+        path: path.to_owned(),
+        module,
+        docs: Docs { title: op.summary.clone(), description: op.description.clone(), deprecated: op.deprecated },
+        path_params: Vec::new(),
+        query_params: Vec::new(),
+        header_params: Vec::new(),
+        idempotency_key: false,
+        body: None,
+        success: Success::Empty,
+        scopes: scopes(&op.security, &api.security),
+        pagination: None,
+    };
+    // Path parameters in the order the template names them.
+    let mut ordered: Vec<_> = params.into_iter().collect();
+    ordered.sort_by_key(|((place, name), _)| (place != "path", path.find(&format!("{{{name}}}")).unwrap_or(usize::MAX), name.clone()));
+    for ((place, name), (param, at)) in ordered {
+        if place == "header" && RUNTIME_HEADERS.contains(&name.as_str()) {
+            operation.idempotency_key |= name == "idempotency-key";
+            continue;
+        }
+        if place == "cookie" {
+            return Err(Error::unsupported(at, "cookie parameters"));
+        }
+        let built = param_model(schemas, &param, &format!("{builder_name}{}", naming::type_name(&name)), &at)?;
+        match place.as_str() {
+            "path" => operation.path_params.push(built),
+            "query" => operation.query_params.push(built),
+            _ => operation.header_params.push(built),
+        }
+    }
+    if let Some(body) = &op.request_body {
+        operation.body = Some(request_body(schemas, body, &format!("{builder_name}Request"), &format!("{pointer}/requestBody"))?);
+    }
+    operation.success = success(schemas, op, &builder_name, pointer)?;
+    operation.pagination = pagination(schemas, &operation);
+    Ok(operation)
+}
+
+fn param_model(schemas: &mut Schemas<'_>, param: &Parameter, hint: &str, at: &str) -> Result<Param, Error> {
+    let data = param.parameter_data_ref();
+    let ParameterSchemaOrContent::Schema(schema) = &data.format else {
+        return Err(Error::unsupported(at, "a parameter with `content` instead of `schema`"));
+    };
+    let shape = schemas.shape(schema, hint, &format!("{at}/schema"))?;
+    let explode = match param {
+        Parameter::Query { style, .. } => data.explode.unwrap_or(matches!(style, openapiv3::QueryStyle::Form)),
+        _ => data.explode.unwrap_or(false),
+    };
+    Ok(Param {
+        api_name: data.name.clone(),
+        rust_name: naming::field_name(&data.name),
+        ty: shape.ty(),
+        required: data.required,
+        docs: Docs { title: None, description: data.description.clone().or(shape.docs.description), deprecated: data.deprecated.unwrap_or(false) },
+        constraints: shape.constraints,
+        default: shape.default,
+        explode,
+    })
+}
+
+fn request_body(schemas: &mut Schemas<'_>, body: &ReferenceOr<openapiv3::RequestBody>, hint: &str, at: &str) -> Result<RequestBody, Error> {
+    let (body, at) = match body {
+        ReferenceOr::Item(body) => (body.clone(), at.to_owned()),
+        ReferenceOr::Reference { reference } => {
+            let key = reference.strip_prefix("#/components/requestBodies/").unwrap_or_default();
+            let found = schemas.api.components.as_ref().and_then(|c| c.request_bodies.get(key));
+            match found {
+                Some(ReferenceOr::Item(body)) => (body.clone(), reference.clone()),
+                _ => return Err(Error::new(at, format!("request body `{reference}` not found"), "define it under #/components/requestBodies")),
+            }
+        }
+    };
+    let (content_type, media) = body
+        .content
+        .iter()
+        .find(|(ct, _)| is_json(ct))
+        .or_else(|| body.content.iter().find(|(ct, _)| ct.as_str() == "application/x-www-form-urlencoded"))
+        .ok_or_else(|| Error::unsupported(format!("{at}/content"), "a request body that is neither JSON nor application/x-www-form-urlencoded"))?;
+    let media_at = format!("{at}/content/{}", escape(content_type));
+    let ty = match &media.schema {
+        Some(schema) => schemas.shape(schema, hint, &format!("{media_at}/schema"))?.ty(),
+        None => TypeRef::Json,
+    };
+    Ok(RequestBody { ty, content_type: content_type.clone(), form: !is_json(content_type) })
+}
+
+fn is_json(content_type: &str) -> bool {
+    let base = content_type.split(';').next().unwrap_or_default().trim();
+    base == "application/json" || (base.starts_with("application/") && base.ends_with("+json"))
+}
+
+/// What a 2xx answer carries.
+fn success(schemas: &mut Schemas<'_>, op: &openapiv3::Operation, builder: &str, pointer: &str) -> Result<Success, Error> {
+    let mut cases: Vec<(u16, Option<TypeRef>, Option<String>)> = Vec::new();
+    for (status, response) in &op.responses.responses {
+        let code = match status {
+            openapiv3::StatusCode::Code(code) if (200..300).contains(code) => *code,
+            openapiv3::StatusCode::Range(2) => 200,
+            _ => continue,
+        };
+        let at = format!("{pointer}/responses/{code}");
+        let response = match response {
+            ReferenceOr::Item(r) => r.clone(),
+            ReferenceOr::Reference { reference } => {
+                let key = reference.strip_prefix("#/components/responses/").unwrap_or_default();
+                match schemas.api.components.as_ref().and_then(|c| c.responses.get(key)) {
+                    Some(ReferenceOr::Item(r)) => r.clone(),
+                    _ => return Err(Error::new(at, format!("response `{reference}` not found"), "define it under #/components/responses")),
+                }
+            }
+        };
+        if let Some((ct, media)) = response.content.iter().find(|(ct, _)| is_json(ct)) {
+            let hint = if cases.is_empty() { format!("{builder}Response") } else { format!("{builder}Response{code}") };
+            let ty = match &media.schema {
+                Some(schema) => schemas.shape(schema, &hint, &format!("{at}/content/{}/schema", escape(ct)))?.ty(),
+                None => TypeRef::Json,
+            };
+            cases.push((code, Some(ty), None));
+        } else if let Some((ct, _)) = response.content.first() {
+            cases.push((code, None, Some(ct.clone())));
+        } else {
+            cases.push((code, None, None));
+        }
+    }
+    cases.dedup_by(|b, a| a.1 == b.1 && a.2 == b.2);
+    Ok(match cases.as_slice() {
+        [] => Success::Empty,
+        [(_, Some(ty), _)] => Success::Json(ty.clone()),
+        [(_, None, None)] => Success::Empty,
+        [(_, None, Some(ct))] if ct.starts_with("text/") => Success::Text,
+        [(_, None, Some(ct))] => Success::Bytes { accept: ct.clone() },
+        many => {
+            if many.iter().any(|(_, ty, ct)| ty.is_none() && ct.is_some()) {
+                return Err(Error::unsupported(format!("{pointer}/responses"), "several success responses where one is not JSON"));
+            }
+            Success::ByStatus { name: format!("{builder}Response"), cases: many.iter().map(|(code, ty, _)| (*code, ty.clone())).collect() }
+        }
+    })
+}
+
+/// Offset pagination: `offset` and `limit` query parameters, and an answer with a
+/// `data` list and a `meta` object holding `total_count`.
+fn pagination(schemas: &Schemas<'_>, op: &Operation) -> Option<Pagination> {
+    let has = |name: &str| op.query_params.iter().any(|p| p.api_name == name && matches!(p.ty, TypeRef::I32 | TypeRef::I64));
+    if !has("offset") || !has("limit") {
+        return None;
+    }
+    let Success::Json(TypeRef::Named(page)) = &op.success else { return None };
+    let types = schemas.types();
+    let TypeKind::Struct(page_struct) = &types.get(page)?.kind else { return None };
+    let data = page_struct.fields.iter().find(|f| f.api_name == "data" && f.required && !f.nullable)?;
+    let item = match &data.ty {
+        TypeRef::Vec(item) => (**item).clone(),
+        TypeRef::Named(alias) => match &types.get(alias)?.kind {
+            TypeKind::Alias(TypeRef::Vec(item)) => (**item).clone(),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let meta = page_struct.fields.iter().find(|f| f.api_name == "meta")?;
+    let TypeRef::Named(meta_name) = &meta.ty else { return None };
+    let TypeKind::Struct(meta_struct) = &types.get(meta_name)?.kind else { return None };
+    let total = meta_struct.fields.iter().find(|f| f.api_name == "total_count" && matches!(f.ty, TypeRef::I32 | TypeRef::I64))?;
+    let default_limit = op.query_params.iter().find(|p| p.api_name == "limit").and_then(|p| p.default.as_ref()).and_then(serde_json::Value::as_u64).unwrap_or(100);
+    Some(Pagination {
+        page: page.clone(),
+        item,
+        meta_required: meta.required && !meta.nullable,
+        total_required: total.required && !total.nullable,
+        default_limit,
+    })
+}
+
+/// Scopes of the operation's OAuth2 requirements (or the document's default).
+fn scopes(own: &Option<Vec<openapiv3::SecurityRequirement>>, global: &Option<Vec<openapiv3::SecurityRequirement>>) -> Vec<String> {
+    let reqs = own.as_ref().or(global.as_ref());
+    let mut out: BTreeSet<String> = BTreeSet::new();
+    for req in reqs.into_iter().flatten() {
+        for scopes in req.values() {
+            out.extend(scopes.iter().cloned());
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// `x-webhooks` (OpenAPI 3.0 has no `webhooks`): one payload type per event name.
+pub fn webhooks(schemas: &mut Schemas<'_>) -> Result<Vec<Webhook>, Error> {
+    let Some(hooks) = schemas.api.extensions.get("x-webhooks").cloned() else { return Ok(Vec::new()) };
+    let hooks: BTreeMap<String, openapiv3::PathItem> = serde_json::from_value(hooks).map_err(|err| {
+        Error::new("#/x-webhooks", format!("not a map of webhook names to path items: {err}"), "shape it like OpenAPI 3.1 `webhooks`: name -> {post: {requestBody: ...}}")
+    })?;
+    let mut out = Vec::new();
+    for (name, item) in hooks {
+        let at = format!("#/x-webhooks/{}", escape(&name));
+        let Some(post) = &item.post else {
+            return Err(Error::new(at, "a webhook without `post`", "describe the delivery as a `post` operation with a requestBody"));
+        };
+        let Some(body) = &post.request_body else {
+            return Err(Error::new(format!("{at}/post"), "a webhook without a requestBody", "add the delivery's body schema as requestBody"));
+        };
+        let rust_name = naming::field_name(&name).trim_start_matches("r#").to_owned();
+        let hint = format!("{}Delivery", name.to_upper_camel_case());
+        let body = request_body(schemas, body, &naming::type_name(&hint), &format!("{at}/post/requestBody"))?;
+        out.push(Webhook {
+            api_name: name,
+            rust_name,
+            docs: Docs { title: post.summary.clone(), description: post.description.clone(), deprecated: post.deprecated },
+            ty: body.ty,
+        });
+    }
+    Ok(out)
+}
+
+pub fn api_info(api: &OpenAPI, operations: &[Operation]) -> Result<ApiInfo, Error> {
+    let Some(first) = api.servers.first() else {
+        return Err(Error::new("#/servers", "the document lists no servers", "add the sandbox and production servers under `servers`"));
+    };
+    let find = |word: &str| {
+        api.servers
+            .iter()
+            .find(|s| s.url.contains(word) || s.description.as_deref().is_some_and(|d| d.to_lowercase().contains(word)))
+            .map(|s| s.url.trim_end_matches('/').to_owned())
+    };
+    let sandbox_url = find("sandbox").unwrap_or_else(|| first.url.trim_end_matches('/').to_owned());
+    let production_url = find("production").unwrap_or_else(|| api.servers.last().unwrap_or(first).url.trim_end_matches('/').to_owned());
+    let mut scopes = BTreeMap::new();
+    let mut token_path = "/auth/token".to_owned();
+    for scheme in api.components.iter().flat_map(|c| c.security_schemes.values()) {
+        if let ReferenceOr::Item(SecurityScheme::OAuth2 { flows, .. }) = scheme {
+            if let Some(flow) = &flows.client_credentials {
+                token_path = url_path(&flow.token_url);
+                scopes.extend(flow.scopes.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+        }
+    }
+    let api_version = api
+        .components
+        .iter()
+        .flat_map(|c| c.parameters.values())
+        .filter_map(|p| match p {
+            ReferenceOr::Item(p) if p.parameter_data_ref().name == "upvest-api-version" => match &p.parameter_data_ref().format {
+                ParameterSchemaOrContent::Schema(ReferenceOr::Item(s)) => s.schema_data.default.as_ref().map(|d| match d {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                }),
+                _ => None,
+            },
+            _ => None,
+        })
+        .next()
+        .unwrap_or_else(|| "1".to_owned());
+    Ok(ApiInfo {
+        title: api.info.title.clone(),
+        version: api.info.version.clone(),
+        description: api.info.description.clone(),
+        sandbox_url,
+        production_url,
+        token_path,
+        scopes,
+        default_scopes: operations.iter().flat_map(|op| op.scopes.iter().cloned()).collect(),
+        api_version,
+    })
+}
+
+/// `https://sandbox.upvest.co/auth/token` -> `/auth/token`.
+fn url_path(url: &str) -> String {
+    match url.split_once("://") {
+        Some((_, rest)) => rest.find('/').map(|i| rest[i..].to_owned()).unwrap_or_else(|| "/".to_owned()),
+        None => url.to_owned(),
+    }
+}

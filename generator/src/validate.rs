@@ -1,0 +1,197 @@
+//! Stage 2: reject documents the model cannot be built from, with the JSON pointer
+//! of the problem and what to change. Checks here are about the document as a whole;
+//! schema-level problems are reported where the model meets them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use openapiv3::{OpenAPI, ReferenceOr};
+use serde_json::Value;
+
+use crate::load::{escape, Document};
+use crate::naming;
+use crate::Error;
+
+pub fn validate(doc: &Document) -> Result<(), Error> {
+    check_refs(&doc.raw, &mut String::from("#"), &doc.raw)?;
+    check_operations(&doc.api)?;
+    check_schema_names(&doc.api)?;
+    check_ref_cycles(&doc.raw)
+}
+
+/// Every `$ref` is local and points at something that exists.
+fn check_refs(root: &Value, pointer: &mut String, value: &Value) -> Result<(), Error> {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(target)) = map.get("$ref") {
+                let Some(local) = target.strip_prefix('#') else {
+                    return Err(Error::new(
+                        format!("{pointer}/$ref"),
+                        format!("external reference `{target}` is not supported"),
+                        "inline the referenced document's schemas under #/components and refer to them with `#/components/...`",
+                    ));
+                };
+                if root.pointer(local).is_none() {
+                    return Err(Error::new(
+                        format!("{pointer}/$ref"),
+                        format!("`{target}` points at nothing"),
+                        "define the target (e.g. under #/components/schemas) or fix the spelling of the reference",
+                    ));
+                }
+            }
+            for (key, child) in map {
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&escape(key));
+                check_refs(root, pointer, child)?;
+                pointer.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            for (index, child) in items.iter().enumerate() {
+                let len = pointer.len();
+                pointer.push_str(&format!("/{index}"));
+                check_refs(root, pointer, child)?;
+                pointer.truncate(len);
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// operationIds are present and unique (also after conversion to Rust names), and
+/// path templates and path parameters agree.
+fn check_operations(api: &OpenAPI) -> Result<(), Error> {
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    for (path, item) in &api.paths.paths {
+        let ReferenceOr::Item(item) = item else {
+            return Err(Error::unsupported(format!("#/paths/{}", escape(path)), "a `$ref` path item"));
+        };
+        for (method, op) in item.iter() {
+            let at = format!("#/paths/{}/{method}", escape(path));
+            let Some(id) = &op.operation_id else {
+                return Err(Error::new(at, "the operation has no operationId", "add a unique snake_case `operationId`; it names the client method"));
+            };
+            let rust = naming::field_name(id);
+            if let Some(first) = seen.insert(rust.clone(), at.clone()) {
+                return Err(Error::new(
+                    format!("{at}/operationId"),
+                    format!("operationId `{id}` gives the method name `{rust}`, already used by {first}"),
+                    "give each operation a unique operationId",
+                ));
+            }
+            let declared = declared_path_params(api, &item.parameters, &op.parameters);
+            let used = template_params(path);
+            if let Some(missing) = used.difference(&declared).next() {
+                return Err(Error::new(
+                    format!("{at}/parameters"),
+                    format!("path parameter `{missing}` of `{path}` is not declared"),
+                    format!("add `- {{name: {missing}, in: path, required: true, schema: {{type: string}}}}` to the operation's or path's parameters"),
+                ));
+            }
+            if let Some(extra) = declared.difference(&used).next() {
+                return Err(Error::new(
+                    format!("{at}/parameters"),
+                    format!("path parameter `{extra}` does not appear in `{path}`"),
+                    format!("add `{{{extra}}}` to the path or remove the parameter"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn template_params(path: &str) -> BTreeSet<String> {
+    path.split('{').skip(1).filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_owned())).collect()
+}
+
+fn declared_path_params(
+    api: &OpenAPI,
+    path_level: &[ReferenceOr<openapiv3::Parameter>],
+    op_level: &[ReferenceOr<openapiv3::Parameter>],
+) -> BTreeSet<String> {
+    path_level
+        .iter()
+        .chain(op_level)
+        .filter_map(|param| crate::model::resolve_parameter(api, param))
+        .filter(|param| matches!(param, openapiv3::Parameter::Path { .. }))
+        .map(|param| param.parameter_data_ref().name.clone())
+        .collect()
+}
+
+/// Two schema keys that become the same Rust type name would overwrite each other.
+fn check_schema_names(api: &OpenAPI) -> Result<(), Error> {
+    let Some(components) = &api.components else { return Ok(()) };
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    for key in components.schemas.keys() {
+        let rust = naming::type_name(key);
+        if let Some(first) = seen.insert(rust.clone(), key) {
+            return Err(Error::new(
+                format!("#/components/schemas/{}", escape(key)),
+                format!("schemas `{first}` and `{key}` both become the Rust type `{rust}`"),
+                "rename one of the two schema keys",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A schema that is, through `$ref`s and compositions alone, its own member has
+/// no finite Rust type: `A: {$ref: B}`, `B: {allOf: [{$ref: A}]}`.
+fn check_ref_cycles(raw: &Value) -> Result<(), Error> {
+    let Some(schemas) = raw.pointer("/components/schemas").and_then(Value::as_object) else { return Ok(()) };
+    let edges: BTreeMap<&str, Vec<&str>> = schemas.iter().map(|(key, schema)| (key.as_str(), direct_refs(schema))).collect();
+    let mut done = BTreeSet::new();
+    for start in edges.keys() {
+        let mut stack = Vec::new();
+        if let Some(cycle) = find_cycle(&edges, start, &mut stack, &mut done) {
+            return Err(Error::new(
+                format!("#/components/schemas/{}", escape(cycle[0])),
+                format!("schema reference cycle with no object in between: {}", cycle.join(" -> ")),
+                "break the cycle: make one member an object that holds the other in a property",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The component schemas this schema is made of without an object in between.
+fn direct_refs(schema: &Value) -> Vec<&str> {
+    let mut out = Vec::new();
+    if let Some(target) = schema.get("$ref").and_then(Value::as_str) {
+        out.extend(target.strip_prefix("#/components/schemas/"));
+    }
+    for key in ["allOf", "anyOf", "oneOf"] {
+        for member in schema.get(key).and_then(Value::as_array).into_iter().flatten() {
+            out.extend(direct_refs(member));
+        }
+    }
+    out
+}
+
+/// Depth-first search; `done` holds nodes already proven cycle-free, so each node is
+/// explored once whatever the shape of the graph.
+fn find_cycle<'a>(
+    edges: &BTreeMap<&'a str, Vec<&'a str>>,
+    node: &'a str,
+    stack: &mut Vec<&'a str>,
+    done: &mut BTreeSet<&'a str>,
+) -> Option<Vec<&'a str>> {
+    if done.contains(node) {
+        return None;
+    }
+    if let Some(at) = stack.iter().position(|n| *n == node) {
+        let mut cycle = stack[at..].to_vec();
+        cycle.push(node);
+        return Some(cycle);
+    }
+    stack.push(node);
+    for next in edges.get(node).into_iter().flatten() {
+        if let Some(cycle) = find_cycle(edges, next, stack, done) {
+            return Some(cycle);
+        }
+    }
+    stack.pop();
+    done.insert(node);
+    None
+}
