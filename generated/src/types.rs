@@ -1506,7 +1506,6 @@ impl<'de> ::serde::Deserialize<'de> for User {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         #[derive(::serde::Deserialize)]
-        #[serde(expecting = "a JSON object (union `User`)")]
         struct Slots {
             #[serde(
                 rename = "address",
@@ -1657,7 +1656,7 @@ impl<'de> ::serde::Deserialize<'de> for User {
                 ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
             >,
         }
-        let slots = <Slots as ::serde::Deserialize>::deserialize(deserializer)?;
+        let slots: Slots = crate::runtime::union::object(deserializer, "User")?;
         if slots.address.is_some() && slots.birth_date.is_some()
             && slots.created_at.is_some() && slots.first_name.is_some()
             && slots.id.is_some() && slots.last_name.is_some()
@@ -2688,7 +2687,6 @@ impl<'de> ::serde::Deserialize<'de> for UserCreateRequest {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         #[derive(::serde::Deserialize)]
-        #[serde(expecting = "a JSON object (union `UserCreateRequest`)")]
         struct Slots {
             #[serde(
                 rename = "address",
@@ -2811,7 +2809,10 @@ impl<'de> ::serde::Deserialize<'de> for UserCreateRequest {
             )]
             title: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
         }
-        let slots = <Slots as ::serde::Deserialize>::deserialize(deserializer)?;
+        let slots: Slots = crate::runtime::union::object(
+            deserializer,
+            "UserCreateRequest",
+        )?;
         if slots.address.is_some() && slots.birth_date.is_some()
             && slots.first_name.is_some() && slots.last_name.is_some()
             && slots.nationalities.is_some()
@@ -3514,7 +3515,6 @@ impl<'de> ::serde::Deserialize<'de> for UserTolDataChange {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         #[derive(::serde::Deserialize)]
-        #[serde(expecting = "a JSON object (union `UserTolDataChange`)")]
         struct Slots {
             #[serde(
                 rename = "address",
@@ -3617,7 +3617,10 @@ impl<'de> ::serde::Deserialize<'de> for UserTolDataChange {
                 ::std::option::Option<crate::types::UserTolDataChangeOtherTitle>,
             >,
         }
-        let slots = <Slots as ::serde::Deserialize>::deserialize(deserializer)?;
+        let slots: Slots = crate::runtime::union::object(
+            deserializer,
+            "UserTolDataChange",
+        )?;
         if slots.data_download_link.is_some() && slots.document_type.is_some()
             && slots.issuance_date.is_some() && slots.nationalities.is_some()
             && slots.address.is_none() && slots.birth_name.is_none()

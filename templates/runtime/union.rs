@@ -6,10 +6,41 @@
 //! it is `null`, and `Some(Some(value))` otherwise; the chosen branch then takes its
 //! fields out of the slots with the functions below.
 
-use serde::de::{DeserializeOwned, Error};
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{DeserializeOwned, Error, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use super::Nullable;
+
+/// Decodes the slots of union `union` from a JSON object, and only from one: a derived
+/// struct would also accept an array, matching values to fields by position.
+pub fn object<'de, D, T>(deserializer: D, union: &'static str) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    deserializer.deserialize_map(ObjectVisitor { union, marker: PhantomData })
+}
+
+struct ObjectVisitor<T> {
+    union: &'static str,
+    marker: PhantomData<T>,
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a JSON object (union `{}`)", self.union)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        T::deserialize(MapAccessDeserializer::new(map))
+    }
+}
 
 /// `deserialize_with` for a slot: a present key is `Some`, even when it is `null`.
 pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
@@ -103,6 +134,14 @@ mod tests {
         assert_eq!(slots("{}").a, None);
         assert_eq!(slots(r#"{"a": null}"#).a, Some(None));
         assert_eq!(slots(r#"{"a": 3}"#).a, Some(Some(3)));
+    }
+
+    #[test]
+    fn slots_come_only_from_objects() {
+        let err = object::<_, Slots>(&mut serde_json::Deserializer::from_str("[1]"), "U").err().unwrap();
+        assert!(err.to_string().contains("union `U`"), "{err}");
+        let ok: Slots = object(&mut serde_json::Deserializer::from_str(r#"{"a": 1}"#), "U").unwrap();
+        assert_eq!(ok.a, Some(Some(1)));
     }
 
     #[test]

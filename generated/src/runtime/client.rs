@@ -482,6 +482,8 @@ impl Client {
         self.inner.tokens.get(|| self.fetch_token()).await
     }
 
+    /// Asks the token endpoint; errors are the endpoint's own (the cache wraps
+    /// them in [`Error::Token`]).
     async fn fetch_token(&self) -> Result<TokenResponse, Error> {
         let inner = &self.inner;
         let form = [
@@ -490,7 +492,7 @@ impl Client {
             ("grant_type", "client_credentials"),
             ("scope", &inner.scopes.join(" ")),
         ];
-        let body = Body::form(&form).map_err(|e| Error::Token(Box::new(e)))?;
+        let body = Body::form(&form)?;
         let call = Call {
             operation: &TOKEN_OPERATION,
             url: inner.token_url.clone(),
@@ -511,17 +513,14 @@ impl Client {
         let raw = self
             .run(&call, || async { Ok(None) }, &span)
             .instrument(span.clone())
-            .await
-            .map_err(|e| Error::Token(Box::new(e)))?;
-        decode_json::<TokenResponse>(&raw.body).map_err(|source| {
-            Error::Token(Box::new(Error::Decode {
-                status: raw.status,
-                headers: Box::new(raw.headers.clone()),
-                request_id: raw.request_id.clone(),
-                // The body may hold a token: keep it out of errors and logs.
-                body: Bytes::new(),
-                source,
-            }))
+            .await?;
+        decode_json::<TokenResponse>(&raw.body).map_err(|source| Error::Decode {
+            status: raw.status,
+            headers: Box::new(raw.headers.clone()),
+            request_id: raw.request_id.clone(),
+            // The body may hold a token: keep it out of errors and logs.
+            body: Bytes::new(),
+            source,
         })
     }
 

@@ -60,8 +60,9 @@ pub enum Error {
     /// Getting an access token failed. The inner error is what the token
     /// endpoint did: [`Error::Api`] with its status and body, [`Error::Transport`],
     /// [`Error::Timeout`] or [`Error::Decode`] (whose body is left empty because a
-    /// token answer may hold a token).
-    Token(Box<Error>),
+    /// token answer may hold a token). Shared (`Arc`) because calls that waited
+    /// for the same failed token request all get this one error.
+    Token(std::sync::Arc<Error>),
     /// Signing the request failed, or the private key could not be read.
     Signing(String),
     /// The request was refused before sending because a value breaks a

@@ -3,6 +3,7 @@
 //! refresh at a time.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -80,6 +81,13 @@ pub(crate) struct TokenCache {
     /// Held for the whole refresh; callers that find no fresh token queue here
     /// and then find the token the first one fetched.
     refresh: tokio::sync::Mutex<()>,
+    /// Counts finished fetches, so a queued caller can tell that a fetch
+    /// completed while it waited.
+    fetches: AtomicU64,
+    /// The error of the last fetch, handed to the callers that waited for it:
+    /// otherwise each of them would try again in turn while the endpoint is
+    /// down, and the last one would wait for all the others' retries.
+    last_failure: RwLock<Option<Arc<Error>>>,
 }
 
 impl TokenCache {
@@ -93,7 +101,8 @@ impl TokenCache {
     }
 
     /// The current token, fetching a new one with `fetch` when there is no
-    /// fresh one. Concurrent callers share a single fetch.
+    /// fresh one. Concurrent callers share a single fetch, and its failure:
+    /// errors come back as [`Error::Token`].
     pub(crate) async fn get<F, Fut>(&self, fetch: F) -> Result<Arc<AccessToken>, Error>
     where
         F: FnOnce() -> Fut,
@@ -102,18 +111,36 @@ impl TokenCache {
         if let Some(token) = self.fresh() {
             return Ok(token);
         }
+        let seen = self.fetches.load(Ordering::SeqCst);
         let _refreshing = self.refresh.lock().await;
         if let Some(token) = self.fresh() {
             return Ok(token);
         }
+        if self.fetches.load(Ordering::SeqCst) != seen {
+            // A fetch finished while we waited and left no fresh token: it failed.
+            let failure = self.last_failure.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(error) = failure.as_ref() {
+                return Err(Error::Token(error.clone()));
+            }
+        }
         let started = Instant::now();
-        let answer = fetch().await?;
+        let result = fetch().await;
+        self.fetches.fetch_add(1, Ordering::SeqCst);
+        let answer = match result {
+            Ok(answer) => answer,
+            Err(error) => {
+                let error = Arc::new(error);
+                *self.last_failure.write().unwrap_or_else(|e| e.into_inner()) = Some(error.clone());
+                return Err(Error::Token(error));
+            }
+        };
         let token = Arc::new(AccessToken::new(
             answer.access_token.expose().clone(),
             answer.expires_in.unwrap_or(DEFAULT_EXPIRES_IN),
             started,
         ));
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(token.clone());
+        *self.last_failure.write().unwrap_or_else(|e| e.into_inner()) = None;
         Ok(token)
     }
 
@@ -215,6 +242,34 @@ mod tests {
         assert_eq!(still.value.expose(), "t2");
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn waiters_share_a_failed_fetch() {
+        let cache = Arc::new(TokenCache::default());
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..20 {
+            let cache = cache.clone();
+            let fetches = fetches.clone();
+            tasks.push(tokio::spawn(async move {
+                cache
+                    .get(|| async {
+                        fetches.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        Err(Error::Timeout)
+                    })
+                    .await
+                    .map(|_| ())
+            }));
+        }
+        for t in tasks {
+            match t.await.unwrap() {
+                Err(Error::Token(inner)) => assert!(matches!(*inner, Error::Timeout)),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    }
+
     #[tokio::test]
     async fn failed_fetch_is_not_cached() {
         let cache = TokenCache::default();
@@ -222,7 +277,10 @@ mod tests {
             .get(|| async { Err(Error::Config("boom".into())) })
             .await
             .unwrap_err();
-        assert!(matches!(err, Error::Config(_)));
+        match err {
+            Error::Token(inner) => assert!(matches!(*inner, Error::Config(_))),
+            other => panic!("{other:?}"),
+        }
         let ok = cache.get(|| async { Ok(answer("t", 3600)) }).await.unwrap();
         assert_eq!(ok.value.expose(), "t");
     }

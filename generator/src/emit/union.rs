@@ -28,8 +28,9 @@ pub fn union_def(model: &Model, def: &TypeDef, u: &Union, schema_doc: &str) -> T
     });
     let froms = from_impls(&name, u);
     let deserialize = match &u.decode {
-        Decode::Superset { slots } => superset(model, &def.name, u, slots),
-        Decode::Buffered => buffered(&def.name, u),
+        // A boxed (recursive) field cannot be moved out of a slot as is.
+        Decode::Superset { slots } if !has_boxed_field(model, u) => superset(model, &def.name, u, slots),
+        _ => buffered(&def.name, u),
     };
     let validate = def.validate.then(|| validate(model, &name, u));
     // Variants hold the branch structs by value so matching and building stay plain;
@@ -76,7 +77,6 @@ fn no_match(name: &str, u: &Union) -> TokenStream {
 
 /// One pass into a struct of every property, then a move into the chosen branch.
 fn superset(model: &Model, name: &str, u: &Union, slots: &[Slot]) -> TokenStream {
-    let expecting = format!("a JSON object (union `{name}`)");
     let slot_fields = slots.iter().map(|slot| {
         let field = ident(&slot.rust_name);
         let api = &slot.api_name;
@@ -130,12 +130,18 @@ fn superset(model: &Model, name: &str, u: &Union, slots: &[Slot]) -> TokenStream
     let fallback = no_match(name, u);
     quote! {
         #[derive(::serde::Deserialize)]
-        #[serde(expecting = #expecting)]
         struct Slots { #(#slot_fields)* }
-        let slots = <Slots as ::serde::Deserialize>::deserialize(deserializer)?;
+        let slots: Slots = crate::runtime::union::object(deserializer, #name)?;
         #(#branches)*
         #fallback
     }
+}
+
+fn has_boxed_field(model: &Model, u: &Union) -> bool {
+    u.variants.iter().any(|v| match &v.ty {
+        TypeRef::Named(name) => struct_fields(model, name).iter().any(|f| f.boxed),
+        _ => false,
+    })
 }
 
 fn struct_fields<'m>(model: &'m Model, name: &str) -> &'m [Field] {

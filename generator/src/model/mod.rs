@@ -227,6 +227,7 @@ pub fn build(doc: &Document) -> Result<Model, Error> {
     let webhooks = operation::webhooks(&mut schemas)?;
     let api = operation::api_info(&doc.api, &operations)?;
     let mut types = schemas.finish();
+    mark_boxed(&mut types);
     mark_validated(&mut types, &operations);
     Ok(Model { api, types, operations, webhooks })
 }
@@ -240,6 +241,53 @@ pub fn resolve_parameter<'a>(api: &'a OpenAPI, param: &'a ReferenceOr<Parameter>
             resolve_parameter(api, api.components.as_ref()?.parameters.get(name)?)
         }
     }
+}
+
+/// Boxes every struct field through which a type contains itself by value
+/// (`Node { parent: Option<Node> }`), so every type has a finite size.
+fn mark_boxed(types: &mut BTreeMap<String, TypeDef>) {
+    let mut to_box = Vec::new();
+    for (name, def) in types.iter() {
+        if let TypeKind::Struct(s) = &def.kind {
+            for (index, field) in s.fields.iter().enumerate() {
+                if let Some(target) = by_value(&field.ty) {
+                    if reaches(types, target, name, &mut BTreeSet::new()) {
+                        to_box.push((name.clone(), index));
+                    }
+                }
+            }
+        }
+    }
+    for (name, index) in to_box {
+        if let Some(TypeKind::Struct(s)) = types.get_mut(&name).map(|d| &mut d.kind) {
+            s.fields[index].boxed = true;
+        }
+    }
+}
+
+/// The named type a value of `ty` holds inline (not behind a `Vec` or map).
+fn by_value(ty: &TypeRef) -> Option<&str> {
+    match ty {
+        TypeRef::Named(name) => Some(name),
+        TypeRef::Option(inner) => by_value(inner),
+        _ => None,
+    }
+}
+
+fn reaches(types: &BTreeMap<String, TypeDef>, from: &str, target: &str, seen: &mut BTreeSet<String>) -> bool {
+    if from == target {
+        return true;
+    }
+    if !seen.insert(from.to_owned()) {
+        return false;
+    }
+    let next: Vec<&str> = match types.get(from).map(|d| &d.kind) {
+        Some(TypeKind::Struct(s)) => s.fields.iter().filter_map(|f| by_value(&f.ty)).collect(),
+        Some(TypeKind::Union(u)) => u.variants.iter().filter_map(|v| by_value(&v.ty)).collect(),
+        Some(TypeKind::Alias(ty)) => by_value(ty).into_iter().collect(),
+        _ => Vec::new(),
+    };
+    next.into_iter().any(|n| reaches(types, n, target, seen))
 }
 
 /// Marks every type a request can carry, so only those get client-side validation.
