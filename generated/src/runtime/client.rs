@@ -830,7 +830,7 @@ mod tests {
         assert_eq!(form["grant_type"], "client_credentials");
         assert_eq!(form["client_id"], "client-1");
         assert_eq!(form["client_secret"], SECRET);
-        assert_eq!(form["scope"], "users:read users:admin");
+        assert_eq!(form["scope"], crate::DEFAULT_SCOPES.join(" "));
         let names = verify_signature(&token[0]);
         assert!(!names.contains(&"authorization".to_string()));
         assert!(names.contains(&"upvest-client-id".to_string()));
@@ -1045,7 +1045,7 @@ mod tests {
         token_mock("tok").mount(&server).await;
         Mock::given(method("GET"))
             .and(path("/users"))
-            .respond_with(users_json().set_delay(Duration::from_secs(2)))
+            .respond_with(users_json().set_delay(Duration::from_millis(800)))
             .expect(2)
             .mount(&server)
             .await;
