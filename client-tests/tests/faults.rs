@@ -1,0 +1,852 @@
+//! Fault cases, end to end through the generated client, on local mock
+//! servers (wiremock, with the token endpoint on the same server, and a raw TCP
+//! listener for dropped connections).
+//!
+//! Each case checks the exact number of attempts, that every attempt of a POST
+//! carries the same idempotency key, that a POST without one is never
+//! repeated once it may have reached the server, the typed error the caller
+//! gets, and that no secret ends up in logs or in `Debug` output.
+
+mod support;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use support::{TestKey, ACCESS_TOKEN, CLIENT_SECRET, TOKEN_PATH};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use upvest_client::types::{
+    CreateAccountGroupRequest, CreateAccountGroupRequestType, UserByolDataChangeRequest,
+    UserCreateRequest,
+};
+use upvest_client::{ClientBuilder, Error, RetryPolicy};
+use uuid::Uuid;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const USER_ID: &str = "83d83ec2-d2ca-49ff-bbea-b92b5c3be202";
+const REQUEST_ID: &str = "169ae4c7-ebd7-4041-94da-25369653eba7";
+
+/// A client for `server`, whose token endpoint is on the same server.
+fn client_for(server: &MockServer, key: &TestKey) -> ClientBuilder {
+    support::builder(&server.uri(), &support::token_url(server), key)
+}
+
+fn user_id() -> Uuid {
+    Uuid::parse_str(USER_ID).unwrap()
+}
+
+/// A body for `POST /users/{id}/data_change_requests`, which takes no
+/// idempotency key.
+fn data_change() -> UserByolDataChangeRequest {
+    UserByolDataChangeRequest {
+        last_name: Some("Gabler".into()),
+        ..Default::default()
+    }
+}
+
+fn account_group_request() -> CreateAccountGroupRequest {
+    CreateAccountGroupRequest {
+        user_id: user_id(),
+        r#type: CreateAccountGroupRequestType::Personal,
+    }
+}
+
+/// The spec's own account group example, as a 200 answer.
+fn account_group_json() -> ResponseTemplate {
+    let spec = upvest_client_tests::spec();
+    let example = spec
+        .pointer("/components/examples/AccountGroup/value")
+        .expect("the spec has an AccountGroup example")
+        .clone();
+    ResponseTemplate::new(200)
+        .insert_header("upvest-request-id", REQUEST_ID)
+        .set_body_json(example)
+}
+
+/// The spec's BYOL user example, as a 200 answer.
+fn user_json() -> ResponseTemplate {
+    let spec = upvest_client_tests::spec();
+    let example = spec
+        .pointer("/components/examples/UserByol/value")
+        .expect("the spec has a UserByol example")
+        .clone();
+    ResponseTemplate::new(200)
+        .insert_header("upvest-request-id", REQUEST_ID)
+        .set_body_json(example)
+}
+
+fn empty_users_json() -> ResponseTemplate {
+    ResponseTemplate::new(200)
+        .insert_header("upvest-request-id", REQUEST_ID)
+        .set_body_json(serde_json::json!({
+            "meta": {"offset": 0, "limit": 100, "count": 0, "total_count": 0},
+            "data": []
+        }))
+}
+
+fn byol_user_request() -> UserCreateRequest {
+    let spec = upvest_client_tests::spec();
+    let example = spec
+        .pointer("/components/examples/UserByolCreateRequest/value")
+        .expect("the spec has a BYOL create example")
+        .clone();
+    serde_json::from_value(example).expect("the example decodes")
+}
+
+fn problem(status: u16, kind: &str, detail: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status)
+        .insert_header("upvest-request-id", REQUEST_ID)
+        .set_body_raw(
+            serde_json::json!({
+                "type": format!("https://api.upvest.co/problems/{kind}"),
+                "status": status,
+                "title": kind,
+                "detail": detail,
+                "request_id": REQUEST_ID,
+            })
+            .to_string(),
+            "application/problem+json",
+        )
+}
+
+/// The requests `server` received for `method path`, in order.
+async fn received(server: &MockServer, verb: &str, p: &str) -> Vec<wiremock::Request> {
+    server
+        .received_requests()
+        .await
+        .expect("request recording is on")
+        .into_iter()
+        .filter(|r| r.method.as_str() == verb && r.url.path() == p)
+        .collect()
+}
+
+fn header(request: &wiremock::Request, name: &str) -> Option<String> {
+    request
+        .headers
+        .get(name)
+        .map(|v| v.to_str().expect("ASCII header").to_string())
+}
+
+/// The idempotency keys of `requests` (`None` where none was sent).
+fn keys(requests: &[wiremock::Request]) -> Vec<Option<String>> {
+    requests
+        .iter()
+        .map(|r| header(r, "idempotency-key"))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Retries
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_429_is_retried_after_retry_after_with_the_same_idempotency_key() {
+    let server = MockServer::start().await;
+    support::token_mock().expect(1).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/account_groups"))
+        .respond_with(
+            problem(429, "too_many_requests", "slow down").insert_header("retry-after", "1"),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/account_groups"))
+        .respond_with(account_group_json())
+        .mount(&server)
+        .await;
+    // Seeded keys: one per logical call, numbered.
+    let made = Arc::new(AtomicUsize::new(0));
+    let counter = made.clone();
+    let client = client_for(&server, &TestKey::ed25519())
+        .idempotency_key_generator(move || {
+            let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+            format!("00000000-0000-4000-8000-{n:012}")
+        })
+        .build()
+        .unwrap();
+
+    let started = Instant::now();
+    let response = client
+        .create_account_group(account_group_request())
+        .send()
+        .await
+        .expect("the retry succeeds");
+    let waited = started.elapsed();
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.request_id.as_deref(), Some(REQUEST_ID));
+    // The backoff is 1-5 ms: only `Retry-After: 1` explains a wait of 1 s.
+    assert!(waited >= Duration::from_secs(1), "waited only {waited:?}");
+    assert!(waited < Duration::from_secs(5), "waited {waited:?}");
+    let attempts = received(&server, "POST", "/account_groups").await;
+    assert_eq!(attempts.len(), 2, "one 429, one retry");
+    let key = Some("00000000-0000-4000-8000-000000000001".to_string());
+    assert_eq!(keys(&attempts), [key.clone(), key]);
+
+    // The next logical call gets the next key, once.
+    client
+        .create_account_group(account_group_request())
+        .send()
+        .await
+        .unwrap();
+    let attempts = received(&server, "POST", "/account_groups").await;
+    assert_eq!(attempts.len(), 3);
+    assert_eq!(
+        header(&attempts[2], "idempotency-key").as_deref(),
+        Some("00000000-0000-4000-8000-000000000002")
+    );
+    assert_eq!(made.load(Ordering::SeqCst), 2, "one key per call");
+    assert_eq!(received(&server, "POST", TOKEN_PATH).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_503_then_200_is_retried_once() {
+    let server = MockServer::start().await;
+    support::token_mock().expect(1).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/users"))
+        .respond_with(problem(503, "service_unavailable", "later"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/users"))
+        .respond_with(empty_users_json())
+        .mount(&server)
+        .await;
+    let client = client_for(&server, &TestKey::ed25519()).build().unwrap();
+    let page = client
+        .list_users()
+        .send()
+        .await
+        .expect("the retry succeeds");
+    assert!(page.body.data.is_empty());
+    assert_eq!(received(&server, "GET", "/users").await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_post_with_a_key_keeps_it_on_every_attempt_until_attempts_run_out() {
+    let server = MockServer::start().await;
+    support::token_mock().expect(1).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/users"))
+        .respond_with(problem(503, "service_unavailable", "later"))
+        .up_to_n_times(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/users"))
+        .respond_with(user_json())
+        .mount(&server)
+        .await;
+    let client = client_for(&server, &TestKey::ed25519())
+        .idempotency_key_generator(|| panic!("the caller's key is used, none is generated"))
+        .build()
+        .unwrap();
+    let key = Uuid::new_v4();
+    client
+        .create_user(byol_user_request())
+        .idempotency_key(key)
+        .send()
+        .await
+        .expect("the third attempt succeeds");
+    let attempts = received(&server, "POST", "/users").await;
+    assert_eq!(attempts.len(), 3, "two 503s and the success");
+    assert_eq!(keys(&attempts), vec![Some(key.to_string()); 3]);
+
+    // With every attempt failing, the last error comes back after 3 attempts.
+    server.reset().await;
+    support::token_mock().mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/users"))
+        .respond_with(problem(503, "service_unavailable", "later"))
+        .mount(&server)
+        .await;
+    let err = client
+        .create_user(byol_user_request())
+        .idempotency_key(key)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+    assert!(err.is_retryable());
+    let attempts = received(&server, "POST", "/users").await;
+    assert_eq!(keys(&attempts), vec![Some(key.to_string()); 3]);
+}
+
+#[tokio::test]
+async fn a_post_without_an_idempotency_key_is_not_retried_after_a_503() {
+    // The spec gives POST /users/{id}/data_change_requests no idempotency key.
+    let spec = upvest_client_tests::spec();
+    let params = spec
+        .pointer("/paths/~1users~1{user_id}~1data_change_requests/post/parameters")
+        .and_then(|p| p.as_array())
+        .expect("the operation has parameters");
+    assert!(
+        !params.iter().any(|p| p["$ref"]
+            .as_str()
+            .is_some_and(|r| r.ends_with("/IdempotencyKey"))),
+        "the spec now gives data change requests an idempotency key: pick another operation"
+    );
+
+    let server = MockServer::start().await;
+    support::token_mock().expect(1).mount(&server).await;
+    let endpoint = format!("/users/{USER_ID}/data_change_requests");
+    Mock::given(method("POST"))
+        .and(path(endpoint.as_str()))
+        .respond_with(problem(503, "service_unavailable", "later"))
+        .mount(&server)
+        .await;
+    let client = client_for(&server, &TestKey::ed25519()).build().unwrap();
+    let err = client
+        .create_user_data_change_request(user_id(), data_change())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+    let attempts = received(&server, "POST", &endpoint).await;
+    assert_eq!(attempts.len(), 1, "a POST without a key is sent once");
+    assert_eq!(keys(&attempts), [None]);
+}
+
+// ---------------------------------------------------------------------------
+// Timeouts and dropped connections
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_slow_answer_times_out_and_only_repeatable_calls_are_retried() {
+    let server = MockServer::start().await;
+    support::token_mock().expect(1).mount(&server).await;
+    let slow = Duration::from_secs(3);
+    Mock::given(method("GET"))
+        .and(path("/users"))
+        .respond_with(empty_users_json().set_delay(slow))
+        .mount(&server)
+        .await;
+    let endpoint = format!("/users/{USER_ID}/data_change_requests");
+    Mock::given(method("POST"))
+        .and(path(endpoint.as_str()))
+        .respond_with(ResponseTemplate::new(202).set_delay(slow))
+        .mount(&server)
+        .await;
+    // The first attempt of the keyed POST is slow, the second is not.
+    Mock::given(method("POST"))
+        .and(path("/users"))
+        .respond_with(user_json().set_delay(slow))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/users"))
+        .respond_with(user_json())
+        .mount(&server)
+        .await;
+    let client = client_for(&server, &TestKey::ed25519())
+        .timeout(Duration::from_millis(200))
+        .retry_policy(support::fast_retries().max_attempts(2))
+        .build()
+        .unwrap();
+
+    let started = Instant::now();
+    let err = client.list_users().send().await.unwrap_err();
+    assert!(matches!(err, Error::Timeout), "{err:?}");
+    assert!(err.is_retryable());
+    assert!(
+        started.elapsed() < slow,
+        "gave up only after {:?}",
+        started.elapsed()
+    );
+    assert_eq!(received(&server, "GET", "/users").await.len(), 2);
+
+    let err = client
+        .create_user_data_change_request(user_id(), data_change())
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout), "{err:?}");
+    assert_eq!(
+        received(&server, "POST", &endpoint).await.len(),
+        1,
+        "a POST without a key that may have arrived is not repeated"
+    );
+
+    let key = Uuid::new_v4();
+    client
+        .create_user(byol_user_request())
+        .idempotency_key(key)
+        .send()
+        .await
+        .expect("the keyed POST is retried after the timeout");
+    let attempts = received(&server, "POST", "/users").await;
+    assert_eq!(keys(&attempts), vec![Some(key.to_string()); 2]);
+}
+
+/// A server that reads each request and closes the connection without
+/// answering. Stops when dropped.
+struct DroppingServer {
+    url: String,
+    requests: Arc<Mutex<Vec<String>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for DroppingServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl DroppingServer {
+    async fn start() -> DroppingServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let seen = requests.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let head = read_request(&mut socket).await;
+                seen.lock().unwrap().push(head);
+                let _ = socket.shutdown().await;
+                drop(socket);
+            }
+        });
+        DroppingServer {
+            url,
+            requests,
+            task,
+        }
+    }
+
+    /// The heads (request line and headers) of the requests read so far.
+    fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+/// Reads one HTTP/1.1 request (head and `content-length` body); returns the
+/// head, lower-cased.
+async fn read_request(socket: &mut tokio::net::TcpStream) -> String {
+    let mut data = Vec::new();
+    let mut buf = [0u8; 4096];
+    let head_end = loop {
+        if let Some(i) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        match socket.read(&mut buf).await {
+            Ok(0) | Err(_) => return String::from_utf8_lossy(&data).to_lowercase(),
+            Ok(n) => data.extend_from_slice(&buf[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&data[..head_end]).to_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    while data.len() < head_end + length {
+        match socket.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => data.extend_from_slice(&buf[..n]),
+        }
+    }
+    head
+}
+
+fn head_header(head: &str, name: &str) -> Option<String> {
+    head.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}:")))
+        .map(|v| v.trim().to_string())
+}
+
+#[tokio::test]
+async fn a_dropped_connection_is_retried_only_when_repeatable() {
+    let dropping = DroppingServer::start().await;
+    let tokens = support::token_stub().await;
+    let client = support::builder(
+        &dropping.url,
+        &support::token_url(&tokens),
+        &TestKey::ed25519(),
+    )
+    .build()
+    .unwrap();
+
+    let err = client.list_users().send().await.unwrap_err();
+    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    let heads = dropping.requests();
+    assert_eq!(heads.len(), 3, "a GET is retried up to max_attempts");
+    assert!(
+        heads.iter().all(|h| h.starts_with("get /users ")),
+        "{heads:?}"
+    );
+
+    let err = client
+        .create_user_data_change_request(user_id(), data_change())
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    assert_eq!(
+        dropping.requests().len(),
+        4,
+        "a POST without a key is sent once"
+    );
+
+    let key = Uuid::new_v4();
+    let err = client
+        .create_user(byol_user_request())
+        .idempotency_key(key)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    let heads = dropping.requests();
+    assert_eq!(heads.len(), 7, "a keyed POST is retried up to max_attempts");
+    for head in &heads[4..] {
+        assert!(head.starts_with("post /users "), "{head}");
+        assert_eq!(head_header(head, "idempotency-key"), Some(key.to_string()));
+    }
+    // One token for the whole test.
+    assert_eq!(received(&tokens, "POST", TOKEN_PATH).await.len(), 1);
+}
+
+// ---------------------------------------------------------------------------
+// Bad answers
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn malformed_json_is_a_decode_error_that_keeps_the_body() {
+    let server = MockServer::start().await;
+    support::token_mock().mount(&server).await;
+    let body =
+        r#"{"meta": {"offset": 0, "limit": 100, "count": 1, "total_count": 1}, "data": [{"id": "#;
+    Mock::given(method("GET"))
+        .and(path("/users"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("upvest-request-id", REQUEST_ID)
+                .set_body_raw(body, "application/json"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client_for(&server, &TestKey::ed25519()).build().unwrap();
+    let err = client.list_users().send().await.unwrap_err();
+    match &err {
+        Error::Decode {
+            status,
+            request_id,
+            body: kept,
+            ..
+        } => {
+            assert_eq!(*status, StatusCode::OK);
+            assert_eq!(request_id.as_deref(), Some(REQUEST_ID));
+            assert_eq!(kept, body.as_bytes());
+        }
+        other => panic!("expected Error::Decode, got {other:?}"),
+    }
+    assert_eq!(err.request_id(), Some(REQUEST_ID));
+    assert!(!err.is_retryable());
+    assert_eq!(received(&server, "GET", "/users").await.len(), 1);
+}
+
+#[tokio::test]
+async fn html_instead_of_json_is_an_unexpected_content_type() {
+    let server = MockServer::start().await;
+    support::token_mock().mount(&server).await;
+    let html = "<html><body>502 Bad Gateway (but sent as 200)</body></html>";
+    Mock::given(method("GET"))
+        .and(path(format!("/users/{USER_ID}")))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(html, "text/html; charset=utf-8"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client_for(&server, &TestKey::ed25519()).build().unwrap();
+    let err = client.get_user(user_id()).send().await.unwrap_err();
+    match &err {
+        Error::UnexpectedContentType {
+            status,
+            content_type,
+            body,
+            ..
+        } => {
+            assert_eq!(*status, StatusCode::OK);
+            assert_eq!(content_type.as_deref(), Some("text/html; charset=utf-8"));
+            assert_eq!(body, html.as_bytes());
+        }
+        other => panic!("expected Error::UnexpectedContentType, got {other:?}"),
+    }
+    assert_eq!(
+        received(&server, "GET", &format!("/users/{USER_ID}"))
+            .await
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn problem_json_errors_are_typed() {
+    let server = MockServer::start().await;
+    support::token_mock().mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path(format!("/users/{USER_ID}")))
+        .respond_with(problem(404, "not_found", "no user with this id"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/users"))
+        .respond_with(problem(
+            400,
+            "missing_idempotency_key",
+            "send an idempotency-key",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client_for(&server, &TestKey::ed25519()).build().unwrap();
+
+    let err = client.get_user(user_id()).send().await.unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::NOT_FOUND));
+    assert_eq!(err.request_id(), Some(REQUEST_ID));
+    assert!(!err.is_retryable());
+    let Error::Api(api) = &err else {
+        panic!("expected Error::Api, got {err:?}");
+    };
+    let problem = api.problem.as_ref().expect("a typed problem");
+    assert_eq!(problem.r#type, "https://api.upvest.co/problems/not_found");
+    assert_eq!(problem.status, 404);
+    assert_eq!(problem.detail.as_deref(), Some("no user with this id"));
+    assert_eq!(problem.request_id.as_deref(), Some(REQUEST_ID));
+    assert_eq!(
+        api.headers["content-type"].to_str().unwrap(),
+        "application/problem+json"
+    );
+    assert!(err.to_string().contains("no user with this id"), "{err}");
+    assert!(err.to_string().contains(REQUEST_ID), "{err}");
+
+    let err = client
+        .create_user(byol_user_request())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::BAD_REQUEST));
+    assert_eq!(
+        err.problem().map(|p| p.r#type.as_str()),
+        Some("https://api.upvest.co/problems/missing_idempotency_key")
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Tokens
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_401_refreshes_the_token_once_and_the_call_succeeds() {
+    let server = MockServer::start().await;
+    let issued = Arc::new(AtomicUsize::new(0));
+    let counter = issued.clone();
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(move |_: &wiremock::Request| {
+            let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+            ResponseTemplate::new(200).set_body_json(support::token_body(&format!("token-{n}")))
+        })
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/users"))
+        .respond_with(problem(401, "unauthorized", "token revoked"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/users"))
+        .respond_with(empty_users_json())
+        .mount(&server)
+        .await;
+    // No retries by policy: the refresh after a 401 does not depend on them.
+    let client = client_for(&server, &TestKey::ed25519())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    client
+        .list_users()
+        .send()
+        .await
+        .expect("the call succeeds with the refreshed token");
+    assert_eq!(received(&server, "POST", TOKEN_PATH).await.len(), 2);
+    let calls = received(&server, "GET", "/users").await;
+    let auth: Vec<Option<String>> = calls.iter().map(|r| header(r, "authorization")).collect();
+    assert_eq!(
+        auth,
+        [
+            Some("Bearer token-1".to_string()),
+            Some("Bearer token-2".to_string())
+        ]
+    );
+
+    // The refreshed token is cached.
+    client.list_users().send().await.unwrap();
+    assert_eq!(received(&server, "POST", TOKEN_PATH).await.len(), 2);
+    assert_eq!(issued.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_failing_token_endpoint_is_a_token_error_and_nothing_is_called() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(problem(500, "internal_server_error", "token service down"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/users"))
+        .respond_with(empty_users_json())
+        .expect(0)
+        .mount(&server)
+        .await;
+    let client = client_for(&server, &TestKey::ed25519()).build().unwrap();
+    let err = client.list_users().send().await.unwrap_err();
+    match &err {
+        Error::Token(inner) => match inner.as_ref() {
+            Error::Api(api) => {
+                assert_eq!(api.status, StatusCode::INTERNAL_SERVER_ERROR);
+                assert_eq!(
+                    api.problem.as_ref().map(|p| p.r#type.as_str()),
+                    Some("https://api.upvest.co/problems/internal_server_error")
+                );
+            }
+            other => panic!("expected the token endpoint's Error::Api, got {other:?}"),
+        },
+        other => panic!("expected Error::Token, got {other:?}"),
+    }
+    assert_eq!(err.status(), Some(StatusCode::INTERNAL_SERVER_ERROR));
+    assert_eq!(err.request_id(), Some(REQUEST_ID));
+    assert!(!err.is_retryable());
+    // 500 is not a retryable status: one token request.
+    assert_eq!(received(&server, "POST", TOKEN_PATH).await.len(), 1);
+    assert_eq!(received(&server, "GET", "/users").await.len(), 0);
+
+    // A 503 from the token endpoint is retried like any other call.
+    server.reset().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(problem(503, "service_unavailable", "later"))
+        .mount(&server)
+        .await;
+    let err = client.list_users().send().await.unwrap_err();
+    assert!(matches!(err, Error::Token(_)), "{err:?}");
+    assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+    assert_eq!(received(&server, "POST", TOKEN_PATH).await.len(), 3);
+    assert_eq!(received(&server, "GET", "/users").await.len(), 0);
+}
+
+// ---------------------------------------------------------------------------
+// Secrets
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn no_secret_reaches_the_logs_or_debug_output() {
+    let (_guard, logs) = support::capture_logs();
+    let key = TestKey::p521();
+    let pem = key.pkcs8_pem();
+    let pem_lines = support::pem_secret_lines(&pem);
+    let refreshed_token = "refreshed-token-5b1f.do-not-log";
+    let mut secrets: Vec<&str> = vec![CLIENT_SECRET, ACCESS_TOKEN, refreshed_token];
+    secrets.extend(pem_lines.iter().map(String::as_str));
+
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(support::token_body(ACCESS_TOKEN)))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(support::token_body(refreshed_token)),
+        )
+        .mount(&server)
+        .await;
+    // A retry (logged as a warning with the error), a 401 refresh, a success.
+    Mock::given(method("GET"))
+        .and(path("/users"))
+        .respond_with(problem(503, "service_unavailable", "later"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/users"))
+        .respond_with(problem(401, "unauthorized", "expired"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/users"))
+        .respond_with(empty_users_json())
+        .mount(&server)
+        .await;
+    // An API error.
+    Mock::given(method("POST"))
+        .and(path("/users"))
+        .respond_with(problem(400, "bad_request", "nope"))
+        .mount(&server)
+        .await;
+
+    let builder = client_for(&server, &key);
+    support::assert_no_secrets(
+        "Debug of the ClientBuilder",
+        &format!("{builder:?}"),
+        &secrets,
+    );
+    let client = builder.build().unwrap();
+    client
+        .list_users()
+        .send()
+        .await
+        .expect("retried and refreshed");
+    let api_error = client
+        .create_user(byol_user_request())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(received(&server, "POST", TOKEN_PATH).await.len(), 2);
+
+    // A token answer that does not decode, holding a token: the error must not
+    // carry it.
+    let broken = MockServer::start().await;
+    let leaked_token = "token-in-a-broken-answer.do-not-log";
+    secrets.push(leaked_token);
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            format!(r#"{{"access_token": "{leaked_token}", "expires_in": 1799,"#),
+            "application/json",
+        ))
+        .mount(&broken)
+        .await;
+    let broken_client = client_for(&broken, &key).build().unwrap();
+    let token_error = broken_client.list_users().send().await.unwrap_err();
+    assert!(matches!(token_error, Error::Token(_)), "{token_error:?}");
+
+    let client_debug = format!("{client:?}");
+    assert!(client_debug.contains(support::CLIENT_ID), "{client_debug}");
+    support::assert_no_secrets("Debug of the Client", &client_debug, &secrets);
+    for err in [&api_error, &token_error] {
+        support::assert_no_secrets("Debug of an Error", &format!("{err:?}"), &secrets);
+        support::assert_no_secrets("Display of an Error", &format!("{err}"), &secrets);
+    }
+
+    let text = logs.text();
+    // The capture works: the calls, the retry and the refresh are in it.
+    for expected in ["upvest.request", "upvest.token", "list_users", "retrying"] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} missing from the logs:\n{text}"
+        );
+    }
+    support::assert_no_secrets("the TRACE logs", &text, &secrets);
+}
