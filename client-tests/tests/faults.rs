@@ -310,6 +310,24 @@ async fn a_post_without_an_idempotency_key_is_not_retried_after_a_503() {
     let attempts = received(&server, "POST", &endpoint).await;
     assert_eq!(attempts.len(), 1, "a POST without a key is sent once");
     assert_eq!(keys(&attempts), [None]);
+
+    // The same for a PATCH, which has no key either.
+    let endpoint = format!("/users/{USER_ID}/identifiers/{USER_ID}");
+    Mock::given(method("PATCH"))
+        .and(path(endpoint.as_str()))
+        .respond_with(problem(503, "service_unavailable", "later"))
+        .mount(&server)
+        .await;
+    let update = upvest_client::types::UpdateUserIdentifierRequest {
+        identifier: "44051401359".into(),
+    };
+    let err = client
+        .update_user_identifier(user_id(), user_id(), update)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+    assert_eq!(received(&server, "PATCH", &endpoint).await.len(), 1);
 }
 
 // ---------------------------------------------------------------------------

@@ -184,8 +184,18 @@ impl Write for LogBuffer {
 /// TRACE level (span opens and closes included) that writes into the returned
 /// buffer. Use it in a current-thread `#[tokio::test]` so every task of the
 /// test logs through it; the subscriber goes away when the guard is dropped.
+///
+/// Works while other tests run on other threads: `tracing` caches per call
+/// site whether anyone is interested, and while a single dispatcher is
+/// registered it asks only the *calling thread's* subscriber, so a call site
+/// first reached by another test (no subscriber there) would be switched off
+/// for this one too. A second, never used dispatcher kept alive here makes
+/// `tracing` combine all registered dispatchers instead.
 pub fn capture_logs() -> (tracing::subscriber::DefaultGuard, LogBuffer) {
     use tracing_subscriber::fmt::format::FmtSpan;
+    static SECOND_DISPATCHER: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
+    SECOND_DISPATCHER
+        .get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
     let buffer = LogBuffer::default();
     let writer = buffer.clone();
     let subscriber = tracing_subscriber::fmt()
