@@ -2,7 +2,9 @@
 //!
 //! - `cargo xtask codegen [--check] [--spec PATH] [--out DIR]` regenerates `generated/`.
 //! - `cargo xtask test [-- CARGO_TEST_ARGS...]` runs every test the project has.
+//! - `cargo xtask bench [--build]` prints code generation and build benchmarks.
 
+mod bench;
 mod codegen;
 mod test_all;
 
@@ -19,7 +21,10 @@ usage:
       --out DIR    output folder (default: generated/ in the workspace)
   cargo xtask test [-- CARGO_TEST_ARGS...]
       Install the pinned npm tools if needed, lint the spec, then run `cargo test --workspace`
-      with the arguments after `--`.";
+      with the arguments after `--`.
+  cargo run --release -p xtask -- bench [--build]
+      Time code generation for spec/upvest.yaml and synthetic 10x/100x documents;
+      with --build also time `cargo check`/`cargo build` of the generated crate.";
 
 fn main() -> ExitCode {
     match run(std::env::args_os().skip(1).collect()) {
@@ -43,6 +48,11 @@ fn run(args: Vec<OsString>) -> Result<(), String> {
             codegen::run(&options)
         }
         Some("test") => test_all::run(workspace_root(), test_all::cargo_test_args(rest)?),
+        Some("bench") => match rest.iter().map(|a| a.to_str()).collect::<Vec<_>>().as_slice() {
+            [] => bench::run(workspace_root(), false),
+            [Some("--build")] => bench::run(workspace_root(), true),
+            _ => Err(format!("error: `bench` takes only `--build`\n\n{USAGE}")),
+        },
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             Ok(())
