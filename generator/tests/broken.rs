@@ -9,12 +9,15 @@ use std::path::PathBuf;
 use generator::{Error, Output};
 
 fn broken_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/broken").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/broken")
+        .join(name)
 }
 
 fn read(name: &str) -> String {
     let path = broken_path(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()))
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()))
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
@@ -29,7 +32,10 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 fn run(name: &str, text: &str) -> Result<Output, Error> {
     match catch_unwind(AssertUnwindSafe(|| generator::generate_from_str(text))) {
         Ok(result) => result,
-        Err(panic) => panic!("{name}: the generator panicked instead of returning an error: {}", panic_message(&panic)),
+        Err(panic) => panic!(
+            "{name}: the generator panicked instead of returning an error: {}",
+            panic_message(&panic)
+        ),
     }
 }
 
@@ -54,27 +60,48 @@ fn expect_error(name: &str, at: At<'_>, words: &[&str]) -> Error {
         Err(err) => err,
     };
     match at {
-        At::Exactly(expected) => assert_eq!(err.location, expected, "{name}: wrong location in\n{err}"),
+        At::Exactly(expected) => {
+            assert_eq!(err.location, expected, "{name}: wrong location in\n{err}")
+        }
         At::StartsWith(prefix) => {
-            assert!(err.location.starts_with(prefix), "{name}: location should start with `{prefix}` in\n{err}")
+            assert!(
+                err.location.starts_with(prefix),
+                "{name}: location should start with `{prefix}` in\n{err}"
+            )
         }
     }
     let message = err.message.to_lowercase();
     for word in words {
-        assert!(message.contains(&word.to_lowercase()), "{name}: the message should mention `{word}`:\n{err}");
+        assert!(
+            message.contains(&word.to_lowercase()),
+            "{name}: the message should mention `{word}`:\n{err}"
+        );
     }
-    assert!(!err.fix.trim().is_empty(), "{name}: the error says nothing about what to change:\n{err}");
+    assert!(
+        !err.fix.trim().is_empty(),
+        "{name}: the error says nothing about what to change:\n{err}"
+    );
     let shown = err.to_string();
     for part in [&err.location, &err.message, &err.fix] {
-        assert!(shown.contains(part.as_str()), "{name}: Display must show location, message and fix:\n{shown}");
+        assert!(
+            shown.contains(part.as_str()),
+            "{name}: Display must show location, message and fix:\n{shown}"
+        );
     }
     err
 }
 
 #[test]
 fn invalid_yaml() {
-    let err = expect_error("invalid_yaml.yaml", At::StartsWith("line 6"), &["not valid yaml"]);
-    assert_eq!(err.location, "line 6, column 17", "the YAML error points at the offending line and column");
+    let err = expect_error(
+        "invalid_yaml.yaml",
+        At::StartsWith("line 6"),
+        &["not valid yaml"],
+    );
+    assert_eq!(
+        err.location, "line 6, column 17",
+        "the YAML error points at the offending line and column"
+    );
 }
 
 #[test]
@@ -89,24 +116,40 @@ fn not_an_object() {
 
 #[test]
 fn missing_version() {
-    expect_error("missing_version.yaml", At::Exactly("#/openapi"), &["openapi", "missing"]);
+    expect_error(
+        "missing_version.yaml",
+        At::Exactly("#/openapi"),
+        &["openapi", "missing"],
+    );
 }
 
 #[test]
 fn openapi_31() {
-    expect_error("openapi_31.yaml", At::Exactly("#/openapi"), &["3.1.0", "not supported"]);
+    expect_error(
+        "openapi_31.yaml",
+        At::Exactly("#/openapi"),
+        &["3.1.0", "not supported"],
+    );
 }
 
 #[test]
 fn openapi_31_type_array_in_30_document() {
     // The pointer stops at the schema: serde_path_to_error cannot see into openapiv3's
     // untagged schema kinds. The message still names the problem.
-    expect_error("openapi_31_type_array.yaml", At::StartsWith("#/components/schemas/T"), &["sequence"]);
+    expect_error(
+        "openapi_31_type_array.yaml",
+        At::StartsWith("#/components/schemas/T"),
+        &["sequence"],
+    );
 }
 
 #[test]
 fn wrong_structure() {
-    expect_error("wrong_structure.yaml", At::StartsWith("#/paths"), &["does not match the openapi 3.0 structure", "responses"]);
+    expect_error(
+        "wrong_structure.yaml",
+        At::StartsWith("#/paths"),
+        &["does not match the openapi 3.0 structure", "responses"],
+    );
 }
 
 #[test]
@@ -138,33 +181,57 @@ fn schema_ref_outside_schemas() {
 
 #[test]
 fn ref_cycle_without_object() {
-    expect_error("ref_cycle.yaml", At::Exactly("#/components/schemas/A"), &["cycle", "A -> B -> A"]);
+    expect_error(
+        "ref_cycle.yaml",
+        At::Exactly("#/components/schemas/A"),
+        &["cycle", "A -> B -> A"],
+    );
 }
 
 #[test]
 fn self_ref() {
-    expect_error("self_ref.yaml", At::Exactly("#/components/schemas/A"), &["cycle", "A -> A"]);
+    expect_error(
+        "self_ref.yaml",
+        At::Exactly("#/components/schemas/A"),
+        &["cycle", "A -> A"],
+    );
 }
 
 #[test]
 fn ref_cycle_through_unions() {
-    expect_error("union_ref_cycle.yaml", At::Exactly("#/components/schemas/A"), &["cycle", "A -> B -> A"]);
+    expect_error(
+        "union_ref_cycle.yaml",
+        At::Exactly("#/components/schemas/A"),
+        &["cycle", "A -> B -> A"],
+    );
 }
 
 #[test]
 fn duplicate_operation_id() {
-    expect_error("duplicate_operation_id.yaml", At::Exactly("#/paths/~1b/get/operationId"), &["get_thing", "#/paths/~1a/get"]);
+    expect_error(
+        "duplicate_operation_id.yaml",
+        At::Exactly("#/paths/~1b/get/operationId"),
+        &["get_thing", "#/paths/~1a/get"],
+    );
 }
 
 #[test]
 fn operation_ids_that_collide_in_rust() {
     // `getThing` and `get_thing` differ in the document but both become `get_thing`.
-    expect_error("operation_ids_collide_in_rust.yaml", At::Exactly("#/paths/~1b/get/operationId"), &["get_thing", "#/paths/~1a/get"]);
+    expect_error(
+        "operation_ids_collide_in_rust.yaml",
+        At::Exactly("#/paths/~1b/get/operationId"),
+        &["get_thing", "#/paths/~1a/get"],
+    );
 }
 
 #[test]
 fn missing_operation_id() {
-    expect_error("missing_operation_id.yaml", At::Exactly("#/paths/~1a/delete"), &["operationid"]);
+    expect_error(
+        "missing_operation_id.yaml",
+        At::Exactly("#/paths/~1a/delete"),
+        &["operationid"],
+    );
 }
 
 #[test]
@@ -174,57 +241,100 @@ fn undeclared_path_param() {
         At::Exactly("#/paths/~1users~1{user_id}~1accounts~1{account_id}/get/parameters"),
         &["account_id", "not declared"],
     );
-    assert!(err.fix.contains("account_id"), "the fix shows the parameter to add:\n{err}");
+    assert!(
+        err.fix.contains("account_id"),
+        "the fix shows the parameter to add:\n{err}"
+    );
 }
 
 #[test]
 fn path_param_not_in_path() {
-    expect_error("extra_path_param.yaml", At::Exactly("#/paths/~1a~1{id}/get/parameters"), &["other", "does not appear"]);
+    expect_error(
+        "extra_path_param.yaml",
+        At::Exactly("#/paths/~1a~1{id}/get/parameters"),
+        &["other", "does not appear"],
+    );
 }
 
 #[test]
 fn colliding_schema_names() {
-    expect_error("colliding_names.yaml", At::Exactly("#/components/schemas/user_tol"), &["UserTol", "user_tol"]);
+    expect_error(
+        "colliding_names.yaml",
+        At::Exactly("#/components/schemas/user_tol"),
+        &["UserTol", "user_tol"],
+    );
 }
 
 #[test]
 fn colliding_property_names() {
-    expect_error("colliding_properties.yaml", At::Exactly("#/components/schemas/T/properties/created_at"), &["created-at", "created_at"]);
+    expect_error(
+        "colliding_properties.yaml",
+        At::Exactly("#/components/schemas/T/properties/created_at"),
+        &["created-at", "created_at"],
+    );
 }
 
 #[test]
 fn indistinguishable_union() {
-    expect_error("indistinguishable_union.yaml", At::Exactly("#/components/schemas/Either"), &["Left", "Right", "cannot be told apart"]);
+    expect_error(
+        "indistinguishable_union.yaml",
+        At::Exactly("#/components/schemas/Either"),
+        &["Left", "Right", "cannot be told apart"],
+    );
 }
 
 #[test]
 fn discriminator_with_inline_branch() {
-    expect_error("discriminator_inline_branch.yaml", At::Exactly("#/components/schemas/P/oneOf/1"), &["discriminat", "$ref"]);
+    expect_error(
+        "discriminator_inline_branch.yaml",
+        At::Exactly("#/components/schemas/P/oneOf/1"),
+        &["discriminat", "$ref"],
+    );
 }
 
 #[test]
 fn not_is_unsupported() {
-    expect_error("not_schema.yaml", At::Exactly("#/components/schemas/Thing/properties/code/not"), &["unsupported", "not"]);
+    expect_error(
+        "not_schema.yaml",
+        At::Exactly("#/components/schemas/Thing/properties/code/not"),
+        &["unsupported", "not"],
+    );
 }
 
 #[test]
 fn array_without_items() {
-    expect_error("array_without_items.yaml", At::Exactly("#/components/schemas/Things/properties/tags"), &["array", "items"]);
+    expect_error(
+        "array_without_items.yaml",
+        At::Exactly("#/components/schemas/Things/properties/tags"),
+        &["array", "items"],
+    );
 }
 
 #[test]
 fn cookie_param() {
-    expect_error("cookie_param.yaml", At::Exactly("#/paths/~1a/get/parameters/0"), &["cookie"]);
+    expect_error(
+        "cookie_param.yaml",
+        At::Exactly("#/paths/~1a/get/parameters/0"),
+        &["cookie"],
+    );
 }
 
 #[test]
 fn xml_request_body() {
-    expect_error("xml_request_body.yaml", At::Exactly("#/paths/~1a/post/requestBody/content"), &["request body", "json"]);
+    expect_error(
+        "xml_request_body.yaml",
+        At::Exactly("#/paths/~1a/post/requestBody/content"),
+        &["request body", "json"],
+    );
 }
 
 #[test]
 fn mixed_success_bodies() {
-    expect_error("mixed_success_bodies.yaml", At::Exactly("#/paths/~1a/get/responses"), &["success", "not json"]);
+    expect_error(
+        "mixed_success_bodies.yaml",
+        At::Exactly("#/paths/~1a/get/responses"),
+        &["success", "not json"],
+    );
 }
 
 #[test]
@@ -240,11 +350,21 @@ fn every_broken_document_fails_deterministically() {
     let dir = broken_path("");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap_or_else(|err| panic!("cannot list {}: {err}", dir.display()))
-        .map(|entry| entry.expect("directory entry").file_name().to_string_lossy().into_owned())
+        .map(|entry| {
+            entry
+                .expect("directory entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .filter(|name| name.ends_with(".yaml") || name.ends_with(".txt"))
         .collect();
     names.sort();
-    assert!(names.len() >= 20, "expected the broken documents in {}, found {names:?}", dir.display());
+    assert!(
+        names.len() >= 20,
+        "expected the broken documents in {}, found {names:?}",
+        dir.display()
+    );
     for name in &names {
         let text = read(name);
         let first = match run(name, &text) {
@@ -252,8 +372,13 @@ fn every_broken_document_fails_deterministically() {
             Err(err) => err,
         };
         for _ in 0..3 {
-            let again = run(name, &text).err().unwrap_or_else(|| panic!("{name}: generated an Output on a later run"));
-            assert_eq!(again, first, "{name}: a second run reports a different error");
+            let again = run(name, &text)
+                .err()
+                .unwrap_or_else(|| panic!("{name}: generated an Output on a later run"));
+            assert_eq!(
+                again, first,
+                "{name}: a second run reports a different error"
+            );
         }
     }
 }
@@ -273,23 +398,34 @@ fn broken_document_yields_no_output_and_writes_nothing() {
     let result = catch_unwind(AssertUnwindSafe(|| generator::generate(&spec)))
         .unwrap_or_else(|panic| panic!("generate panicked: {}", panic_message(&panic)));
     let err = match result {
-        Ok(output) => panic!("a broken document produced an Output with {} files", output.files.len()),
+        Ok(output) => panic!(
+            "a broken document produced an Output with {} files",
+            output.files.len()
+        ),
         Err(err) => err,
     };
     assert!(err.location.starts_with("#/paths/"), "{err}");
 
-    let mut entries: Vec<String> =
-        std::fs::read_dir(&dir).expect("list the scratch folder").map(|e| e.expect("entry").file_name().to_string_lossy().into_owned()).collect();
+    let mut entries: Vec<String> = std::fs::read_dir(&dir)
+        .expect("list the scratch folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
     entries.sort();
     assert_eq!(entries, ["spec.yaml"], "generation must not create files");
-    assert_eq!(std::fs::metadata(&spec).and_then(|m| m.modified()).ok(), before, "generation must not rewrite the document");
+    assert_eq!(
+        std::fs::metadata(&spec).and_then(|m| m.modified()).ok(),
+        before,
+        "generation must not rewrite the document"
+    );
 }
 
 /// A missing file is an error naming the path, not a panic.
 #[test]
 fn missing_file() {
     let path = broken_path("does-not-exist.yaml");
-    let err = generator::generate(&path).err().expect("a missing file is an error");
+    let Err(err) = generator::generate(&path) else {
+        panic!("a missing file generated an Output")
+    };
     assert_eq!(err.location, path.display().to_string());
     assert!(err.message.contains("cannot read"), "{err}");
     assert!(!err.fix.is_empty(), "{err}");
@@ -299,8 +435,14 @@ fn missing_file() {
 /// no partial output: all or nothing.
 #[test]
 fn late_error_yields_nothing() {
-    let good = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../spec/upvest.yaml")).expect("read spec/upvest.yaml");
-    assert!(run("spec/upvest.yaml", &good).is_ok(), "the real document must generate");
+    let good = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../spec/upvest.yaml"),
+    )
+    .expect("read spec/upvest.yaml");
+    assert!(
+        run("spec/upvest.yaml", &good).is_ok(),
+        "the real document must generate"
+    );
     // Append an operation with a `not` schema to the real document's paths.
     let mut doc: serde_json::Value = serde_yaml::from_str(&good).expect("spec/upvest.yaml is YAML");
     doc["paths"]["/zz-broken"] = serde_json::json!({
@@ -311,7 +453,10 @@ fn late_error_yields_nothing() {
     });
     let text = serde_json::to_string(&doc).expect("serialize");
     match run("spec/upvest.yaml + a broken operation", &text) {
-        Ok(output) => panic!("a document with one broken operation generated {} files", output.files.len()),
+        Ok(output) => panic!(
+            "a document with one broken operation generated {} files",
+            output.files.len()
+        ),
         Err(err) => assert!(err.location.starts_with("#/paths/~1zz-broken/get"), "{err}"),
     }
 }

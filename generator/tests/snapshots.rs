@@ -15,18 +15,24 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 
 fn fixture_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(format!("{name}.yaml"))
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(format!("{name}.yaml"))
 }
 
 /// Generates the crate from `tests/fixtures/<name>.yaml`; a panic or an error fails
 /// the test with the generator's own message.
 fn generate(name: &str) -> BTreeMap<String, String> {
     let path = fixture_path(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()));
     match catch_unwind(AssertUnwindSafe(|| generator::generate_from_str(&text))) {
         Ok(Ok(output)) => output.files,
         Ok(Err(err)) => panic!("fixture {name}: the generator rejected the document:\n{err}"),
-        Err(panic) => panic!("fixture {name}: the generator panicked: {}", panic_message(&panic)),
+        Err(panic) => panic!(
+            "fixture {name}: the generator panicked: {}",
+            panic_message(&panic)
+        ),
     }
 }
 
@@ -39,7 +45,12 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 }
 
 fn file<'a>(files: &'a BTreeMap<String, String>, path: &str) -> &'a str {
-    files.get(path).unwrap_or_else(|| panic!("no {path} in the output; files: {:?}", files.keys().collect::<Vec<_>>()))
+    files.get(path).unwrap_or_else(|| {
+        panic!(
+            "no {path} in the output; files: {:?}",
+            files.keys().collect::<Vec<_>>()
+        )
+    })
 }
 
 /// Snapshots `src/types.rs` and, for each tag given, `src/operations/<tag>.rs`.
@@ -47,7 +58,10 @@ fn snapshot(name: &str, tags: &[&str]) -> BTreeMap<String, String> {
     let files = generate(name);
     insta::assert_snapshot!(format!("{name}__types"), file(&files, "src/types.rs"));
     for tag in tags {
-        insta::assert_snapshot!(format!("{name}__operations_{tag}"), file(&files, &format!("src/operations/{tag}.rs")));
+        insta::assert_snapshot!(
+            format!("{name}__operations_{tag}"),
+            file(&files, &format!("src/operations/{tag}.rs"))
+        );
     }
     files
 }
@@ -67,7 +81,11 @@ fn item<'a>(source: &'a str, head: &str) -> &'a str {
         .map(|(at, _)| at)
         .unwrap_or_else(|| panic!("no item starting with `{head}` in:\n{source}"));
     let rest = &source[start..];
-    let end = rest.find("\n}\n").map(|i| i + 3).or_else(|| rest.find(";\n").map(|i| i + 2)).unwrap_or(rest.len());
+    let end = rest
+        .find("\n}\n")
+        .map(|i| i + 3)
+        .or_else(|| rest.find(";\n").map(|i| i + 2))
+        .unwrap_or(rest.len());
     &rest[..end]
 }
 
@@ -81,16 +99,24 @@ fn contains(haystack: &str, needle: &str) -> bool {
 }
 
 fn assert_contains(haystack: &str, needle: &str, why: &str) {
-    assert!(contains(haystack, needle), "{why}\nexpected to find `{needle}` in:\n{haystack}");
+    assert!(
+        contains(haystack, needle),
+        "{why}\nexpected to find `{needle}` in:\n{haystack}"
+    );
 }
 
 fn assert_lacks(haystack: &str, needle: &str, why: &str) {
-    assert!(!contains(haystack, needle), "{why}\nexpected no `{needle}` in:\n{haystack}");
+    assert!(
+        !contains(haystack, needle),
+        "{why}\nexpected no `{needle}` in:\n{haystack}"
+    );
 }
 
 /// Position of `needle` in `haystack` (both compacted), for order checks.
 fn position(haystack: &str, needle: &str) -> usize {
-    compact(haystack).find(&compact(needle)).unwrap_or_else(|| panic!("expected to find `{needle}` in:\n{haystack}"))
+    compact(haystack)
+        .find(&compact(needle))
+        .unwrap_or_else(|| panic!("expected to find `{needle}` in:\n{haystack}"))
 }
 
 #[test]
@@ -102,13 +128,28 @@ fn byol_tol_anyof() {
     // payload without any TOL-only property: a TOL payload is never cut down to BYOL.
     let byol = position(user, "Self::Byol(");
     let tol = position(user, "Self::Tol(");
-    assert!(byol < tol, "BYOL (the subset) must be tried before TOL:\n{user}");
+    assert!(
+        byol < tol,
+        "BYOL (the subset) must be tried before TOL:\n{user}"
+    );
     let user = compact(user);
     let byol_condition = &user[..byol];
     let byol_condition = &byol_condition[byol_condition.rfind("if").unwrap()..];
-    assert_contains(byol_condition, "slots.email.is_none()", "BYOL may only claim a payload without the TOL-only `email`");
-    assert_contains(byol_condition, "slots.phone_number.is_none()", "BYOL may only claim a payload without the TOL-only `phone_number`");
-    assert_contains(types, "pub enum User {", "the anyOf is one union type named after the component");
+    assert_contains(
+        byol_condition,
+        "slots.email.is_none()",
+        "BYOL may only claim a payload without the TOL-only `email`",
+    );
+    assert_contains(
+        byol_condition,
+        "slots.phone_number.is_none()",
+        "BYOL may only claim a payload without the TOL-only `phone_number`",
+    );
+    assert_contains(
+        types,
+        "pub enum User {",
+        "the anyOf is one union type named after the component",
+    );
 }
 
 #[test]
@@ -117,11 +158,27 @@ fn null_branches() {
     let types = file(&files, "src/types.rs");
     let person = item(types, "pub struct Person ");
     // Required + nullable: `Option<Address>`, always sent.
-    assert_contains(person, "pub postal_address: ::std::option::Option<crate::types::Address>", "`oneOf[X, {enum: [null]}]` is a nullable X");
-    assert_contains(person, "pub home_address: ::std::option::Option<crate::types::Address>", "`oneOf[X, {type: 'null'}]` is a nullable X");
+    assert_contains(
+        person,
+        "pub postal_address: ::std::option::Option<crate::types::Address>",
+        "`oneOf[X, {enum: [null]}]` is a nullable X",
+    );
+    assert_contains(
+        person,
+        "pub home_address: ::std::option::Option<crate::types::Address>",
+        "`oneOf[X, {type: 'null'}]` is a nullable X",
+    );
     // Optional + nullable: three states.
-    assert_contains(person, "pub work_address: crate::runtime::Nullable<crate::types::Address>", "`anyOf[X, $ref to a null schema]` is a nullable X");
-    assert_contains(person, "pub nickname: crate::runtime::Nullable<::std::string::String>", "`oneOf[string, {type: 'null'}]` is a nullable string");
+    assert_contains(
+        person,
+        "pub work_address: crate::runtime::Nullable<crate::types::Address>",
+        "`anyOf[X, $ref to a null schema]` is a nullable X",
+    );
+    assert_contains(
+        person,
+        "pub nickname: crate::runtime::Nullable<::std::string::String>",
+        "`oneOf[string, {type: 'null'}]` is a nullable string",
+    );
 }
 
 #[test]
@@ -129,8 +186,16 @@ fn empty_list_branch() {
     let files = snapshot("empty_list_branch", &["users"]);
     let types = file(&files, "src/types.rs");
     // The list is a list of the user union, never a list of raw JSON.
-    assert_contains(types, "pub type Users = ::std::vec::Vec<crate::types::User>;", "oneOf[anyOf[list A, list B], empty list] is a list of the A/B union");
-    assert_contains(types, "pub enum User {", "the items of the two lists form one union");
+    assert_contains(
+        types,
+        "pub type Users = ::std::vec::Vec<crate::types::User>;",
+        "oneOf[anyOf[list A, list B], empty list] is a list of the A/B union",
+    );
+    assert_contains(
+        types,
+        "pub enum User {",
+        "the items of the two lists form one union",
+    );
 }
 
 #[test]
@@ -138,10 +203,22 @@ fn empty_string_enum() {
     let files = snapshot("empty_string_enum", &["profiles"]);
     let types = file(&files, "src/types.rs");
     let salutation = item(types, "pub enum Salutation ");
-    assert_contains(salutation, "#[default]\n    Unspecified,", "the `\"\"` default is the default variant");
+    assert_contains(
+        salutation,
+        "#[default]\n    Unspecified,",
+        "the `\"\"` default is the default variant",
+    );
     let title = item(types, "pub enum Title ");
-    assert_contains(title, "#[default]\n    Unspecified,", "a default outside the enum values becomes a variant and the default");
-    assert_contains(types, "Self::Unspecified => \"\",", "the `\"\"` variant is sent as the empty string");
+    assert_contains(
+        title,
+        "#[default]\n    Unspecified,",
+        "a default outside the enum values becomes a variant and the default",
+    );
+    assert_contains(
+        types,
+        "Self::Unspecified => \"\",",
+        "the `\"\"` variant is sent as the empty string",
+    );
 }
 
 #[test]
@@ -149,13 +226,33 @@ fn all_of() {
     let files = snapshot("all_of", &["accounts"]);
     let types = file(&files, "src/types.rs");
     let account = item(types, "pub struct Account ");
-    for field in ["pub id: ::std::string::String", "pub status: ::std::string::String", "pub created_at: ::std::option::Option<"] {
-        assert_contains(account, field, "allOf of a $ref and extra properties merges both, required sets joined");
+    for field in [
+        "pub id: ::std::string::String",
+        "pub status: ::std::string::String",
+        "pub created_at: ::std::option::Option<",
+    ] {
+        assert_contains(
+            account,
+            field,
+            "allOf of a $ref and extra properties merges both, required sets joined",
+        );
     }
-    assert_contains(account, "pub owner: ::std::option::Option<crate::types::Owner>", "allOf: [$ref] is that reference");
+    assert_contains(
+        account,
+        "pub owner: ::std::option::Option<crate::types::Owner>",
+        "allOf: [$ref] is that reference",
+    );
     let owner = item(types, "pub struct Owner ");
-    assert_contains(owner, "pub name: ::std::string::String", "allOf of two $refs merges both");
-    assert_contains(owner, "pub id: ::std::string::String", "allOf of two $refs merges both");
+    assert_contains(
+        owner,
+        "pub name: ::std::string::String",
+        "allOf of two $refs merges both",
+    );
+    assert_contains(
+        owner,
+        "pub id: ::std::string::String",
+        "allOf of two $refs merges both",
+    );
 }
 
 #[test]
@@ -168,8 +265,16 @@ fn additional_properties() {
         "additionalProperties alone is a map",
     );
     let counters = item(types, "pub struct Counters ");
-    assert_contains(counters, "#[serde(flatten)]", "typed additionalProperties next to properties are flattened");
-    assert_contains(counters, "::std::collections::BTreeMap<::std::string::String, i64>", "the extra properties keep their type");
+    assert_contains(
+        counters,
+        "#[serde(flatten)]",
+        "typed additionalProperties next to properties are flattened",
+    );
+    assert_contains(
+        counters,
+        "::std::collections::BTreeMap<::std::string::String, i64>",
+        "the extra properties keep their type",
+    );
 }
 
 #[test]
@@ -177,7 +282,11 @@ fn recursive() {
     let files = snapshot("recursive", &["nodes"]);
     let types = file(&files, "src/types.rs");
     let node = item(types, "pub struct Node ");
-    assert_contains(node, "pub children: ::std::vec::Vec<crate::types::Node>", "recursion through a Vec needs no box");
+    assert_contains(
+        node,
+        "pub children: ::std::vec::Vec<crate::types::Node>",
+        "recursion through a Vec needs no box",
+    );
     assert_contains(
         node,
         "pub parent: ::std::option::Option<::std::boxed::Box<crate::types::Node>>",
@@ -186,7 +295,8 @@ fn recursive() {
     // Node -> Leaf -> Node by value: at least one of the two fields must be boxed.
     let leaf = item(types, "pub struct Leaf ");
     assert!(
-        node.contains("::std::boxed::Box<crate::types::Leaf>") || leaf.contains("::std::boxed::Box<crate::types::Node>"),
+        node.contains("::std::boxed::Box<crate::types::Leaf>")
+            || leaf.contains("::std::boxed::Box<crate::types::Node>"),
         "Node and Leaf hold each other by value; one side must be boxed:\n{node}\n{leaf}"
     );
 }
@@ -206,9 +316,17 @@ fn keyword_fields() {
         ("pub created_at:", "createdAt"),
         ("pub n2fa:", "2fa"),
     ] {
-        assert_contains(links, field, "keywords and non-identifiers become valid field names");
+        assert_contains(
+            links,
+            field,
+            "keywords and non-identifiers become valid field names",
+        );
         if !field.starts_with("pub r#") {
-            assert_contains(links, &format!("rename = \"{api}\""), "a renamed field keeps its API name on the wire");
+            assert_contains(
+                links,
+                &format!("rename = \"{api}\""),
+                "a renamed field keeps its API name on the wire",
+            );
         }
     }
 }
@@ -217,8 +335,18 @@ fn keyword_fields() {
 fn inline_objects() {
     let files = snapshot("inline_objects", &["orders"]);
     let types = file(&files, "src/types.rs");
-    for name in ["pub struct OrderCustomer ", "pub struct OrderCustomerAddress ", "pub struct OrderLinesItem ", "pub enum OrderLinesItemKind ", "pub struct OrderLinesItemTagsItem "] {
-        assert_contains(types, name, "inline schemas are named after the path that leads to them");
+    for name in [
+        "pub struct OrderCustomer ",
+        "pub struct OrderCustomerAddress ",
+        "pub struct OrderLinesItem ",
+        "pub enum OrderLinesItemKind ",
+        "pub struct OrderLinesItemTagsItem ",
+    ] {
+        assert_contains(
+            types,
+            name,
+            "inline schemas are named after the path that leads to them",
+        );
     }
 }
 
@@ -226,13 +354,38 @@ fn inline_objects() {
 fn constraints() {
     let files = snapshot("constraints", &["transfers"]);
     let types = file(&files, "src/types.rs");
-    let validate = item(types, "impl crate::runtime::validate::Validate for TransferRequest ");
-    for check in ["check_length", "check_pattern", "check_range_i64", "check_range_f64", "check_items"] {
-        assert_contains(validate, check, "every constraint keyword of the request body is checked");
+    let validate = item(
+        types,
+        "impl crate::runtime::validate::Validate for TransferRequest ",
+    );
+    for check in [
+        "check_length",
+        "check_pattern",
+        "check_range_i64",
+        "check_range_f64",
+        "check_items",
+    ] {
+        assert_contains(
+            validate,
+            check,
+            "every constraint keyword of the request body is checked",
+        );
     }
-    assert_contains(validate, "\"beneficiary\"", "a nested object of a request is validated too");
-    assert_contains(types, "impl crate::runtime::validate::Validate for Beneficiary {", "types reached from a request get a Validate impl");
-    assert_lacks(types, "impl crate::runtime::validate::Validate for Transfer {", "response-only types get no Validate impl");
+    assert_contains(
+        validate,
+        "\"beneficiary\"",
+        "a nested object of a request is validated too",
+    );
+    assert_contains(
+        types,
+        "impl crate::runtime::validate::Validate for Beneficiary {",
+        "types reached from a request get a Validate impl",
+    );
+    assert_lacks(
+        types,
+        "impl crate::runtime::validate::Validate for Transfer {",
+        "response-only types get no Validate impl",
+    );
 }
 
 #[test]
@@ -242,10 +395,22 @@ fn discriminated() {
     let pet = item(types, "impl<'de> ::serde::Deserialize<'de> for Pet ");
     assert_contains(pet, "Some(\"cat\")", "tag values come from `mapping`");
     assert_contains(pet, "Some(\"dog\")", "tag values come from `mapping`");
-    assert_contains(pet, "Self::Unknown(value)", "an unknown tag is kept, not rejected");
+    assert_contains(
+        pet,
+        "Self::Unknown(value)",
+        "an unknown tag is kept, not rejected",
+    );
     let shape = item(types, "impl<'de> ::serde::Deserialize<'de> for Shape ");
-    assert_contains(shape, "Some(\"Circle\")", "without `mapping`, the tag value is the schema key");
-    assert_contains(shape, "Some(\"Square\")", "without `mapping`, the tag value is the schema key");
+    assert_contains(
+        shape,
+        "Some(\"Circle\")",
+        "without `mapping`, the tag value is the schema key",
+    );
+    assert_contains(
+        shape,
+        "Some(\"Square\")",
+        "without `mapping`, the tag value is the schema key",
+    );
 }
 
 #[test]
@@ -253,8 +418,16 @@ fn enum_distinguished_union() {
     let files = snapshot("enum_distinguished_union", &["changes"]);
     let types = file(&files, "src/types.rs");
     let change = item(types, "impl<'de> ::serde::Deserialize<'de> for Change ");
-    assert_contains(change, "\"NAME_CHANGE\"", "branches with equal properties are told apart by their enum values");
-    assert_contains(change, "\"ADDRESS_CHANGE\" | \"POSTAL_ADDRESS_CHANGE\"", "every enum value of a branch claims the payload");
+    assert_contains(
+        change,
+        "\"NAME_CHANGE\"",
+        "branches with equal properties are told apart by their enum values",
+    );
+    assert_contains(
+        change,
+        "\"ADDRESS_CHANGE\" | \"POSTAL_ADDRESS_CHANGE\"",
+        "every enum value of a branch claims the payload",
+    );
 }
 
 #[test]
@@ -262,30 +435,78 @@ fn nullable_request() {
     let files = snapshot("nullable_request", &["users"]);
     let types = file(&files, "src/types.rs");
     let update = item(types, "pub struct UserUpdate ");
-    assert_contains(update, "pub last_name: ::std::option::Option<::std::string::String>", "required + nullable: Option, always sent");
-    assert_contains(update, "pub middle_name: crate::runtime::Nullable<::std::string::String>", "optional + nullable: three states");
-    assert_contains(update, "pub postal_address: crate::runtime::Nullable<crate::types::Address>", "optional + oneOf[X, null]: three states");
-    assert_contains(update, "skip_serializing_if = \"crate::runtime::Nullable::is_absent\"", "an absent three-state field is not sent");
-    assert_contains(update, "pub nickname: ::std::option::Option<::std::string::String>", "optional, not nullable: Option");
+    assert_contains(
+        update,
+        "pub last_name: ::std::option::Option<::std::string::String>",
+        "required + nullable: Option, always sent",
+    );
+    assert_contains(
+        update,
+        "pub middle_name: crate::runtime::Nullable<::std::string::String>",
+        "optional + nullable: three states",
+    );
+    assert_contains(
+        update,
+        "pub postal_address: crate::runtime::Nullable<crate::types::Address>",
+        "optional + oneOf[X, null]: three states",
+    );
+    assert_contains(
+        update,
+        "skip_serializing_if = \"crate::runtime::Nullable::is_absent\"",
+        "an absent three-state field is not sent",
+    );
+    assert_contains(
+        update,
+        "pub nickname: ::std::option::Option<::std::string::String>",
+        "optional, not nullable: Option",
+    );
 }
 
 #[test]
 fn integer_enum() {
     let files = snapshot("integer_enum", &["ratings"]);
     let types = file(&files, "src/types.rs");
-    assert_contains(types, "pub struct Stars(pub i64);", "integer enums are open newtypes");
-    assert_contains(types, "Self(3i64)", "the default of an integer enum is kept");
-    assert_contains(types, "pub struct RatingRiskClass(pub i64);", "an inline integer enum is named after its property");
+    assert_contains(
+        types,
+        "pub struct Stars(pub i64);",
+        "integer enums are open newtypes",
+    );
+    assert_contains(
+        types,
+        "Self(3i64)",
+        "the default of an integer enum is kept",
+    );
+    assert_contains(
+        types,
+        "pub struct RatingRiskClass(pub i64);",
+        "an inline integer enum is named after its property",
+    );
 }
 
 #[test]
 fn query_params() {
     let files = snapshot("query_params", &["accounts"]);
     let ops = file(&files, "src/operations/accounts.rs");
-    assert_contains(ops, "for item in value.iter() { query.push((\"ids\",", "form arrays are exploded by default: ids=a&ids=b");
-    assert_contains(ops, "for item in value.iter() { query.push((\"tags\",", "explode: true arrays are exploded: tags=a&tags=b");
-    assert_contains(ops, "query.push((\"statuses\",", "explode: false arrays are sent");
-    assert_contains(ops, ".join(\",\")", "explode: false arrays are joined with commas: statuses=A,B");
+    assert_contains(
+        ops,
+        "for item in value.iter() { query.push((\"ids\",",
+        "form arrays are exploded by default: ids=a&ids=b",
+    );
+    assert_contains(
+        ops,
+        "for item in value.iter() { query.push((\"tags\",",
+        "explode: true arrays are exploded: tags=a&tags=b",
+    );
+    assert_contains(
+        ops,
+        "query.push((\"statuses\",",
+        "explode: false arrays are sent",
+    );
+    assert_contains(
+        ops,
+        ".join(\",\")",
+        "explode: false arrays are joined with commas: statuses=A,B",
+    );
 }
 
 #[test]
@@ -300,7 +521,11 @@ fn required_query_param() {
     let request = &request[request.find("fn request(").unwrap_or(0)..];
     let enforced = contains(method, "pub fn list_accounts(&self, owner:") || {
         // A check in `request()` that returns an error when `owner` is `None`.
-        contains(request, "self.owner.is_none()") || contains(request, "let ::std::option::Option::Some(owner) = &self.owner else")
+        contains(request, "self.owner.is_none()")
+            || contains(
+                request,
+                "let ::std::option::Option::Some(owner) = &self.owner else",
+            )
     };
     assert!(
         enforced,
@@ -314,12 +539,28 @@ fn responses() {
     let files = snapshot("responses", &["jobs"]);
     let ops = file(&files, "src/operations/jobs.rs");
     let start = item(ops, "impl StartJob ");
-    assert_contains(start, "crate::Response<()>", "a 202 without a body answers `()`");
+    assert_contains(
+        start,
+        "crate::Response<()>",
+        "a 202 without a body answers `()`",
+    );
     let report = item(ops, "impl GetJobReport ");
-    assert_contains(report, "accept: \"application/pdf\"", "a PDF answer asks for application/pdf");
-    assert_contains(report, "crate::Response<::bytes::Bytes>", "a PDF answer is bytes");
+    assert_contains(
+        report,
+        "accept: \"application/pdf\"",
+        "a PDF answer asks for application/pdf",
+    );
+    assert_contains(
+        report,
+        "crate::Response<::bytes::Bytes>",
+        "a PDF answer is bytes",
+    );
     let log = item(ops, "impl GetJobLog ");
-    assert_contains(log, "crate::Response<::std::string::String>", "a text/plain answer is a String");
+    assert_contains(
+        log,
+        "crate::Response<::std::string::String>",
+        "a text/plain answer is a String",
+    );
 }
 
 #[test]
@@ -327,12 +568,28 @@ fn several_success_statuses() {
     let files = snapshot("several_success_statuses", &["jobs"]);
     let ops = file(&files, "src/operations/jobs.rs");
     let upsert = item(ops, "impl UpsertJob ");
-    assert_contains(upsert, "crate::Response<UpsertJobResponse>", "200 and 201 with different bodies answer an enum by status");
+    assert_contains(
+        upsert,
+        "crate::Response<UpsertJobResponse>",
+        "200 and 201 with different bodies answer an enum by status",
+    );
     let upsert_response = item(ops, "pub enum UpsertJobResponse ");
-    assert_contains(upsert_response, "Status200(crate::types::Job)", "each status keeps its own body type");
-    assert_contains(upsert_response, "Status201(crate::types::JobCreated)", "each status keeps its own body type");
+    assert_contains(
+        upsert_response,
+        "Status200(crate::types::Job)",
+        "each status keeps its own body type",
+    );
+    assert_contains(
+        upsert_response,
+        "Status201(crate::types::JobCreated)",
+        "each status keeps its own body type",
+    );
     let delete_response = item(ops, "pub enum DeleteJobResponse ");
-    assert_contains(delete_response, "Status200(crate::types::Job)", "200 keeps its body");
+    assert_contains(
+        delete_response,
+        "Status200(crate::types::Job)",
+        "200 keeps its body",
+    );
     assert_contains(delete_response, "Status204,", "204 has no body");
 }
 
@@ -340,13 +597,38 @@ fn several_success_statuses() {
 fn primitive_unions() {
     let files = snapshot("primitive_unions", &["holders"]);
     let types = file(&files, "src/types.rs");
-    let by_kind = item(types, "impl<'de> ::serde::Deserialize<'de> for HolderIdOrNumber ");
-    assert_contains(by_kind, "value.is_string()", "string | integer is told apart by JSON type");
-    assert_contains(by_kind, "(value.is_i64() || value.is_u64())", "string | integer is told apart by JSON type");
-    let status = item(types, "impl<'de> ::serde::Deserialize<'de> for HolderStatus ");
-    assert_contains(status, "Some(\"CLOSED\" | \"OPEN\")", "two string enums are told apart by their values");
-    assert_contains(status, "Some(\"ACTIVE\" | \"INACTIVE\")", "two string enums are told apart by their values");
-    let obj_or_str = item(types, "impl<'de> ::serde::Deserialize<'de> for HolderObjOrStr ");
+    let by_kind = item(
+        types,
+        "impl<'de> ::serde::Deserialize<'de> for HolderIdOrNumber ",
+    );
+    assert_contains(
+        by_kind,
+        "value.is_string()",
+        "string | integer is told apart by JSON type",
+    );
+    assert_contains(
+        by_kind,
+        "(value.is_i64() || value.is_u64())",
+        "string | integer is told apart by JSON type",
+    );
+    let status = item(
+        types,
+        "impl<'de> ::serde::Deserialize<'de> for HolderStatus ",
+    );
+    assert_contains(
+        status,
+        "Some(\"CLOSED\" | \"OPEN\")",
+        "two string enums are told apart by their values",
+    );
+    assert_contains(
+        status,
+        "Some(\"ACTIVE\" | \"INACTIVE\")",
+        "two string enums are told apart by their values",
+    );
+    let obj_or_str = item(
+        types,
+        "impl<'de> ::serde::Deserialize<'de> for HolderObjOrStr ",
+    );
     assert!(
         position(obj_or_str, "value.is_object()") < position(obj_or_str, "value.is_string()"),
         "objects are tried before other JSON types:\n{obj_or_str}"
@@ -360,7 +642,11 @@ fn keyword_names() {
     // the `r#` of `r#type`, so tag `type` gives `pub mod type;`.
     let files = snapshot("keyword_names", &["links", "type"]);
     let ops = file(&files, "src/operations/mod.rs");
-    assert_contains(ops, "pub mod r#type;", "a keyword tag becomes a raw module name");
+    assert_contains(
+        ops,
+        "pub mod r#type;",
+        "a keyword tag becomes a raw module name",
+    );
 }
 
 #[test]
@@ -394,6 +680,25 @@ fn i64_bounds_are_clippy_clean() {
     );
 }
 
+/// A buffered union branch with nothing to check beyond its JSON type must not emit
+/// `value.is_string() && true`, which `clippy::nonminimal_bool` (denied in CI for
+/// `generated/`) rejects.
+#[test]
+fn union_conditions_are_clippy_clean() {
+    let files = generate("primitive_unions");
+    let types = file(&files, "src/types.rs");
+    let offending: Vec<&str> = types
+        .lines()
+        .filter(|line| line.contains("&& true"))
+        .map(str::trim)
+        .collect();
+    assert!(
+        offending.is_empty(),
+        "`&& true` fails `cargo clippy -- -D warnings` (nonminimal_bool):\n{}",
+        offending.join("\n")
+    );
+}
+
 /// Writes every fixture's crate to `target/tmp/fixture-crates/<name>` and runs
 /// `cargo clippy --all-targets -- -D warnings` on it, offline, with the workspace's
 /// `Cargo.lock`. Slow the first time (it checks every dependency), so opt-in:
@@ -406,10 +711,17 @@ fn fixtures_compile_and_pass_clippy() {
     let target = tmp.join("fixture-target");
     let lock = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../Cargo.lock");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let mut names: Vec<String> = std::fs::read_dir(fixture_path("x").parent().expect("fixtures folder"))
-        .expect("list fixtures")
-        .filter_map(|e| e.ok()?.file_name().to_str()?.strip_suffix(".yaml").map(str::to_owned))
-        .collect();
+    let mut names: Vec<String> =
+        std::fs::read_dir(fixture_path("x").parent().expect("fixtures folder"))
+            .expect("list fixtures")
+            .filter_map(|e| {
+                e.ok()?
+                    .file_name()
+                    .to_str()?
+                    .strip_suffix(".yaml")
+                    .map(str::to_owned)
+            })
+            .collect();
     names.sort();
     let mut failures = Vec::new();
     for name in &names {
@@ -421,7 +733,10 @@ fn fixtures_compile_and_pass_clippy() {
                 continue;
             }
             Err(panic) => {
-                failures.push(format!("{name}: the generator panicked: {}", panic_message(&panic)));
+                failures.push(format!(
+                    "{name}: the generator panicked: {}",
+                    panic_message(&panic)
+                ));
                 continue;
             }
         };
@@ -430,12 +745,24 @@ fn fixtures_compile_and_pass_clippy() {
         for (path, content) in &files {
             let full = dir.join(path);
             std::fs::create_dir_all(full.parent().expect("parent")).expect("create folder");
-            let content = if path == "Cargo.toml" { format!("{content}\n\n[workspace]\n") } else { content.clone() };
+            let content = if path == "Cargo.toml" {
+                format!("{content}\n\n[workspace]\n")
+            } else {
+                content.clone()
+            };
             std::fs::write(&full, content).expect("write file");
         }
         std::fs::copy(&lock, dir.join("Cargo.lock")).expect("copy Cargo.lock");
         let out = std::process::Command::new(&cargo)
-            .args(["clippy", "--offline", "--quiet", "--all-targets", "--", "-D", "warnings"])
+            .args([
+                "clippy",
+                "--offline",
+                "--quiet",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ])
             .current_dir(&dir)
             .env("CARGO_TARGET_DIR", &target)
             .output()
@@ -443,8 +770,18 @@ fn fixtures_compile_and_pass_clippy() {
         if !out.status.success() {
             let stderr = String::from_utf8_lossy(&out.stderr);
             let first: Vec<&str> = stderr.lines().take(30).collect();
-            failures.push(format!("{name}: cargo clippy failed in {}:\n{}", dir.display(), first.join("\n")));
+            failures.push(format!(
+                "{name}: cargo clippy failed in {}:\n{}",
+                dir.display(),
+                first.join("\n")
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} fixtures fail:\n\n{}", failures.len(), names.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} fixtures fail:\n\n{}",
+        failures.len(),
+        names.len(),
+        failures.join("\n\n")
+    );
 }
