@@ -664,6 +664,84 @@ fn discriminator_aliases() {
     insta::assert_snapshot!("discriminator_aliases__types", types);
 }
 
+#[test]
+fn pagination() {
+    let files = snapshot("pagination", &["accounts"]);
+    let ops = file(&files, "src/operations/accounts.rs");
+    assert_contains(
+        ops,
+        "pub fn stream(self",
+        "offset/limit + data/meta.total_count is paginated",
+    );
+    assert_contains(
+        ops,
+        "impl crate::runtime::pagination::Page for crate::types::ListAccountsResponse",
+        "the page type yields its items",
+    );
+    assert_contains(
+        ops,
+        ".unwrap_or(50u64)",
+        "the limit's default is the page size",
+    );
+}
+
+#[test]
+fn headers() {
+    let files = snapshot("headers", &["orders"]);
+    let ops = file(&files, "src/operations/orders.rs");
+    for runtime_header in [
+        "authorization",
+        "signature",
+        "upvest_client_id",
+        "upvest_api_version",
+    ] {
+        assert_lacks(
+            ops,
+            &format!("pub fn {runtime_header}("),
+            "headers the runtime sets are no setters",
+        );
+    }
+    assert_contains(
+        ops,
+        "pub fn idempotency_key(",
+        "an idempotency-key header gives the builder a key",
+    );
+    assert_contains(
+        ops,
+        "self.client.new_idempotency_key()",
+        "the key is generated when the caller sets none",
+    );
+    assert_contains(ops, "pub fn x_trace_tag(", "other headers are setters");
+    assert_contains(
+        ops,
+        "headers.push((\"x-trace-tag\",",
+        "other headers are sent under their API name",
+    );
+}
+
+#[test]
+fn form_body() {
+    let files = snapshot("form_body", &["auth"]);
+    let ops = file(&files, "src/operations/auth.rs");
+    assert_contains(
+        ops,
+        "crate::runtime::Body::form(&self.body)",
+        "a form body is sent as a form",
+    );
+}
+
+#[test]
+fn webhooks() {
+    let files = snapshot("webhooks", &["ping"]);
+    let hooks = file(&files, "src/webhooks.rs");
+    insta::assert_snapshot!("webhooks__webhooks", hooks);
+    assert_contains(
+        hooks,
+        "crate::types::AccountEvent",
+        "the webhook payload is the body schema's type",
+    );
+}
+
 /// An `integer` without `format: int32` is an `i64`; checking its bounds must not
 /// wrap it in `i64::from`, which `clippy::useless_conversion` (denied in CI for
 /// `generated/`) rejects.
