@@ -81,11 +81,18 @@ fn item<'a>(source: &'a str, head: &str) -> &'a str {
         .map(|(at, _)| at)
         .unwrap_or_else(|| panic!("no item starting with `{head}` in:\n{source}"));
     let rest = &source[start..];
-    let end = rest
-        .find("\n}\n")
-        .map(|i| i + 3)
-        .or_else(|| rest.find(";\n").map(|i| i + 2))
-        .unwrap_or(rest.len());
+    // A braced item ends at the first `}` in column 0; `pub type X = ...;` and tuple
+    // structs at their first `;` at the end of a line.
+    let braced = rest
+        .lines()
+        .next()
+        .is_some_and(|line| line.trim_end().ends_with('{'));
+    let end = if braced {
+        rest.find("\n}\n").map(|i| i + 3)
+    } else {
+        rest.find(";\n").map(|i| i + 2)
+    }
+    .unwrap_or(rest.len());
     &rest[..end]
 }
 
