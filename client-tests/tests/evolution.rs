@@ -25,7 +25,8 @@ fn repo() -> PathBuf {
 }
 
 fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()))
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()))
 }
 
 /// Writes `content` unless the file already holds it, so cargo's fingerprints (file
@@ -35,15 +36,19 @@ fn write_if_changed(path: &Path, content: &str) {
         return;
     }
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).unwrap_or_else(|err| panic!("cannot create {}: {err}", parent.display()));
+        std::fs::create_dir_all(parent)
+            .unwrap_or_else(|err| panic!("cannot create {}: {err}", parent.display()));
     }
-    std::fs::write(path, content).unwrap_or_else(|err| panic!("cannot write {}: {err}", path.display()));
+    std::fs::write(path, content)
+        .unwrap_or_else(|err| panic!("cannot write {}: {err}", path.display()));
 }
 
 /// Every file below `dir`, relative, `/`-separated.
 fn files_below(dir: &Path) -> Vec<String> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {
@@ -65,12 +70,16 @@ fn generate_client(spec: &Path, dir: &Path) -> generator::Output {
         .unwrap_or_else(|err| panic!("the generator rejects {}:\n{err}", spec.display()));
     for stale in files_below(dir) {
         if !output.files.contains_key(&stale) {
-            std::fs::remove_file(dir.join(&stale)).unwrap_or_else(|err| panic!("cannot remove {stale}: {err}"));
+            std::fs::remove_file(dir.join(&stale))
+                .unwrap_or_else(|err| panic!("cannot remove {stale}: {err}"));
         }
     }
     for (relative, content) in &output.files {
         let content = if relative == "Cargo.toml" {
-            assert!(!content.contains("[workspace]"), "the generated Cargo.toml now has a [workspace] table");
+            assert!(
+                !content.contains("[workspace]"),
+                "the generated Cargo.toml now has a [workspace] table"
+            );
             format!("{content}\n[workspace]\n")
         } else {
             content.clone()
@@ -104,7 +113,9 @@ fn show(output: &Output) -> String {
 }
 
 fn run(command: &mut Command, what: &str) -> String {
-    let output = command.output().unwrap_or_else(|err| panic!("cannot start {what}: {err}"));
+    let output = command
+        .output()
+        .unwrap_or_else(|err| panic!("cannot start {what}: {err}"));
     assert!(output.status.success(), "{what} failed: {}", show(&output));
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -130,12 +141,18 @@ impl Workspace {
 
     /// Runs the consumer against a server speaking `server`.
     fn run_consumer(&self, client: &str, server: &str) {
-        let binary = self.target.join("debug").join(format!("evolution-consumer{}", std::env::consts::EXE_SUFFIX));
+        let binary = self.target.join("debug").join(format!(
+            "evolution-consumer{}",
+            std::env::consts::EXE_SUFFIX
+        ));
         let stdout = run(
             Command::new(&binary).env("EVOLUTION_SERVER", server),
             &format!("the consumer with the {client} client against a {server} server"),
         );
-        assert!(stdout.contains("evolution consumer: ok"), "the consumer did not finish: {stdout}");
+        assert!(
+            stdout.contains("evolution consumer: ok"),
+            "the consumer did not finish: {stdout}"
+        );
     }
 }
 
@@ -144,7 +161,10 @@ fn additive_spec_changes_do_not_break_consumers() {
     let repo = repo();
     let work = repo.join("target/evolution");
     let client = work.join("client");
-    let workspace = Workspace { consumer: work.join("consumer"), target: work.join("target") };
+    let workspace = Workspace {
+        consumer: work.join("consumer"),
+        target: work.join("target"),
+    };
     install_consumer(&repo, &workspace.consumer);
 
     let v1 = generate_client(&repo.join("evolution/v1.yaml"), &client);
@@ -158,8 +178,14 @@ fn additive_spec_changes_do_not_break_consumers() {
     // The additive changes really are in the new client, so the rest is not vacuous.
     let orders = &v2.files["src/operations/orders.rs"];
     assert!(orders.contains("fn get_order("), "v2 has the new operation");
-    assert!(v2.files["src/types.rs"].contains("PartiallyFilled"), "v2 has the new enum value");
-    assert!(v2.files["src/types.rs"].contains("client_reference"), "v2 has the new optional field");
+    assert!(
+        v2.files["src/types.rs"].contains("PartiallyFilled"),
+        "v2 has the new enum value"
+    );
+    assert!(
+        v2.files["src/types.rs"].contains("client_reference"),
+        "v2 has the new optional field"
+    );
     workspace.build_consumer("v2");
     workspace.run_consumer("v2", "v2");
     workspace.run_consumer("v2", "v1");

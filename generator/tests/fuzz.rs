@@ -147,7 +147,9 @@ fn known_panic(message: &str) -> bool {
 
 fn check(text: &str) -> Result<(), TestCaseError> {
     match generate_without_panic(text) {
-        Err(message) if !known_panic(&message) => Err(TestCaseError::fail(report_crash(text, &message))),
+        Err(message) if !known_panic(&message) => {
+            Err(TestCaseError::fail(report_crash(text, &message)))
+        }
         _ => Ok(()),
     }
 }
@@ -176,10 +178,17 @@ fn seeds() -> &'static [Seed] {
                 let text = std::fs::read_to_string(&path).ok()?;
                 // Broken fixtures may not even be YAML: they still serve as raw text.
                 let value = serde_yaml::from_str(&text).unwrap_or(Value::Null);
-                Some(Seed { name: path.display().to_string(), text, value })
+                Some(Seed {
+                    name: path.display().to_string(),
+                    text,
+                    value,
+                })
             })
             .collect();
-        assert!(seeds.len() > 1, "the seed corpus (spec/upvest.yaml, generator/tests/fixtures/) is missing");
+        assert!(
+            seeds.len() > 1,
+            "the seed corpus (spec/upvest.yaml, generator/tests/fixtures/) is missing"
+        );
         seeds
     })
 }
@@ -193,7 +202,10 @@ fn documents_in(dir: &Path) -> Vec<PathBuf> {
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))
         .filter(|path| {
             path.is_file()
-                && matches!(path.extension().and_then(|ext| ext.to_str()), Some("yaml" | "yml" | "json"))
+                && matches!(
+                    path.extension().and_then(|ext| ext.to_str()),
+                    Some("yaml" | "yml" | "json")
+                )
         })
         .collect();
     paths.sort();
@@ -257,15 +269,29 @@ fn pick<T: Clone>(items: &[T], selector: usize) -> Option<T> {
 
 /// Paths of the nodes satisfying `keep`.
 fn paths_where(root: &Value, keep: impl Fn(&Value) -> bool) -> Vec<Vec<Seg>> {
-    all_paths(root).into_iter().filter(|path| get(root, path).is_some_and(&keep)).collect()
+    all_paths(root)
+        .into_iter()
+        .filter(|path| get(root, path).is_some_and(&keep))
+        .collect()
 }
 
 /// Paths of the objects that look like schemas.
 fn schema_paths(root: &Value) -> Vec<Vec<Seg>> {
-    const SCHEMA_KEYS: [&str; 9] =
-        ["type", "$ref", "properties", "items", "allOf", "anyOf", "oneOf", "enum", "additionalProperties"];
+    const SCHEMA_KEYS: [&str; 9] = [
+        "type",
+        "$ref",
+        "properties",
+        "items",
+        "allOf",
+        "anyOf",
+        "oneOf",
+        "enum",
+        "additionalProperties",
+    ];
     paths_where(root, |value| {
-        value.as_object().is_some_and(|map| SCHEMA_KEYS.iter().any(|key| map.contains_key(*key)))
+        value
+            .as_object()
+            .is_some_and(|map| SCHEMA_KEYS.iter().any(|key| map.contains_key(*key)))
     })
 }
 
@@ -345,7 +371,13 @@ fn keyword_values(keyword: &str) -> Vec<Value> {
             json!([{"a": 1}, [1]]),
             json!(["a_b", "aB", "A_B", "a-b", "a b"]),
         ],
-        "required" => vec![json!([]), json!(["missing"]), json!(["id", "id"]), json!("id"), json!([1])],
+        "required" => vec![
+            json!([]),
+            json!(["missing"]),
+            json!(["id", "id"]),
+            json!("id"),
+            json!([1]),
+        ],
         "nullable" | "readOnly" | "explode" => vec![json!(true), json!(false), json!("yes")],
         "items" | "additionalProperties" | "schema" => vec![
             json!(true),
@@ -379,9 +411,27 @@ fn keyword_values(keyword: &str) -> Vec<Value> {
             json!([{"type": "object"}, {"type": "array", "items": {}}]),
             json!([{"type": "string", "enum": ["A"]}, {"type": "integer"}, {"type": "null"}]),
         ],
-        "pattern" => vec![json!("["), json!("^(a|b)$"), json!("\\"), json!("(?<x>a)"), json!("\\p{Foo}")],
-        "in" => vec![json!("query"), json!("path"), json!("header"), json!("cookie"), json!("body")],
-        "style" => vec![json!("form"), json!("simple"), json!("deepObject"), json!("pipeDelimited"), json!("matrix")],
+        "pattern" => vec![
+            json!("["),
+            json!("^(a|b)$"),
+            json!("\\"),
+            json!("(?<x>a)"),
+            json!("\\p{Foo}"),
+        ],
+        "in" => vec![
+            json!("query"),
+            json!("path"),
+            json!("header"),
+            json!("cookie"),
+            json!("body"),
+        ],
+        "style" => vec![
+            json!("form"),
+            json!("simple"),
+            json!("deepObject"),
+            json!("pipeDelimited"),
+            json!("matrix"),
+        ],
         "minimum" | "maximum" | "minLength" | "maxLength" | "minItems" => vec![
             json!(-1),
             json!(0),
@@ -458,9 +508,18 @@ enum Mutation {
     /// Points a `$ref` somewhere else.
     Retarget { at: usize, target: usize },
     /// Sets a keyword on an object (a schema where there is one).
-    SetKeyword { at: usize, keyword: usize, value: usize, random: Option<Value> },
+    SetKeyword {
+        at: usize,
+        keyword: usize,
+        value: usize,
+        random: Option<Value>,
+    },
     /// Wraps a schema in `anyOf`/`oneOf`/`allOf`, optionally with a `type: 'null'` branch.
-    Wrap { at: usize, kind: usize, with_null: bool },
+    Wrap {
+        at: usize,
+        kind: usize,
+        with_null: bool,
+    },
     /// Adds a `type: 'null'` branch to a union (making one when there is none).
     AddNullBranch { at: usize },
     /// Renames a key of an object.
@@ -472,8 +531,12 @@ enum Mutation {
 fn apply(root: &mut Value, mutation: &Mutation) {
     match mutation {
         Mutation::Delete { at } => {
-            let Some(path) = pick(&all_paths(root), *at) else { return };
-            let Some((last, parent)) = path.split_last() else { return };
+            let Some(path) = pick(&all_paths(root), *at) else {
+                return;
+            };
+            let Some((last, parent)) = path.split_last() else {
+                return;
+            };
             match (get_mut(root, parent), last) {
                 (Some(Value::Object(map)), Seg::Key(key)) => {
                     map.shift_remove(key);
@@ -485,26 +548,36 @@ fn apply(root: &mut Value, mutation: &Mutation) {
             }
         }
         Mutation::Replace { at, with } => {
-            let Some(path) = pick(&all_paths(root), *at) else { return };
+            let Some(path) = pick(&all_paths(root), *at) else {
+                return;
+            };
             if let Some(node) = get_mut(root, &path) {
                 *node = with.clone();
             }
         }
         Mutation::Copy { from, to } => {
             let paths = all_paths(root);
-            let (Some(from), Some(to)) = (pick(&paths, *from), pick(&paths, *to)) else { return };
-            let Some(source) = get(root, &from).cloned() else { return };
+            let (Some(from), Some(to)) = (pick(&paths, *from), pick(&paths, *to)) else {
+                return;
+            };
+            let Some(source) = get(root, &from).cloned() else {
+                return;
+            };
             if let Some(node) = get_mut(root, &to) {
                 *node = source;
             }
         }
         Mutation::Swap { a, b } => {
             let paths = all_paths(root);
-            let (Some(a), Some(b)) = (pick(&paths, *a), pick(&paths, *b)) else { return };
+            let (Some(a), Some(b)) = (pick(&paths, *a), pick(&paths, *b)) else {
+                return;
+            };
             if a.starts_with(&b) || b.starts_with(&a) {
                 return;
             }
-            let (Some(left), Some(right)) = (get(root, &a).cloned(), get(root, &b).cloned()) else { return };
+            let (Some(left), Some(right)) = (get(root, &a).cloned(), get(root, &b).cloned()) else {
+                return;
+            };
             if let Some(node) = get_mut(root, &a) {
                 *node = right;
             }
@@ -515,17 +588,26 @@ fn apply(root: &mut Value, mutation: &Mutation) {
         Mutation::Retarget { at, target } => {
             let refs = paths_where(root, |value| value.get("$ref").is_some());
             let Some(path) = pick(&refs, *at) else { return };
-            let Some(target) = pick(&ref_targets(root), *target) else { return };
+            let Some(target) = pick(&ref_targets(root), *target) else {
+                return;
+            };
             if let Some(Value::Object(map)) = get_mut(root, &path) {
                 map.insert("$ref".into(), target);
             }
         }
-        Mutation::SetKeyword { at, keyword, value, random } => {
+        Mutation::SetKeyword {
+            at,
+            keyword,
+            value,
+            random,
+        } => {
             let mut targets = schema_paths(root);
             if targets.is_empty() || at % 4 == 3 {
                 targets = paths_where(root, Value::is_object);
             }
-            let Some(path) = pick(&targets, *at) else { return };
+            let Some(path) = pick(&targets, *at) else {
+                return;
+            };
             let keyword = KEYWORDS[keyword % KEYWORDS.len()];
             let new_value = match random {
                 Some(random) => random.clone(),
@@ -535,8 +617,14 @@ fn apply(root: &mut Value, mutation: &Mutation) {
                 map.insert(keyword.into(), new_value);
             }
         }
-        Mutation::Wrap { at, kind, with_null } => {
-            let Some(path) = pick(&schema_paths(root), *at) else { return };
+        Mutation::Wrap {
+            at,
+            kind,
+            with_null,
+        } => {
+            let Some(path) = pick(&schema_paths(root), *at) else {
+                return;
+            };
             let kind = ["anyOf", "oneOf", "allOf"][kind % 3];
             if let Some(node) = get_mut(root, &path) {
                 let mut branches = vec![node.take()];
@@ -549,8 +637,12 @@ fn apply(root: &mut Value, mutation: &Mutation) {
             }
         }
         Mutation::AddNullBranch { at } => {
-            let Some(path) = pick(&schema_paths(root), *at) else { return };
-            let Some(node) = get_mut(root, &path) else { return };
+            let Some(path) = pick(&schema_paths(root), *at) else {
+                return;
+            };
+            let Some(node) = get_mut(root, &path) else {
+                return;
+            };
             let null = serde_json::json!({"type": "null"});
             let existing = ["anyOf", "oneOf"]
                 .into_iter()
@@ -570,19 +662,33 @@ fn apply(root: &mut Value, mutation: &Mutation) {
                 .filter(|path| matches!(path.last(), Some(Seg::Key(_))))
                 .collect::<Vec<_>>();
             let Some(path) = pick(&keys, *at) else { return };
-            let Some((Seg::Key(key), parent)) = path.split_last() else { return };
+            let Some((Seg::Key(key), parent)) = path.split_last() else {
+                return;
+            };
             if let Some(Value::Object(map)) = get_mut(root, parent) {
                 // Rebuilt in order, so the renamed key keeps its place.
                 *map = std::mem::take(map)
                     .into_iter()
-                    .map(|(name, value)| if name == *key { (to.clone(), value) } else { (name, value) })
+                    .map(|(name, value)| {
+                        if name == *key {
+                            (to.clone(), value)
+                        } else {
+                            (name, value)
+                        }
+                    })
                     .collect();
             }
         }
         Mutation::Duplicate { at } => {
-            let Some(path) = pick(&all_paths(root), *at) else { return };
-            let Some((last, parent)) = path.split_last() else { return };
-            let Some(copy) = get(root, &path).cloned() else { return };
+            let Some(path) = pick(&all_paths(root), *at) else {
+                return;
+            };
+            let Some((last, parent)) = path.split_last() else {
+                return;
+            };
+            let Some(copy) = get(root, &path).cloned() else {
+                return;
+            };
             match (get_mut(root, parent), last) {
                 (Some(Value::Object(map)), Seg::Key(key)) => {
                     // A name that collides after case conversion: `fooBar` vs `foo_bar`.
@@ -683,8 +789,16 @@ impl MutatedDocument {
 }
 
 fn mutated_document() -> impl Strategy<Value = MutatedDocument> {
-    (any::<usize>(), prop::collection::vec(mutation(), 1..6), prop::bool::weighted(0.2))
-        .prop_map(|(seed, mutations, json)| MutatedDocument { seed, mutations, json })
+    (
+        any::<usize>(),
+        prop::collection::vec(mutation(), 1..6),
+        prop::bool::weighted(0.2),
+    )
+        .prop_map(|(seed, mutations, json)| MutatedDocument {
+            seed,
+            mutations,
+            json,
+        })
 }
 
 /// Raw text: arbitrary bytes, YAML-ish noise, or a seed cut short or spliced.
@@ -692,8 +806,16 @@ fn mutated_document() -> impl Strategy<Value = MutatedDocument> {
 enum RawText {
     Bytes(Vec<u8>),
     Noise(String),
-    Truncated { seed: usize, at: usize },
-    Spliced { seed: usize, at: usize, len: usize, insert: String },
+    Truncated {
+        seed: usize,
+        at: usize,
+    },
+    Spliced {
+        seed: usize,
+        at: usize,
+        len: usize,
+        insert: String,
+    },
 }
 
 impl RawText {
@@ -713,7 +835,12 @@ impl RawText {
                 let text = &seeds[seed % seeds.len()].text;
                 text[..boundary(text, *at)].to_owned()
             }
-            RawText::Spliced { seed, at, len, insert } => {
+            RawText::Spliced {
+                seed,
+                at,
+                len,
+                insert,
+            } => {
                 let text = &seeds[seed % seeds.len()].text;
                 let start = boundary(text, *at);
                 let end = boundary(text, start + len % 64);
@@ -729,8 +856,18 @@ fn raw_text() -> impl Strategy<Value = RawText> {
         prop::collection::vec(any::<u8>(), 0..256).prop_map(RawText::Bytes),
         "(openapi: 3\\.0\\.3\n)?[ a-z0-9:{}\\[\\],'\"&*!|>#\n-]{0,200}".prop_map(RawText::Noise),
         (any::<usize>(), any::<usize>()).prop_map(|(seed, at)| RawText::Truncated { seed, at }),
-        (any::<usize>(), any::<usize>(), any::<usize>(), "[ a-z0-9:{}\\[\\],'\"&*!|>#\n-]{0,12}")
-            .prop_map(|(seed, at, len, insert)| RawText::Spliced { seed, at, len, insert }),
+        (
+            any::<usize>(),
+            any::<usize>(),
+            any::<usize>(),
+            "[ a-z0-9:{}\\[\\],'\"&*!|>#\n-]{0,12}"
+        )
+            .prop_map(|(seed, at, len, insert)| RawText::Spliced {
+                seed,
+                at,
+                len,
+                insert
+            }),
     ]
 }
 
@@ -738,9 +875,12 @@ fn raw_text() -> impl Strategy<Value = RawText> {
 /// sets the number of cases and picks a random seed unless `UPVEST_FUZZ_SEED` is set.
 fn config() -> Config {
     let number = |name: &str| {
-        std::env::var(name)
-            .ok()
-            .map(|value| value.trim().parse::<u64>().unwrap_or_else(|_| panic!("{name} must be a number")))
+        std::env::var(name).ok().map(|value| {
+            value
+                .trim()
+                .parse::<u64>()
+                .unwrap_or_else(|_| panic!("{name} must be a number"))
+        })
     };
     let cases = number("UPVEST_FUZZ_CASES");
     let rng_seed = match (number("UPVEST_FUZZ_SEED"), cases) {
@@ -749,7 +889,9 @@ fn config() -> Config {
         (None, None) => RngSeed::Fixed(DEFAULT_SEED),
     };
     Config {
-        cases: cases.map_or(DEFAULT_CASES, |cases| u32::try_from(cases).unwrap_or(u32::MAX)),
+        cases: cases.map_or(DEFAULT_CASES, |cases| {
+            u32::try_from(cases).unwrap_or(u32::MAX)
+        }),
         rng_seed,
         // Crashes are kept by hand in generator/tests/fuzz-regressions/ instead.
         failure_persistence: None,
@@ -776,9 +918,13 @@ proptest! {
 #[test]
 fn regressions_do_not_panic() {
     let dir = manifest_dir().join("tests/fuzz-regressions");
-    let Ok(entries) = std::fs::read_dir(&dir) else { return };
-    let mut paths: Vec<PathBuf> =
-        entries.filter_map(|entry| entry.ok().map(|entry| entry.path())).filter(|path| path.is_file()).collect();
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.is_file())
+        .collect();
     paths.sort();
     let mut failures = Vec::new();
     for path in &paths {
@@ -791,7 +937,12 @@ fn regressions_do_not_panic() {
             failures.push(format!("{}: {message}", path.display()));
         }
     }
-    assert!(failures.is_empty(), "the generator panicked on {} regression fixture(s):\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "the generator panicked on {} regression fixture(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// The seeds themselves must not panic either (and the corpus must be there).
