@@ -43,6 +43,8 @@ pub fn type_name(api: &str) -> String {
     match name.chars().next() {
         None => "Unnamed".to_owned(),
         Some(c) if c.is_ascii_digit() => format!("V{name}"),
+        // The one keyword an UpperCamel name can be.
+        Some(_) if name == "Self" => "SelfValue".to_owned(),
         Some(_) => name,
     }
 }
@@ -148,6 +150,7 @@ mod tests {
         assert_eq!(type_name("ACCOUNT_GROUP.CREATED"), "AccountGroupCreated");
         assert_eq!(type_name("1"), "V1");
         assert_eq!(type_name("address"), "Address");
+        assert_eq!(type_name("self"), "SelfValue");
     }
 
     #[test]

@@ -72,6 +72,13 @@ fn check_operations(api: &OpenAPI) -> Result<(), Error> {
             let Some(id) = &op.operation_id else {
                 return Err(Error::new(at, "the operation has no operationId", "add a unique snake_case `operationId`; it names the client method"));
             };
+            if !id.chars().any(|c| c.is_ascii_alphabetic()) {
+                return Err(Error::new(
+                    format!("{at}/operationId"),
+                    format!("operationId `{id}` has no letters to make a method name from"),
+                    "use a snake_case name such as `list_users`",
+                ));
+            }
             let rust = naming::field_name(id);
             if let Some(first) = seen.insert(rust.clone(), at.clone()) {
                 return Err(Error::new(

@@ -57,7 +57,9 @@ fn operation(model: &Model, op: &Operation) -> TokenStream {
     extra.push(format!("Returns a [`{builder}`]; finish with `.send()`."));
     let method_docs = doc_attrs(&op.docs, &extra);
 
-    let args = op.path_params.iter().map(|p| {
+    let required: Vec<&Param> = op.path_params.iter().chain(op.query_params.iter().chain(&op.header_params).filter(|p| p.required)).collect();
+    let optional: Vec<&Param> = op.query_params.iter().chain(&op.header_params).filter(|p| !p.required).collect();
+    let args = required.iter().map(|p| {
         let name = ident(&p.rust_name);
         let ty = arg_type(&p.ty);
         quote!(#name: #ty)
@@ -67,23 +69,23 @@ fn operation(model: &Model, op: &Operation) -> TokenStream {
         quote!(body: impl ::std::convert::Into<#ty>)
     });
     let all_args = args.chain(body_arg);
-    let init_path = op.path_params.iter().map(|p| {
+    let init_path = required.iter().map(|p| {
         let name = ident(&p.rust_name);
         quote!(#name: #name.into(),)
     });
-    let init_optional = op.query_params.iter().chain(&op.header_params).map(|p| {
+    let init_optional = optional.iter().map(|p| {
         let name = ident(&p.rust_name);
         quote!(#name: ::std::option::Option::None,)
     });
     let init_body = op.body.as_ref().map(|_| quote!(body: body.into(),));
     let init_key = op.idempotency_key.then(|| quote!(idempotency_key: ::std::option::Option::None,));
 
-    let path_fields = op.path_params.iter().map(|p| {
+    let path_fields = required.iter().map(|p| {
         let name = ident(&p.rust_name);
         let ty = type_tokens(&p.ty);
         quote!(#name: #ty,)
     });
-    let optional_fields = op.query_params.iter().chain(&op.header_params).map(|p| {
+    let optional_fields = optional.iter().map(|p| {
         let name = ident(&p.rust_name);
         let ty = type_tokens(&p.ty);
         quote!(#name: ::std::option::Option<#ty>,)
@@ -94,7 +96,7 @@ fn operation(model: &Model, op: &Operation) -> TokenStream {
     });
     let key_field = op.idempotency_key.then(|| quote!(idempotency_key: ::std::option::Option<crate::runtime::IdempotencyKey>,));
 
-    let setters = op.query_params.iter().chain(&op.header_params).map(setter);
+    let setters = optional.iter().map(|p| setter(p));
     let key_setter = op.idempotency_key.then(|| {
         quote! {
             /// Sets the idempotency key instead of a generated one (UUID v4). The same key
@@ -193,7 +195,11 @@ fn request_fn(model: &Model, op: &Operation, konst: &proc_macro2::Ident) -> Toke
     for p in op.query_params.iter().chain(&op.header_params) {
         let name = ident(&p.rust_name);
         if let Some(body) = value_checks(model, &p.ty, &p.constraints, &p.api_name, quote!(value)) {
-            checks.push(quote! { if let ::std::option::Option::Some(value) = &self.#name { #body } });
+            checks.push(if p.required {
+                quote! { { let value = &self.#name; #body } }
+            } else {
+                quote! { if let ::std::option::Option::Some(value) = &self.#name { #body } }
+            });
         }
     }
     if let Some(body) = &op.body {
@@ -212,18 +218,17 @@ fn request_fn(model: &Model, op: &Operation, konst: &proc_macro2::Ident) -> Toke
         }
     });
     let path = path_expr(model, op);
-    let query = op.query_params.iter().map(|p| {
+    let push_param = |p: &Param, target: TokenStream, explode: bool| {
         let name = ident(&p.rust_name);
-        let api = &p.api_name;
-        let push = push_value(model, &p.ty, quote!(query), api, quote!(value), p.explode);
-        quote! { if let ::std::option::Option::Some(value) = &self.#name { #push } }
-    });
-    let headers = op.header_params.iter().map(|p| {
-        let name = ident(&p.rust_name);
-        let api = &p.api_name;
-        let push = push_value(model, &p.ty, quote!(headers), api, quote!(value), false);
-        quote! { if let ::std::option::Option::Some(value) = &self.#name { #push } }
-    });
+        let push = push_value(model, &p.ty, target, &p.api_name, quote!(value), explode);
+        if p.required {
+            quote! { { let value = &self.#name; #push } }
+        } else {
+            quote! { if let ::std::option::Option::Some(value) = &self.#name { #push } }
+        }
+    };
+    let query = op.query_params.iter().map(|p| push_param(p, quote!(query), p.explode));
+    let headers = op.header_params.iter().map(|p| push_param(p, quote!(headers), false));
     let has_query = !op.query_params.is_empty();
     let has_headers = !op.header_params.is_empty();
     let query_init = if has_query { quote!(let mut query = ::std::vec::Vec::new();) } else { quote!(let query = ::std::vec::Vec::new();) };
@@ -358,9 +363,9 @@ fn send_fn(op: &Operation) -> (TokenStream, Option<TokenStream>) {
                 Some(_) => quote!(_ => raw.json().map(|r| r.map(#enum_name::#fallback_variant)),),
                 None => quote!(_ => ::std::result::Result::Ok(raw.empty().map(|()| #enum_name::#fallback_variant)),),
             };
-            let doc = format!(" The success answers of `{}`, by status.", op.api_id);
+            let enum_doc = format!(" The success answers of `{}`, by status.", op.api_id);
             let def = quote! {
-                #[doc = #doc]
+                #[doc = #enum_doc]
                 #[derive(Debug, Clone, PartialEq)]
                 pub enum #enum_name { #(#variants)* }
             };

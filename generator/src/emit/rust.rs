@@ -6,11 +6,21 @@ use quote::quote;
 use crate::model::{Constraints, Docs, TypeRef};
 
 /// An identifier from a name the model already made Rust-safe (`r#type` included).
+/// Anything else is reduced to a valid identifier rather than panicking in `proc_macro2`.
 pub fn ident(name: &str) -> Ident {
-    match name.strip_prefix("r#") {
-        Some(raw) => Ident::new_raw(raw, Span::call_site()),
-        None => Ident::new(name, Span::call_site()),
+    if let Some(raw) = name.strip_prefix("r#") {
+        if syn::parse_str::<Ident>(name).is_ok() {
+            return Ident::new_raw(raw, Span::call_site());
+        }
     }
+    let mut clean: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    if clean.is_empty() || clean.starts_with(|c: char| c.is_ascii_digit()) {
+        clean.insert(0, '_');
+    }
+    if syn::parse_str::<Ident>(&clean).is_err() {
+        clean.push('_');
+    }
+    Ident::new(&clean, Span::call_site())
 }
 
 /// Fully qualified paths, so no name in the API can shadow them.

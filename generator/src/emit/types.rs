@@ -143,6 +143,7 @@ pub fn value_checks(model: &Model, ty: &TypeRef, c: &Constraints, field: &str, v
             }
         }
         TypeRef::I32 | TypeRef::I64 if c.minimum.is_some() || c.maximum.is_some() => {
+            let widened = if *ty == TypeRef::I32 { quote!(i64::from(*#value)) } else { quote!(*#value) };
             let bound = |v: Option<f64>| match v {
                 Some(v) => {
                     let v = v as i64;
@@ -151,7 +152,7 @@ pub fn value_checks(model: &Model, ty: &TypeRef, c: &Constraints, field: &str, v
                 None => quote!(::std::option::Option::None),
             };
             let (min, max) = (bound(c.minimum), bound(c.maximum));
-            checks.push(quote!(crate::runtime::validate::check_range_i64(prefix, #field, i64::from(*#value), #min, #max)?;));
+            checks.push(quote!(crate::runtime::validate::check_range_i64(prefix, #field, #widened, #min, #max)?;));
         }
         TypeRef::F64 if c.minimum.is_some() || c.maximum.is_some() => {
             let bound = |v: Option<f64>| match v {

@@ -102,7 +102,7 @@ fn superset(model: &Model, name: &str, u: &Union, slots: &[Slot]) -> TokenStream
             quote!(crate::runtime::union::slot_str(&slots.#slot))
         });
         let variant = ident(&v.name);
-        let TypeRef::Named(struct_name) = &v.ty else { return quote!() };
+        let TypeRef::Named(struct_name) = &v.ty else { return (Some(quote!(false)), quote!()) };
         let fields = struct_fields(model, struct_name).iter().map(|f| {
             let field = ident(&f.rust_name);
             let slot = slots.iter().find(|s| s.api_name == f.api_name);
@@ -121,19 +121,15 @@ fn superset(model: &Model, name: &str, u: &Union, slots: &[Slot]) -> TokenStream
             quote!(#field: #value,)
         });
         let ty = type_tokens(&v.ty);
-        quote! {
-            if #condition {
-                return ::std::result::Result::Ok(Self::#variant(#ty { #(#fields)* }));
-            }
-        }
+        let build = quote!(::std::result::Result::Ok(Self::#variant(#ty { #(#fields)* })));
+        (condition, build)
     });
-    let fallback = no_match(name, u);
+    let body = chain(branches, no_match(name, u));
     quote! {
         #[derive(::serde::Deserialize)]
         struct Slots { #(#slot_fields)* }
         let slots: Slots = crate::runtime::union::object(deserializer, #name)?;
-        #(#branches)*
-        #fallback
+        #body
     }
 }
 
@@ -157,37 +153,49 @@ fn buffered(name: &str, u: &Union) -> TokenStream {
     let lacks = |prop: &str| quote!(!crate::runtime::union::has(&value, #prop));
     let branches = u.order.iter().map(|&i| {
         let v = &u.variants[i];
-        let kind = kind_check(v.check.kind);
         let condition = condition(&v.check, &has, &lacks, |prop| quote!(crate::runtime::union::str_at(&value, #prop)));
+        let condition = match (kind_check(v.check.kind), condition) {
+            (Some(kind), Some(rest)) => Some(quote!(#kind && #rest)),
+            (kind, rest) => kind.or(rest),
+        };
         let variant = ident(&v.name);
-        quote! {
-            if #kind && #condition {
-                return crate::runtime::union::from_value(value).map(Self::#variant);
-            }
-        }
+        (condition, quote!(crate::runtime::union::from_value(value).map(Self::#variant)))
     });
     let fallback = if u.keeps_unknown { quote!(::std::result::Result::Ok(Self::Unknown(value))) } else { no_match(name, u) };
+    let body = chain(branches, fallback);
     quote! {
         let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
-        #(#branches)*
-        #fallback
+        #body
     }
 }
 
-fn kind_check(kind: JsonKind) -> TokenStream {
-    match kind {
+/// Tries branches in order; a branch whose check always holds ends the chain.
+fn chain(branches: impl Iterator<Item = (Option<TokenStream>, TokenStream)>, fallback: TokenStream) -> TokenStream {
+    let mut tried = Vec::new();
+    for (condition, build) in branches {
+        match condition {
+            Some(condition) => tried.push(quote! { if #condition { return #build; } }),
+            None => return quote! { #(#tried)* #build },
+        }
+    }
+    quote! { #(#tried)* #fallback }
+}
+
+fn kind_check(kind: JsonKind) -> Option<TokenStream> {
+    Some(match kind {
         JsonKind::Object => quote!(value.is_object()),
         JsonKind::Array => quote!(value.is_array()),
         JsonKind::String => quote!(value.is_string()),
         JsonKind::Integer => quote!((value.is_i64() || value.is_u64())),
         JsonKind::Number => quote!(value.is_number()),
         JsonKind::Bool => quote!(value.is_boolean()),
-        JsonKind::Any => quote!(true),
-    }
+        JsonKind::Any => return None,
+    })
 }
 
 /// The boolean expression of a check: required present, foreign absent, enum values match.
-fn condition(check: &Check, has: &dyn Fn(&str) -> TokenStream, lacks: &dyn Fn(&str) -> TokenStream, str_of: impl Fn(&str) -> TokenStream) -> TokenStream {
+/// `None` when the check always holds.
+fn condition(check: &Check, has: &dyn Fn(&str) -> TokenStream, lacks: &dyn Fn(&str) -> TokenStream, str_of: impl Fn(&str) -> TokenStream) -> Option<TokenStream> {
     let mut parts: Vec<TokenStream> = Vec::new();
     parts.extend(check.present.iter().map(|p| has(p)));
     parts.extend(check.absent.iter().map(|p| lacks(p)));
@@ -199,9 +207,9 @@ fn condition(check: &Check, has: &dyn Fn(&str) -> TokenStream, lacks: &dyn Fn(&s
         parts.push(quote!(::std::matches!(#actual, ::std::option::Option::Some(#(#values)|*))));
     }
     if parts.is_empty() {
-        quote!(true)
+        None
     } else {
-        quote!(#(#parts)&&*)
+        Some(quote!(#(#parts)&&*))
     }
 }
 

@@ -213,7 +213,7 @@ fn success(schemas: &mut Schemas<'_>, op: &openapiv3::Operation, builder: &str, 
 /// Offset pagination: `offset` and `limit` query parameters, and an answer with a
 /// `data` list and a `meta` object holding `total_count`.
 fn pagination(schemas: &Schemas<'_>, op: &Operation) -> Option<Pagination> {
-    let has = |name: &str| op.query_params.iter().any(|p| p.api_name == name && matches!(p.ty, TypeRef::I32 | TypeRef::I64));
+    let has = |name: &str| op.query_params.iter().any(|p| p.api_name == name && !p.required && matches!(p.ty, TypeRef::I32 | TypeRef::I64));
     if !has("offset") || !has("limit") {
         return None;
     }

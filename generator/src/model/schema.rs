@@ -472,19 +472,23 @@ impl<'a> Schemas<'a> {
         Shape::of(TypeRef::Named(alias.to_owned()))
     }
 
-    /// The tag value of each branch: from `mapping`, or the component key of a `$ref` branch.
-    fn tag_values(&self, d: &openapiv3::Discriminator, branches: &[(ReferenceOr<Schema>, String)], pointer: &str) -> Result<Vec<String>, Error> {
+    /// The tag values of each branch: every `mapping` entry that points at it, or the
+    /// component key of a `$ref` branch.
+    fn tag_values(&self, d: &openapiv3::Discriminator, branches: &[(ReferenceOr<Schema>, String)], pointer: &str) -> Result<Vec<Vec<String>>, Error> {
         branches
             .iter()
             .map(|(branch, at)| {
                 let ReferenceOr::Reference { reference } = branch else {
                     return Err(Error::new(at, "a discriminated union branch is not a `$ref`", "move the branch into #/components/schemas and refer to it"));
                 };
-                let mapped = d.mapping.iter().find(|(_, target)| *target == reference || target.rsplit('/').next() == reference.rsplit('/').next());
-                Ok(match mapped {
-                    Some((value, _)) => value.clone(),
-                    None => component_key(reference, pointer)?,
-                })
+                let key = component_key(reference, pointer)?;
+                let mapped: Vec<String> = d
+                    .mapping
+                    .iter()
+                    .filter(|(_, target)| *target == reference || **target == key)
+                    .map(|(value, _)| value.clone())
+                    .collect();
+                Ok(if mapped.is_empty() { vec![key] } else { mapped })
             })
             .collect()
     }

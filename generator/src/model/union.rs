@@ -168,7 +168,7 @@ pub fn plan<'s>(
     types: &[TypeRef],
     named: &[String],
     infos: Vec<BranchInfo>,
-    tags: Option<(String, Vec<String>)>,
+    tags: Option<(String, Vec<Vec<String>>)>,
     struct_fields: impl Fn(&str) -> Option<&'s [Field]>,
 ) -> Result<Union, Error> {
     let variant_names = variant_names(types, named);
@@ -253,9 +253,9 @@ fn resolve_overlap(
     ))
 }
 
-fn tagged(name: &str, pointer: &str, types: &[TypeRef], names: Vec<String>, property: String, values: Vec<String>) -> Result<Union, Error> {
+fn tagged(name: &str, pointer: &str, types: &[TypeRef], names: Vec<String>, property: String, values: Vec<Vec<String>>) -> Result<Union, Error> {
     let mut seen = BTreeSet::new();
-    for value in &values {
+    for value in values.iter().flatten() {
         if !seen.insert(value) {
             return Err(Error::new(
                 format!("{pointer}/discriminator"),
@@ -271,7 +271,7 @@ fn tagged(name: &str, pointer: &str, types: &[TypeRef], names: Vec<String>, prop
         .map(|((name, ty), value)| Variant {
             name,
             ty,
-            check: Check { kind: JsonKind::Object, present: vec![property.clone()], absent: Vec::new(), values: vec![(Some(property.clone()), vec![value])] },
+            check: Check { kind: JsonKind::Object, present: vec![property.clone()], absent: Vec::new(), values: vec![(Some(property.clone()), value)] },
         })
         .collect::<Vec<_>>();
     let order = (0..variants.len()).collect();
