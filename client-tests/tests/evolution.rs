@@ -93,7 +93,11 @@ fn generate_client(spec: &Path, dir: &Path) -> generator::Output {
 /// the workspace's, so it resolves to the versions already used (and downloaded).
 fn install_consumer(repo: &Path, dir: &Path) {
     let source = repo.join("evolution/consumer");
-    for relative in files_below(&source) {
+    // Only the manifest and the sources: not a `target/` or lockfile of a local build there.
+    let sources = files_below(&source.join("src"))
+        .into_iter()
+        .map(|relative| format!("src/{relative}"));
+    for relative in std::iter::once("Cargo.toml".to_owned()).chain(sources) {
         write_if_changed(&dir.join(&relative), &read(&source.join(&relative)));
     }
     write_if_changed(&dir.join("Cargo.lock"), &read(&repo.join("Cargo.lock")));

@@ -21,14 +21,12 @@
 //! To look past panics already reported, list substrings of their messages:
 //! `UPVEST_FUZZ_IGNORE='emit/rust.rs:12;some other message'`.
 //!
-//! A failing case is written to `target/fuzz-crashes/<hash>.yaml` and printed
+//! A failing case is written to `target/fuzz-crashes/<property>.yaml` and printed
 //! (with the panic message and location). Copy it into
 //! `generator/tests/fuzz-regressions/`, where `regressions_do_not_panic` replays
 //! every file on each run.
 
 use std::cell::{Cell, RefCell};
-use std::collections::hash_map::DefaultHasher;
-use std::hash::{Hash, Hasher};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::{Once, OnceLock};
@@ -101,12 +99,12 @@ fn payload_message(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-/// Saves a crashing input and builds the failure message.
-fn report_crash(text: &str, panic_message: &str) -> String {
-    let mut hasher = DefaultHasher::new();
-    text.hash(&mut hasher);
+/// Saves a crashing input and builds the failure message. While proptest shrinks,
+/// each smaller failing input overwrites the last, so the file ends up holding the
+/// minimal one.
+fn report_crash(test: &str, text: &str, panic_message: &str) -> String {
     let dir = manifest_dir().join("../target/fuzz-crashes");
-    let file = dir.join(format!("{:016x}.yaml", hasher.finish()));
+    let file = dir.join(format!("{test}.yaml"));
     let saved = std::fs::create_dir_all(&dir)
         .and_then(|()| std::fs::write(&file, text))
         .map(|()| format!("saved to {}", file.display()))
@@ -145,10 +143,10 @@ fn known_panic(message: &str) -> bool {
         .any(|part| message.contains(part.as_str()))
 }
 
-fn check(text: &str) -> Result<(), TestCaseError> {
+fn check(test: &str, text: &str) -> Result<(), TestCaseError> {
     match generate_without_panic(text) {
         Err(message) if !known_panic(&message) => {
-            Err(TestCaseError::fail(report_crash(text, &message)))
+            Err(TestCaseError::fail(report_crash(test, text, &message)))
         }
         _ => Ok(()),
     }
@@ -905,12 +903,12 @@ proptest! {
 
     #[test]
     fn mutated_documents_do_not_panic(document in mutated_document()) {
-        check(&document.text())?;
+        check("mutated_documents", &document.text())?;
     }
 
     #[test]
     fn raw_text_does_not_panic(raw in raw_text()) {
-        check(&raw.text())?;
+        check("raw_text", &raw.text())?;
     }
 }
 
