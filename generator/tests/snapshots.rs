@@ -63,6 +63,7 @@ fn snapshot(name: &str, tags: &[&str]) -> BTreeMap<String, String> {
             file(&files, &format!("src/operations/{tag}.rs"))
         );
     }
+    assert_modules_have_files(&files);
     files
 }
 
@@ -644,15 +645,37 @@ fn primitive_unions() {
 
 #[test]
 fn keyword_names() {
-    // Fails today: `naming::type_name` does not escape `Self` (schema `Self`, enum value
-    // `self`, operationId `self` -> builder `Self`), and `naming::module_name` strips
-    // the `r#` of `r#type`, so tag `type` gives `pub mod type;`.
-    let files = snapshot("keyword_names", &["links", "type"]);
-    let ops = file(&files, "src/operations/mod.rs");
-    assert_contains(
-        ops,
-        "pub mod r#type;",
-        "a keyword tag becomes a raw module name",
+    // Schema `Self`, enum value `self`, operationId `self`, operationId and tag `type`.
+    let files = generate("keyword_names");
+    insta::assert_snapshot!("keyword_names__types", file(&files, "src/types.rs"));
+    insta::assert_snapshot!(
+        "keyword_names__operations_mod",
+        file(&files, "src/operations/mod.rs")
+    );
+    insta::assert_snapshot!(
+        "keyword_names__operations_links",
+        file(&files, "src/operations/links.rs")
+    );
+    assert_modules_have_files(&files);
+}
+
+/// Every `pub mod x;` in `src/operations/mod.rs` has its file `src/operations/x.rs`
+/// (`r#x` is looked up as `x.rs`), and every operations file is declared.
+fn assert_modules_have_files(files: &BTreeMap<String, String>) {
+    let declared: Vec<String> = file(files, "src/operations/mod.rs")
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("pub mod ")?.strip_suffix(';'))
+        .map(|module| format!("src/operations/{}.rs", module.trim_start_matches("r#")))
+        .collect();
+    let present: Vec<String> = files
+        .keys()
+        .filter(|path| path.starts_with("src/operations/") && *path != "src/operations/mod.rs")
+        .cloned()
+        .collect();
+    assert_eq!(
+        declared, present,
+        "the modules declared in src/operations/mod.rs and the files generated for them differ \
+         (rustc looks for `mod type_;` in type_.rs and for `mod r#type;` in type.rs)"
     );
 }
 
