@@ -8,6 +8,12 @@ use crate::model::{Constraints, Docs, TypeRef};
 /// An identifier from a name the model already made Rust-safe (`r#type` included).
 /// Anything else is reduced to a valid identifier rather than panicking in `proc_macro2`.
 pub fn ident(name: &str) -> Ident {
+    let plain_ident = |n: &str| !n.is_empty() && !n.starts_with(|c: char| c.is_ascii_digit()) && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && n != "_";
+    match name.strip_prefix("r#") {
+        None if plain_ident(name) => return Ident::new(name, Span::call_site()),
+        Some(raw) if plain_ident(raw) && !["crate", "self", "Self", "super"].contains(&raw) => return Ident::new_raw(raw, Span::call_site()),
+        _ => {}
+    }
     if let Some(raw) = name.strip_prefix("r#") {
         if syn::parse_str::<Ident>(name).is_ok() {
             return Ident::new_raw(raw, Span::call_site());
