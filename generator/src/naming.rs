@@ -70,7 +70,12 @@ pub fn field_name(api: &str) -> String {
 
 /// A module or file name for a tag.
 pub fn module_name(api: &str) -> String {
-    field_name(api).trim_start_matches("r#").to_owned()
+    let name = field_name(api);
+    match name.strip_prefix("r#") {
+        // A module file cannot be named by a raw identifier in every position.
+        Some(keyword) => format!("{keyword}_"),
+        None => name,
+    }
 }
 
 fn escape_keyword(name: String) -> String {
@@ -161,6 +166,8 @@ mod tests {
         assert_eq!(field_name("address_line1"), "address_line1");
         assert_eq!(field_name("createdAt"), "created_at");
         assert_eq!(field_name("2fa"), "n2fa");
+        assert_eq!(module_name("type"), "type_");
+        assert_eq!(module_name("User Identifiers"), "user_identifiers");
     }
 
     #[test]

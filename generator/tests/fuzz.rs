@@ -75,18 +75,41 @@ thread_local! {
 }
 
 /// Runs the generator on `text`; `Err` describes a panic (message and location).
+///
+/// It runs on a thread with an 8 MiB stack, as much as a main thread (where
+/// `cargo xtask codegen` runs it) usually has, not the 2 MiB of a test thread. A
+/// stack overflow aborts the process and cannot be caught: in a long campaign the
+/// input is therefore written to `target/fuzz-crashes/in-progress.yaml` first.
 fn generate_without_panic(text: &str) -> Result<(), String> {
     install_panic_hook();
-    LAST_PANIC.with(|last| last.borrow_mut().take());
-    ARMED.with(|armed| armed.set(true));
-    let outcome = panic::catch_unwind(AssertUnwindSafe(|| generator::generate_from_str(text)));
-    ARMED.with(|armed| armed.set(false));
-    match outcome {
-        Ok(_) => Ok(()),
-        Err(payload) => Err(LAST_PANIC
-            .with(|last| last.borrow_mut().take())
-            .unwrap_or_else(|| payload_message(payload.as_ref()))),
+    if long_campaign() {
+        let dir = manifest_dir().join("../target/fuzz-crashes");
+        let _ = std::fs::create_dir_all(&dir)
+            .and_then(|()| std::fs::write(dir.join("in-progress.yaml"), text));
     }
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .stack_size(8 << 20)
+            .spawn_scoped(scope, || {
+                LAST_PANIC.with(|last| last.borrow_mut().take());
+                ARMED.with(|armed| armed.set(true));
+                let outcome =
+                    panic::catch_unwind(AssertUnwindSafe(|| generator::generate_from_str(text)));
+                ARMED.with(|armed| armed.set(false));
+                outcome.map(drop).map_err(|payload| {
+                    LAST_PANIC
+                        .with(|last| last.borrow_mut().take())
+                        .unwrap_or_else(|| payload_message(payload.as_ref()))
+                })
+            })
+            .expect("a thread for the generator starts")
+            .join()
+            .unwrap_or_else(|_| Err("the generator thread died".to_owned()))
+    })
+}
+
+fn long_campaign() -> bool {
+    std::env::var_os("UPVEST_FUZZ_CASES").is_some()
 }
 
 fn payload_message(payload: &(dyn std::any::Any + Send)) -> String {

@@ -106,6 +106,11 @@ pub fn has(value: &serde_json::Value, key: &str) -> bool {
     value.as_object().is_some_and(|map| map.contains_key(key))
 }
 
+/// Whether a buffered value is a JSON integer (signed or not).
+pub fn is_integer(value: &serde_json::Value) -> bool {
+    value.is_i64() || value.is_u64()
+}
+
 /// The string under `key` of a buffered object.
 pub fn str_at<'v>(value: &'v serde_json::Value, key: &str) -> Option<&'v str> {
     value.get(key)?.as_str()
@@ -169,6 +174,8 @@ mod tests {
         assert!(has(&value, "n"));
         assert!(!has(&value, "m"));
         assert_eq!(str_at(&value, "kind"), Some("A"));
+        assert!(is_integer(&serde_json::json!(3)) && is_integer(&serde_json::json!(u64::MAX)));
+        assert!(!is_integer(&serde_json::json!(1.5)));
         assert_eq!(slot_str(&Some(Some(serde_json::json!("x")))), Some("x"));
     }
 }

@@ -186,7 +186,7 @@ fn kind_check(kind: JsonKind) -> Option<TokenStream> {
         JsonKind::Object => quote!(value.is_object()),
         JsonKind::Array => quote!(value.is_array()),
         JsonKind::String => quote!(value.is_string()),
-        JsonKind::Integer => quote!((value.is_i64() || value.is_u64())),
+        JsonKind::Integer => quote!(crate::runtime::union::is_integer(&value)),
         JsonKind::Number => quote!(value.is_number()),
         JsonKind::Bool => quote!(value.is_boolean()),
         JsonKind::Any => return None,
