@@ -18,6 +18,9 @@
 //! UPVEST_FUZZ_CASES=100000 cargo test -p upvest-generator --test fuzz --release
 //! ```
 //!
+//! A stack overflow aborts the whole process without a report; in a long campaign
+//! the input being tried is always in `target/fuzz-crashes/in-progress.yaml`.
+//!
 //! To look past panics already reported, list substrings of their messages:
 //! `UPVEST_FUZZ_IGNORE='emit/rust.rs:12;some other message'`.
 //!
