@@ -16,6 +16,12 @@
 //!   losing a field: BYOL users as `User::Byol`, TOL users as `User::Tol` with
 //!   email, phone number, FATCA and consents, the empty list as an empty `data`.
 //!
+//! The documented problem+json error examples are not asked from Prism: Prism
+//! serves them only to a request whose `accept` allows
+//! `application/problem+json`, and the client sends `accept: application/json`
+//! (the only JSON value the API takes). `faults.rs` decodes them from a
+//! wiremock server instead.
+//!
 //! Prism is the pinned `@stoplight/prism-cli` from `tools/`: `UPVEST_PRISM_BIN`
 //! (set by `cargo xtask test`), else `tools/node_modules/.bin/prism`, installed
 //! with `npm ci --prefix tools` when missing. It is started once for this
@@ -42,7 +48,7 @@ use upvest_client::types::{
     UserDataChangeRequest, UserTolCreateRequest, UserTolCreateRequestSalutation,
     UserTolDataChangeNameChange, UserTolDataChangeNameChangeDocumentType,
 };
-use upvest_client::{Client, Error, Nullable, Response};
+use upvest_client::{Client, ClientBuilder, Error, Nullable, Response};
 use uuid::Uuid;
 
 const USER_ID: &str = "83d83ec2-d2ca-49ff-bbea-b92b5c3be202";
@@ -100,7 +106,7 @@ async fn call_every_operation(
     spec: &Value,
     failures: &mut Vec<String>,
 ) -> BTreeSet<String> {
-    let client = prism.client(tokens, None);
+    let client = prism.builder(tokens, None).build().unwrap();
     let user = Uuid::parse_str(USER_ID).unwrap();
     let identifier = Uuid::parse_str(IDENTIFIER_ID).unwrap();
     let group = Uuid::parse_str(ACCOUNT_GROUP_ID).unwrap();
@@ -254,6 +260,32 @@ async fn call_every_operation(
         };
         check(&op, &what, outcome);
     }
+
+    // Prism is strict (`--errors` is in effect): a request that breaks the
+    // document is refused, naming the violation.
+    let body = CreateAccountGroupRequest {
+        user_id: user,
+        r#type: CreateAccountGroupRequestType::Personal,
+    };
+    let r = client
+        .create_account_group(body)
+        .idempotency_key("not-a-uuid")
+        .send()
+        .await;
+    let refused = match &r {
+        Err(Error::Api(api)) => api
+            .headers
+            .get(VIOLATIONS)
+            .is_some_and(|v| String::from_utf8_lossy(v.as_bytes()).contains("idempotency-key")),
+        _ => false,
+    };
+    if !refused {
+        failures.push(format!(
+            "Prism did not refuse an idempotency key that breaks the pattern, so it does not \
+             validate requests: {:?}",
+            r.map(drop)
+        ));
+    }
     called
 }
 
@@ -366,7 +398,8 @@ async fn decode_every_example(
     let mut count = 0;
     for (op, name, expected) in response_examples(spec) {
         count += 1;
-        let client = prism.client(tokens, Some(&name));
+        let prefer = format!("example={name}");
+        let client = prism.builder(tokens, Some(&prefer)).build().unwrap();
         let outcome = decode_example(&client, &op, &name, &expected, &byol_properties).await;
         if let Err(e) = outcome {
             failures.push(format!("{op}, example {name:?}: {e}"));
@@ -879,26 +912,21 @@ impl Prism {
         fs::read_to_string(&self.log_path).unwrap_or_default()
     }
 
-    /// A client for Prism, with tokens from `tokens`; with `example`, every
-    /// request carries `Prefer: example=<example>` through the client's own
-    /// `reqwest::Client`.
-    fn client(&self, tokens: &wiremock::MockServer, example: Option<&str>) -> Client {
+    /// A client builder for Prism, with tokens from `tokens`; with `prefer`,
+    /// every request carries `Prefer: <prefer>` (how Prism is asked for a
+    /// named example or status), set on the client's own `reqwest::Client`.
+    fn builder(&self, tokens: &wiremock::MockServer, prefer: Option<&str>) -> ClientBuilder {
         let mut builder = support::builder(&self.base_url, &support::token_url(tokens), &self.key);
-        if let Some(example) = example {
+        if let Some(prefer) = prefer {
             let mut headers = reqwest::header::HeaderMap::new();
-            headers.insert(
-                "prefer",
-                format!("example={example}")
-                    .parse()
-                    .expect("a valid header value"),
-            );
+            headers.insert("prefer", prefer.parse().expect("a valid header value"));
             let http = reqwest::Client::builder()
                 .default_headers(headers)
                 .build()
                 .expect("reqwest client");
             builder = builder.http_client(http);
         }
-        builder.build().expect("client builds")
+        builder
     }
 }
 
