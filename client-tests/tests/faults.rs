@@ -656,6 +656,51 @@ async fn problem_json_errors_are_typed() {
     );
 }
 
+#[tokio::test]
+async fn every_documented_problem_example_is_a_typed_api_error() {
+    let spec = upvest_client_tests::spec();
+    let examples = support::problem_examples(&spec);
+    assert!(examples.len() >= 8, "{examples:?}");
+    let server = MockServer::start().await;
+    let client = client_for(&server, &TestKey::ed25519())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    for (status, name, example) in examples {
+        server.reset().await;
+        support::token_mock().mount(&server).await;
+        Mock::given(method("GET"))
+            .and(path("/users"))
+            .respond_with(
+                ResponseTemplate::new(status)
+                    .insert_header("upvest-request-id", REQUEST_ID)
+                    .set_body_raw(example.to_string(), "application/problem+json"),
+            )
+            .mount(&server)
+            .await;
+        let err = client.list_users().send().await.unwrap_err();
+        let what = format!("{status} example {name:?}");
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(status), "{what}");
+        assert_eq!(err.request_id(), Some(REQUEST_ID), "{what}");
+        let Error::Api(api) = &err else {
+            panic!("{what}: expected Error::Api, got {err:?}");
+        };
+        let problem = api
+            .problem
+            .as_ref()
+            .unwrap_or_else(|| panic!("{what}: untyped"));
+        assert_eq!(serde_json::to_value(problem).unwrap(), example, "{what}");
+        assert_eq!(api.body, example.to_string().as_bytes(), "{what}");
+        // One attempt (no retries by policy); a 401 refreshes the token once.
+        let expected = if status == 401 { 2 } else { 1 };
+        assert_eq!(
+            received(&server, "GET", "/users").await.len(),
+            expected,
+            "{what}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Tokens
 // ---------------------------------------------------------------------------

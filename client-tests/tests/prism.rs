@@ -30,7 +30,7 @@
 
 mod support;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fs::{self, File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -54,8 +54,6 @@ use uuid::Uuid;
 const USER_ID: &str = "83d83ec2-d2ca-49ff-bbea-b92b5c3be202";
 const IDENTIFIER_ID: &str = "0b3e8e4a-6f1d-4c52-9a1e-2f3d4c5b6a71";
 const ACCOUNT_GROUP_ID: &str = "9d95820d-4333-46b6-98de-04ab7512e76f";
-/// Methods a path item may hold operations under.
-const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prism_accepts_every_operation_and_every_example_decodes() {
@@ -66,7 +64,7 @@ async fn prism_accepts_every_operation_and_every_example_decodes() {
 
     let started = Instant::now();
     let called = call_every_operation(&prism, &tokens, &spec, &mut failures).await;
-    let operations = spec_operations(&spec);
+    let operations = support::spec_operations(&spec);
     let missing: Vec<&String> = operations
         .keys()
         .filter(|op| !called.contains(*op))
@@ -676,54 +674,10 @@ fn same_json(expected: &Value, actual: &Value, at: &str) -> Result<(), String> {
 // Reading the spec
 // ---------------------------------------------------------------------------
 
-/// Every operation under `paths`: operation id -> operation object.
-fn spec_operations(spec: &Value) -> BTreeMap<String, Value> {
-    let mut out = BTreeMap::new();
-    for item in spec["paths"].as_object().expect("paths").values() {
-        for method in METHODS {
-            if let Some(op) = item.get(method) {
-                let id = op["operationId"].as_str().expect("operationId");
-                out.insert(id.to_string(), op.clone());
-            }
-        }
-    }
-    out
-}
-
-/// Follows a local `$ref` (`#/components/...`), as often as needed.
-fn resolve<'a>(spec: &'a Value, mut value: &'a Value) -> &'a Value {
-    while let Some(reference) = value.get("$ref").and_then(Value::as_str) {
-        let pointer = reference
-            .strip_prefix('#')
-            .unwrap_or_else(|| panic!("only local references are supported: {reference}"));
-        value = spec
-            .pointer(pointer)
-            .unwrap_or_else(|| panic!("dangling reference {reference}"));
-    }
-    value
-}
-
-/// The named examples of a media type object: (name, value).
-fn named_examples(spec: &Value, media: &Value) -> Vec<(String, Value)> {
-    let Some(examples) = media.get("examples").and_then(Value::as_object) else {
-        return Vec::new();
-    };
-    examples
-        .iter()
-        .map(|(name, example)| {
-            let example = resolve(spec, example);
-            let value = example
-                .get("value")
-                .unwrap_or_else(|| panic!("example {name} has no inline `value`"));
-            (name.clone(), value.clone())
-        })
-        .collect()
-}
-
 /// (operation id, example name, value) of every named example of a 2xx JSON answer.
 fn response_examples(spec: &Value) -> Vec<(String, String, Value)> {
     let mut out = Vec::new();
-    for (id, op) in spec_operations(spec) {
+    for (id, op) in support::spec_operations(spec) {
         let Some(responses) = op["responses"].as_object() else {
             continue;
         };
@@ -731,9 +685,9 @@ fn response_examples(spec: &Value) -> Vec<(String, String, Value)> {
             if !status.starts_with('2') {
                 continue;
             }
-            let response = resolve(spec, response);
+            let response = support::resolve(spec, response);
             if let Some(media) = response.pointer("/content/application~1json") {
-                for (name, value) in named_examples(spec, media) {
+                for (name, value) in support::named_examples(spec, media) {
                     out.push((id.clone(), name, value));
                 }
             }
@@ -745,13 +699,13 @@ fn response_examples(spec: &Value) -> Vec<(String, String, Value)> {
 /// (operation id, example name, value) of every named request body example.
 fn request_examples(spec: &Value) -> Vec<(String, String, Value)> {
     let mut out = Vec::new();
-    for (id, op) in spec_operations(spec) {
+    for (id, op) in support::spec_operations(spec) {
         let Some(body) = op.get("requestBody") else {
             continue;
         };
-        let body = resolve(spec, body);
+        let body = support::resolve(spec, body);
         if let Some(media) = body.pointer("/content/application~1json") {
-            for (name, value) in named_examples(spec, media) {
+            for (name, value) in support::named_examples(spec, media) {
                 out.push((id.clone(), name, value));
             }
         }

@@ -1,14 +1,17 @@
 //! Helpers shared by the integration tests: credentials and freshly generated
 //! signing keys, a local OAuth2 token stub, a client builder pointed at local
-//! servers, and a log capture for the "no secrets in logs" checks.
+//! servers, a log capture for the "no secrets in logs" checks, and readers of
+//! the spec's operations and examples.
 //!
 //! Every test binary compiles this module but uses only part of it.
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use serde_json::Value;
 use upvest_client::{Client, ClientBuilder, Environment, PrivateKey, RetryPolicy};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -215,4 +218,84 @@ pub fn assert_no_secrets(what: &str, text: &str, secrets: &[&str]) {
             "{what} leaks the secret {secret:?}:\n{text}"
         );
     }
+}
+
+// ---------------------------------------------------------------------------
+// Reading the spec (as `upvest_client_tests::spec()` returns it)
+// ---------------------------------------------------------------------------
+
+/// Methods a path item may hold operations under.
+const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+
+/// Every operation under `paths`: operation id -> operation object.
+pub fn spec_operations(spec: &Value) -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    for item in spec["paths"].as_object().expect("paths").values() {
+        for method in METHODS {
+            if let Some(op) = item.get(method) {
+                let id = op["operationId"].as_str().expect("operationId");
+                out.insert(id.to_string(), op.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Follows a local `$ref` (`#/components/...`), as often as needed.
+pub fn resolve<'a>(spec: &'a Value, mut value: &'a Value) -> &'a Value {
+    while let Some(reference) = value.get("$ref").and_then(Value::as_str) {
+        let pointer = reference
+            .strip_prefix('#')
+            .unwrap_or_else(|| panic!("only local references are supported: {reference}"));
+        value = spec
+            .pointer(pointer)
+            .unwrap_or_else(|| panic!("dangling reference {reference}"));
+    }
+    value
+}
+
+/// The named examples of a media type object: (name, value).
+pub fn named_examples(spec: &Value, media: &Value) -> Vec<(String, Value)> {
+    let Some(examples) = media.get("examples").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    examples
+        .iter()
+        .map(|(name, example)| {
+            let example = resolve(spec, example);
+            let value = example
+                .get("value")
+                .unwrap_or_else(|| panic!("example {name} has no inline `value`"));
+            (name.clone(), value.clone())
+        })
+        .collect()
+}
+
+/// (status, example name, value) of every named `application/problem+json`
+/// example of a non-2xx answer of any operation, once per status and name (the
+/// error answers are shared components).
+pub fn problem_examples(spec: &Value) -> Vec<(u16, String, Value)> {
+    let mut out: BTreeMap<(u16, String), Value> = BTreeMap::new();
+    for op in spec_operations(spec).values() {
+        let Some(responses) = op["responses"].as_object() else {
+            continue;
+        };
+        for (status, response) in responses {
+            let Ok(code) = status.parse::<u16>() else {
+                continue;
+            };
+            if (200..300).contains(&code) {
+                continue;
+            }
+            let response = resolve(spec, response);
+            if let Some(media) = response.pointer("/content/application~1problem+json") {
+                for (name, value) in named_examples(spec, media) {
+                    out.entry((code, name)).or_insert(value);
+                }
+            }
+        }
+    }
+    out.into_iter()
+        .map(|((code, name), value)| (code, name, value))
+        .collect()
 }
