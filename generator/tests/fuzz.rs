@@ -19,7 +19,7 @@
 //! ```
 //!
 //! A stack overflow aborts the whole process without a report; in a long campaign
-//! the input being tried is always in `target/fuzz-crashes/in-progress.yaml`.
+//! the input being tried is always in `target/fuzz-crashes/<test>.in-progress.yaml`.
 //!
 //! To look past panics already reported, list substrings of their messages:
 //! `UPVEST_FUZZ_IGNORE='emit/rust.rs:12;some other message'`.
@@ -82,13 +82,16 @@ thread_local! {
 /// It runs on a thread with an 8 MiB stack, as much as a main thread (where
 /// `cargo xtask codegen` runs it) usually has, not the 2 MiB of a test thread. A
 /// stack overflow aborts the process and cannot be caught: in a long campaign the
-/// input is therefore written to `target/fuzz-crashes/in-progress.yaml` first.
+/// input is therefore written to `target/fuzz-crashes/<test>.in-progress.yaml` first.
 fn generate_without_panic(text: &str) -> Result<(), String> {
     install_panic_hook();
     if long_campaign() {
         let dir = manifest_dir().join("../target/fuzz-crashes");
-        let _ = std::fs::create_dir_all(&dir)
-            .and_then(|()| std::fs::write(dir.join("in-progress.yaml"), text));
+        let _ = std::fs::create_dir_all(&dir).and_then(|()| {
+            // Named after the calling test thread: the properties run in parallel.
+            let name = std::thread::current().name().unwrap_or("fuzz").to_owned();
+            std::fs::write(dir.join(format!("{name}.in-progress.yaml")), text)
+        });
     }
     std::thread::scope(|scope| {
         std::thread::Builder::new()
