@@ -171,8 +171,8 @@ fn postal_address_null_and_empty_salutation_round_trip() {
     value["title"] = json!("");
     roundtrip::<types::User>(&value, "BYOL user with null postal address and empty salutation");
     let types::User::Byol(user) = serde_json::from_value(value).unwrap() else { panic!("not BYOL") };
-    assert_eq!(user.salutation, Some(types::UserByolSalutation::Unspecified));
-    assert_eq!(types::UserByolSalutation::default(), types::UserByolSalutation::Unspecified);
+    assert_eq!(user.salutation, Some(types::UserSalutation::Unspecified));
+    assert_eq!(types::UserSalutation::default(), types::UserSalutation::Unspecified);
 }
 
 #[test]

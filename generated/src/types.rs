@@ -26,7 +26,7 @@ pub struct Account {
     /// * CLOSING - Account is closing - only sell orders or the transfer of positions out are permissible before the account is closed.
     /// * CLOSED - Account is closed with zero balance successfully.
     /// * LOCKED - Account is locked for all actions.
-    pub status: crate::types::AccountStatus,
+    pub status: crate::types::AccountGroupStatus,
     /// The serial account number of the account in the account group.
     pub account_number: i64,
 }
@@ -337,76 +337,6 @@ impl<'de> ::serde::Deserialize<'de> for AccountGroupUsersItemType {
         crate::runtime::enums::deserialize(deserializer)
     }
 }
-/// The status of the account
-/// * PENDING_APPROVAL - Account approval is pending - the account is visible through our API but cannot be acted on.
-/// * ACTIVE - Account is active - full functionality of the Investment API is accessible.
-/// * CLOSING - Account is closing - only sell orders or the transfer of positions out are permissible before the account is closed.
-/// * CLOSED - Account is closed with zero balance successfully.
-/// * LOCKED - Account is locked for all actions.
-///
-/// Schema: `#/components/schemas/Account/properties/status`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AccountStatus {
-    /// `"PENDING_APPROVAL"`
-    PendingApproval,
-    /// `"ACTIVE"`
-    Active,
-    /// `"CLOSING"`
-    Closing,
-    /// `"CLOSED"`
-    Closed,
-    /// `"LOCKED"`
-    Locked,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
-}
-impl AccountStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PendingApproval => "PENDING_APPROVAL",
-            Self::Active => "ACTIVE",
-            Self::Closing => "CLOSING",
-            Self::Closed => "CLOSED",
-            Self::Locked => "LOCKED",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for AccountStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "PENDING_APPROVAL" => Self::PendingApproval,
-            "ACTIVE" => Self::Active,
-            "CLOSING" => Self::Closing,
-            "CLOSED" => Self::Closed,
-            "LOCKED" => Self::Locked,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::fmt::Display for AccountStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for AccountStatus {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for AccountStatus {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
-}
 /// Account type.
 /// * TRADING - Orders in accounts of this type are created on a specific instrument basis.
 /// * PORTFOLIO - Orders in accounts of this type are created on a portfolio basis and additional portfolio functionality is available.
@@ -629,7 +559,7 @@ pub struct CreateAccountGroupRequest {
     /// Account group type.
     /// * PERSONAL - Account group of a person holding assets on their own behalf.
     /// * LEGAL_ENTITY - Account group of a legal entity holding assets on behalf of their users.
-    pub r#type: crate::types::CreateAccountGroupRequestType,
+    pub r#type: crate::types::AccountGroupType,
 }
 impl crate::runtime::validate::Validate for CreateAccountGroupRequest {
     fn validate(
@@ -637,61 +567,6 @@ impl crate::runtime::validate::Validate for CreateAccountGroupRequest {
         _prefix: &str,
     ) -> ::std::result::Result<(), crate::runtime::ValidationError> {
         ::std::result::Result::Ok(())
-    }
-}
-/// Account group type.
-/// * PERSONAL - Account group of a person holding assets on their own behalf.
-/// * LEGAL_ENTITY - Account group of a legal entity holding assets on behalf of their users.
-///
-/// Schema: `#/paths/~1account_groups/post/requestBody/content/application~1json/schema/properties/type`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CreateAccountGroupRequestType {
-    /// `"PERSONAL"`
-    Personal,
-    /// `"LEGAL_ENTITY"`
-    LegalEntity,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
-}
-impl CreateAccountGroupRequestType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Personal => "PERSONAL",
-            Self::LegalEntity => "LEGAL_ENTITY",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for CreateAccountGroupRequestType {
-    fn from(value: &str) -> Self {
-        match value {
-            "PERSONAL" => Self::Personal,
-            "LEGAL_ENTITY" => Self::LegalEntity,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::fmt::Display for CreateAccountGroupRequestType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for CreateAccountGroupRequestType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CreateAccountGroupRequestType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
     }
 }
 /// Schema: `#/paths/~1users~1{user_id}~1identifiers/post/requestBody/content/application~1json/schema`
@@ -852,110 +727,11 @@ pub struct Identifier {
     /// * NATIONAL_ID -
     ///
     /// Default: `"NATIONAL_ID"`.
-    pub r#type: crate::types::IdentifierType,
+    pub r#type: crate::types::CreateUserIdentifierRequestType,
     /// Country code. ISO 3166 alpha-2 Codes.
     ///
     /// Constraints: pattern `^[A-Z]{2}$`.
     pub issuing_country: ::std::string::String,
-}
-/// Identifier type.
-/// * NATIONAL_ID -
-///
-/// Schema: `#/components/schemas/Identifier/properties/type`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub enum IdentifierType {
-    /// `"NATIONAL_ID"`
-    #[default]
-    NationalId,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
-}
-impl IdentifierType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::NationalId => "NATIONAL_ID",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for IdentifierType {
-    fn from(value: &str) -> Self {
-        match value {
-            "NATIONAL_ID" => Self::NationalId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::fmt::Display for IdentifierType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for IdentifierType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IdentifierType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
-}
-/// Schema: `#/components/parameters/Order/schema`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub enum ListAccountGroupsOrder {
-    /// `"ASC"`
-    #[default]
-    Asc,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
-}
-impl ListAccountGroupsOrder {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Asc => "ASC",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for ListAccountGroupsOrder {
-    fn from(value: &str) -> Self {
-        match value {
-            "ASC" => Self::Asc,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::fmt::Display for ListAccountGroupsOrder {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for ListAccountGroupsOrder {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ListAccountGroupsOrder {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
 }
 /// Schema: `#/paths/~1account_groups/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -963,54 +739,6 @@ pub struct ListAccountGroupsResponse {
     /// meta
     pub meta: crate::types::Meta,
     pub data: ::std::vec::Vec<crate::types::AccountGroup>,
-}
-/// Schema: `#/components/parameters/Sort/schema`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub enum ListAccountGroupsSort {
-    /// `"created_at"`
-    #[default]
-    CreatedAt,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
-}
-impl ListAccountGroupsSort {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CreatedAt => "created_at",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for ListAccountGroupsSort {
-    fn from(value: &str) -> Self {
-        match value {
-            "created_at" => Self::CreatedAt,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::fmt::Display for ListAccountGroupsSort {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for ListAccountGroupsSort {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ListAccountGroupsSort {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
 }
 /// Schema: `#/components/parameters/AccountsOrder/schema`
 ///
@@ -1125,14 +853,14 @@ impl<'de> ::serde::Deserialize<'de> for ListAccountsSort {
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub enum ListUserAccountGroupsOrder {
+pub enum ListOrder {
     /// `"ASC"`
     #[default]
     Asc,
     /// A value this version of the client does not know, kept as sent.
     Unknown(::std::string::String),
 }
-impl ListUserAccountGroupsOrder {
+impl ListOrder {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1141,7 +869,7 @@ impl ListUserAccountGroupsOrder {
         }
     }
 }
-impl ::std::convert::From<&str> for ListUserAccountGroupsOrder {
+impl ::std::convert::From<&str> for ListOrder {
     fn from(value: &str) -> Self {
         match value {
             "ASC" => Self::Asc,
@@ -1149,12 +877,12 @@ impl ::std::convert::From<&str> for ListUserAccountGroupsOrder {
         }
     }
 }
-impl ::std::fmt::Display for ListUserAccountGroupsOrder {
+impl ::std::fmt::Display for ListOrder {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-impl ::serde::Serialize for ListUserAccountGroupsOrder {
+impl ::serde::Serialize for ListOrder {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -1162,7 +890,55 @@ impl ::serde::Serialize for ListUserAccountGroupsOrder {
         serializer.serialize_str(self.as_str())
     }
 }
-impl<'de> ::serde::Deserialize<'de> for ListUserAccountGroupsOrder {
+impl<'de> ::serde::Deserialize<'de> for ListOrder {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::enums::deserialize(deserializer)
+    }
+}
+/// Schema: `#/components/parameters/Sort/schema`
+///
+/// Values this version does not know are kept, not rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum ListSort {
+    /// `"created_at"`
+    #[default]
+    CreatedAt,
+    /// A value this version of the client does not know, kept as sent.
+    Unknown(::std::string::String),
+}
+impl ListSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+impl ::std::convert::From<&str> for ListSort {
+    fn from(value: &str) -> Self {
+        match value {
+            "created_at" => Self::CreatedAt,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl ::std::fmt::Display for ListSort {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for ListSort {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListSort {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1176,106 +952,10 @@ pub struct ListUserAccountGroupsResponse {
     pub meta: crate::types::Meta,
     pub data: ::std::vec::Vec<crate::types::AccountGroup>,
 }
-/// Schema: `#/components/parameters/Sort/schema`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub enum ListUserAccountGroupsSort {
-    /// `"created_at"`
-    #[default]
-    CreatedAt,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
-}
-impl ListUserAccountGroupsSort {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CreatedAt => "created_at",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for ListUserAccountGroupsSort {
-    fn from(value: &str) -> Self {
-        match value {
-            "created_at" => Self::CreatedAt,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::fmt::Display for ListUserAccountGroupsSort {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for ListUserAccountGroupsSort {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ListUserAccountGroupsSort {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
-}
 /// Schema: `#/paths/~1users~1{user_id}~1identifiers/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListUserIdentifiersResponse {
     pub data: ::std::vec::Vec<crate::types::Identifier>,
-}
-/// Schema: `#/components/parameters/Order/schema`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub enum ListUsersOrder {
-    /// `"ASC"`
-    #[default]
-    Asc,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
-}
-impl ListUsersOrder {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Asc => "ASC",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for ListUsersOrder {
-    fn from(value: &str) -> Self {
-        match value {
-            "ASC" => Self::Asc,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::fmt::Display for ListUsersOrder {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for ListUsersOrder {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ListUsersOrder {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
 }
 /// Schema: `#/paths/~1users/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -1283,54 +963,6 @@ pub struct ListUsersResponse {
     /// meta
     pub meta: crate::types::Meta,
     pub data: ::std::vec::Vec<crate::types::User>,
-}
-/// Schema: `#/components/parameters/Sort/schema`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub enum ListUsersSort {
-    /// `"created_at"`
-    #[default]
-    CreatedAt,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
-}
-impl ListUsersSort {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CreatedAt => "created_at",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for ListUsersSort {
-    fn from(value: &str) -> Self {
-        match value {
-            "created_at" => Self::CreatedAt,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::fmt::Display for ListUsersSort {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for ListUsersSort {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ListUsersSort {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
 }
 /// meta
 ///
@@ -1352,62 +984,7 @@ pub struct Meta {
     /// * ASC - Ascending order
     /// * DESC - Descending order
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub order: ::std::option::Option<crate::types::MetaOrder>,
-}
-/// The ordering of the response.
-/// * ASC - Ascending order
-/// * DESC - Descending order
-///
-/// Schema: `#/components/schemas/Meta/properties/order`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum MetaOrder {
-    /// `"ASC"`
-    Asc,
-    /// `"DESC"`
-    Desc,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
-}
-impl MetaOrder {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Asc => "ASC",
-            Self::Desc => "DESC",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for MetaOrder {
-    fn from(value: &str) -> Self {
-        match value {
-            "ASC" => Self::Asc,
-            "DESC" => Self::Desc,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::fmt::Display for MetaOrder {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for MetaOrder {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for MetaOrder {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
+    pub order: ::std::option::Option<crate::types::ListAccountsOrder>,
 }
 /// Problem
 ///
@@ -1477,9 +1054,11 @@ impl crate::runtime::validate::Validate for UpdateUserIdentifierRequest {
         ::std::result::Result::Ok(())
     }
 }
-/// User - Create - Response
+/// User
 ///
-/// Schema: `#/components/schemas/UserCreateResponse`
+/// A user, BYOL or TOL. One tenant works in one model, but a client cannot know in advance which.
+///
+/// Schema: `#/components/schemas/User`
 ///
 /// Decoding picks the variant that keeps every field of the payload; among several, the one with the fewest properties.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
@@ -1625,14 +1204,16 @@ impl<'de> ::serde::Deserialize<'de> for User {
                 deserialize_with = "crate::runtime::union::present"
             )]
             salutation: ::std::option::Option<
-                ::std::option::Option<::serde_json::Value>,
+                ::std::option::Option<crate::types::UserSalutation>,
             >,
             #[serde(
                 rename = "status",
                 default,
                 deserialize_with = "crate::runtime::union::present"
             )]
-            status: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
+            status: ::std::option::Option<
+                ::std::option::Option<crate::types::UserStatus>,
+            >,
             #[serde(
                 rename = "terms_and_conditions",
                 default,
@@ -1646,7 +1227,7 @@ impl<'de> ::serde::Deserialize<'de> for User {
                 default,
                 deserialize_with = "crate::runtime::union::present"
             )]
-            title: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
+            title: ::std::option::Option<::std::option::Option<crate::types::UserTitle>>,
             #[serde(
                 rename = "updated_at",
                 default,
@@ -1685,12 +1266,8 @@ impl<'de> ::serde::Deserialize<'de> for User {
                         slots.last_name,
                         "last_name",
                     )?,
-                    salutation: crate::runtime::union::optional(
-                        crate::runtime::union::convert(slots.salutation)?,
-                    ),
-                    title: crate::runtime::union::optional(
-                        crate::runtime::union::convert(slots.title)?,
-                    ),
+                    salutation: crate::runtime::union::optional(slots.salutation),
+                    title: crate::runtime::union::optional(slots.title),
                     birth_date: crate::runtime::union::required(
                         slots.birth_date,
                         "birth_date",
@@ -1706,10 +1283,7 @@ impl<'de> ::serde::Deserialize<'de> for User {
                     postal_address: crate::runtime::union::tristate(
                         slots.postal_address,
                     ),
-                    status: crate::runtime::union::required(
-                        crate::runtime::union::convert(slots.status)?,
-                        "status",
-                    )?,
+                    status: crate::runtime::union::required(slots.status, "status")?,
                 }),
             );
         }
@@ -1738,12 +1312,8 @@ impl<'de> ::serde::Deserialize<'de> for User {
                         slots.last_name,
                         "last_name",
                     )?,
-                    salutation: crate::runtime::union::optional(
-                        crate::runtime::union::convert(slots.salutation)?,
-                    ),
-                    title: crate::runtime::union::optional(
-                        crate::runtime::union::convert(slots.title)?,
-                    ),
+                    salutation: crate::runtime::union::optional(slots.salutation),
+                    title: crate::runtime::union::optional(slots.title),
                     birth_date: crate::runtime::union::required(
                         slots.birth_date,
                         "birth_date",
@@ -1759,10 +1329,7 @@ impl<'de> ::serde::Deserialize<'de> for User {
                     postal_address: crate::runtime::union::tristate(
                         slots.postal_address,
                     ),
-                    status: crate::runtime::union::required(
-                        crate::runtime::union::convert(slots.status)?,
-                        "status",
-                    )?,
+                    status: crate::runtime::union::required(slots.status, "status")?,
                     email: crate::runtime::union::optional(slots.email),
                     phone_number: crate::runtime::union::optional(slots.phone_number),
                     fatca: crate::runtime::union::optional(slots.fatca),
@@ -1810,7 +1377,7 @@ pub struct UserByol {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub salutation: ::std::option::Option<crate::types::UserByolSalutation>,
+    pub salutation: ::std::option::Option<crate::types::UserSalutation>,
     /// Title of the user used in reports and statements.
     /// * (empty string) -
     /// * DR - Doctor
@@ -1821,7 +1388,7 @@ pub struct UserByol {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub title: ::std::option::Option<crate::types::UserByolTitle>,
+    pub title: ::std::option::Option<crate::types::UserTitle>,
     /// Birth date of the user in YYYY-MM-DD format. RFC 3339, section 5.6
     pub birth_date: ::chrono::NaiveDate,
     /// Constraints: length 1 to 85.
@@ -1853,7 +1420,7 @@ pub struct UserByol {
     /// * INACTIVE -
     /// * OFFBOARDING -
     /// * OFFBOARDED -
-    pub status: crate::types::UserByolStatus,
+    pub status: crate::types::UserStatus,
 }
 /// User (BYOL) - Create - Request
 ///
@@ -1877,7 +1444,7 @@ pub struct UserByolCreateRequest {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub salutation: ::std::option::Option<crate::types::UserByolCreateRequestSalutation>,
+    pub salutation: ::std::option::Option<crate::types::UserSalutation>,
     /// Title of the user used in reports and statements.
     /// * (empty string) -
     /// * DR - Doctor
@@ -1888,7 +1455,7 @@ pub struct UserByolCreateRequest {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub title: ::std::option::Option<crate::types::UserByolCreateRequestTitle>,
+    pub title: ::std::option::Option<crate::types::UserTitle>,
     /// Birth date of the user in YYYY-MM-DD format. RFC 3339, section 5.6
     pub birth_date: ::chrono::NaiveDate,
     /// Constraints: length 1 to 85.
@@ -2002,153 +1569,6 @@ impl crate::runtime::validate::Validate for UserByolCreateRequest {
         ::std::result::Result::Ok(())
     }
 }
-/// Salutation of the user used in reports and statements.
-/// * (empty string) -
-/// * SALUTATION_MALE -
-/// * SALUTATION_FEMALE -
-/// * SALUTATION_FEMALE_MARRIED -
-/// * SALUTATION_DIVERSE -
-///
-/// Schema: `#/components/schemas/UserByolCreateRequest/properties/salutation`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub enum UserByolCreateRequestSalutation {
-    /// `""`: The empty string: not specified.
-    #[default]
-    Unspecified,
-    /// `"SALUTATION_MALE"`
-    SalutationMale,
-    /// `"SALUTATION_FEMALE"`
-    SalutationFemale,
-    /// `"SALUTATION_FEMALE_MARRIED"`
-    SalutationFemaleMarried,
-    /// `"SALUTATION_DIVERSE"`
-    SalutationDiverse,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
-}
-impl UserByolCreateRequestSalutation {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Unspecified => "",
-            Self::SalutationMale => "SALUTATION_MALE",
-            Self::SalutationFemale => "SALUTATION_FEMALE",
-            Self::SalutationFemaleMarried => "SALUTATION_FEMALE_MARRIED",
-            Self::SalutationDiverse => "SALUTATION_DIVERSE",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for UserByolCreateRequestSalutation {
-    fn from(value: &str) -> Self {
-        match value {
-            "" => Self::Unspecified,
-            "SALUTATION_MALE" => Self::SalutationMale,
-            "SALUTATION_FEMALE" => Self::SalutationFemale,
-            "SALUTATION_FEMALE_MARRIED" => Self::SalutationFemaleMarried,
-            "SALUTATION_DIVERSE" => Self::SalutationDiverse,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::fmt::Display for UserByolCreateRequestSalutation {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for UserByolCreateRequestSalutation {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserByolCreateRequestSalutation {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
-}
-/// Title of the user used in reports and statements.
-/// * (empty string) -
-/// * DR - Doctor
-/// * PROF - Professor
-/// * PROF_DR -
-/// * DIPL_ING - Graduate engineer (Diplom-Ingenieur)
-/// * MAGISTER -
-///
-/// Schema: `#/components/schemas/UserByolCreateRequest/properties/title`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub enum UserByolCreateRequestTitle {
-    /// `""`: The empty string: not specified.
-    #[default]
-    Unspecified,
-    /// `"DR"`
-    Dr,
-    /// `"PROF"`
-    Prof,
-    /// `"PROF_DR"`
-    ProfDr,
-    /// `"DIPL_ING"`
-    DiplIng,
-    /// `"MAGISTER"`
-    Magister,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
-}
-impl UserByolCreateRequestTitle {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Unspecified => "",
-            Self::Dr => "DR",
-            Self::Prof => "PROF",
-            Self::ProfDr => "PROF_DR",
-            Self::DiplIng => "DIPL_ING",
-            Self::Magister => "MAGISTER",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for UserByolCreateRequestTitle {
-    fn from(value: &str) -> Self {
-        match value {
-            "" => Self::Unspecified,
-            "DR" => Self::Dr,
-            "PROF" => Self::Prof,
-            "PROF_DR" => Self::ProfDr,
-            "DIPL_ING" => Self::DiplIng,
-            "MAGISTER" => Self::Magister,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::fmt::Display for UserByolCreateRequestTitle {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for UserByolCreateRequestTitle {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserByolCreateRequestTitle {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
-}
 /// User (BYOL) - Data Change Request
 ///
 /// Schema: `#/components/schemas/UserByolDataChangeRequest`
@@ -2173,9 +1593,7 @@ pub struct UserByolDataChangeRequest {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub salutation: ::std::option::Option<
-        crate::types::UserByolDataChangeRequestSalutation,
-    >,
+    pub salutation: ::std::option::Option<crate::types::UserSalutation>,
     /// Title of the user used in reports and statements.
     /// * (empty string) -
     /// * DR - Doctor
@@ -2186,7 +1604,7 @@ pub struct UserByolDataChangeRequest {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub title: ::std::option::Option<crate::types::UserByolDataChangeRequestTitle>,
+    pub title: ::std::option::Option<crate::types::UserTitle>,
     /// Birth date of the user in YYYY-MM-DD format. RFC 3339, section 5.6
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub birth_date: ::std::option::Option<::chrono::NaiveDate>,
@@ -2297,365 +1715,6 @@ impl crate::runtime::validate::Validate for UserByolDataChangeRequest {
             )?;
         }
         ::std::result::Result::Ok(())
-    }
-}
-/// Salutation of the user used in reports and statements.
-/// * (empty string) -
-/// * SALUTATION_MALE -
-/// * SALUTATION_FEMALE -
-/// * SALUTATION_FEMALE_MARRIED -
-/// * SALUTATION_DIVERSE -
-///
-/// Schema: `#/components/schemas/UserByolDataChangeRequest/properties/salutation`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub enum UserByolDataChangeRequestSalutation {
-    /// `""`: The empty string: not specified.
-    #[default]
-    Unspecified,
-    /// `"SALUTATION_MALE"`
-    SalutationMale,
-    /// `"SALUTATION_FEMALE"`
-    SalutationFemale,
-    /// `"SALUTATION_FEMALE_MARRIED"`
-    SalutationFemaleMarried,
-    /// `"SALUTATION_DIVERSE"`
-    SalutationDiverse,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
-}
-impl UserByolDataChangeRequestSalutation {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Unspecified => "",
-            Self::SalutationMale => "SALUTATION_MALE",
-            Self::SalutationFemale => "SALUTATION_FEMALE",
-            Self::SalutationFemaleMarried => "SALUTATION_FEMALE_MARRIED",
-            Self::SalutationDiverse => "SALUTATION_DIVERSE",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for UserByolDataChangeRequestSalutation {
-    fn from(value: &str) -> Self {
-        match value {
-            "" => Self::Unspecified,
-            "SALUTATION_MALE" => Self::SalutationMale,
-            "SALUTATION_FEMALE" => Self::SalutationFemale,
-            "SALUTATION_FEMALE_MARRIED" => Self::SalutationFemaleMarried,
-            "SALUTATION_DIVERSE" => Self::SalutationDiverse,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::fmt::Display for UserByolDataChangeRequestSalutation {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for UserByolDataChangeRequestSalutation {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserByolDataChangeRequestSalutation {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
-}
-/// Title of the user used in reports and statements.
-/// * (empty string) -
-/// * DR - Doctor
-/// * PROF - Professor
-/// * PROF_DR -
-/// * DIPL_ING - Graduate engineer (Diplom-Ingenieur)
-/// * MAGISTER -
-///
-/// Schema: `#/components/schemas/UserByolDataChangeRequest/properties/title`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub enum UserByolDataChangeRequestTitle {
-    /// `""`: The empty string: not specified.
-    #[default]
-    Unspecified,
-    /// `"DR"`
-    Dr,
-    /// `"PROF"`
-    Prof,
-    /// `"PROF_DR"`
-    ProfDr,
-    /// `"DIPL_ING"`
-    DiplIng,
-    /// `"MAGISTER"`
-    Magister,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
-}
-impl UserByolDataChangeRequestTitle {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Unspecified => "",
-            Self::Dr => "DR",
-            Self::Prof => "PROF",
-            Self::ProfDr => "PROF_DR",
-            Self::DiplIng => "DIPL_ING",
-            Self::Magister => "MAGISTER",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for UserByolDataChangeRequestTitle {
-    fn from(value: &str) -> Self {
-        match value {
-            "" => Self::Unspecified,
-            "DR" => Self::Dr,
-            "PROF" => Self::Prof,
-            "PROF_DR" => Self::ProfDr,
-            "DIPL_ING" => Self::DiplIng,
-            "MAGISTER" => Self::Magister,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::fmt::Display for UserByolDataChangeRequestTitle {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for UserByolDataChangeRequestTitle {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserByolDataChangeRequestTitle {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
-}
-/// Salutation of the user used in reports and statements.
-/// * (empty string) -
-/// * SALUTATION_MALE -
-/// * SALUTATION_FEMALE -
-/// * SALUTATION_FEMALE_MARRIED -
-/// * SALUTATION_DIVERSE -
-///
-/// Schema: `#/components/schemas/UserByol/properties/salutation`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub enum UserByolSalutation {
-    /// `""`: The empty string: not specified.
-    #[default]
-    Unspecified,
-    /// `"SALUTATION_MALE"`
-    SalutationMale,
-    /// `"SALUTATION_FEMALE"`
-    SalutationFemale,
-    /// `"SALUTATION_FEMALE_MARRIED"`
-    SalutationFemaleMarried,
-    /// `"SALUTATION_DIVERSE"`
-    SalutationDiverse,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
-}
-impl UserByolSalutation {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Unspecified => "",
-            Self::SalutationMale => "SALUTATION_MALE",
-            Self::SalutationFemale => "SALUTATION_FEMALE",
-            Self::SalutationFemaleMarried => "SALUTATION_FEMALE_MARRIED",
-            Self::SalutationDiverse => "SALUTATION_DIVERSE",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for UserByolSalutation {
-    fn from(value: &str) -> Self {
-        match value {
-            "" => Self::Unspecified,
-            "SALUTATION_MALE" => Self::SalutationMale,
-            "SALUTATION_FEMALE" => Self::SalutationFemale,
-            "SALUTATION_FEMALE_MARRIED" => Self::SalutationFemaleMarried,
-            "SALUTATION_DIVERSE" => Self::SalutationDiverse,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::fmt::Display for UserByolSalutation {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for UserByolSalutation {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserByolSalutation {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
-}
-/// Status of the user.
-/// * ACTIVE -
-/// * INACTIVE -
-/// * OFFBOARDING -
-/// * OFFBOARDED -
-///
-/// Schema: `#/components/schemas/UserByol/properties/status`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UserByolStatus {
-    /// `"ACTIVE"`
-    Active,
-    /// `"INACTIVE"`
-    Inactive,
-    /// `"OFFBOARDING"`
-    Offboarding,
-    /// `"OFFBOARDED"`
-    Offboarded,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
-}
-impl UserByolStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Active => "ACTIVE",
-            Self::Inactive => "INACTIVE",
-            Self::Offboarding => "OFFBOARDING",
-            Self::Offboarded => "OFFBOARDED",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for UserByolStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "ACTIVE" => Self::Active,
-            "INACTIVE" => Self::Inactive,
-            "OFFBOARDING" => Self::Offboarding,
-            "OFFBOARDED" => Self::Offboarded,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::fmt::Display for UserByolStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for UserByolStatus {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserByolStatus {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
-}
-/// Title of the user used in reports and statements.
-/// * (empty string) -
-/// * DR - Doctor
-/// * PROF - Professor
-/// * PROF_DR -
-/// * DIPL_ING - Graduate engineer (Diplom-Ingenieur)
-/// * MAGISTER -
-///
-/// Schema: `#/components/schemas/UserByol/properties/title`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub enum UserByolTitle {
-    /// `""`: The empty string: not specified.
-    #[default]
-    Unspecified,
-    /// `"DR"`
-    Dr,
-    /// `"PROF"`
-    Prof,
-    /// `"PROF_DR"`
-    ProfDr,
-    /// `"DIPL_ING"`
-    DiplIng,
-    /// `"MAGISTER"`
-    Magister,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
-}
-impl UserByolTitle {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Unspecified => "",
-            Self::Dr => "DR",
-            Self::Prof => "PROF",
-            Self::ProfDr => "PROF_DR",
-            Self::DiplIng => "DIPL_ING",
-            Self::Magister => "MAGISTER",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for UserByolTitle {
-    fn from(value: &str) -> Self {
-        match value {
-            "" => Self::Unspecified,
-            "DR" => Self::Dr,
-            "PROF" => Self::Prof,
-            "PROF_DR" => Self::ProfDr,
-            "DIPL_ING" => Self::DiplIng,
-            "MAGISTER" => Self::Magister,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::fmt::Display for UserByolTitle {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for UserByolTitle {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserByolTitle {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
     }
 }
 /// User - Create - Request
@@ -2792,7 +1851,7 @@ impl<'de> ::serde::Deserialize<'de> for UserCreateRequest {
                 deserialize_with = "crate::runtime::union::present"
             )]
             salutation: ::std::option::Option<
-                ::std::option::Option<::serde_json::Value>,
+                ::std::option::Option<crate::types::UserSalutation>,
             >,
             #[serde(
                 rename = "terms_and_conditions",
@@ -2807,7 +1866,7 @@ impl<'de> ::serde::Deserialize<'de> for UserCreateRequest {
                 default,
                 deserialize_with = "crate::runtime::union::present"
             )]
-            title: ::std::option::Option<::std::option::Option<::serde_json::Value>>,
+            title: ::std::option::Option<::std::option::Option<crate::types::UserTitle>>,
         }
         let slots: Slots = crate::runtime::union::object(
             deserializer,
@@ -2830,12 +1889,8 @@ impl<'de> ::serde::Deserialize<'de> for UserCreateRequest {
                         slots.last_name,
                         "last_name",
                     )?,
-                    salutation: crate::runtime::union::optional(
-                        crate::runtime::union::convert(slots.salutation)?,
-                    ),
-                    title: crate::runtime::union::optional(
-                        crate::runtime::union::convert(slots.title)?,
-                    ),
+                    salutation: crate::runtime::union::optional(slots.salutation),
+                    title: crate::runtime::union::optional(slots.title),
                     birth_date: crate::runtime::union::required(
                         slots.birth_date,
                         "birth_date",
@@ -2870,12 +1925,8 @@ impl<'de> ::serde::Deserialize<'de> for UserCreateRequest {
                         "last_name",
                     )?,
                     email: crate::runtime::union::required(slots.email, "email")?,
-                    salutation: crate::runtime::union::optional(
-                        crate::runtime::union::convert(slots.salutation)?,
-                    ),
-                    title: crate::runtime::union::optional(
-                        crate::runtime::union::convert(slots.title)?,
-                    ),
+                    salutation: crate::runtime::union::optional(slots.salutation),
+                    title: crate::runtime::union::optional(slots.title),
                     birth_date: crate::runtime::union::required(
                         slots.birth_date,
                         "birth_date",
@@ -2939,9 +1990,11 @@ impl crate::runtime::validate::Validate for UserCreateRequest {
         ::std::result::Result::Ok(())
     }
 }
-/// User - Create - Response
+/// User
 ///
-/// Schema: `#/components/schemas/UserCreateResponse`
+/// A user, BYOL or TOL. One tenant works in one model, but a client cannot know in advance which.
+///
+/// Schema: `#/components/schemas/UserCreateResponse/allOf/0`
 pub type UserCreateResponse = crate::types::User;
 /// User - Data Change - Request
 ///
@@ -3019,10 +2072,224 @@ impl crate::runtime::validate::Validate for UserDataChangeRequest {
         ::std::result::Result::Ok(())
     }
 }
-/// User - Get - Response
+/// User
 ///
-/// Schema: `#/components/schemas/UserGetResponse`
+/// A user, BYOL or TOL. One tenant works in one model, but a client cannot know in advance which.
+///
+/// Schema: `#/components/schemas/UserGetResponse/allOf/0`
 pub type UserGetResponse = crate::types::User;
+/// Salutation of the user used in reports and statements.
+/// * (empty string) -
+/// * SALUTATION_MALE -
+/// * SALUTATION_FEMALE -
+/// * SALUTATION_FEMALE_MARRIED -
+/// * SALUTATION_DIVERSE -
+///
+/// Schema: `#/components/schemas/UserByolCreateRequest/properties/salutation`
+///
+/// Values this version does not know are kept, not rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum UserSalutation {
+    /// `""`: The empty string: not specified.
+    #[default]
+    Unspecified,
+    /// `"SALUTATION_MALE"`
+    SalutationMale,
+    /// `"SALUTATION_FEMALE"`
+    SalutationFemale,
+    /// `"SALUTATION_FEMALE_MARRIED"`
+    SalutationFemaleMarried,
+    /// `"SALUTATION_DIVERSE"`
+    SalutationDiverse,
+    /// A value this version of the client does not know, kept as sent.
+    Unknown(::std::string::String),
+}
+impl UserSalutation {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Unspecified => "",
+            Self::SalutationMale => "SALUTATION_MALE",
+            Self::SalutationFemale => "SALUTATION_FEMALE",
+            Self::SalutationFemaleMarried => "SALUTATION_FEMALE_MARRIED",
+            Self::SalutationDiverse => "SALUTATION_DIVERSE",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+impl ::std::convert::From<&str> for UserSalutation {
+    fn from(value: &str) -> Self {
+        match value {
+            "" => Self::Unspecified,
+            "SALUTATION_MALE" => Self::SalutationMale,
+            "SALUTATION_FEMALE" => Self::SalutationFemale,
+            "SALUTATION_FEMALE_MARRIED" => Self::SalutationFemaleMarried,
+            "SALUTATION_DIVERSE" => Self::SalutationDiverse,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl ::std::fmt::Display for UserSalutation {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for UserSalutation {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for UserSalutation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::enums::deserialize(deserializer)
+    }
+}
+/// Status of the user.
+/// * ACTIVE -
+/// * INACTIVE -
+/// * OFFBOARDING -
+/// * OFFBOARDED -
+///
+/// Schema: `#/components/schemas/UserByol/properties/status`
+///
+/// Values this version does not know are kept, not rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UserStatus {
+    /// `"ACTIVE"`
+    Active,
+    /// `"INACTIVE"`
+    Inactive,
+    /// `"OFFBOARDING"`
+    Offboarding,
+    /// `"OFFBOARDED"`
+    Offboarded,
+    /// A value this version of the client does not know, kept as sent.
+    Unknown(::std::string::String),
+}
+impl UserStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Active => "ACTIVE",
+            Self::Inactive => "INACTIVE",
+            Self::Offboarding => "OFFBOARDING",
+            Self::Offboarded => "OFFBOARDED",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+impl ::std::convert::From<&str> for UserStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "ACTIVE" => Self::Active,
+            "INACTIVE" => Self::Inactive,
+            "OFFBOARDING" => Self::Offboarding,
+            "OFFBOARDED" => Self::Offboarded,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl ::std::fmt::Display for UserStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for UserStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for UserStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::enums::deserialize(deserializer)
+    }
+}
+/// Title of the user used in reports and statements.
+/// * (empty string) -
+/// * DR - Doctor
+/// * PROF - Professor
+/// * PROF_DR -
+/// * DIPL_ING - Graduate engineer (Diplom-Ingenieur)
+/// * MAGISTER -
+///
+/// Schema: `#/components/schemas/UserByolCreateRequest/properties/title`
+///
+/// Values this version does not know are kept, not rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum UserTitle {
+    /// `""`: The empty string: not specified.
+    #[default]
+    Unspecified,
+    /// `"DR"`
+    Dr,
+    /// `"PROF"`
+    Prof,
+    /// `"PROF_DR"`
+    ProfDr,
+    /// `"DIPL_ING"`
+    DiplIng,
+    /// `"MAGISTER"`
+    Magister,
+    /// A value this version of the client does not know, kept as sent.
+    Unknown(::std::string::String),
+}
+impl UserTitle {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Unspecified => "",
+            Self::Dr => "DR",
+            Self::Prof => "PROF",
+            Self::ProfDr => "PROF_DR",
+            Self::DiplIng => "DIPL_ING",
+            Self::Magister => "MAGISTER",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+impl ::std::convert::From<&str> for UserTitle {
+    fn from(value: &str) -> Self {
+        match value {
+            "" => Self::Unspecified,
+            "DR" => Self::Dr,
+            "PROF" => Self::Prof,
+            "PROF_DR" => Self::ProfDr,
+            "DIPL_ING" => Self::DiplIng,
+            "MAGISTER" => Self::Magister,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl ::std::fmt::Display for UserTitle {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for UserTitle {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for UserTitle {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::enums::deserialize(deserializer)
+    }
+}
 /// User (TOL)
 ///
 /// Schema: `#/components/schemas/UserTol`
@@ -3051,7 +2318,7 @@ pub struct UserTol {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub salutation: ::std::option::Option<crate::types::UserTolSalutation>,
+    pub salutation: ::std::option::Option<crate::types::UserSalutation>,
     /// Title of the user used in reports and statements.
     /// * (empty string) -
     /// * DR - Doctor
@@ -3062,7 +2329,7 @@ pub struct UserTol {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub title: ::std::option::Option<crate::types::UserTolTitle>,
+    pub title: ::std::option::Option<crate::types::UserTitle>,
     /// Birth date of the user in YYYY-MM-DD format. RFC 3339, section 5.6
     pub birth_date: ::chrono::NaiveDate,
     /// Constraints: length 1 to 85.
@@ -3094,7 +2361,7 @@ pub struct UserTol {
     /// * INACTIVE -
     /// * OFFBOARDING -
     /// * OFFBOARDED -
-    pub status: crate::types::UserTolStatus,
+    pub status: crate::types::UserStatus,
     /// Email of the user. Must be a valid email address.
     ///
     /// Constraints: length at most 100.
@@ -3143,7 +2410,7 @@ pub struct UserTolCreateRequest {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub salutation: ::std::option::Option<crate::types::UserTolCreateRequestSalutation>,
+    pub salutation: ::std::option::Option<crate::types::UserSalutation>,
     /// Title of the user used in reports and statements.
     /// * (empty string) -
     /// * DR - Doctor
@@ -3154,7 +2421,7 @@ pub struct UserTolCreateRequest {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub title: ::std::option::Option<crate::types::UserTolCreateRequestTitle>,
+    pub title: ::std::option::Option<crate::types::UserTitle>,
     /// Birth date of the user in YYYY-MM-DD format. RFC 3339, section 5.6
     pub birth_date: ::chrono::NaiveDate,
     /// Constraints: length 1 to 85.
@@ -3323,449 +2590,6 @@ impl crate::runtime::validate::Validate for UserTolCreateRequest {
         ::std::result::Result::Ok(())
     }
 }
-/// Salutation of the user used in reports and statements.
-/// * (empty string) -
-/// * SALUTATION_MALE -
-/// * SALUTATION_FEMALE -
-/// * SALUTATION_FEMALE_MARRIED -
-/// * SALUTATION_DIVERSE -
-///
-/// Schema: `#/components/schemas/UserTolCreateRequest/properties/salutation`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub enum UserTolCreateRequestSalutation {
-    /// `""`: The empty string: not specified.
-    #[default]
-    Unspecified,
-    /// `"SALUTATION_MALE"`
-    SalutationMale,
-    /// `"SALUTATION_FEMALE"`
-    SalutationFemale,
-    /// `"SALUTATION_FEMALE_MARRIED"`
-    SalutationFemaleMarried,
-    /// `"SALUTATION_DIVERSE"`
-    SalutationDiverse,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
-}
-impl UserTolCreateRequestSalutation {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Unspecified => "",
-            Self::SalutationMale => "SALUTATION_MALE",
-            Self::SalutationFemale => "SALUTATION_FEMALE",
-            Self::SalutationFemaleMarried => "SALUTATION_FEMALE_MARRIED",
-            Self::SalutationDiverse => "SALUTATION_DIVERSE",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for UserTolCreateRequestSalutation {
-    fn from(value: &str) -> Self {
-        match value {
-            "" => Self::Unspecified,
-            "SALUTATION_MALE" => Self::SalutationMale,
-            "SALUTATION_FEMALE" => Self::SalutationFemale,
-            "SALUTATION_FEMALE_MARRIED" => Self::SalutationFemaleMarried,
-            "SALUTATION_DIVERSE" => Self::SalutationDiverse,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::fmt::Display for UserTolCreateRequestSalutation {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for UserTolCreateRequestSalutation {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserTolCreateRequestSalutation {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
-}
-/// Title of the user used in reports and statements.
-/// * (empty string) -
-/// * DR - Doctor
-/// * PROF - Professor
-/// * PROF_DR -
-/// * DIPL_ING - Graduate engineer (Diplom-Ingenieur)
-/// * MAGISTER -
-///
-/// Schema: `#/components/schemas/UserTolCreateRequest/properties/title`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub enum UserTolCreateRequestTitle {
-    /// `""`: The empty string: not specified.
-    #[default]
-    Unspecified,
-    /// `"DR"`
-    Dr,
-    /// `"PROF"`
-    Prof,
-    /// `"PROF_DR"`
-    ProfDr,
-    /// `"DIPL_ING"`
-    DiplIng,
-    /// `"MAGISTER"`
-    Magister,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
-}
-impl UserTolCreateRequestTitle {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Unspecified => "",
-            Self::Dr => "DR",
-            Self::Prof => "PROF",
-            Self::ProfDr => "PROF_DR",
-            Self::DiplIng => "DIPL_ING",
-            Self::Magister => "MAGISTER",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for UserTolCreateRequestTitle {
-    fn from(value: &str) -> Self {
-        match value {
-            "" => Self::Unspecified,
-            "DR" => Self::Dr,
-            "PROF" => Self::Prof,
-            "PROF_DR" => Self::ProfDr,
-            "DIPL_ING" => Self::DiplIng,
-            "MAGISTER" => Self::Magister,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::fmt::Display for UserTolCreateRequestTitle {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for UserTolCreateRequestTitle {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserTolCreateRequestTitle {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
-}
-/// User (TOL) - Data Change Request
-///
-/// Schema: `#/components/schemas/UserTolDataChangeRequest`
-///
-/// Decoding picks the variant that keeps every field of the payload; among several, the one with the fewest properties.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum UserTolDataChange {
-    /// A [`crate::types::UserTolDataChangeNameChange`].
-    NameChange(crate::types::UserTolDataChangeNameChange),
-    /// A [`crate::types::UserTolDataChangeOther`].
-    Other(crate::types::UserTolDataChangeOther),
-    /// A [`crate::types::UserTolDataChangeNationality`].
-    Nationality(crate::types::UserTolDataChangeNationality),
-    /// A [`crate::types::UserTolDataChangeAddress`].
-    Address(crate::types::UserTolDataChangeAddress),
-}
-impl ::std::convert::From<crate::types::UserTolDataChangeNameChange>
-for UserTolDataChange {
-    fn from(value: crate::types::UserTolDataChangeNameChange) -> Self {
-        Self::NameChange(value)
-    }
-}
-impl ::std::convert::From<crate::types::UserTolDataChangeOther> for UserTolDataChange {
-    fn from(value: crate::types::UserTolDataChangeOther) -> Self {
-        Self::Other(value)
-    }
-}
-impl ::std::convert::From<crate::types::UserTolDataChangeNationality>
-for UserTolDataChange {
-    fn from(value: crate::types::UserTolDataChangeNationality) -> Self {
-        Self::Nationality(value)
-    }
-}
-impl ::std::convert::From<crate::types::UserTolDataChangeAddress> for UserTolDataChange {
-    fn from(value: crate::types::UserTolDataChangeAddress) -> Self {
-        Self::Address(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserTolDataChange {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        #[derive(::serde::Deserialize)]
-        struct Slots {
-            #[serde(
-                rename = "address",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            address: ::std::option::Option<::std::option::Option<crate::types::Address>>,
-            #[serde(
-                rename = "birth_name",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            birth_name: ::std::option::Option<
-                ::std::option::Option<::std::string::String>,
-            >,
-            #[serde(
-                rename = "data_download_link",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            data_download_link: ::std::option::Option<
-                ::std::option::Option<::std::string::String>,
-            >,
-            #[serde(
-                rename = "document_type",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            document_type: ::std::option::Option<
-                ::std::option::Option<::serde_json::Value>,
-            >,
-            #[serde(
-                rename = "email",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            email: ::std::option::Option<::std::option::Option<::std::string::String>>,
-            #[serde(
-                rename = "first_name",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            first_name: ::std::option::Option<
-                ::std::option::Option<::std::string::String>,
-            >,
-            #[serde(
-                rename = "issuance_date",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            issuance_date: ::std::option::Option<
-                ::std::option::Option<::chrono::NaiveDate>,
-            >,
-            #[serde(
-                rename = "last_name",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            last_name: ::std::option::Option<
-                ::std::option::Option<::std::string::String>,
-            >,
-            #[serde(
-                rename = "nationalities",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            nationalities: ::std::option::Option<
-                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-            >,
-            #[serde(
-                rename = "phone_number",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            phone_number: ::std::option::Option<
-                ::std::option::Option<::std::string::String>,
-            >,
-            #[serde(
-                rename = "postal_address",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            postal_address: ::std::option::Option<
-                ::std::option::Option<crate::types::Address>,
-            >,
-            #[serde(
-                rename = "salutation",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            salutation: ::std::option::Option<
-                ::std::option::Option<crate::types::UserTolDataChangeOtherSalutation>,
-            >,
-            #[serde(
-                rename = "title",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            title: ::std::option::Option<
-                ::std::option::Option<crate::types::UserTolDataChangeOtherTitle>,
-            >,
-        }
-        let slots: Slots = crate::runtime::union::object(
-            deserializer,
-            "UserTolDataChange",
-        )?;
-        if slots.data_download_link.is_some() && slots.document_type.is_some()
-            && slots.issuance_date.is_some() && slots.nationalities.is_some()
-            && slots.address.is_none() && slots.birth_name.is_none()
-            && slots.email.is_none() && slots.first_name.is_none()
-            && slots.last_name.is_none() && slots.phone_number.is_none()
-            && slots.postal_address.is_none() && slots.salutation.is_none()
-            && slots.title.is_none()
-        {
-            return ::std::result::Result::Ok(
-                Self::Nationality(crate::types::UserTolDataChangeNationality {
-                    nationalities: crate::runtime::union::required(
-                        slots.nationalities,
-                        "nationalities",
-                    )?,
-                    issuance_date: crate::runtime::union::required(
-                        slots.issuance_date,
-                        "issuance_date",
-                    )?,
-                    data_download_link: crate::runtime::union::required(
-                        slots.data_download_link,
-                        "data_download_link",
-                    )?,
-                    document_type: crate::runtime::union::required(
-                        crate::runtime::union::convert(slots.document_type)?,
-                        "document_type",
-                    )?,
-                }),
-            );
-        }
-        if slots.address.is_some() && slots.data_download_link.is_some()
-            && slots.document_type.is_some() && slots.issuance_date.is_some()
-            && slots.birth_name.is_none() && slots.email.is_none()
-            && slots.first_name.is_none() && slots.last_name.is_none()
-            && slots.nationalities.is_none() && slots.phone_number.is_none()
-            && slots.postal_address.is_none() && slots.salutation.is_none()
-            && slots.title.is_none()
-        {
-            return ::std::result::Result::Ok(
-                Self::Address(crate::types::UserTolDataChangeAddress {
-                    address: crate::runtime::union::required(slots.address, "address")?,
-                    issuance_date: crate::runtime::union::required(
-                        slots.issuance_date,
-                        "issuance_date",
-                    )?,
-                    data_download_link: crate::runtime::union::required(
-                        slots.data_download_link,
-                        "data_download_link",
-                    )?,
-                    document_type: crate::runtime::union::required(
-                        crate::runtime::union::convert(slots.document_type)?,
-                        "document_type",
-                    )?,
-                }),
-            );
-        }
-        if slots.data_download_link.is_some() && slots.document_type.is_some()
-            && slots.first_name.is_some() && slots.issuance_date.is_some()
-            && slots.last_name.is_some() && slots.address.is_none()
-            && slots.birth_name.is_none() && slots.email.is_none()
-            && slots.nationalities.is_none() && slots.phone_number.is_none()
-            && slots.postal_address.is_none() && slots.salutation.is_none()
-            && slots.title.is_none()
-        {
-            return ::std::result::Result::Ok(
-                Self::NameChange(crate::types::UserTolDataChangeNameChange {
-                    first_name: crate::runtime::union::required(
-                        slots.first_name,
-                        "first_name",
-                    )?,
-                    last_name: crate::runtime::union::required(
-                        slots.last_name,
-                        "last_name",
-                    )?,
-                    issuance_date: crate::runtime::union::required(
-                        slots.issuance_date,
-                        "issuance_date",
-                    )?,
-                    data_download_link: crate::runtime::union::required(
-                        slots.data_download_link,
-                        "data_download_link",
-                    )?,
-                    document_type: crate::runtime::union::required(
-                        crate::runtime::union::convert(slots.document_type)?,
-                        "document_type",
-                    )?,
-                }),
-            );
-        }
-        if slots.address.is_none() && slots.data_download_link.is_none()
-            && slots.document_type.is_none() && slots.first_name.is_none()
-            && slots.issuance_date.is_none() && slots.last_name.is_none()
-            && slots.nationalities.is_none()
-        {
-            return ::std::result::Result::Ok(
-                Self::Other(crate::types::UserTolDataChangeOther {
-                    email: crate::runtime::union::optional(slots.email),
-                    salutation: crate::runtime::union::optional(slots.salutation),
-                    title: crate::runtime::union::optional(slots.title),
-                    phone_number: crate::runtime::union::optional(slots.phone_number),
-                    birth_name: crate::runtime::union::optional(slots.birth_name),
-                    postal_address: crate::runtime::union::tristate(slots.postal_address),
-                }),
-            );
-        }
-        ::std::result::Result::Err(
-            <D::Error as ::serde::de::Error>::custom(
-                "the payload matches no variant of union `UserTolDataChange` (NameChange, Other, Nationality, Address) without losing a field",
-            ),
-        )
-    }
-}
-impl crate::runtime::validate::Validate for UserTolDataChange {
-    fn validate(
-        &self,
-        prefix: &str,
-    ) -> ::std::result::Result<(), crate::runtime::ValidationError> {
-        match self {
-            Self::NameChange(value) => {
-                crate::runtime::validate::Validate::validate(
-                    value,
-                    &crate::runtime::validate::join(prefix, ""),
-                )?;
-            }
-            Self::Other(value) => {
-                crate::runtime::validate::Validate::validate(
-                    value,
-                    &crate::runtime::validate::join(prefix, ""),
-                )?;
-            }
-            Self::Nationality(value) => {
-                crate::runtime::validate::Validate::validate(
-                    value,
-                    &crate::runtime::validate::join(prefix, ""),
-                )?;
-            }
-            Self::Address(value) => {
-                crate::runtime::validate::Validate::validate(
-                    value,
-                    &crate::runtime::validate::join(prefix, ""),
-                )?;
-            }
-        }
-        ::std::result::Result::Ok(())
-    }
-}
 /// Address
 ///
 /// Schema: `#/components/schemas/UserTolDataChangeAddress`
@@ -3894,6 +2718,61 @@ impl<'de> ::serde::Deserialize<'de> for UserTolDataChangeAddressDocumentType {
         crate::runtime::enums::deserialize(deserializer)
     }
 }
+/// The type of document used to proof data change
+/// * PASSPORT - Passport
+/// * ID_CARD - National Identification document
+///
+/// Schema: `#/components/schemas/UserTolDataChangeNameChange/properties/document_type`
+///
+/// Values this version does not know are kept, not rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UserTolDataChangeDocumentType {
+    /// `"PASSPORT"`
+    Passport,
+    /// `"ID_CARD"`
+    IdCard,
+    /// A value this version of the client does not know, kept as sent.
+    Unknown(::std::string::String),
+}
+impl UserTolDataChangeDocumentType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Passport => "PASSPORT",
+            Self::IdCard => "ID_CARD",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+impl ::std::convert::From<&str> for UserTolDataChangeDocumentType {
+    fn from(value: &str) -> Self {
+        match value {
+            "PASSPORT" => Self::Passport,
+            "ID_CARD" => Self::IdCard,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl ::std::fmt::Display for UserTolDataChangeDocumentType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for UserTolDataChangeDocumentType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for UserTolDataChangeDocumentType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::enums::deserialize(deserializer)
+    }
+}
 /// Name change
 ///
 /// Schema: `#/components/schemas/UserTolDataChangeNameChange`
@@ -3916,7 +2795,7 @@ pub struct UserTolDataChangeNameChange {
     /// The type of document used to proof data change
     /// * PASSPORT - Passport
     /// * ID_CARD - National Identification document
-    pub document_type: crate::types::UserTolDataChangeNameChangeDocumentType,
+    pub document_type: crate::types::UserTolDataChangeDocumentType,
 }
 impl crate::runtime::validate::Validate for UserTolDataChangeNameChange {
     fn validate(
@@ -3956,61 +2835,6 @@ impl crate::runtime::validate::Validate for UserTolDataChangeNameChange {
         ::std::result::Result::Ok(())
     }
 }
-/// The type of document used to proof data change
-/// * PASSPORT - Passport
-/// * ID_CARD - National Identification document
-///
-/// Schema: `#/components/schemas/UserTolDataChangeNameChange/properties/document_type`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UserTolDataChangeNameChangeDocumentType {
-    /// `"PASSPORT"`
-    Passport,
-    /// `"ID_CARD"`
-    IdCard,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
-}
-impl UserTolDataChangeNameChangeDocumentType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Passport => "PASSPORT",
-            Self::IdCard => "ID_CARD",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for UserTolDataChangeNameChangeDocumentType {
-    fn from(value: &str) -> Self {
-        match value {
-            "PASSPORT" => Self::Passport,
-            "ID_CARD" => Self::IdCard,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::fmt::Display for UserTolDataChangeNameChangeDocumentType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for UserTolDataChangeNameChangeDocumentType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserTolDataChangeNameChangeDocumentType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
-}
 /// Nationality
 ///
 /// Schema: `#/components/schemas/UserTolDataChangeNationality`
@@ -4029,7 +2853,7 @@ pub struct UserTolDataChangeNationality {
     /// The type of document used to proof data change
     /// * PASSPORT - Passport
     /// * ID_CARD - National Identification document
-    pub document_type: crate::types::UserTolDataChangeNationalityDocumentType,
+    pub document_type: crate::types::UserTolDataChangeDocumentType,
 }
 impl crate::runtime::validate::Validate for UserTolDataChangeNationality {
     fn validate(
@@ -4066,61 +2890,6 @@ impl crate::runtime::validate::Validate for UserTolDataChangeNationality {
         ::std::result::Result::Ok(())
     }
 }
-/// The type of document used to proof data change
-/// * PASSPORT - Passport
-/// * ID_CARD - National Identification document
-///
-/// Schema: `#/components/schemas/UserTolDataChangeNationality/properties/document_type`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UserTolDataChangeNationalityDocumentType {
-    /// `"PASSPORT"`
-    Passport,
-    /// `"ID_CARD"`
-    IdCard,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
-}
-impl UserTolDataChangeNationalityDocumentType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Passport => "PASSPORT",
-            Self::IdCard => "ID_CARD",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for UserTolDataChangeNationalityDocumentType {
-    fn from(value: &str) -> Self {
-        match value {
-            "PASSPORT" => Self::Passport,
-            "ID_CARD" => Self::IdCard,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::fmt::Display for UserTolDataChangeNationalityDocumentType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for UserTolDataChangeNationalityDocumentType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserTolDataChangeNationalityDocumentType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
-}
 /// Other
 ///
 /// Schema: `#/components/schemas/UserTolDataChangeOther`
@@ -4140,9 +2909,7 @@ pub struct UserTolDataChangeOther {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub salutation: ::std::option::Option<
-        crate::types::UserTolDataChangeOtherSalutation,
-    >,
+    pub salutation: ::std::option::Option<crate::types::UserSalutation>,
     /// Title of the user used in reports and statements.
     /// * (empty string) -
     /// * DR - Doctor
@@ -4153,7 +2920,7 @@ pub struct UserTolDataChangeOther {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub title: ::std::option::Option<crate::types::UserTolDataChangeOtherTitle>,
+    pub title: ::std::option::Option<crate::types::UserTitle>,
     /// Phone number of the user. Phone number E.164 format.
     ///
     /// Constraints: pattern `^([0-9]{8,15})?$`.
@@ -4212,367 +2979,300 @@ impl crate::runtime::validate::Validate for UserTolDataChangeOther {
         ::std::result::Result::Ok(())
     }
 }
-/// Salutation of the user used in reports and statements.
-/// * (empty string) -
-/// * SALUTATION_MALE -
-/// * SALUTATION_FEMALE -
-/// * SALUTATION_FEMALE_MARRIED -
-/// * SALUTATION_DIVERSE -
-///
-/// Schema: `#/components/schemas/UserTolDataChangeOther/properties/salutation`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub enum UserTolDataChangeOtherSalutation {
-    /// `""`: The empty string: not specified.
-    #[default]
-    Unspecified,
-    /// `"SALUTATION_MALE"`
-    SalutationMale,
-    /// `"SALUTATION_FEMALE"`
-    SalutationFemale,
-    /// `"SALUTATION_FEMALE_MARRIED"`
-    SalutationFemaleMarried,
-    /// `"SALUTATION_DIVERSE"`
-    SalutationDiverse,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
-}
-impl UserTolDataChangeOtherSalutation {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Unspecified => "",
-            Self::SalutationMale => "SALUTATION_MALE",
-            Self::SalutationFemale => "SALUTATION_FEMALE",
-            Self::SalutationFemaleMarried => "SALUTATION_FEMALE_MARRIED",
-            Self::SalutationDiverse => "SALUTATION_DIVERSE",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for UserTolDataChangeOtherSalutation {
-    fn from(value: &str) -> Self {
-        match value {
-            "" => Self::Unspecified,
-            "SALUTATION_MALE" => Self::SalutationMale,
-            "SALUTATION_FEMALE" => Self::SalutationFemale,
-            "SALUTATION_FEMALE_MARRIED" => Self::SalutationFemaleMarried,
-            "SALUTATION_DIVERSE" => Self::SalutationDiverse,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::fmt::Display for UserTolDataChangeOtherSalutation {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for UserTolDataChangeOtherSalutation {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserTolDataChangeOtherSalutation {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
-}
-/// Title of the user used in reports and statements.
-/// * (empty string) -
-/// * DR - Doctor
-/// * PROF - Professor
-/// * PROF_DR -
-/// * DIPL_ING - Graduate engineer (Diplom-Ingenieur)
-/// * MAGISTER -
-///
-/// Schema: `#/components/schemas/UserTolDataChangeOther/properties/title`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub enum UserTolDataChangeOtherTitle {
-    /// `""`: The empty string: not specified.
-    #[default]
-    Unspecified,
-    /// `"DR"`
-    Dr,
-    /// `"PROF"`
-    Prof,
-    /// `"PROF_DR"`
-    ProfDr,
-    /// `"DIPL_ING"`
-    DiplIng,
-    /// `"MAGISTER"`
-    Magister,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
-}
-impl UserTolDataChangeOtherTitle {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Unspecified => "",
-            Self::Dr => "DR",
-            Self::Prof => "PROF",
-            Self::ProfDr => "PROF_DR",
-            Self::DiplIng => "DIPL_ING",
-            Self::Magister => "MAGISTER",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for UserTolDataChangeOtherTitle {
-    fn from(value: &str) -> Self {
-        match value {
-            "" => Self::Unspecified,
-            "DR" => Self::Dr,
-            "PROF" => Self::Prof,
-            "PROF_DR" => Self::ProfDr,
-            "DIPL_ING" => Self::DiplIng,
-            "MAGISTER" => Self::Magister,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::fmt::Display for UserTolDataChangeOtherTitle {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for UserTolDataChangeOtherTitle {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserTolDataChangeOtherTitle {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
-}
 /// User (TOL) - Data Change Request
 ///
 /// Schema: `#/components/schemas/UserTolDataChangeRequest`
-pub type UserTolDataChangeRequest = crate::types::UserTolDataChange;
-/// Salutation of the user used in reports and statements.
-/// * (empty string) -
-/// * SALUTATION_MALE -
-/// * SALUTATION_FEMALE -
-/// * SALUTATION_FEMALE_MARRIED -
-/// * SALUTATION_DIVERSE -
 ///
-/// Schema: `#/components/schemas/UserTol/properties/salutation`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub enum UserTolSalutation {
-    /// `""`: The empty string: not specified.
-    #[default]
-    Unspecified,
-    /// `"SALUTATION_MALE"`
-    SalutationMale,
-    /// `"SALUTATION_FEMALE"`
-    SalutationFemale,
-    /// `"SALUTATION_FEMALE_MARRIED"`
-    SalutationFemaleMarried,
-    /// `"SALUTATION_DIVERSE"`
-    SalutationDiverse,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
+/// Decoding picks the variant that keeps every field of the payload; among several, the one with the fewest properties.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
+pub enum UserTolDataChangeRequest {
+    /// A [`crate::types::UserTolDataChangeNameChange`].
+    NameChange(crate::types::UserTolDataChangeNameChange),
+    /// A [`crate::types::UserTolDataChangeOther`].
+    Other(crate::types::UserTolDataChangeOther),
+    /// A [`crate::types::UserTolDataChangeNationality`].
+    Nationality(crate::types::UserTolDataChangeNationality),
+    /// A [`crate::types::UserTolDataChangeAddress`].
+    Address(crate::types::UserTolDataChangeAddress),
 }
-impl UserTolSalutation {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Unspecified => "",
-            Self::SalutationMale => "SALUTATION_MALE",
-            Self::SalutationFemale => "SALUTATION_FEMALE",
-            Self::SalutationFemaleMarried => "SALUTATION_FEMALE_MARRIED",
-            Self::SalutationDiverse => "SALUTATION_DIVERSE",
-            Self::Unknown(value) => value,
-        }
+impl ::std::convert::From<crate::types::UserTolDataChangeNameChange>
+for UserTolDataChangeRequest {
+    fn from(value: crate::types::UserTolDataChangeNameChange) -> Self {
+        Self::NameChange(value)
     }
 }
-impl ::std::convert::From<&str> for UserTolSalutation {
-    fn from(value: &str) -> Self {
-        match value {
-            "" => Self::Unspecified,
-            "SALUTATION_MALE" => Self::SalutationMale,
-            "SALUTATION_FEMALE" => Self::SalutationFemale,
-            "SALUTATION_FEMALE_MARRIED" => Self::SalutationFemaleMarried,
-            "SALUTATION_DIVERSE" => Self::SalutationDiverse,
-            other => Self::Unknown(other.to_owned()),
-        }
+impl ::std::convert::From<crate::types::UserTolDataChangeOther>
+for UserTolDataChangeRequest {
+    fn from(value: crate::types::UserTolDataChangeOther) -> Self {
+        Self::Other(value)
     }
 }
-impl ::std::fmt::Display for UserTolSalutation {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
+impl ::std::convert::From<crate::types::UserTolDataChangeNationality>
+for UserTolDataChangeRequest {
+    fn from(value: crate::types::UserTolDataChangeNationality) -> Self {
+        Self::Nationality(value)
     }
 }
-impl ::serde::Serialize for UserTolSalutation {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
+impl ::std::convert::From<crate::types::UserTolDataChangeAddress>
+for UserTolDataChangeRequest {
+    fn from(value: crate::types::UserTolDataChangeAddress) -> Self {
+        Self::Address(value)
     }
 }
-impl<'de> ::serde::Deserialize<'de> for UserTolSalutation {
+impl<'de> ::serde::Deserialize<'de> for UserTolDataChangeRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
-}
-/// Status of the user.
-/// * ACTIVE -
-/// * INACTIVE -
-/// * OFFBOARDING -
-/// * OFFBOARDED -
-///
-/// Schema: `#/components/schemas/UserTol/properties/status`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UserTolStatus {
-    /// `"ACTIVE"`
-    Active,
-    /// `"INACTIVE"`
-    Inactive,
-    /// `"OFFBOARDING"`
-    Offboarding,
-    /// `"OFFBOARDED"`
-    Offboarded,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
-}
-impl UserTolStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Active => "ACTIVE",
-            Self::Inactive => "INACTIVE",
-            Self::Offboarding => "OFFBOARDING",
-            Self::Offboarded => "OFFBOARDED",
-            Self::Unknown(value) => value,
+        #[derive(::serde::Deserialize)]
+        struct Slots {
+            #[serde(
+                rename = "address",
+                default,
+                deserialize_with = "crate::runtime::union::present"
+            )]
+            address: ::std::option::Option<::std::option::Option<crate::types::Address>>,
+            #[serde(
+                rename = "birth_name",
+                default,
+                deserialize_with = "crate::runtime::union::present"
+            )]
+            birth_name: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            >,
+            #[serde(
+                rename = "data_download_link",
+                default,
+                deserialize_with = "crate::runtime::union::present"
+            )]
+            data_download_link: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            >,
+            #[serde(
+                rename = "document_type",
+                default,
+                deserialize_with = "crate::runtime::union::present"
+            )]
+            document_type: ::std::option::Option<
+                ::std::option::Option<::serde_json::Value>,
+            >,
+            #[serde(
+                rename = "email",
+                default,
+                deserialize_with = "crate::runtime::union::present"
+            )]
+            email: ::std::option::Option<::std::option::Option<::std::string::String>>,
+            #[serde(
+                rename = "first_name",
+                default,
+                deserialize_with = "crate::runtime::union::present"
+            )]
+            first_name: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            >,
+            #[serde(
+                rename = "issuance_date",
+                default,
+                deserialize_with = "crate::runtime::union::present"
+            )]
+            issuance_date: ::std::option::Option<
+                ::std::option::Option<::chrono::NaiveDate>,
+            >,
+            #[serde(
+                rename = "last_name",
+                default,
+                deserialize_with = "crate::runtime::union::present"
+            )]
+            last_name: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            >,
+            #[serde(
+                rename = "nationalities",
+                default,
+                deserialize_with = "crate::runtime::union::present"
+            )]
+            nationalities: ::std::option::Option<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            >,
+            #[serde(
+                rename = "phone_number",
+                default,
+                deserialize_with = "crate::runtime::union::present"
+            )]
+            phone_number: ::std::option::Option<
+                ::std::option::Option<::std::string::String>,
+            >,
+            #[serde(
+                rename = "postal_address",
+                default,
+                deserialize_with = "crate::runtime::union::present"
+            )]
+            postal_address: ::std::option::Option<
+                ::std::option::Option<crate::types::Address>,
+            >,
+            #[serde(
+                rename = "salutation",
+                default,
+                deserialize_with = "crate::runtime::union::present"
+            )]
+            salutation: ::std::option::Option<
+                ::std::option::Option<crate::types::UserSalutation>,
+            >,
+            #[serde(
+                rename = "title",
+                default,
+                deserialize_with = "crate::runtime::union::present"
+            )]
+            title: ::std::option::Option<::std::option::Option<crate::types::UserTitle>>,
         }
-    }
-}
-impl ::std::convert::From<&str> for UserTolStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "ACTIVE" => Self::Active,
-            "INACTIVE" => Self::Inactive,
-            "OFFBOARDING" => Self::Offboarding,
-            "OFFBOARDED" => Self::Offboarded,
-            other => Self::Unknown(other.to_owned()),
+        let slots: Slots = crate::runtime::union::object(
+            deserializer,
+            "UserTolDataChangeRequest",
+        )?;
+        if slots.data_download_link.is_some() && slots.document_type.is_some()
+            && slots.issuance_date.is_some() && slots.nationalities.is_some()
+            && slots.address.is_none() && slots.birth_name.is_none()
+            && slots.email.is_none() && slots.first_name.is_none()
+            && slots.last_name.is_none() && slots.phone_number.is_none()
+            && slots.postal_address.is_none() && slots.salutation.is_none()
+            && slots.title.is_none()
+        {
+            return ::std::result::Result::Ok(
+                Self::Nationality(crate::types::UserTolDataChangeNationality {
+                    nationalities: crate::runtime::union::required(
+                        slots.nationalities,
+                        "nationalities",
+                    )?,
+                    issuance_date: crate::runtime::union::required(
+                        slots.issuance_date,
+                        "issuance_date",
+                    )?,
+                    data_download_link: crate::runtime::union::required(
+                        slots.data_download_link,
+                        "data_download_link",
+                    )?,
+                    document_type: crate::runtime::union::required(
+                        crate::runtime::union::convert(slots.document_type)?,
+                        "document_type",
+                    )?,
+                }),
+            );
         }
+        if slots.address.is_some() && slots.data_download_link.is_some()
+            && slots.document_type.is_some() && slots.issuance_date.is_some()
+            && slots.birth_name.is_none() && slots.email.is_none()
+            && slots.first_name.is_none() && slots.last_name.is_none()
+            && slots.nationalities.is_none() && slots.phone_number.is_none()
+            && slots.postal_address.is_none() && slots.salutation.is_none()
+            && slots.title.is_none()
+        {
+            return ::std::result::Result::Ok(
+                Self::Address(crate::types::UserTolDataChangeAddress {
+                    address: crate::runtime::union::required(slots.address, "address")?,
+                    issuance_date: crate::runtime::union::required(
+                        slots.issuance_date,
+                        "issuance_date",
+                    )?,
+                    data_download_link: crate::runtime::union::required(
+                        slots.data_download_link,
+                        "data_download_link",
+                    )?,
+                    document_type: crate::runtime::union::required(
+                        crate::runtime::union::convert(slots.document_type)?,
+                        "document_type",
+                    )?,
+                }),
+            );
+        }
+        if slots.data_download_link.is_some() && slots.document_type.is_some()
+            && slots.first_name.is_some() && slots.issuance_date.is_some()
+            && slots.last_name.is_some() && slots.address.is_none()
+            && slots.birth_name.is_none() && slots.email.is_none()
+            && slots.nationalities.is_none() && slots.phone_number.is_none()
+            && slots.postal_address.is_none() && slots.salutation.is_none()
+            && slots.title.is_none()
+        {
+            return ::std::result::Result::Ok(
+                Self::NameChange(crate::types::UserTolDataChangeNameChange {
+                    first_name: crate::runtime::union::required(
+                        slots.first_name,
+                        "first_name",
+                    )?,
+                    last_name: crate::runtime::union::required(
+                        slots.last_name,
+                        "last_name",
+                    )?,
+                    issuance_date: crate::runtime::union::required(
+                        slots.issuance_date,
+                        "issuance_date",
+                    )?,
+                    data_download_link: crate::runtime::union::required(
+                        slots.data_download_link,
+                        "data_download_link",
+                    )?,
+                    document_type: crate::runtime::union::required(
+                        crate::runtime::union::convert(slots.document_type)?,
+                        "document_type",
+                    )?,
+                }),
+            );
+        }
+        if slots.address.is_none() && slots.data_download_link.is_none()
+            && slots.document_type.is_none() && slots.first_name.is_none()
+            && slots.issuance_date.is_none() && slots.last_name.is_none()
+            && slots.nationalities.is_none()
+        {
+            return ::std::result::Result::Ok(
+                Self::Other(crate::types::UserTolDataChangeOther {
+                    email: crate::runtime::union::optional(slots.email),
+                    salutation: crate::runtime::union::optional(slots.salutation),
+                    title: crate::runtime::union::optional(slots.title),
+                    phone_number: crate::runtime::union::optional(slots.phone_number),
+                    birth_name: crate::runtime::union::optional(slots.birth_name),
+                    postal_address: crate::runtime::union::tristate(slots.postal_address),
+                }),
+            );
+        }
+        ::std::result::Result::Err(
+            <D::Error as ::serde::de::Error>::custom(
+                "the payload matches no variant of union `UserTolDataChangeRequest` (NameChange, Other, Nationality, Address) without losing a field",
+            ),
+        )
     }
 }
-impl ::std::fmt::Display for UserTolStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for UserTolStatus {
-    fn serialize<S: ::serde::Serializer>(
+impl crate::runtime::validate::Validate for UserTolDataChangeRequest {
+    fn validate(
         &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserTolStatus {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
-}
-/// Title of the user used in reports and statements.
-/// * (empty string) -
-/// * DR - Doctor
-/// * PROF - Professor
-/// * PROF_DR -
-/// * DIPL_ING - Graduate engineer (Diplom-Ingenieur)
-/// * MAGISTER -
-///
-/// Schema: `#/components/schemas/UserTol/properties/title`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub enum UserTolTitle {
-    /// `""`: The empty string: not specified.
-    #[default]
-    Unspecified,
-    /// `"DR"`
-    Dr,
-    /// `"PROF"`
-    Prof,
-    /// `"PROF_DR"`
-    ProfDr,
-    /// `"DIPL_ING"`
-    DiplIng,
-    /// `"MAGISTER"`
-    Magister,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
-}
-impl UserTolTitle {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
+        prefix: &str,
+    ) -> ::std::result::Result<(), crate::runtime::ValidationError> {
         match self {
-            Self::Unspecified => "",
-            Self::Dr => "DR",
-            Self::Prof => "PROF",
-            Self::ProfDr => "PROF_DR",
-            Self::DiplIng => "DIPL_ING",
-            Self::Magister => "MAGISTER",
-            Self::Unknown(value) => value,
+            Self::NameChange(value) => {
+                crate::runtime::validate::Validate::validate(
+                    value,
+                    &crate::runtime::validate::join(prefix, ""),
+                )?;
+            }
+            Self::Other(value) => {
+                crate::runtime::validate::Validate::validate(
+                    value,
+                    &crate::runtime::validate::join(prefix, ""),
+                )?;
+            }
+            Self::Nationality(value) => {
+                crate::runtime::validate::Validate::validate(
+                    value,
+                    &crate::runtime::validate::join(prefix, ""),
+                )?;
+            }
+            Self::Address(value) => {
+                crate::runtime::validate::Validate::validate(
+                    value,
+                    &crate::runtime::validate::join(prefix, ""),
+                )?;
+            }
         }
-    }
-}
-impl ::std::convert::From<&str> for UserTolTitle {
-    fn from(value: &str) -> Self {
-        match value {
-            "" => Self::Unspecified,
-            "DR" => Self::Dr,
-            "PROF" => Self::Prof,
-            "PROF_DR" => Self::ProfDr,
-            "DIPL_ING" => Self::DiplIng,
-            "MAGISTER" => Self::Magister,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::fmt::Display for UserTolTitle {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for UserTolTitle {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserTolTitle {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
+        ::std::result::Result::Ok(())
     }
 }
 /// Users (BYOL) - List

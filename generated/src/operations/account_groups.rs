@@ -245,8 +245,8 @@ pub struct ListAccountGroups {
     client: crate::Client,
     limit: ::std::option::Option<i32>,
     offset: ::std::option::Option<i32>,
-    order: ::std::option::Option<crate::types::ListAccountGroupsOrder>,
-    sort: ::std::option::Option<crate::types::ListAccountGroupsSort>,
+    order: ::std::option::Option<crate::types::ListOrder>,
+    sort: ::std::option::Option<crate::types::ListSort>,
 }
 impl ListAccountGroups {
     /// Use the limit argument to specify the maximum number of items returned.
@@ -270,7 +270,7 @@ impl ListAccountGroups {
     /// Server default: `"ASC"`.
     pub fn order(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ListAccountGroupsOrder>,
+        value: impl ::std::convert::Into<crate::types::ListOrder>,
     ) -> Self {
         self.order = ::std::option::Option::Some(value.into());
         self
@@ -280,7 +280,7 @@ impl ListAccountGroups {
     /// Server default: `"created_at"`.
     pub fn sort(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ListAccountGroupsSort>,
+        value: impl ::std::convert::Into<crate::types::ListSort>,
     ) -> Self {
         self.sort = ::std::option::Option::Some(value.into());
         self

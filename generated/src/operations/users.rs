@@ -262,8 +262,8 @@ pub struct ListUserAccountGroups {
     user_id: ::uuid::Uuid,
     limit: ::std::option::Option<i32>,
     offset: ::std::option::Option<i32>,
-    order: ::std::option::Option<crate::types::ListUserAccountGroupsOrder>,
-    sort: ::std::option::Option<crate::types::ListUserAccountGroupsSort>,
+    order: ::std::option::Option<crate::types::ListOrder>,
+    sort: ::std::option::Option<crate::types::ListSort>,
 }
 impl ListUserAccountGroups {
     /// Use the limit argument to specify the maximum number of items returned.
@@ -287,7 +287,7 @@ impl ListUserAccountGroups {
     /// Server default: `"ASC"`.
     pub fn order(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ListUserAccountGroupsOrder>,
+        value: impl ::std::convert::Into<crate::types::ListOrder>,
     ) -> Self {
         self.order = ::std::option::Option::Some(value.into());
         self
@@ -297,7 +297,7 @@ impl ListUserAccountGroups {
     /// Server default: `"created_at"`.
     pub fn sort(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ListUserAccountGroupsSort>,
+        value: impl ::std::convert::Into<crate::types::ListSort>,
     ) -> Self {
         self.sort = ::std::option::Option::Some(value.into());
         self
@@ -435,8 +435,8 @@ pub struct ListUsers {
     client: crate::Client,
     limit: ::std::option::Option<i32>,
     offset: ::std::option::Option<i32>,
-    order: ::std::option::Option<crate::types::ListUsersOrder>,
-    sort: ::std::option::Option<crate::types::ListUsersSort>,
+    order: ::std::option::Option<crate::types::ListOrder>,
+    sort: ::std::option::Option<crate::types::ListSort>,
 }
 impl ListUsers {
     /// Use the limit argument to specify the maximum number of items returned.
@@ -460,7 +460,7 @@ impl ListUsers {
     /// Server default: `"ASC"`.
     pub fn order(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ListUsersOrder>,
+        value: impl ::std::convert::Into<crate::types::ListOrder>,
     ) -> Self {
         self.order = ::std::option::Option::Some(value.into());
         self
@@ -470,7 +470,7 @@ impl ListUsers {
     /// Server default: `"created_at"`.
     pub fn sort(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ListUsersSort>,
+        value: impl ::std::convert::Into<crate::types::ListSort>,
     ) -> Self {
         self.sort = ::std::option::Option::Some(value.into());
         self

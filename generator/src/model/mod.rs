@@ -3,6 +3,7 @@
 //! Types live in a `BTreeMap` keyed by Rust name and operations are sorted, so the
 //! output never depends on hash order.
 
+mod dedupe;
 mod operation;
 mod schema;
 mod union;
@@ -226,10 +227,12 @@ pub fn build(doc: &Document) -> Result<Model, Error> {
     let operations = operation::operations(&mut schemas)?;
     let webhooks = operation::webhooks(&mut schemas)?;
     let api = operation::api_info(&doc.api, &operations)?;
-    let mut types = schemas.finish();
-    mark_boxed(&mut types);
-    mark_validated(&mut types, &operations);
-    Ok(Model { api, types, operations, webhooks })
+    let (types, inline_enums) = schemas.finish();
+    let mut model = Model { api, types, operations, webhooks };
+    dedupe::merge_identical_enums(&mut model, &inline_enums);
+    mark_boxed(&mut model.types);
+    mark_validated(&mut model.types, &model.operations);
+    Ok(model)
 }
 
 /// Resolves a parameter `$ref` to `#/components/parameters/...`.

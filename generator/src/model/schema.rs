@@ -52,6 +52,8 @@ pub struct Schemas<'a> {
     in_progress: BTreeSet<String>,
     /// Branch lists of unions already defined, so the same union is one type.
     unions: BTreeMap<Vec<TypeRef>, String>,
+    /// String enums defined where they are used; identical ones are merged later.
+    inline_enums: BTreeSet<String>,
 }
 
 impl<'a> Schemas<'a> {
@@ -63,15 +65,15 @@ impl<'a> Schemas<'a> {
             .flat_map(|c| c.schemas.keys())
             .map(|key| (key.clone(), naming::type_name(key)))
             .collect();
-        Schemas { api: &doc.api, raw: &doc.raw, types: BTreeMap::new(), component_names, in_progress: BTreeSet::new(), unions: BTreeMap::new() }
+        Schemas { api: &doc.api, raw: &doc.raw, types: BTreeMap::new(), component_names, in_progress: BTreeSet::new(), unions: BTreeMap::new(), inline_enums: BTreeSet::new() }
     }
 
     pub fn types(&self) -> &BTreeMap<String, TypeDef> {
         &self.types
     }
 
-    pub fn finish(self) -> BTreeMap<String, TypeDef> {
-        self.types
+    pub fn finish(self) -> (BTreeMap<String, TypeDef>, BTreeSet<String>) {
+        (self.types, self.inline_enums)
     }
 
     /// Defines every component schema, in key order.
@@ -166,6 +168,9 @@ impl<'a> Schemas<'a> {
                     Shape { nullable: true, ..Shape::default() }
                 } else {
                     let name = self.name_for(&naming, "");
+                    if let Naming::Hint(_) = naming {
+                        self.inline_enums.insert(name.clone());
+                    }
                     let def = string_enum(schema, &s.enumeration, pointer)?;
                     self.define(&name, pointer, docs(schema), TypeKind::Enum(def));
                     let nullable = s.enumeration.iter().any(Option::is_none);
@@ -440,17 +445,16 @@ impl<'a> Schemas<'a> {
             types.push(shape.ty());
         }
         let names: Vec<String> = types.iter().filter_map(|t| if let TypeRef::Named(n) = t { Some(n.clone()) } else { None }).collect();
-        // The same branches make the same type, named by what the branches share
-        // (`UserByol`, `UserTol` -> `User`); a component naming it becomes an alias.
-        let existing = self.unions.get(&types).cloned();
-        let common = naming::common_name(&names).filter(|c| names.len() == types.len() && !self.is_taken(c));
-        let name = match (&naming, existing) {
+        // The same branches make the same type: a later component with them becomes an
+        // alias, an inline union reuses it. A new inline union is named by what its
+        // branches share (`UserByol`, `UserTol` -> `User`), else by its context.
+        let name = match (&naming, self.unions.get(&types).cloned()) {
             (Naming::Hint(_), Some(existing)) => return Ok(Shape::of(TypeRef::Named(existing))),
             (Naming::Fixed(fixed), Some(existing)) => return Ok(self.alias_to(fixed, pointer, outer, existing)),
-            (_, None) => match (&naming, common) {
-                (_, Some(common)) => common,
-                (Naming::Fixed(fixed), None) => (*fixed).to_owned(),
-                (Naming::Hint(hint), None) => self.fresh(hint),
+            (Naming::Fixed(fixed), None) => (*fixed).to_owned(),
+            (Naming::Hint(hint), None) => match naming::common_name(&names) {
+                Some(common) if names.len() == types.len() && !self.is_taken(&common) => common,
+                _ => self.fresh(hint),
             },
         };
         let infos: Vec<BranchInfo> = types.iter().map(|t| self.branch_info(t)).collect();
@@ -461,10 +465,7 @@ impl<'a> Schemas<'a> {
         let plan = union::plan(&name, pointer, &types, &names, infos, tags, |n| self.struct_fields(n))?;
         self.unions.entry(types).or_insert_with(|| name.clone());
         self.define(&name, pointer, docs(outer), TypeKind::Union(plan));
-        match naming {
-            Naming::Fixed(fixed) if fixed != name => Ok(self.alias_to(fixed, pointer, outer, name)),
-            _ => Ok(Shape::of(TypeRef::Named(name))),
-        }
+        Ok(Shape::of(TypeRef::Named(name)))
     }
 
     fn alias_to(&mut self, alias: &str, pointer: &str, outer: &Schema, target: String) -> Shape {
