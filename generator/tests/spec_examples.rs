@@ -567,23 +567,22 @@ fn tol_user_example_matches_the_user_any_of() {
         let errors = checker.errors(&schema_ref(response), &tol);
         assert!(errors.is_empty(), "the TOL user example does not match {response}:\n{}", errors.join("\n"));
     }
-    for union in ["User"] {
-        let errors = checker.errors(&schema_ref(union), &tol);
-        assert!(
-            errors.is_empty(),
-            "the TOL user example does not match {union}:\n{}",
-            errors.join("\n")
-        );
-        let branches = doc
-            .pointer(&format!("/components/schemas/{union}/anyOf"))
-            .and_then(Value::as_array)
-            .unwrap();
-        assert_eq!(
-            branches,
-            &vec![schema_ref("UserByol"), schema_ref("UserTol")],
-            "{union} is anyOf [BYOL, TOL]"
-        );
-    }
+    let union = "User";
+    let errors = checker.errors(&schema_ref(union), &tol);
+    assert!(
+        errors.is_empty(),
+        "the TOL user example does not match {union}:\n{}",
+        errors.join("\n")
+    );
+    let branches = doc
+        .pointer(&format!("/components/schemas/{union}/anyOf"))
+        .and_then(Value::as_array)
+        .unwrap();
+    assert_eq!(
+        branches,
+        &vec![schema_ref("UserByol"), schema_ref("UserTol")],
+        "{union} is anyOf [BYOL, TOL]"
+    );
     assert!(checker.is_valid(&schema_ref("UserTol"), &tol));
     // BYOL is a structural subset of TOL: the TOL payload also matches the BYOL
     // branch, which is why a decoder must not stop at the first matching branch.
