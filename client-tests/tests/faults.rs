@@ -17,8 +17,7 @@ use reqwest::StatusCode;
 use support::{TestKey, ACCESS_TOKEN, CLIENT_SECRET, TOKEN_PATH};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use upvest_client::types::{
-    CreateAccountGroupRequest, CreateAccountGroupRequestType, UserByolDataChangeRequest,
-    UserCreateRequest,
+    CreateAccountGroupRequest, UserByolDataChangeRequest, UserCreateRequest,
 };
 use upvest_client::{ClientBuilder, Error, RetryPolicy};
 use uuid::Uuid;
@@ -49,7 +48,7 @@ fn data_change() -> UserByolDataChangeRequest {
 fn account_group_request() -> CreateAccountGroupRequest {
     CreateAccountGroupRequest {
         user_id: user_id(),
-        r#type: CreateAccountGroupRequestType::Personal,
+        r#type: "PERSONAL".into(),
     }
 }
 
