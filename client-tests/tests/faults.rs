@@ -528,6 +528,36 @@ async fn a_dropped_connection_is_retried_only_when_repeatable() {
     assert_eq!(received(&tokens, "POST", TOKEN_PATH).await.len(), 1);
 }
 
+/// `Error::is_retryable` promises "a connection failure" is retryable, and the
+/// client's own retry loop does retry a GET whose connection was dropped after
+/// the request went out (see above), like it retries a timeout. The error the
+/// caller gets at the end must say the same, so that code that retries later
+/// on `is_retryable()` treats a dropped connection like a timeout.
+///
+/// Fails today: `Error::Transport` is retryable only when reqwest calls it a
+/// connect or timeout error (templates/runtime/error.rs, `Error::is_retryable`),
+/// and a connection closed mid-exchange (hyper `IncompleteMessage`) is neither.
+#[tokio::test]
+async fn a_dropped_connection_is_reported_as_retryable() {
+    let dropping = DroppingServer::start().await;
+    let tokens = support::token_stub().await;
+    let client = support::builder(
+        &dropping.url,
+        &support::token_url(&tokens),
+        &TestKey::ed25519(),
+    )
+    .retry_policy(RetryPolicy::none())
+    .build()
+    .unwrap();
+    let err = client.list_users().send().await.unwrap_err();
+    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    assert_eq!(dropping.requests().len(), 1);
+    assert!(
+        err.is_retryable(),
+        "a dropped connection is retried by the client but is_retryable() says false: {err:?}"
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Bad answers
 // ---------------------------------------------------------------------------
