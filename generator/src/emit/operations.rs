@@ -22,7 +22,7 @@ pub fn modules(model: &Model) -> BTreeMap<String, TokenStream> {
         .map(|(module, ops)| {
             let doc = format!(" Operations tagged `{module}`.");
             let items = ops.iter().map(|op| operation(model, op));
-            (module, quote! { #![doc = #doc] #(#items)* })
+            (module, quote! { #![doc = #doc] #![allow(deprecated)] #(#items)* })
         })
         .collect()
 }

@@ -101,6 +101,9 @@ pub fn constraint_doc(c: &Constraints) -> Option<String> {
     if let Some(pattern) = &c.pattern {
         parts.push(format!("pattern `{pattern}`"));
     }
+    if let Some(format) = &c.format {
+        parts.push(format!("format `{format}` (not checked by the client)"));
+    }
     if let Some(min) = c.minimum {
         parts.push(format!("minimum {min}"));
     }

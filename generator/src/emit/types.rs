@@ -13,6 +13,8 @@ pub fn types_file(model: &Model) -> TokenStream {
     let items = model.types.values().map(|def| type_def(model, def, &defaults));
     quote! {
         //! Every schema of the API as a Rust type.
+        // Deprecated items are still decoded, validated and built here; callers get the warnings.
+        #![allow(deprecated)]
         #(#items)*
     }
 }

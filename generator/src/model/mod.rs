@@ -101,6 +101,8 @@ pub struct Constraints {
     pub min_length: Option<usize>,
     pub max_length: Option<usize>,
     pub pattern: Option<String>,
+    /// A string format with no Rust type of its own (`email`, `uri`), for the docs.
+    pub format: Option<String>,
     pub minimum: Option<f64>,
     pub maximum: Option<f64>,
     pub min_items: Option<usize>,

@@ -691,6 +691,10 @@ fn primitive_shape(schema: &Schema) -> Option<Shape> {
                 VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Date) => TypeRef::Date,
                 VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::DateTime) => TypeRef::DateTime,
                 VariantOrUnknownOrEmpty::Unknown(format) if format == "uuid" => TypeRef::Uuid,
+                VariantOrUnknownOrEmpty::Unknown(format) => {
+                    constraints.format = Some(format.clone());
+                    TypeRef::String
+                }
                 _ => TypeRef::String,
             }
         }
