@@ -171,8 +171,8 @@ fn postal_address_null_and_empty_salutation_round_trip() {
     value["title"] = json!("");
     roundtrip::<types::User>(&value, "BYOL user with null postal address and empty salutation");
     let types::User::Byol(user) = serde_json::from_value(value).unwrap() else { panic!("not BYOL") };
-    assert_eq!(user.salutation, Some(types::UserSalutation::Unspecified));
-    assert_eq!(types::UserSalutation::default(), types::UserSalutation::Unspecified);
+    assert_eq!(user.salutation, Some(types::UserByolSalutation::Unspecified));
+    assert_eq!(types::UserByolSalutation::default(), types::UserByolSalutation::Unspecified);
 }
 
 #[test]
@@ -182,4 +182,50 @@ fn a_payload_matching_no_branch_is_an_error_naming_the_union() {
     assert!(err.to_string().contains("`User`"), "{err}");
     let err = serde_json::from_value::<types::User>(json!([1, 2])).unwrap_err();
     assert!(err.to_string().contains("User"), "{err}");
+}
+
+/// Request bodies are built with `new` (the required fields) and `with_*` (the
+/// optional ones), which keeps compiling when the API adds optional fields.
+fn tol_create_request(first_name: &str) -> types::UserTolCreateRequest {
+    let now = chrono::DateTime::parse_from_rfc3339("2020-08-24T14:15:22Z").unwrap().with_timezone(&chrono::Utc);
+    let consent = uuid::Uuid::parse_str("fb1827c3-2b29-47e1-84da-996d09517edc").unwrap();
+    types::UserTolCreateRequest::new(
+        first_name,
+        "Schmidt",
+        "karl.schmidt@example.com",
+        chrono::NaiveDate::from_ymd_opt(1980, 1, 1).unwrap(),
+        "Berlin",
+        "DE",
+        vec!["DE".to_owned()],
+        types::Address::new("Rosenweg 221", "45678", "DE", "Berlin"),
+        types::Fatca::new(false, now),
+        types::TermsAndConditions::new(consent, now),
+        types::DataPrivacyAndSharingAgreement::new(consent, now),
+    )
+    .with_salutation("SALUTATION_MALE")
+    .with_postal_address(None)
+}
+
+#[test]
+fn request_bodies_are_built_from_required_fields_and_setters() {
+    let body = serde_json::to_value(tol_create_request("Karl")).unwrap();
+    assert_eq!(body["first_name"], "Karl");
+    assert_eq!(body["salutation"], "SALUTATION_MALE");
+    assert_eq!(body["postal_address"], Value::Null, "an explicit null is sent");
+    assert!(body.get("phone_number").is_none(), "an unset optional field is left out");
+    assert!(body.get("title").is_none());
+}
+
+#[test]
+fn constraints_are_checked_before_sending_and_name_the_field() {
+    use upvest_client::runtime::validate::Validate;
+    assert!(tol_create_request("Karl").validate("").is_ok());
+    let err = tol_create_request("K").validate("").unwrap_err();
+    assert_eq!(err.field, "first_name", "{err}");
+    let mut body = tol_create_request("Karl");
+    body.address.postcode = "not a postcode!".to_owned();
+    assert_eq!(body.validate("").unwrap_err().field, "address.postcode");
+    let mut body = tol_create_request("Karl");
+    body.nationalities.push("germany".to_owned());
+    assert_eq!(body.validate("").unwrap_err().field, "nationalities[1]");
 }

@@ -27,7 +27,7 @@ pub struct Account {
     /// * CLOSING - Account is closing - only sell orders or the transfer of positions out are permissible before the account is closed.
     /// * CLOSED - Account is closed with zero balance successfully.
     /// * LOCKED - Account is locked for all actions.
-    pub status: crate::types::AccountGroupStatus,
+    pub status: crate::types::AccountStatus,
     /// The serial account number of the account in the account group.
     pub account_number: i64,
 }
@@ -49,7 +49,7 @@ pub struct AccountGroup {
     /// * CLOSING - Account group is closing.
     /// * CLOSED - Account group is closed.
     /// * LOCKED - Account group is locked for all actions.
-    pub status: crate::types::AccountGroupStatus,
+    pub status: crate::types::AccountStatus,
     /// Account group type.
     /// * PERSONAL - Account group of a person holding assets on their own behalf.
     /// * LEGAL_ENTITY - Account group of a legal entity holding assets on behalf of their users.
@@ -157,68 +157,7 @@ pub struct AccountGroupEventsDelivery {
 /// * LOCKED - Account group is locked for all actions.
 ///
 /// Schema: `#/components/schemas/AccountGroup/properties/status`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AccountGroupStatus {
-    /// `"PENDING_APPROVAL"`
-    PendingApproval,
-    /// `"ACTIVE"`
-    Active,
-    /// `"CLOSING"`
-    Closing,
-    /// `"CLOSED"`
-    Closed,
-    /// `"LOCKED"`
-    Locked,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
-}
-impl AccountGroupStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PendingApproval => "PENDING_APPROVAL",
-            Self::Active => "ACTIVE",
-            Self::Closing => "CLOSING",
-            Self::Closed => "CLOSED",
-            Self::Locked => "LOCKED",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for AccountGroupStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "PENDING_APPROVAL" => Self::PendingApproval,
-            "ACTIVE" => Self::Active,
-            "CLOSING" => Self::Closing,
-            "CLOSED" => Self::Closed,
-            "LOCKED" => Self::Locked,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::fmt::Display for AccountGroupStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for AccountGroupStatus {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for AccountGroupStatus {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
-}
+pub type AccountGroupStatus = crate::types::AccountStatus;
 /// Account group type.
 /// * PERSONAL - Account group of a person holding assets on their own behalf.
 /// * LEGAL_ENTITY - Account group of a legal entity holding assets on behalf of their users.
@@ -332,6 +271,76 @@ impl ::serde::Serialize for AccountGroupUsersItemType {
     }
 }
 impl<'de> ::serde::Deserialize<'de> for AccountGroupUsersItemType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::enums::deserialize(deserializer)
+    }
+}
+/// The status of the account
+/// * PENDING_APPROVAL - Account approval is pending - the account is visible through our API but cannot be acted on.
+/// * ACTIVE - Account is active - full functionality of the Investment API is accessible.
+/// * CLOSING - Account is closing - only sell orders or the transfer of positions out are permissible before the account is closed.
+/// * CLOSED - Account is closed with zero balance successfully.
+/// * LOCKED - Account is locked for all actions.
+///
+/// Schema: `#/components/schemas/Account/properties/status`
+///
+/// Values this version does not know are kept, not rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AccountStatus {
+    /// `"PENDING_APPROVAL"`
+    PendingApproval,
+    /// `"ACTIVE"`
+    Active,
+    /// `"CLOSING"`
+    Closing,
+    /// `"CLOSED"`
+    Closed,
+    /// `"LOCKED"`
+    Locked,
+    /// A value this version of the client does not know, kept as sent.
+    Unknown(::std::string::String),
+}
+impl AccountStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PendingApproval => "PENDING_APPROVAL",
+            Self::Active => "ACTIVE",
+            Self::Closing => "CLOSING",
+            Self::Closed => "CLOSED",
+            Self::Locked => "LOCKED",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+impl ::std::convert::From<&str> for AccountStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "PENDING_APPROVAL" => Self::PendingApproval,
+            "ACTIVE" => Self::Active,
+            "CLOSING" => Self::Closing,
+            "CLOSED" => Self::Closed,
+            "LOCKED" => Self::Locked,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl ::std::fmt::Display for AccountStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for AccountStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for AccountStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -484,6 +493,40 @@ pub struct Address {
     /// Constraints: length 1 to 85.
     pub city: ::std::string::String,
 }
+impl Address {
+    /// A value with the required fields; set optional ones with the `with_*` methods.
+    pub fn new(
+        address_line1: impl ::std::convert::Into<::std::string::String>,
+        postcode: impl ::std::convert::Into<::std::string::String>,
+        country: impl ::std::convert::Into<::std::string::String>,
+        city: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            address_line1: address_line1.into(),
+            address_line2: ::std::default::Default::default(),
+            postcode: postcode.into(),
+            country: country.into(),
+            state: ::std::default::Default::default(),
+            city: city.into(),
+        }
+    }
+    /// Sets `address_line2`.
+    pub fn with_address_line2(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.address_line2 = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `state`.
+    pub fn with_state(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.state = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 impl crate::runtime::validate::Validate for Address {
     fn validate(
         &self,
@@ -562,6 +605,18 @@ pub struct CreateAccountGroupRequest {
     /// * LEGAL_ENTITY - Account group of a legal entity holding assets on behalf of their users.
     pub r#type: crate::types::AccountGroupType,
 }
+impl CreateAccountGroupRequest {
+    /// A value with the required fields; set optional ones with the `with_*` methods.
+    pub fn new(
+        user_id: impl ::std::convert::Into<::uuid::Uuid>,
+        r#type: impl ::std::convert::Into<crate::types::AccountGroupType>,
+    ) -> Self {
+        Self {
+            user_id: user_id.into(),
+            r#type: r#type.into(),
+        }
+    }
+}
 impl crate::runtime::validate::Validate for CreateAccountGroupRequest {
     fn validate(
         &self,
@@ -570,6 +625,12 @@ impl crate::runtime::validate::Validate for CreateAccountGroupRequest {
         ::std::result::Result::Ok(())
     }
 }
+/// Account group type.
+/// * PERSONAL - Account group of a person holding assets on their own behalf.
+/// * LEGAL_ENTITY - Account group of a legal entity holding assets on behalf of their users.
+///
+/// Schema: `#/paths/~1account_groups/post/requestBody/content/application~1json/schema/properties/type`
+pub type CreateAccountGroupRequestType = crate::types::AccountGroupType;
 /// Schema: `#/paths/~1users~1{user_id}~1identifiers/post/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateUserIdentifierRequest {
@@ -577,7 +638,7 @@ pub struct CreateUserIdentifierRequest {
     /// * NATIONAL_ID -
     ///
     /// Default: `"NATIONAL_ID"`.
-    pub r#type: crate::types::CreateUserIdentifierRequestType,
+    pub r#type: crate::types::IdentifierType,
     /// Country code. ISO 3166 alpha-2 Codes.
     ///
     /// Constraints: pattern `^[A-Z]{2}$`.
@@ -586,6 +647,20 @@ pub struct CreateUserIdentifierRequest {
     ///
     /// Constraints: length 0 to 30.
     pub identifier: ::std::string::String,
+}
+impl CreateUserIdentifierRequest {
+    /// A value with the required fields; set optional ones with the `with_*` methods.
+    pub fn new(
+        r#type: impl ::std::convert::Into<crate::types::IdentifierType>,
+        issuing_country: impl ::std::convert::Into<::std::string::String>,
+        identifier: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            r#type: r#type.into(),
+            issuing_country: issuing_country.into(),
+            identifier: identifier.into(),
+        }
+    }
 }
 impl crate::runtime::validate::Validate for CreateUserIdentifierRequest {
     fn validate(
@@ -620,53 +695,7 @@ impl crate::runtime::validate::Validate for CreateUserIdentifierRequest {
 /// * NATIONAL_ID -
 ///
 /// Schema: `#/paths/~1users~1{user_id}~1identifiers/post/requestBody/content/application~1json/schema/properties/type`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub enum CreateUserIdentifierRequestType {
-    /// `"NATIONAL_ID"`
-    #[default]
-    NationalId,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
-}
-impl CreateUserIdentifierRequestType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::NationalId => "NATIONAL_ID",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for CreateUserIdentifierRequestType {
-    fn from(value: &str) -> Self {
-        match value {
-            "NATIONAL_ID" => Self::NationalId,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::fmt::Display for CreateUserIdentifierRequestType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for CreateUserIdentifierRequestType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CreateUserIdentifierRequestType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
-}
+pub type CreateUserIdentifierRequestType = crate::types::IdentifierType;
 /// data_privacy_and_sharing_agreement
 ///
 /// Schema: `#/components/schemas/DataPrivacyAndSharingAgreement`
@@ -676,6 +705,18 @@ pub struct DataPrivacyAndSharingAgreement {
     pub consent_document_id: ::uuid::Uuid,
     /// Timestamp at which the user consented to the data sharing agreement. RFC 3339-5, ISO8601 UTC
     pub confirmed_at: ::chrono::DateTime<::chrono::Utc>,
+}
+impl DataPrivacyAndSharingAgreement {
+    /// A value with the required fields; set optional ones with the `with_*` methods.
+    pub fn new(
+        consent_document_id: impl ::std::convert::Into<::uuid::Uuid>,
+        confirmed_at: impl ::std::convert::Into<::chrono::DateTime<::chrono::Utc>>,
+    ) -> Self {
+        Self {
+            consent_document_id: consent_document_id.into(),
+            confirmed_at: confirmed_at.into(),
+        }
+    }
 }
 impl crate::runtime::validate::Validate for DataPrivacyAndSharingAgreement {
     fn validate(
@@ -694,6 +735,18 @@ pub struct Fatca {
     pub status: bool,
     /// Timestamp at which the user confirmed their FATCA status. RFC 3339-5, ISO8601 UTC
     pub confirmed_at: ::chrono::DateTime<::chrono::Utc>,
+}
+impl Fatca {
+    /// A value with the required fields; set optional ones with the `with_*` methods.
+    pub fn new(
+        status: impl ::std::convert::Into<bool>,
+        confirmed_at: impl ::std::convert::Into<::chrono::DateTime<::chrono::Utc>>,
+    ) -> Self {
+        Self {
+            status: status.into(),
+            confirmed_at: confirmed_at.into(),
+        }
+    }
 }
 impl crate::runtime::validate::Validate for Fatca {
     fn validate(
@@ -728,56 +781,49 @@ pub struct Identifier {
     /// * NATIONAL_ID -
     ///
     /// Default: `"NATIONAL_ID"`.
-    pub r#type: crate::types::CreateUserIdentifierRequestType,
+    pub r#type: crate::types::IdentifierType,
     /// Country code. ISO 3166 alpha-2 Codes.
     ///
     /// Constraints: pattern `^[A-Z]{2}$`.
     pub issuing_country: ::std::string::String,
 }
-/// Schema: `#/paths/~1account_groups/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct ListAccountGroupsResponse {
-    /// meta
-    pub meta: crate::types::Meta,
-    pub data: ::std::vec::Vec<crate::types::AccountGroup>,
-}
-/// Schema: `#/components/parameters/AccountsOrder/schema`
+/// Identifier type.
+/// * NATIONAL_ID -
+///
+/// Schema: `#/components/schemas/Identifier/properties/type`
 ///
 /// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ListAccountsOrder {
-    /// `"ASC"`
-    Asc,
-    /// `"DESC"`
-    Desc,
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum IdentifierType {
+    /// `"NATIONAL_ID"`
+    #[default]
+    NationalId,
     /// A value this version of the client does not know, kept as sent.
     Unknown(::std::string::String),
 }
-impl ListAccountsOrder {
+impl IdentifierType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Asc => "ASC",
-            Self::Desc => "DESC",
+            Self::NationalId => "NATIONAL_ID",
             Self::Unknown(value) => value,
         }
     }
 }
-impl ::std::convert::From<&str> for ListAccountsOrder {
+impl ::std::convert::From<&str> for IdentifierType {
     fn from(value: &str) -> Self {
         match value {
-            "ASC" => Self::Asc,
-            "DESC" => Self::Desc,
+            "NATIONAL_ID" => Self::NationalId,
             other => Self::Unknown(other.to_owned()),
         }
     }
 }
-impl ::std::fmt::Display for ListAccountsOrder {
+impl ::std::fmt::Display for IdentifierType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-impl ::serde::Serialize for ListAccountsOrder {
+impl ::serde::Serialize for IdentifierType {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -785,13 +831,26 @@ impl ::serde::Serialize for ListAccountsOrder {
         serializer.serialize_str(self.as_str())
     }
 }
-impl<'de> ::serde::Deserialize<'de> for ListAccountsOrder {
+impl<'de> ::serde::Deserialize<'de> for IdentifierType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::runtime::enums::deserialize(deserializer)
     }
 }
+/// Schema: `#/components/parameters/Order/schema`
+pub type ListAccountGroupsOrder = crate::types::ListUsersOrder;
+/// Schema: `#/paths/~1account_groups/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListAccountGroupsResponse {
+    /// meta
+    pub meta: crate::types::Meta,
+    pub data: ::std::vec::Vec<crate::types::AccountGroup>,
+}
+/// Schema: `#/components/parameters/Sort/schema`
+pub type ListAccountGroupsSort = crate::types::ListUsersSort;
+/// Schema: `#/components/parameters/AccountsOrder/schema`
+pub type ListAccountsOrder = crate::types::MetaOrder;
 /// Schema: `#/paths/~1accounts/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListAccountsResponse {
@@ -851,17 +910,33 @@ impl<'de> ::serde::Deserialize<'de> for ListAccountsSort {
     }
 }
 /// Schema: `#/components/parameters/Order/schema`
+pub type ListUserAccountGroupsOrder = crate::types::ListUsersOrder;
+/// Schema: `#/paths/~1users~1{user_id}~1account_groups/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListUserAccountGroupsResponse {
+    /// meta
+    pub meta: crate::types::Meta,
+    pub data: ::std::vec::Vec<crate::types::AccountGroup>,
+}
+/// Schema: `#/components/parameters/Sort/schema`
+pub type ListUserAccountGroupsSort = crate::types::ListUsersSort;
+/// Schema: `#/paths/~1users~1{user_id}~1identifiers/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListUserIdentifiersResponse {
+    pub data: ::std::vec::Vec<crate::types::Identifier>,
+}
+/// Schema: `#/components/parameters/Order/schema`
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub enum ListOrder {
+pub enum ListUsersOrder {
     /// `"ASC"`
     #[default]
     Asc,
     /// A value this version of the client does not know, kept as sent.
     Unknown(::std::string::String),
 }
-impl ListOrder {
+impl ListUsersOrder {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -870,7 +945,7 @@ impl ListOrder {
         }
     }
 }
-impl ::std::convert::From<&str> for ListOrder {
+impl ::std::convert::From<&str> for ListUsersOrder {
     fn from(value: &str) -> Self {
         match value {
             "ASC" => Self::Asc,
@@ -878,12 +953,12 @@ impl ::std::convert::From<&str> for ListOrder {
         }
     }
 }
-impl ::std::fmt::Display for ListOrder {
+impl ::std::fmt::Display for ListUsersOrder {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-impl ::serde::Serialize for ListOrder {
+impl ::serde::Serialize for ListUsersOrder {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -891,25 +966,32 @@ impl ::serde::Serialize for ListOrder {
         serializer.serialize_str(self.as_str())
     }
 }
-impl<'de> ::serde::Deserialize<'de> for ListOrder {
+impl<'de> ::serde::Deserialize<'de> for ListUsersOrder {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::runtime::enums::deserialize(deserializer)
     }
 }
+/// Schema: `#/paths/~1users/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ListUsersResponse {
+    /// meta
+    pub meta: crate::types::Meta,
+    pub data: ::std::vec::Vec<crate::types::User>,
+}
 /// Schema: `#/components/parameters/Sort/schema`
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub enum ListSort {
+pub enum ListUsersSort {
     /// `"created_at"`
     #[default]
     CreatedAt,
     /// A value this version of the client does not know, kept as sent.
     Unknown(::std::string::String),
 }
-impl ListSort {
+impl ListUsersSort {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -918,7 +1000,7 @@ impl ListSort {
         }
     }
 }
-impl ::std::convert::From<&str> for ListSort {
+impl ::std::convert::From<&str> for ListUsersSort {
     fn from(value: &str) -> Self {
         match value {
             "created_at" => Self::CreatedAt,
@@ -926,12 +1008,12 @@ impl ::std::convert::From<&str> for ListSort {
         }
     }
 }
-impl ::std::fmt::Display for ListSort {
+impl ::std::fmt::Display for ListUsersSort {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-impl ::serde::Serialize for ListSort {
+impl ::serde::Serialize for ListUsersSort {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -939,31 +1021,12 @@ impl ::serde::Serialize for ListSort {
         serializer.serialize_str(self.as_str())
     }
 }
-impl<'de> ::serde::Deserialize<'de> for ListSort {
+impl<'de> ::serde::Deserialize<'de> for ListUsersSort {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::runtime::enums::deserialize(deserializer)
     }
-}
-/// Schema: `#/paths/~1users~1{user_id}~1account_groups/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct ListUserAccountGroupsResponse {
-    /// meta
-    pub meta: crate::types::Meta,
-    pub data: ::std::vec::Vec<crate::types::AccountGroup>,
-}
-/// Schema: `#/paths/~1users~1{user_id}~1identifiers/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct ListUserIdentifiersResponse {
-    pub data: ::std::vec::Vec<crate::types::Identifier>,
-}
-/// Schema: `#/paths/~1users/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-pub struct ListUsersResponse {
-    /// meta
-    pub meta: crate::types::Meta,
-    pub data: ::std::vec::Vec<crate::types::User>,
 }
 /// meta
 ///
@@ -985,7 +1048,62 @@ pub struct Meta {
     /// * ASC - Ascending order
     /// * DESC - Descending order
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub order: ::std::option::Option<crate::types::ListAccountsOrder>,
+    pub order: ::std::option::Option<crate::types::MetaOrder>,
+}
+/// The ordering of the response.
+/// * ASC - Ascending order
+/// * DESC - Descending order
+///
+/// Schema: `#/components/schemas/Meta/properties/order`
+///
+/// Values this version does not know are kept, not rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MetaOrder {
+    /// `"ASC"`
+    Asc,
+    /// `"DESC"`
+    Desc,
+    /// A value this version of the client does not know, kept as sent.
+    Unknown(::std::string::String),
+}
+impl MetaOrder {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Asc => "ASC",
+            Self::Desc => "DESC",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+impl ::std::convert::From<&str> for MetaOrder {
+    fn from(value: &str) -> Self {
+        match value {
+            "ASC" => Self::Asc,
+            "DESC" => Self::Desc,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl ::std::fmt::Display for MetaOrder {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for MetaOrder {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for MetaOrder {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::enums::deserialize(deserializer)
+    }
 }
 /// Problem
 ///
@@ -1021,6 +1139,18 @@ pub struct TermsAndConditions {
     /// Timestamp at which the user consented to the terms & conditions. RFC 3339-5, ISO8601 UTC
     pub confirmed_at: ::chrono::DateTime<::chrono::Utc>,
 }
+impl TermsAndConditions {
+    /// A value with the required fields; set optional ones with the `with_*` methods.
+    pub fn new(
+        consent_document_id: impl ::std::convert::Into<::uuid::Uuid>,
+        confirmed_at: impl ::std::convert::Into<::chrono::DateTime<::chrono::Utc>>,
+    ) -> Self {
+        Self {
+            consent_document_id: consent_document_id.into(),
+            confirmed_at: confirmed_at.into(),
+        }
+    }
+}
 impl crate::runtime::validate::Validate for TermsAndConditions {
     fn validate(
         &self,
@@ -1036,6 +1166,14 @@ pub struct UpdateUserIdentifierRequest {
     ///
     /// Constraints: length 0 to 30.
     pub identifier: ::std::string::String,
+}
+impl UpdateUserIdentifierRequest {
+    /// A value with the required fields; set optional ones with the `with_*` methods.
+    pub fn new(identifier: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            identifier: identifier.into(),
+        }
+    }
 }
 impl crate::runtime::validate::Validate for UpdateUserIdentifierRequest {
     fn validate(
@@ -1205,7 +1343,7 @@ impl<'de> ::serde::Deserialize<'de> for User {
                 deserialize_with = "crate::runtime::union::present"
             )]
             salutation: ::std::option::Option<
-                ::std::option::Option<crate::types::UserSalutation>,
+                ::std::option::Option<crate::types::UserTolSalutation>,
             >,
             #[serde(
                 rename = "status",
@@ -1213,7 +1351,7 @@ impl<'de> ::serde::Deserialize<'de> for User {
                 deserialize_with = "crate::runtime::union::present"
             )]
             status: ::std::option::Option<
-                ::std::option::Option<crate::types::UserStatus>,
+                ::std::option::Option<crate::types::UserTolStatus>,
             >,
             #[serde(
                 rename = "terms_and_conditions",
@@ -1228,7 +1366,9 @@ impl<'de> ::serde::Deserialize<'de> for User {
                 default,
                 deserialize_with = "crate::runtime::union::present"
             )]
-            title: ::std::option::Option<::std::option::Option<crate::types::UserTitle>>,
+            title: ::std::option::Option<
+                ::std::option::Option<crate::types::UserTolTitle>,
+            >,
             #[serde(
                 rename = "updated_at",
                 default,
@@ -1378,7 +1518,7 @@ pub struct UserByol {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub salutation: ::std::option::Option<crate::types::UserSalutation>,
+    pub salutation: ::std::option::Option<crate::types::UserTolSalutation>,
     /// Title of the user used in reports and statements.
     /// * (empty string) -
     /// * DR - Doctor
@@ -1389,7 +1529,7 @@ pub struct UserByol {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub title: ::std::option::Option<crate::types::UserTitle>,
+    pub title: ::std::option::Option<crate::types::UserTolTitle>,
     /// Birth date of the user in YYYY-MM-DD format. RFC 3339, section 5.6
     pub birth_date: ::chrono::NaiveDate,
     /// Constraints: length 1 to 85.
@@ -1421,7 +1561,7 @@ pub struct UserByol {
     /// * INACTIVE -
     /// * OFFBOARDING -
     /// * OFFBOARDED -
-    pub status: crate::types::UserStatus,
+    pub status: crate::types::UserTolStatus,
 }
 /// User (BYOL) - Create - Request
 ///
@@ -1445,7 +1585,7 @@ pub struct UserByolCreateRequest {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub salutation: ::std::option::Option<crate::types::UserSalutation>,
+    pub salutation: ::std::option::Option<crate::types::UserTolSalutation>,
     /// Title of the user used in reports and statements.
     /// * (empty string) -
     /// * DR - Doctor
@@ -1456,7 +1596,7 @@ pub struct UserByolCreateRequest {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub title: ::std::option::Option<crate::types::UserTitle>,
+    pub title: ::std::option::Option<crate::types::UserTolTitle>,
     /// Birth date of the user in YYYY-MM-DD format. RFC 3339, section 5.6
     pub birth_date: ::chrono::NaiveDate,
     /// Constraints: length 1 to 85.
@@ -1483,6 +1623,78 @@ pub struct UserByolCreateRequest {
     /// User postal address. Needs to be specified if different to the residential address, otherwise it is automatically populated.
     #[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")]
     pub postal_address: crate::runtime::Nullable<crate::types::Address>,
+}
+impl UserByolCreateRequest {
+    /// A value with the required fields; set optional ones with the `with_*` methods.
+    pub fn new(
+        first_name: impl ::std::convert::Into<::std::string::String>,
+        last_name: impl ::std::convert::Into<::std::string::String>,
+        birth_date: impl ::std::convert::Into<::chrono::NaiveDate>,
+        nationalities: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        address: impl ::std::convert::Into<crate::types::Address>,
+    ) -> Self {
+        Self {
+            first_name: first_name.into(),
+            last_name: last_name.into(),
+            salutation: ::std::default::Default::default(),
+            title: ::std::default::Default::default(),
+            birth_date: birth_date.into(),
+            birth_city: ::std::default::Default::default(),
+            birth_country: ::std::default::Default::default(),
+            birth_name: ::std::default::Default::default(),
+            nationalities: nationalities.into(),
+            address: address.into(),
+            postal_address: ::std::default::Default::default(),
+        }
+    }
+    /// Sets `salutation`.
+    pub fn with_salutation(
+        mut self,
+        value: impl ::std::convert::Into<crate::types::UserTolSalutation>,
+    ) -> Self {
+        self.salutation = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `title`.
+    pub fn with_title(
+        mut self,
+        value: impl ::std::convert::Into<crate::types::UserTolTitle>,
+    ) -> Self {
+        self.title = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `birth_city`.
+    pub fn with_birth_city(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.birth_city = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `birth_country`.
+    pub fn with_birth_country(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.birth_country = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `birth_name`.
+    pub fn with_birth_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.birth_name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `postal_address`.
+    pub fn with_postal_address(
+        mut self,
+        value: impl ::std::convert::Into<crate::runtime::Nullable<crate::types::Address>>,
+    ) -> Self {
+        self.postal_address = value.into();
+        self
+    }
 }
 impl crate::runtime::validate::Validate for UserByolCreateRequest {
     fn validate(
@@ -1570,6 +1782,25 @@ impl crate::runtime::validate::Validate for UserByolCreateRequest {
         ::std::result::Result::Ok(())
     }
 }
+/// Salutation of the user used in reports and statements.
+/// * (empty string) -
+/// * SALUTATION_MALE -
+/// * SALUTATION_FEMALE -
+/// * SALUTATION_FEMALE_MARRIED -
+/// * SALUTATION_DIVERSE -
+///
+/// Schema: `#/components/schemas/UserByolCreateRequest/properties/salutation`
+pub type UserByolCreateRequestSalutation = crate::types::UserTolSalutation;
+/// Title of the user used in reports and statements.
+/// * (empty string) -
+/// * DR - Doctor
+/// * PROF - Professor
+/// * PROF_DR -
+/// * DIPL_ING - Graduate engineer (Diplom-Ingenieur)
+/// * MAGISTER -
+///
+/// Schema: `#/components/schemas/UserByolCreateRequest/properties/title`
+pub type UserByolCreateRequestTitle = crate::types::UserTolTitle;
 /// User (BYOL) - Data Change Request
 ///
 /// Schema: `#/components/schemas/UserByolDataChangeRequest`
@@ -1594,7 +1825,7 @@ pub struct UserByolDataChangeRequest {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub salutation: ::std::option::Option<crate::types::UserSalutation>,
+    pub salutation: ::std::option::Option<crate::types::UserTolSalutation>,
     /// Title of the user used in reports and statements.
     /// * (empty string) -
     /// * DR - Doctor
@@ -1605,7 +1836,7 @@ pub struct UserByolDataChangeRequest {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub title: ::std::option::Option<crate::types::UserTitle>,
+    pub title: ::std::option::Option<crate::types::UserTolTitle>,
     /// Birth date of the user in YYYY-MM-DD format. RFC 3339, section 5.6
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub birth_date: ::std::option::Option<::chrono::NaiveDate>,
@@ -1635,6 +1866,112 @@ pub struct UserByolDataChangeRequest {
     /// User postal address. Needs to be specified if different to the residential address, otherwise it is automatically populated.
     #[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")]
     pub postal_address: crate::runtime::Nullable<crate::types::Address>,
+}
+impl UserByolDataChangeRequest {
+    /// A value with the required fields; set optional ones with the `with_*` methods.
+    pub fn new() -> Self {
+        Self {
+            first_name: ::std::default::Default::default(),
+            last_name: ::std::default::Default::default(),
+            salutation: ::std::default::Default::default(),
+            title: ::std::default::Default::default(),
+            birth_date: ::std::default::Default::default(),
+            birth_city: ::std::default::Default::default(),
+            birth_country: ::std::default::Default::default(),
+            birth_name: ::std::default::Default::default(),
+            nationalities: ::std::default::Default::default(),
+            address: ::std::default::Default::default(),
+            postal_address: ::std::default::Default::default(),
+        }
+    }
+    /// Sets `first_name`.
+    pub fn with_first_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.first_name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `last_name`.
+    pub fn with_last_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.last_name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `salutation`.
+    pub fn with_salutation(
+        mut self,
+        value: impl ::std::convert::Into<crate::types::UserTolSalutation>,
+    ) -> Self {
+        self.salutation = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `title`.
+    pub fn with_title(
+        mut self,
+        value: impl ::std::convert::Into<crate::types::UserTolTitle>,
+    ) -> Self {
+        self.title = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `birth_date`.
+    pub fn with_birth_date(
+        mut self,
+        value: impl ::std::convert::Into<::chrono::NaiveDate>,
+    ) -> Self {
+        self.birth_date = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `birth_city`.
+    pub fn with_birth_city(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.birth_city = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `birth_country`.
+    pub fn with_birth_country(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.birth_country = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `birth_name`.
+    pub fn with_birth_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.birth_name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `nationalities`.
+    pub fn with_nationalities(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+    ) -> Self {
+        self.nationalities = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `address`.
+    pub fn with_address(
+        mut self,
+        value: impl ::std::convert::Into<crate::types::Address>,
+    ) -> Self {
+        self.address = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `postal_address`.
+    pub fn with_postal_address(
+        mut self,
+        value: impl ::std::convert::Into<crate::runtime::Nullable<crate::types::Address>>,
+    ) -> Self {
+        self.postal_address = value.into();
+        self
+    }
 }
 impl crate::runtime::validate::Validate for UserByolDataChangeRequest {
     fn validate(
@@ -1718,6 +2055,52 @@ impl crate::runtime::validate::Validate for UserByolDataChangeRequest {
         ::std::result::Result::Ok(())
     }
 }
+/// Salutation of the user used in reports and statements.
+/// * (empty string) -
+/// * SALUTATION_MALE -
+/// * SALUTATION_FEMALE -
+/// * SALUTATION_FEMALE_MARRIED -
+/// * SALUTATION_DIVERSE -
+///
+/// Schema: `#/components/schemas/UserByolDataChangeRequest/properties/salutation`
+pub type UserByolDataChangeRequestSalutation = crate::types::UserTolSalutation;
+/// Title of the user used in reports and statements.
+/// * (empty string) -
+/// * DR - Doctor
+/// * PROF - Professor
+/// * PROF_DR -
+/// * DIPL_ING - Graduate engineer (Diplom-Ingenieur)
+/// * MAGISTER -
+///
+/// Schema: `#/components/schemas/UserByolDataChangeRequest/properties/title`
+pub type UserByolDataChangeRequestTitle = crate::types::UserTolTitle;
+/// Salutation of the user used in reports and statements.
+/// * (empty string) -
+/// * SALUTATION_MALE -
+/// * SALUTATION_FEMALE -
+/// * SALUTATION_FEMALE_MARRIED -
+/// * SALUTATION_DIVERSE -
+///
+/// Schema: `#/components/schemas/UserByol/properties/salutation`
+pub type UserByolSalutation = crate::types::UserTolSalutation;
+/// Status of the user.
+/// * ACTIVE -
+/// * INACTIVE -
+/// * OFFBOARDING -
+/// * OFFBOARDED -
+///
+/// Schema: `#/components/schemas/UserByol/properties/status`
+pub type UserByolStatus = crate::types::UserTolStatus;
+/// Title of the user used in reports and statements.
+/// * (empty string) -
+/// * DR - Doctor
+/// * PROF - Professor
+/// * PROF_DR -
+/// * DIPL_ING - Graduate engineer (Diplom-Ingenieur)
+/// * MAGISTER -
+///
+/// Schema: `#/components/schemas/UserByol/properties/title`
+pub type UserByolTitle = crate::types::UserTolTitle;
 /// User - Create - Request
 ///
 /// Schema: `#/components/schemas/UserCreateRequest`
@@ -1852,7 +2235,7 @@ impl<'de> ::serde::Deserialize<'de> for UserCreateRequest {
                 deserialize_with = "crate::runtime::union::present"
             )]
             salutation: ::std::option::Option<
-                ::std::option::Option<crate::types::UserSalutation>,
+                ::std::option::Option<crate::types::UserTolSalutation>,
             >,
             #[serde(
                 rename = "terms_and_conditions",
@@ -1867,7 +2250,9 @@ impl<'de> ::serde::Deserialize<'de> for UserCreateRequest {
                 default,
                 deserialize_with = "crate::runtime::union::present"
             )]
-            title: ::std::option::Option<::std::option::Option<crate::types::UserTitle>>,
+            title: ::std::option::Option<
+                ::std::option::Option<crate::types::UserTolTitle>,
+            >,
         }
         let slots: Slots = crate::runtime::union::object(
             deserializer,
@@ -2079,218 +2464,6 @@ impl crate::runtime::validate::Validate for UserDataChangeRequest {
 ///
 /// Schema: `#/components/schemas/UserGetResponse/allOf/0`
 pub type UserGetResponse = crate::types::User;
-/// Salutation of the user used in reports and statements.
-/// * (empty string) -
-/// * SALUTATION_MALE -
-/// * SALUTATION_FEMALE -
-/// * SALUTATION_FEMALE_MARRIED -
-/// * SALUTATION_DIVERSE -
-///
-/// Schema: `#/components/schemas/UserByolCreateRequest/properties/salutation`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub enum UserSalutation {
-    /// `""`: The empty string: not specified.
-    #[default]
-    Unspecified,
-    /// `"SALUTATION_MALE"`
-    SalutationMale,
-    /// `"SALUTATION_FEMALE"`
-    SalutationFemale,
-    /// `"SALUTATION_FEMALE_MARRIED"`
-    SalutationFemaleMarried,
-    /// `"SALUTATION_DIVERSE"`
-    SalutationDiverse,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
-}
-impl UserSalutation {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Unspecified => "",
-            Self::SalutationMale => "SALUTATION_MALE",
-            Self::SalutationFemale => "SALUTATION_FEMALE",
-            Self::SalutationFemaleMarried => "SALUTATION_FEMALE_MARRIED",
-            Self::SalutationDiverse => "SALUTATION_DIVERSE",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for UserSalutation {
-    fn from(value: &str) -> Self {
-        match value {
-            "" => Self::Unspecified,
-            "SALUTATION_MALE" => Self::SalutationMale,
-            "SALUTATION_FEMALE" => Self::SalutationFemale,
-            "SALUTATION_FEMALE_MARRIED" => Self::SalutationFemaleMarried,
-            "SALUTATION_DIVERSE" => Self::SalutationDiverse,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::fmt::Display for UserSalutation {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for UserSalutation {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserSalutation {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
-}
-/// Status of the user.
-/// * ACTIVE -
-/// * INACTIVE -
-/// * OFFBOARDING -
-/// * OFFBOARDED -
-///
-/// Schema: `#/components/schemas/UserByol/properties/status`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UserStatus {
-    /// `"ACTIVE"`
-    Active,
-    /// `"INACTIVE"`
-    Inactive,
-    /// `"OFFBOARDING"`
-    Offboarding,
-    /// `"OFFBOARDED"`
-    Offboarded,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
-}
-impl UserStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Active => "ACTIVE",
-            Self::Inactive => "INACTIVE",
-            Self::Offboarding => "OFFBOARDING",
-            Self::Offboarded => "OFFBOARDED",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for UserStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "ACTIVE" => Self::Active,
-            "INACTIVE" => Self::Inactive,
-            "OFFBOARDING" => Self::Offboarding,
-            "OFFBOARDED" => Self::Offboarded,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::fmt::Display for UserStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for UserStatus {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserStatus {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
-}
-/// Title of the user used in reports and statements.
-/// * (empty string) -
-/// * DR - Doctor
-/// * PROF - Professor
-/// * PROF_DR -
-/// * DIPL_ING - Graduate engineer (Diplom-Ingenieur)
-/// * MAGISTER -
-///
-/// Schema: `#/components/schemas/UserByolCreateRequest/properties/title`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub enum UserTitle {
-    /// `""`: The empty string: not specified.
-    #[default]
-    Unspecified,
-    /// `"DR"`
-    Dr,
-    /// `"PROF"`
-    Prof,
-    /// `"PROF_DR"`
-    ProfDr,
-    /// `"DIPL_ING"`
-    DiplIng,
-    /// `"MAGISTER"`
-    Magister,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
-}
-impl UserTitle {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Unspecified => "",
-            Self::Dr => "DR",
-            Self::Prof => "PROF",
-            Self::ProfDr => "PROF_DR",
-            Self::DiplIng => "DIPL_ING",
-            Self::Magister => "MAGISTER",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for UserTitle {
-    fn from(value: &str) -> Self {
-        match value {
-            "" => Self::Unspecified,
-            "DR" => Self::Dr,
-            "PROF" => Self::Prof,
-            "PROF_DR" => Self::ProfDr,
-            "DIPL_ING" => Self::DiplIng,
-            "MAGISTER" => Self::Magister,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::fmt::Display for UserTitle {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for UserTitle {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserTitle {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
-}
 /// User (TOL)
 ///
 /// Schema: `#/components/schemas/UserTol`
@@ -2319,7 +2492,7 @@ pub struct UserTol {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub salutation: ::std::option::Option<crate::types::UserSalutation>,
+    pub salutation: ::std::option::Option<crate::types::UserTolSalutation>,
     /// Title of the user used in reports and statements.
     /// * (empty string) -
     /// * DR - Doctor
@@ -2330,7 +2503,7 @@ pub struct UserTol {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub title: ::std::option::Option<crate::types::UserTitle>,
+    pub title: ::std::option::Option<crate::types::UserTolTitle>,
     /// Birth date of the user in YYYY-MM-DD format. RFC 3339, section 5.6
     pub birth_date: ::chrono::NaiveDate,
     /// Constraints: length 1 to 85.
@@ -2362,7 +2535,7 @@ pub struct UserTol {
     /// * INACTIVE -
     /// * OFFBOARDING -
     /// * OFFBOARDED -
-    pub status: crate::types::UserStatus,
+    pub status: crate::types::UserTolStatus,
     /// Email of the user. Must be a valid email address.
     ///
     /// Constraints: length at most 100, format `email` (not checked by the client).
@@ -2411,7 +2584,7 @@ pub struct UserTolCreateRequest {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub salutation: ::std::option::Option<crate::types::UserSalutation>,
+    pub salutation: ::std::option::Option<crate::types::UserTolSalutation>,
     /// Title of the user used in reports and statements.
     /// * (empty string) -
     /// * DR - Doctor
@@ -2422,7 +2595,7 @@ pub struct UserTolCreateRequest {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub title: ::std::option::Option<crate::types::UserTitle>,
+    pub title: ::std::option::Option<crate::types::UserTolTitle>,
     /// Birth date of the user in YYYY-MM-DD format. RFC 3339, section 5.6
     pub birth_date: ::chrono::NaiveDate,
     /// Constraints: length 1 to 85.
@@ -2458,6 +2631,86 @@ pub struct UserTolCreateRequest {
     pub terms_and_conditions: crate::types::TermsAndConditions,
     /// data_privacy_and_sharing_agreement
     pub data_privacy_and_sharing_agreement: crate::types::DataPrivacyAndSharingAgreement,
+}
+impl UserTolCreateRequest {
+    /// A value with the required fields; set optional ones with the `with_*` methods.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        first_name: impl ::std::convert::Into<::std::string::String>,
+        last_name: impl ::std::convert::Into<::std::string::String>,
+        email: impl ::std::convert::Into<::std::string::String>,
+        birth_date: impl ::std::convert::Into<::chrono::NaiveDate>,
+        birth_city: impl ::std::convert::Into<::std::string::String>,
+        birth_country: impl ::std::convert::Into<::std::string::String>,
+        nationalities: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        address: impl ::std::convert::Into<crate::types::Address>,
+        fatca: impl ::std::convert::Into<crate::types::Fatca>,
+        terms_and_conditions: impl ::std::convert::Into<
+            crate::types::TermsAndConditions,
+        >,
+        data_privacy_and_sharing_agreement: impl ::std::convert::Into<
+            crate::types::DataPrivacyAndSharingAgreement,
+        >,
+    ) -> Self {
+        Self {
+            first_name: first_name.into(),
+            last_name: last_name.into(),
+            email: email.into(),
+            salutation: ::std::default::Default::default(),
+            title: ::std::default::Default::default(),
+            birth_date: birth_date.into(),
+            birth_city: birth_city.into(),
+            birth_country: birth_country.into(),
+            birth_name: ::std::default::Default::default(),
+            nationalities: nationalities.into(),
+            phone_number: ::std::default::Default::default(),
+            address: address.into(),
+            postal_address: ::std::default::Default::default(),
+            fatca: fatca.into(),
+            terms_and_conditions: terms_and_conditions.into(),
+            data_privacy_and_sharing_agreement: data_privacy_and_sharing_agreement.into(),
+        }
+    }
+    /// Sets `salutation`.
+    pub fn with_salutation(
+        mut self,
+        value: impl ::std::convert::Into<crate::types::UserTolSalutation>,
+    ) -> Self {
+        self.salutation = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `title`.
+    pub fn with_title(
+        mut self,
+        value: impl ::std::convert::Into<crate::types::UserTolTitle>,
+    ) -> Self {
+        self.title = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `birth_name`.
+    pub fn with_birth_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.birth_name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `phone_number`.
+    pub fn with_phone_number(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.phone_number = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `postal_address`.
+    pub fn with_postal_address(
+        mut self,
+        value: impl ::std::convert::Into<crate::runtime::Nullable<crate::types::Address>>,
+    ) -> Self {
+        self.postal_address = value.into();
+        self
+    }
 }
 impl crate::runtime::validate::Validate for UserTolCreateRequest {
     fn validate(
@@ -2591,6 +2844,25 @@ impl crate::runtime::validate::Validate for UserTolCreateRequest {
         ::std::result::Result::Ok(())
     }
 }
+/// Salutation of the user used in reports and statements.
+/// * (empty string) -
+/// * SALUTATION_MALE -
+/// * SALUTATION_FEMALE -
+/// * SALUTATION_FEMALE_MARRIED -
+/// * SALUTATION_DIVERSE -
+///
+/// Schema: `#/components/schemas/UserTolCreateRequest/properties/salutation`
+pub type UserTolCreateRequestSalutation = crate::types::UserTolSalutation;
+/// Title of the user used in reports and statements.
+/// * (empty string) -
+/// * DR - Doctor
+/// * PROF - Professor
+/// * PROF_DR -
+/// * DIPL_ING - Graduate engineer (Diplom-Ingenieur)
+/// * MAGISTER -
+///
+/// Schema: `#/components/schemas/UserTolCreateRequest/properties/title`
+pub type UserTolCreateRequestTitle = crate::types::UserTolTitle;
 /// Address
 ///
 /// Schema: `#/components/schemas/UserTolDataChangeAddress`
@@ -2613,6 +2885,24 @@ pub struct UserTolDataChangeAddress {
     /// * RESIDENCE_PERMIT - Residence permit
     /// * ID_CARD - National Identification document
     pub document_type: crate::types::UserTolDataChangeAddressDocumentType,
+}
+impl UserTolDataChangeAddress {
+    /// A value with the required fields; set optional ones with the `with_*` methods.
+    pub fn new(
+        address: impl ::std::convert::Into<crate::types::Address>,
+        issuance_date: impl ::std::convert::Into<::chrono::NaiveDate>,
+        data_download_link: impl ::std::convert::Into<::std::string::String>,
+        document_type: impl ::std::convert::Into<
+            crate::types::UserTolDataChangeAddressDocumentType,
+        >,
+    ) -> Self {
+        Self {
+            address: address.into(),
+            issuance_date: issuance_date.into(),
+            data_download_link: data_download_link.into(),
+            document_type: document_type.into(),
+        }
+    }
 }
 impl crate::runtime::validate::Validate for UserTolDataChangeAddress {
     fn validate(
@@ -2719,61 +3009,6 @@ impl<'de> ::serde::Deserialize<'de> for UserTolDataChangeAddressDocumentType {
         crate::runtime::enums::deserialize(deserializer)
     }
 }
-/// The type of document used to proof data change
-/// * PASSPORT - Passport
-/// * ID_CARD - National Identification document
-///
-/// Schema: `#/components/schemas/UserTolDataChangeNameChange/properties/document_type`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UserTolDataChangeDocumentType {
-    /// `"PASSPORT"`
-    Passport,
-    /// `"ID_CARD"`
-    IdCard,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
-}
-impl UserTolDataChangeDocumentType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Passport => "PASSPORT",
-            Self::IdCard => "ID_CARD",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for UserTolDataChangeDocumentType {
-    fn from(value: &str) -> Self {
-        match value {
-            "PASSPORT" => Self::Passport,
-            "ID_CARD" => Self::IdCard,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::fmt::Display for UserTolDataChangeDocumentType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for UserTolDataChangeDocumentType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserTolDataChangeDocumentType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
-}
 /// Name change
 ///
 /// Schema: `#/components/schemas/UserTolDataChangeNameChange`
@@ -2796,7 +3031,27 @@ pub struct UserTolDataChangeNameChange {
     /// The type of document used to proof data change
     /// * PASSPORT - Passport
     /// * ID_CARD - National Identification document
-    pub document_type: crate::types::UserTolDataChangeDocumentType,
+    pub document_type: crate::types::UserTolDataChangeNameChangeDocumentType,
+}
+impl UserTolDataChangeNameChange {
+    /// A value with the required fields; set optional ones with the `with_*` methods.
+    pub fn new(
+        first_name: impl ::std::convert::Into<::std::string::String>,
+        last_name: impl ::std::convert::Into<::std::string::String>,
+        issuance_date: impl ::std::convert::Into<::chrono::NaiveDate>,
+        data_download_link: impl ::std::convert::Into<::std::string::String>,
+        document_type: impl ::std::convert::Into<
+            crate::types::UserTolDataChangeNameChangeDocumentType,
+        >,
+    ) -> Self {
+        Self {
+            first_name: first_name.into(),
+            last_name: last_name.into(),
+            issuance_date: issuance_date.into(),
+            data_download_link: data_download_link.into(),
+            document_type: document_type.into(),
+        }
+    }
 }
 impl crate::runtime::validate::Validate for UserTolDataChangeNameChange {
     fn validate(
@@ -2836,6 +3091,61 @@ impl crate::runtime::validate::Validate for UserTolDataChangeNameChange {
         ::std::result::Result::Ok(())
     }
 }
+/// The type of document used to proof data change
+/// * PASSPORT - Passport
+/// * ID_CARD - National Identification document
+///
+/// Schema: `#/components/schemas/UserTolDataChangeNameChange/properties/document_type`
+///
+/// Values this version does not know are kept, not rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UserTolDataChangeNameChangeDocumentType {
+    /// `"PASSPORT"`
+    Passport,
+    /// `"ID_CARD"`
+    IdCard,
+    /// A value this version of the client does not know, kept as sent.
+    Unknown(::std::string::String),
+}
+impl UserTolDataChangeNameChangeDocumentType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Passport => "PASSPORT",
+            Self::IdCard => "ID_CARD",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+impl ::std::convert::From<&str> for UserTolDataChangeNameChangeDocumentType {
+    fn from(value: &str) -> Self {
+        match value {
+            "PASSPORT" => Self::Passport,
+            "ID_CARD" => Self::IdCard,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl ::std::fmt::Display for UserTolDataChangeNameChangeDocumentType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for UserTolDataChangeNameChangeDocumentType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for UserTolDataChangeNameChangeDocumentType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::enums::deserialize(deserializer)
+    }
+}
 /// Nationality
 ///
 /// Schema: `#/components/schemas/UserTolDataChangeNationality`
@@ -2854,7 +3164,25 @@ pub struct UserTolDataChangeNationality {
     /// The type of document used to proof data change
     /// * PASSPORT - Passport
     /// * ID_CARD - National Identification document
-    pub document_type: crate::types::UserTolDataChangeDocumentType,
+    pub document_type: crate::types::UserTolDataChangeNameChangeDocumentType,
+}
+impl UserTolDataChangeNationality {
+    /// A value with the required fields; set optional ones with the `with_*` methods.
+    pub fn new(
+        nationalities: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        issuance_date: impl ::std::convert::Into<::chrono::NaiveDate>,
+        data_download_link: impl ::std::convert::Into<::std::string::String>,
+        document_type: impl ::std::convert::Into<
+            crate::types::UserTolDataChangeNameChangeDocumentType,
+        >,
+    ) -> Self {
+        Self {
+            nationalities: nationalities.into(),
+            issuance_date: issuance_date.into(),
+            data_download_link: data_download_link.into(),
+            document_type: document_type.into(),
+        }
+    }
 }
 impl crate::runtime::validate::Validate for UserTolDataChangeNationality {
     fn validate(
@@ -2891,6 +3219,12 @@ impl crate::runtime::validate::Validate for UserTolDataChangeNationality {
         ::std::result::Result::Ok(())
     }
 }
+/// The type of document used to proof data change
+/// * PASSPORT - Passport
+/// * ID_CARD - National Identification document
+///
+/// Schema: `#/components/schemas/UserTolDataChangeNationality/properties/document_type`
+pub type UserTolDataChangeNationalityDocumentType = crate::types::UserTolDataChangeNameChangeDocumentType;
 /// Other
 ///
 /// Schema: `#/components/schemas/UserTolDataChangeOther`
@@ -2910,7 +3244,7 @@ pub struct UserTolDataChangeOther {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub salutation: ::std::option::Option<crate::types::UserSalutation>,
+    pub salutation: ::std::option::Option<crate::types::UserTolSalutation>,
     /// Title of the user used in reports and statements.
     /// * (empty string) -
     /// * DR - Doctor
@@ -2921,7 +3255,7 @@ pub struct UserTolDataChangeOther {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub title: ::std::option::Option<crate::types::UserTitle>,
+    pub title: ::std::option::Option<crate::types::UserTolTitle>,
     /// Phone number of the user. Phone number E.164 format.
     ///
     /// Constraints: pattern `^([0-9]{8,15})?$`.
@@ -2937,6 +3271,67 @@ pub struct UserTolDataChangeOther {
     /// User postal address. Needs to be specified if different to the residential address, otherwise it is automatically populated.
     #[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")]
     pub postal_address: crate::runtime::Nullable<crate::types::Address>,
+}
+impl UserTolDataChangeOther {
+    /// A value with the required fields; set optional ones with the `with_*` methods.
+    pub fn new() -> Self {
+        Self {
+            email: ::std::default::Default::default(),
+            salutation: ::std::default::Default::default(),
+            title: ::std::default::Default::default(),
+            phone_number: ::std::default::Default::default(),
+            birth_name: ::std::default::Default::default(),
+            postal_address: ::std::default::Default::default(),
+        }
+    }
+    /// Sets `email`.
+    pub fn with_email(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.email = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `salutation`.
+    pub fn with_salutation(
+        mut self,
+        value: impl ::std::convert::Into<crate::types::UserTolSalutation>,
+    ) -> Self {
+        self.salutation = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `title`.
+    pub fn with_title(
+        mut self,
+        value: impl ::std::convert::Into<crate::types::UserTolTitle>,
+    ) -> Self {
+        self.title = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `phone_number`.
+    pub fn with_phone_number(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.phone_number = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `birth_name`.
+    pub fn with_birth_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.birth_name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `postal_address`.
+    pub fn with_postal_address(
+        mut self,
+        value: impl ::std::convert::Into<crate::runtime::Nullable<crate::types::Address>>,
+    ) -> Self {
+        self.postal_address = value.into();
+        self
+    }
 }
 impl crate::runtime::validate::Validate for UserTolDataChangeOther {
     fn validate(
@@ -2980,6 +3375,25 @@ impl crate::runtime::validate::Validate for UserTolDataChangeOther {
         ::std::result::Result::Ok(())
     }
 }
+/// Salutation of the user used in reports and statements.
+/// * (empty string) -
+/// * SALUTATION_MALE -
+/// * SALUTATION_FEMALE -
+/// * SALUTATION_FEMALE_MARRIED -
+/// * SALUTATION_DIVERSE -
+///
+/// Schema: `#/components/schemas/UserTolDataChangeOther/properties/salutation`
+pub type UserTolDataChangeOtherSalutation = crate::types::UserTolSalutation;
+/// Title of the user used in reports and statements.
+/// * (empty string) -
+/// * DR - Doctor
+/// * PROF - Professor
+/// * PROF_DR -
+/// * DIPL_ING - Graduate engineer (Diplom-Ingenieur)
+/// * MAGISTER -
+///
+/// Schema: `#/components/schemas/UserTolDataChangeOther/properties/title`
+pub type UserTolDataChangeOtherTitle = crate::types::UserTolTitle;
 /// User (TOL) - Data Change Request
 ///
 /// Schema: `#/components/schemas/UserTolDataChangeRequest`
@@ -3118,14 +3532,16 @@ impl<'de> ::serde::Deserialize<'de> for UserTolDataChangeRequest {
                 deserialize_with = "crate::runtime::union::present"
             )]
             salutation: ::std::option::Option<
-                ::std::option::Option<crate::types::UserSalutation>,
+                ::std::option::Option<crate::types::UserTolSalutation>,
             >,
             #[serde(
                 rename = "title",
                 default,
                 deserialize_with = "crate::runtime::union::present"
             )]
-            title: ::std::option::Option<::std::option::Option<crate::types::UserTitle>>,
+            title: ::std::option::Option<
+                ::std::option::Option<crate::types::UserTolTitle>,
+            >,
         }
         let slots: Slots = crate::runtime::union::object(
             deserializer,
@@ -3274,6 +3690,218 @@ impl crate::runtime::validate::Validate for UserTolDataChangeRequest {
             }
         }
         ::std::result::Result::Ok(())
+    }
+}
+/// Salutation of the user used in reports and statements.
+/// * (empty string) -
+/// * SALUTATION_MALE -
+/// * SALUTATION_FEMALE -
+/// * SALUTATION_FEMALE_MARRIED -
+/// * SALUTATION_DIVERSE -
+///
+/// Schema: `#/components/schemas/UserTol/properties/salutation`
+///
+/// Values this version does not know are kept, not rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum UserTolSalutation {
+    /// `""`: The empty string: not specified.
+    #[default]
+    Unspecified,
+    /// `"SALUTATION_MALE"`
+    SalutationMale,
+    /// `"SALUTATION_FEMALE"`
+    SalutationFemale,
+    /// `"SALUTATION_FEMALE_MARRIED"`
+    SalutationFemaleMarried,
+    /// `"SALUTATION_DIVERSE"`
+    SalutationDiverse,
+    /// A value this version of the client does not know, kept as sent.
+    Unknown(::std::string::String),
+}
+impl UserTolSalutation {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Unspecified => "",
+            Self::SalutationMale => "SALUTATION_MALE",
+            Self::SalutationFemale => "SALUTATION_FEMALE",
+            Self::SalutationFemaleMarried => "SALUTATION_FEMALE_MARRIED",
+            Self::SalutationDiverse => "SALUTATION_DIVERSE",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+impl ::std::convert::From<&str> for UserTolSalutation {
+    fn from(value: &str) -> Self {
+        match value {
+            "" => Self::Unspecified,
+            "SALUTATION_MALE" => Self::SalutationMale,
+            "SALUTATION_FEMALE" => Self::SalutationFemale,
+            "SALUTATION_FEMALE_MARRIED" => Self::SalutationFemaleMarried,
+            "SALUTATION_DIVERSE" => Self::SalutationDiverse,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl ::std::fmt::Display for UserTolSalutation {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for UserTolSalutation {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for UserTolSalutation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::enums::deserialize(deserializer)
+    }
+}
+/// Status of the user.
+/// * ACTIVE -
+/// * INACTIVE -
+/// * OFFBOARDING -
+/// * OFFBOARDED -
+///
+/// Schema: `#/components/schemas/UserTol/properties/status`
+///
+/// Values this version does not know are kept, not rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UserTolStatus {
+    /// `"ACTIVE"`
+    Active,
+    /// `"INACTIVE"`
+    Inactive,
+    /// `"OFFBOARDING"`
+    Offboarding,
+    /// `"OFFBOARDED"`
+    Offboarded,
+    /// A value this version of the client does not know, kept as sent.
+    Unknown(::std::string::String),
+}
+impl UserTolStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Active => "ACTIVE",
+            Self::Inactive => "INACTIVE",
+            Self::Offboarding => "OFFBOARDING",
+            Self::Offboarded => "OFFBOARDED",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+impl ::std::convert::From<&str> for UserTolStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "ACTIVE" => Self::Active,
+            "INACTIVE" => Self::Inactive,
+            "OFFBOARDING" => Self::Offboarding,
+            "OFFBOARDED" => Self::Offboarded,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl ::std::fmt::Display for UserTolStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for UserTolStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for UserTolStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::enums::deserialize(deserializer)
+    }
+}
+/// Title of the user used in reports and statements.
+/// * (empty string) -
+/// * DR - Doctor
+/// * PROF - Professor
+/// * PROF_DR -
+/// * DIPL_ING - Graduate engineer (Diplom-Ingenieur)
+/// * MAGISTER -
+///
+/// Schema: `#/components/schemas/UserTol/properties/title`
+///
+/// Values this version does not know are kept, not rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum UserTolTitle {
+    /// `""`: The empty string: not specified.
+    #[default]
+    Unspecified,
+    /// `"DR"`
+    Dr,
+    /// `"PROF"`
+    Prof,
+    /// `"PROF_DR"`
+    ProfDr,
+    /// `"DIPL_ING"`
+    DiplIng,
+    /// `"MAGISTER"`
+    Magister,
+    /// A value this version of the client does not know, kept as sent.
+    Unknown(::std::string::String),
+}
+impl UserTolTitle {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Unspecified => "",
+            Self::Dr => "DR",
+            Self::Prof => "PROF",
+            Self::ProfDr => "PROF_DR",
+            Self::DiplIng => "DIPL_ING",
+            Self::Magister => "MAGISTER",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+impl ::std::convert::From<&str> for UserTolTitle {
+    fn from(value: &str) -> Self {
+        match value {
+            "" => Self::Unspecified,
+            "DR" => Self::Dr,
+            "PROF" => Self::Prof,
+            "PROF_DR" => Self::ProfDr,
+            "DIPL_ING" => Self::DiplIng,
+            "MAGISTER" => Self::Magister,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+impl ::std::fmt::Display for UserTolTitle {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for UserTolTitle {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for UserTolTitle {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::enums::deserialize(deserializer)
     }
 }
 /// Users (BYOL) - List

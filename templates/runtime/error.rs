@@ -101,11 +101,12 @@ impl Error {
     }
 
     /// Whether trying the same call again later may succeed: an API error with
-    /// status 408, 429, 502, 503 or 504, a connection failure, or a timeout.
+    /// status 408, 429, 502, 503 or 504, a connection failure (refused, reset or
+    /// dropped), or a timeout. The client's own retry loop uses the same rule.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api(e) => DEFAULT_RETRYABLE_STATUSES.contains(&e.status.as_u16()),
-            Error::Transport(e) => e.is_connect() || e.is_timeout(),
+            Error::Transport(e) => is_transient(e),
             Error::Timeout => true,
             Error::Token(inner) => inner.is_retryable(),
             _ => false,
@@ -120,6 +121,12 @@ impl Error {
             _ => None,
         }
     }
+}
+
+/// A transport failure that says nothing against the request itself: not a request
+/// that could not be built, nor a redirect the client refused to follow.
+pub(crate) fn is_transient(e: &reqwest::Error) -> bool {
+    !e.is_builder() && !e.is_redirect()
 }
 
 impl fmt::Display for Error {

@@ -39,6 +39,15 @@ impl<T> Nullable<T> {
         }
     }
 
+    /// Applies `f` to a value, keeping absent and null as they are.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Nullable<U> {
+        match self {
+            Nullable::Absent => Nullable::Absent,
+            Nullable::Null => Nullable::Null,
+            Nullable::Value(value) => Nullable::Value(f(value)),
+        }
+    }
+
     /// The value, if there is one; absent and null both give `None`.
     pub fn into_option(self) -> Option<T> {
         match self {

@@ -246,8 +246,8 @@ pub struct ListAccountGroups {
     client: crate::Client,
     limit: ::std::option::Option<i32>,
     offset: ::std::option::Option<i32>,
-    order: ::std::option::Option<crate::types::ListOrder>,
-    sort: ::std::option::Option<crate::types::ListSort>,
+    order: ::std::option::Option<crate::types::ListUsersOrder>,
+    sort: ::std::option::Option<crate::types::ListUsersSort>,
 }
 impl ListAccountGroups {
     /// Use the limit argument to specify the maximum number of items returned.
@@ -271,7 +271,7 @@ impl ListAccountGroups {
     /// Server default: `"ASC"`.
     pub fn order(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ListOrder>,
+        value: impl ::std::convert::Into<crate::types::ListUsersOrder>,
     ) -> Self {
         self.order = ::std::option::Option::Some(value.into());
         self
@@ -281,7 +281,7 @@ impl ListAccountGroups {
     /// Server default: `"created_at"`.
     pub fn sort(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ListSort>,
+        value: impl ::std::convert::Into<crate::types::ListUsersSort>,
     ) -> Self {
         self.sort = ::std::option::Option::Some(value.into());
         self

@@ -34,7 +34,7 @@ pub struct ListAccounts {
     client: crate::Client,
     limit: ::std::option::Option<i32>,
     offset: ::std::option::Option<i32>,
-    order: ::std::option::Option<crate::types::ListAccountsOrder>,
+    order: ::std::option::Option<crate::types::MetaOrder>,
     sort: ::std::option::Option<crate::types::ListAccountsSort>,
 }
 impl ListAccounts {
@@ -57,7 +57,7 @@ impl ListAccounts {
     /// Sort order of the result list if the sort parameter is specified. Use ASC for ascending or DESC for descending sort order.
     pub fn order(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ListAccountsOrder>,
+        value: impl ::std::convert::Into<crate::types::MetaOrder>,
     ) -> Self {
         self.order = ::std::option::Option::Some(value.into());
         self

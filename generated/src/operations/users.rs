@@ -263,8 +263,8 @@ pub struct ListUserAccountGroups {
     user_id: ::uuid::Uuid,
     limit: ::std::option::Option<i32>,
     offset: ::std::option::Option<i32>,
-    order: ::std::option::Option<crate::types::ListOrder>,
-    sort: ::std::option::Option<crate::types::ListSort>,
+    order: ::std::option::Option<crate::types::ListUsersOrder>,
+    sort: ::std::option::Option<crate::types::ListUsersSort>,
 }
 impl ListUserAccountGroups {
     /// Use the limit argument to specify the maximum number of items returned.
@@ -288,7 +288,7 @@ impl ListUserAccountGroups {
     /// Server default: `"ASC"`.
     pub fn order(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ListOrder>,
+        value: impl ::std::convert::Into<crate::types::ListUsersOrder>,
     ) -> Self {
         self.order = ::std::option::Option::Some(value.into());
         self
@@ -298,7 +298,7 @@ impl ListUserAccountGroups {
     /// Server default: `"created_at"`.
     pub fn sort(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ListSort>,
+        value: impl ::std::convert::Into<crate::types::ListUsersSort>,
     ) -> Self {
         self.sort = ::std::option::Option::Some(value.into());
         self
@@ -436,8 +436,8 @@ pub struct ListUsers {
     client: crate::Client,
     limit: ::std::option::Option<i32>,
     offset: ::std::option::Option<i32>,
-    order: ::std::option::Option<crate::types::ListOrder>,
-    sort: ::std::option::Option<crate::types::ListSort>,
+    order: ::std::option::Option<crate::types::ListUsersOrder>,
+    sort: ::std::option::Option<crate::types::ListUsersSort>,
 }
 impl ListUsers {
     /// Use the limit argument to specify the maximum number of items returned.
@@ -461,7 +461,7 @@ impl ListUsers {
     /// Server default: `"ASC"`.
     pub fn order(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ListOrder>,
+        value: impl ::std::convert::Into<crate::types::ListUsersOrder>,
     ) -> Self {
         self.order = ::std::option::Option::Some(value.into());
         self
@@ -471,7 +471,7 @@ impl ListUsers {
     /// Server default: `"created_at"`.
     pub fn sort(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ListSort>,
+        value: impl ::std::convert::Into<crate::types::ListUsersSort>,
     ) -> Self {
         self.sort = ::std::option::Option::Some(value.into());
         self

@@ -458,7 +458,11 @@ impl Client {
                     (error, retryable, retry_after)
                 }
                 Err(AttemptError { error, maybe_sent }) => {
-                    let transient = matches!(error, Error::Transport(_) | Error::Timeout);
+                    let transient = match &error {
+                        Error::Transport(e) => super::error::is_transient(e),
+                        Error::Timeout => true,
+                        _ => false,
+                    };
                     let retryable = transient
                         && policy.retry_connection_errors
                         && (call.repeatable || !maybe_sent);

@@ -90,11 +90,70 @@ fn struct_def(model: &Model, def: &TypeDef, s: &Struct, defaults: &Defaults<'_>,
     });
     let default = defaults.of(&def.name).then(|| quote!(Default,));
     let validate = def.validate.then(|| struct_validate(model, &name, s));
+    let builder = def.validate.then(|| struct_builder(&name, s));
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, #default ::serde::Serialize, ::serde::Deserialize)]
         pub struct #name { #(#fields)* #additional }
+        #builder
         #validate
+    }
+}
+
+/// For request types: `new` takes the required fields, `with_*` sets optional ones.
+/// Code written this way keeps compiling when the API adds optional fields.
+fn struct_builder(name: &proc_macro2::Ident, s: &Struct) -> TokenStream {
+    let required: Vec<&Field> = s.fields.iter().filter(|f| f.required).collect();
+    let args = required.iter().map(|f| {
+        let arg = ident(&f.rust_name);
+        let ty = field_type(f);
+        quote!(#arg: impl ::std::convert::Into<#ty>)
+    });
+    let inits = s.fields.iter().map(|f| {
+        let field = ident(&f.rust_name);
+        if f.required {
+            quote!(#field: #field.into(),)
+        } else {
+            quote!(#field: ::std::default::Default::default(),)
+        }
+    });
+    let additional = s.additional.as_ref().map(|_| quote!(additional_properties: ::std::default::Default::default(),));
+    let setters = s.fields.iter().filter(|f| !f.required).map(|f| {
+        let field = ident(&f.rust_name);
+        let setter = ident(&format!("with_{}", plain(&f.rust_name)));
+        let value = if f.boxed { quote!(::std::boxed::Box::new(value.into())) } else { quote!(value.into()) };
+        let doc = format!(" Sets `{}`.", f.api_name);
+        if f.nullable {
+            let wrapped = if f.boxed { quote!(value.into().map(::std::boxed::Box::new)) } else { quote!(value.into()) };
+            let ty = type_tokens(&f.ty);
+            quote! {
+                #[doc = #doc]
+                pub fn #setter(mut self, value: impl ::std::convert::Into<crate::runtime::Nullable<#ty>>) -> Self {
+                    self.#field = #wrapped;
+                    self
+                }
+            }
+        } else {
+            let ty = type_tokens(&f.ty);
+            quote! {
+                #[doc = #doc]
+                pub fn #setter(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
+                    self.#field = ::std::option::Option::Some(#value);
+                    self
+                }
+            }
+        }
+    });
+    let too_many = (required.len() > 6).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    quote! {
+        impl #name {
+            /// A value with the required fields; set optional ones with the `with_*` methods.
+            #too_many
+            pub fn new(#(#args),*) -> Self {
+                Self { #(#inits)* #additional }
+            }
+            #(#setters)*
+        }
     }
 }
 

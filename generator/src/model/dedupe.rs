@@ -1,11 +1,11 @@
 //! Identical inline enums become one type. The pages repeat the salutation, title and
 //! status enums in every schema; one type per concept lets callers move a value from a
-//! response into a request, and lets union decoders keep those fields typed.
+//! response into a request, and lets union decoders keep those fields typed. The other
+//! names stay as aliases.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Decode, Model, Success, TypeDef, TypeKind, TypeRef};
-use crate::naming;
 
 /// Merges the string enums in `inline` (defined where they are used, not as
 /// components) that have the same values and default.
@@ -17,28 +17,23 @@ pub fn merge_identical_enums(model: &mut Model, inline: &BTreeSet<String>) {
             groups.entry((wires, e.default)).or_default().push(name.clone());
         }
     }
+    // The canonical type is one of the members (the shortest name, then the first in
+    // order) and every other member stays as an alias of it: merging never removes a
+    // name, so a spec change that adds an identical enum cannot break a caller.
     let mut renames: BTreeMap<String, String> = BTreeMap::new();
-    for members in groups.into_values().filter(|m| m.len() > 1) {
-        // One shared word (`Type`, `Order`) names nothing; keep the first member's name then.
-        let shared = naming::common_name(&members)
-            .filter(|n| n.chars().filter(char::is_ascii_uppercase).count() >= 2)
-            .filter(|n| !model.types.contains_key(n) && !renames.values().any(|r| r == n));
-        let target = shared.unwrap_or_else(|| members[0].clone());
-        for member in &members {
-            renames.insert(member.clone(), target.clone());
+    for mut members in groups.into_values().filter(|m| m.len() > 1) {
+        members.sort_by(|a, b| (a.len(), a).cmp(&(b.len(), b)));
+        let canonical = members[0].clone();
+        for member in &members[1..] {
+            renames.insert(member.clone(), canonical.clone());
         }
     }
     if renames.is_empty() {
         return;
     }
-    // Keep one definition per group, under its new name.
-    let mut kept = BTreeSet::new();
-    for (old, new) in &renames {
-        if let Some(mut def) = model.types.remove(old) {
-            if kept.insert(new.clone()) {
-                def.name = new.clone();
-                model.types.insert(new.clone(), def);
-            }
+    for (alias, canonical) in &renames {
+        if let Some(def) = model.types.get_mut(alias) {
+            def.kind = TypeKind::Alias(TypeRef::Named(canonical.clone()));
         }
     }
     let rename = |ty: &mut TypeRef| rename_ref(ty, &renames);
