@@ -249,25 +249,91 @@ pub fn resolve_parameter<'a>(api: &'a OpenAPI, param: &'a ReferenceOr<Parameter>
 }
 
 /// Boxes every struct field through which a type contains itself by value
-/// (`Node { parent: Option<Node> }`), so every type has a finite size.
+/// (`Node { parent: Option<Node> }`), so every type has a finite size. A field needs a
+/// box exactly when its type is in the same strongly connected component of the
+/// "holds by value" graph as the struct that holds it.
 fn mark_boxed(types: &mut BTreeMap<String, TypeDef>) {
+    let names: Vec<String> = types.keys().cloned().collect();
+    let index: BTreeMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
+    let edges: Vec<Vec<usize>> = types
+        .values()
+        .map(|def| {
+            let held: Vec<&str> = match &def.kind {
+                TypeKind::Struct(s) => s.fields.iter().filter_map(|f| by_value(&f.ty)).collect(),
+                TypeKind::Union(u) => u.variants.iter().filter_map(|v| by_value(&v.ty)).collect(),
+                TypeKind::Alias(ty) => by_value(ty).into_iter().collect(),
+                TypeKind::Enum(_) | TypeKind::IntEnum(_) => Vec::new(),
+            };
+            held.into_iter().filter_map(|n| index.get(n).copied()).collect()
+        })
+        .collect();
+    let component = strongly_connected(&edges);
     let mut to_box = Vec::new();
-    for (name, def) in types.iter() {
+    for (i, def) in types.values().enumerate() {
         if let TypeKind::Struct(s) = &def.kind {
-            for (index, field) in s.fields.iter().enumerate() {
-                if let Some(target) = by_value(&field.ty) {
-                    if reaches(types, target, name, &mut BTreeSet::new()) {
-                        to_box.push((name.clone(), index));
-                    }
+            for (field, f) in s.fields.iter().enumerate() {
+                let target = by_value(&f.ty).and_then(|n| index.get(n).copied());
+                // Same component: the field leads back to this struct (a self-reference included).
+                if target.is_some_and(|t| component[t] == component[i] && (t != i || edges[i].contains(&i))) {
+                    to_box.push((i, field));
                 }
             }
         }
     }
-    for (name, index) in to_box {
-        if let Some(TypeKind::Struct(s)) = types.get_mut(&name).map(|d| &mut d.kind) {
-            s.fields[index].boxed = true;
+    for (i, field) in to_box {
+        if let Some(TypeKind::Struct(s)) = types.get_mut(&names[i]).map(|d| &mut d.kind) {
+            s.fields[field].boxed = true;
         }
     }
+}
+
+/// Kosaraju's algorithm without recursion (a long chain of types must not grow the
+/// stack): the component number of every node.
+fn strongly_connected(edges: &[Vec<usize>]) -> Vec<usize> {
+    let n = edges.len();
+    let mut order = Vec::with_capacity(n);
+    let mut visited = vec![false; n];
+    for start in 0..n {
+        if visited[start] {
+            continue;
+        }
+        visited[start] = true;
+        let mut stack = vec![(start, 0)];
+        while let Some((node, next)) = stack.pop() {
+            if let Some(&to) = edges[node].get(next) {
+                stack.push((node, next + 1));
+                if !visited[to] {
+                    visited[to] = true;
+                    stack.push((to, 0));
+                }
+            } else {
+                order.push(node);
+            }
+        }
+    }
+    let mut reverse = vec![Vec::new(); n];
+    for (from, tos) in edges.iter().enumerate() {
+        for &to in tos {
+            reverse[to].push(from);
+        }
+    }
+    let mut component = vec![usize::MAX; n];
+    for (count, &start) in order.iter().rev().enumerate() {
+        if component[start] != usize::MAX {
+            continue;
+        }
+        component[start] = count;
+        let mut stack = vec![start];
+        while let Some(node) = stack.pop() {
+            for &from in &reverse[node] {
+                if component[from] == usize::MAX {
+                    component[from] = count;
+                    stack.push(from);
+                }
+            }
+        }
+    }
+    component
 }
 
 /// The named type a value of `ty` holds inline (not behind a `Vec` or map).
@@ -277,22 +343,6 @@ fn by_value(ty: &TypeRef) -> Option<&str> {
         TypeRef::Option(inner) => by_value(inner),
         _ => None,
     }
-}
-
-fn reaches(types: &BTreeMap<String, TypeDef>, from: &str, target: &str, seen: &mut BTreeSet<String>) -> bool {
-    if from == target {
-        return true;
-    }
-    if !seen.insert(from.to_owned()) {
-        return false;
-    }
-    let next: Vec<&str> = match types.get(from).map(|d| &d.kind) {
-        Some(TypeKind::Struct(s)) => s.fields.iter().filter_map(|f| by_value(&f.ty)).collect(),
-        Some(TypeKind::Union(u)) => u.variants.iter().filter_map(|v| by_value(&v.ty)).collect(),
-        Some(TypeKind::Alias(ty)) => by_value(ty).into_iter().collect(),
-        _ => Vec::new(),
-    };
-    next.into_iter().any(|n| reaches(types, n, target, seen))
 }
 
 /// Marks every type a request can carry, so only those get client-side validation.
@@ -328,5 +378,31 @@ pub fn named_in(ty: &TypeRef) -> Vec<String> {
         TypeRef::Named(name) => vec![name.clone()],
         TypeRef::Vec(inner) | TypeRef::Map(inner) | TypeRef::Option(inner) => named_in(inner),
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A chain of references thousands of schemas long is generated on a small stack:
+    /// definitions nest only so deep, and boxing analysis does not recurse.
+    #[test]
+    fn long_reference_chains_do_not_grow_the_stack() {
+        let links = 2000;
+        let mut doc = String::from(
+            "openapi: 3.0.3\ninfo: {title: chain, version: '1'}\nservers: [{url: 'https://example.com'}]\npaths:\n  /a:\n    get:\n      operationId: get_a\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/S0'}\ncomponents:\n  schemas:\n",
+        );
+        for i in 0..links {
+            doc.push_str(&format!("    S{i}: {{type: object, properties: {{next: {{$ref: '#/components/schemas/S{}'}}}}}}\n", (i + 1) % links));
+        }
+        let output = std::thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(move || crate::generate_from_str(&doc))
+            .unwrap()
+            .join()
+            .expect("the generator overflowed a 1 MiB stack");
+        let output = output.unwrap();
+        assert_eq!(output.summary.types, links);
+        // The chain closes into a cycle, so its links are boxed.
+        assert!(output.files["src/types.rs"].contains("::std::boxed::Box<crate::types::S1>"));
     }
 }
