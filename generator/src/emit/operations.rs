@@ -1,8 +1,6 @@
 //! `src/operations/<tag>.rs`: one method on `Client` and one request builder per
 //! operation. Everything not specific to the operation lives in the runtime.
 
-use std::collections::BTreeMap;
-
 use heck::ToShoutySnakeCase;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -11,29 +9,22 @@ use super::rust::{constraint_doc, doc_attrs, ident, type_tokens};
 use super::types::value_checks;
 use crate::model::{Docs, Model, Operation, Param, Pagination, Success, TypeKind, TypeRef};
 
-/// Operations grouped by module (their first tag).
-pub fn modules(model: &Model) -> BTreeMap<String, TokenStream> {
-    let mut grouped: BTreeMap<String, Vec<&Operation>> = BTreeMap::new();
-    for op in &model.operations {
-        grouped.entry(op.module.clone()).or_default().push(op);
-    }
-    grouped
-        .into_iter()
-        .map(|(module, ops)| {
-            let doc = format!(" Operations tagged `{module}`.");
-            let items = ops.iter().map(|op| operation(model, op));
-            (module, quote! { #![doc = #doc] #![allow(deprecated)] #(#items)* })
-        })
-        .collect()
+/// The modules operations are grouped into (their first tag), sorted.
+pub fn module_names(model: &Model) -> Vec<String> {
+    let names: std::collections::BTreeSet<&str> = model.operations.iter().map(|op| op.module.as_str()).collect();
+    names.into_iter().map(str::to_owned).collect()
+}
+
+/// One module's operations.
+pub fn module(model: &Model, module: &str) -> TokenStream {
+    let doc = format!(" Operations tagged `{module}`.");
+    let items = model.operations.iter().filter(|op| op.module == module).map(|op| operation(model, op));
+    quote! { #![doc = #doc] #![allow(deprecated)] #(#items)* }
 }
 
 pub fn mod_file(model: &Model) -> TokenStream {
-    let mut modules: Vec<&str> = model.operations.iter().map(|op| op.module.as_str()).collect();
-    modules.dedup();
-    modules.sort_unstable();
-    modules.dedup();
-    let mods = modules.iter().map(|m| {
-        let m = ident(m);
+    let mods = module_names(model).into_iter().map(|m| {
+        let m = ident(&m);
         quote!(pub mod #m;)
     });
     quote! {
