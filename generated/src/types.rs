@@ -1547,7 +1547,7 @@ pub struct UserByol {
     pub birth_name: ::std::option::Option<::std::string::String>,
     /// Nationalities of the user. ISO 3166 alpha-2 Codes.
     ///
-    /// Constraints: each item: Constraints: pattern `^[A-Z]{2}$`..
+    /// Constraints: each item: pattern `^[A-Z]{2}$`.
     pub nationalities: ::std::vec::Vec<::std::string::String>,
     /// Address
     pub address: crate::types::Address,
@@ -1614,7 +1614,7 @@ pub struct UserByolCreateRequest {
     pub birth_name: ::std::option::Option<::std::string::String>,
     /// Nationalities of the user. ISO 3166 alpha-2 Codes.
     ///
-    /// Constraints: each item: Constraints: pattern `^[A-Z]{2}$`..
+    /// Constraints: each item: pattern `^[A-Z]{2}$`.
     pub nationalities: ::std::vec::Vec<::std::string::String>,
     /// Address
     pub address: crate::types::Address,
@@ -1855,7 +1855,7 @@ pub struct UserByolDataChangeRequest {
     pub birth_name: ::std::option::Option<::std::string::String>,
     /// Nationalities of the user. ISO 3166 alpha-2 Codes.
     ///
-    /// Constraints: each item: Constraints: pattern `^[A-Z]{2}$`..
+    /// Constraints: each item: pattern `^[A-Z]{2}$`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub nationalities: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Address
@@ -2521,7 +2521,7 @@ pub struct UserTol {
     pub birth_name: ::std::option::Option<::std::string::String>,
     /// Nationalities of the user. ISO 3166 alpha-2 Codes.
     ///
-    /// Constraints: each item: Constraints: pattern `^[A-Z]{2}$`..
+    /// Constraints: each item: pattern `^[A-Z]{2}$`.
     pub nationalities: ::std::vec::Vec<::std::string::String>,
     /// Address
     pub address: crate::types::Address,
@@ -2611,7 +2611,7 @@ pub struct UserTolCreateRequest {
     pub birth_name: ::std::option::Option<::std::string::String>,
     /// Nationalities of the user. ISO 3166 alpha-2 Codes.
     ///
-    /// Constraints: each item: Constraints: pattern `^[A-Z]{2}$`..
+    /// Constraints: each item: pattern `^[A-Z]{2}$`.
     pub nationalities: ::std::vec::Vec<::std::string::String>,
     /// Phone number of the user. Phone number E.164 format.
     ///
@@ -3153,7 +3153,7 @@ impl<'de> ::serde::Deserialize<'de> for UserTolDataChangeNameChangeDocumentType 
 pub struct UserTolDataChangeNationality {
     /// Nationalities of the user. ISO 3166 alpha-2 Codes.
     ///
-    /// Constraints: each item: Constraints: pattern `^[A-Z]{2}$`..
+    /// Constraints: each item: pattern `^[A-Z]{2}$`.
     pub nationalities: ::std::vec::Vec<::std::string::String>,
     /// Issuance date in YYYY-MM-DD format. RFC 3339, section 5.6
     pub issuance_date: ::chrono::NaiveDate,

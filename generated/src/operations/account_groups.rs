@@ -10,6 +10,8 @@ impl crate::Client {
     ///
     /// Scopes: `accounts:admin`.
     ///
+    /// `account_group_id`: Account group unique identifier.
+    ///
     /// Returns a [`CloseAccountGroup`]; finish with `.send()`.
     pub fn close_account_group(
         &self,
@@ -157,6 +159,8 @@ impl crate::Client {
     /// `GET /account_groups/{account_group_id}`
     ///
     /// Scopes: `accounts:admin`, `accounts:read`.
+    ///
+    /// `account_group_id`: Account group unique identifier.
     ///
     /// Returns a [`GetAccountGroup`]; finish with `.send()`.
     pub fn get_account_group(

@@ -10,6 +10,8 @@ impl crate::Client {
     ///
     /// Scopes: `users:admin`.
     ///
+    /// `user_id`: User unique identifier.
+    ///
     /// Returns a [`CreateUserIdentifier`]; finish with `.send()`.
     pub fn create_user_identifier(
         &self,
@@ -86,6 +88,10 @@ impl crate::Client {
     ///
     /// Scopes: `users:admin`, `users:read`.
     ///
+    /// `user_id`: User unique identifier.
+    ///
+    /// `identifier_id`: Unique identifier for the user's national ID.
+    ///
     /// Returns a [`GetUserIdentifier`]; finish with `.send()`.
     pub fn get_user_identifier(
         &self,
@@ -152,6 +158,8 @@ impl crate::Client {
     ///
     /// Scopes: `users:admin`, `users:read`.
     ///
+    /// `user_id`: User unique identifier.
+    ///
     /// Returns a [`ListUserIdentifiers`]; finish with `.send()`.
     pub fn list_user_identifiers(
         &self,
@@ -215,6 +223,10 @@ impl crate::Client {
     /// `PATCH /users/{user_id}/identifiers/{identifier_id}`
     ///
     /// Scopes: `users:admin`.
+    ///
+    /// `user_id`: User unique identifier.
+    ///
+    /// `identifier_id`: Unique identifier for the user's national ID.
     ///
     /// Returns a [`UpdateUserIdentifier`]; finish with `.send()`.
     pub fn update_user_identifier(

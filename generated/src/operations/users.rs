@@ -99,6 +99,8 @@ impl crate::Client {
     ///
     /// Scopes: `users:admin`.
     ///
+    /// `user_id`: User unique identifier.
+    ///
     /// Returns a [`CreateUserDataChangeRequest`]; finish with `.send()`.
     pub fn create_user_data_change_request(
         &self,
@@ -173,6 +175,8 @@ impl crate::Client {
     ///
     /// Scopes: `users:admin`, `users:read`.
     ///
+    /// `user_id`: User unique identifier.
+    ///
     /// Returns a [`GetUser`]; finish with `.send()`.
     pub fn get_user(&self, user_id: impl ::std::convert::Into<::uuid::Uuid>) -> GetUser {
         GetUser {
@@ -233,6 +237,8 @@ impl crate::Client {
     /// `GET /users/{user_id}/account_groups`
     ///
     /// Scopes: `accounts:admin`, `accounts:read`.
+    ///
+    /// `user_id`: User unique identifier.
     ///
     /// Returns a [`ListUserAccountGroups`]; finish with `.send()`.
     pub fn list_user_account_groups(
@@ -581,6 +587,8 @@ impl crate::Client {
     /// `DELETE /users/{user_id}`
     ///
     /// Scopes: `users:admin`.
+    ///
+    /// `user_id`: User unique identifier.
     ///
     /// Returns a [`OffboardUser`]; finish with `.send()`.
     pub fn offboard_user(

@@ -45,6 +45,16 @@ fn operation(model: &Model, op: &Operation) -> TokenStream {
     if !op.scopes.is_empty() {
         extra.push(format!("Scopes: {}.", op.scopes.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")));
     }
+    for p in op.path_params.iter().chain(op.query_params.iter().chain(&op.header_params).filter(|p| p.required)) {
+        let mut line = format!("`{}`", p.rust_name.trim_start_matches("r#"));
+        if let Some(description) = &p.docs.description {
+            line.push_str(&format!(": {}", description.lines().next().unwrap_or_default().trim()));
+        }
+        if let Some(c) = constraint_doc(&p.constraints) {
+            line.push_str(&format!(" {c}"));
+        }
+        extra.push(line);
+    }
     extra.push(format!("Returns a [`{builder}`]; finish with `.send()`."));
     let method_docs = doc_attrs(&op.docs, &extra);
 

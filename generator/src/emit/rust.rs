@@ -91,6 +91,11 @@ fn clean(text: &str) -> String {
 
 /// The constraints, in words, for rustdoc.
 pub fn constraint_doc(c: &Constraints) -> Option<String> {
+    let parts = constraint_parts(c);
+    (!parts.is_empty()).then(|| format!("Constraints: {}.", parts.join(", ")))
+}
+
+fn constraint_parts(c: &Constraints) -> Vec<String> {
     let mut parts = Vec::new();
     match (c.min_length, c.max_length) {
         (Some(min), Some(max)) => parts.push(format!("length {min} to {max}")),
@@ -117,11 +122,12 @@ pub fn constraint_doc(c: &Constraints) -> Option<String> {
         (None, None) => {}
     }
     if let Some(items) = &c.items {
-        if let Some(inner) = constraint_doc(items) {
-            parts.push(format!("each item: {inner}"));
+        let inner = constraint_parts(items);
+        if !inner.is_empty() {
+            parts.push(format!("each item: {}", inner.join(", ")));
         }
     }
-    (!parts.is_empty()).then(|| format!("Constraints: {}.", parts.join(", ")))
+    parts
 }
 
 /// The name as written in the API, without a raw-identifier prefix.

@@ -327,7 +327,7 @@ fn int_enum_def(def: &TypeDef, e: &IntEnum, schema_doc: &str) -> TokenStream {
     let name = ident(&def.name);
     let docs = doc_attrs(&def.docs, &[schema_doc.to_owned(), "Values this version does not know are kept, not rejected.".to_owned()]);
     let consts = e.values.iter().map(|v| {
-        let konst = ident(&format!("V{}", v.to_string().replace('-', "MINUS_")));
+        let konst = ident(&if *v < 0 { format!("NEG_{}", v.unsigned_abs()) } else { format!("V{v}") });
         let doc = format!(" `{v}`");
         quote! { #[doc = #doc] pub const #konst: Self = Self(#v); }
     });
