@@ -111,7 +111,7 @@ fn operation(model: &Model, op: &Operation) -> TokenStream {
 
     let request = request_fn(model, op, &konst);
     let (send, response_enum) = send_fn(op);
-    let stream = op.pagination.as_ref().map(|p| stream_fn(model, op, p));
+    let stream = op.pagination.as_ref().map(|p| stream_fn(op, p));
     let page_impl = op.pagination.as_ref().map(|p| page_impl(model, p));
     let builder_doc = format!(" Request builder for [`crate::Client::{}`]: `{} {}`.", op.rust_name, op.method, op.path);
 
@@ -393,7 +393,7 @@ fn send_fn(op: &Operation) -> (TokenStream, Option<TokenStream>) {
     (send, None)
 }
 
-fn stream_fn(model: &Model, op: &Operation, p: &Pagination) -> TokenStream {
+fn stream_fn(op: &Operation, p: &Pagination) -> TokenStream {
     let item = type_tokens(&p.item);
     let page = ident(&p.page);
     let limit_default = p.default_limit;
@@ -401,7 +401,6 @@ fn stream_fn(model: &Model, op: &Operation, p: &Pagination) -> TokenStream {
         op.query_params.iter().find(|q| q.api_name == name).map(|q| type_tokens(&q.ty)).unwrap_or_else(|| quote!(i64))
     };
     let (offset_ty, limit_ty) = (int("offset"), int("limit"));
-    let _ = model;
     quote! {
         /// Every item of every page as a stream: walks `offset` from this request's
         /// offset (or 0) in steps of its `limit` until `total_count` is reached.

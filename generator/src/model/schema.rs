@@ -179,8 +179,8 @@ impl<'a> Schemas<'a> {
     }
 
     fn item(&mut self, schema: &Schema, naming: Naming<'_>, pointer: &str) -> Result<Shape, Error> {
-        if let Some(not) = schema_keyword(self.raw, pointer, "not") {
-            let _ = not;
+        // `not` next to other keywords is dropped by `openapiv3`; it must not be ignored.
+        if schema_keyword(self.raw, pointer, "not").is_some() {
             return Err(Error::unsupported(format!("{pointer}/not"), "`not` schemas"));
         }
         let mut shape = match &schema.schema_kind {
@@ -220,9 +220,8 @@ impl<'a> Schemas<'a> {
                 };
                 Shape { ty: Some(TypeRef::Vec(Box::new(item_ty))), constraints, ..Shape::default() }
             }
-            SchemaKind::Type(Type::Object(object)) => {
+            SchemaKind::Type(Type::Object(_)) => {
                 let members = vec![(ReferenceOr::Item(schema.clone()), pointer.to_owned())];
-                let _ = object;
                 self.object(&members, naming_ref(&naming), pointer, schema)?
             }
             SchemaKind::AllOf { all_of } => {
