@@ -42,10 +42,13 @@ impl CloseAccountGroup {
         let headers = ::std::vec::Vec::new();
         ::std::result::Result::Ok(crate::runtime::Request {
             operation: &CLOSE_ACCOUNT_GROUP,
-            path: ::std::format!(
-                "/account_groups/{}", { let value = & self.account_group_id; crate
-                ::runtime::encode_path_segment(& value.to_string()) }
-            ),
+            path: {
+                let account_group_id_segment = {
+                    let value = &self.account_group_id;
+                    crate::runtime::encode_path_segment(&value.to_string())
+                };
+                ::std::format!("/account_groups/{account_group_id_segment}")
+            },
             query,
             headers,
             body: ::std::option::Option::None,
@@ -192,10 +195,13 @@ impl GetAccountGroup {
         let headers = ::std::vec::Vec::new();
         ::std::result::Result::Ok(crate::runtime::Request {
             operation: &GET_ACCOUNT_GROUP,
-            path: ::std::format!(
-                "/account_groups/{}", { let value = & self.account_group_id; crate
-                ::runtime::encode_path_segment(& value.to_string()) }
-            ),
+            path: {
+                let account_group_id_segment = {
+                    let value = &self.account_group_id;
+                    crate::runtime::encode_path_segment(&value.to_string())
+                };
+                ::std::format!("/account_groups/{account_group_id_segment}")
+            },
             query,
             headers,
             body: ::std::option::Option::None,

@@ -57,10 +57,13 @@ impl CreateUserIdentifier {
         let headers = ::std::vec::Vec::new();
         ::std::result::Result::Ok(crate::runtime::Request {
             operation: &CREATE_USER_IDENTIFIER,
-            path: ::std::format!(
-                "/users/{}/identifiers", { let value = & self.user_id; crate
-                ::runtime::encode_path_segment(& value.to_string()) }
-            ),
+            path: {
+                let user_id_segment = {
+                    let value = &self.user_id;
+                    crate::runtime::encode_path_segment(&value.to_string())
+                };
+                ::std::format!("/users/{user_id_segment}/identifiers")
+            },
             query,
             headers,
             body: ::std::option::Option::Some(crate::runtime::Body::json(&self.body)?),
@@ -125,12 +128,19 @@ impl GetUserIdentifier {
         let headers = ::std::vec::Vec::new();
         ::std::result::Result::Ok(crate::runtime::Request {
             operation: &GET_USER_IDENTIFIER,
-            path: ::std::format!(
-                "/users/{}/identifiers/{}", { let value = & self.user_id; crate
-                ::runtime::encode_path_segment(& value.to_string()) }, { let value = &
-                self.identifier_id; crate ::runtime::encode_path_segment(& value
-                .to_string()) }
-            ),
+            path: {
+                let user_id_segment = {
+                    let value = &self.user_id;
+                    crate::runtime::encode_path_segment(&value.to_string())
+                };
+                let identifier_id_segment = {
+                    let value = &self.identifier_id;
+                    crate::runtime::encode_path_segment(&value.to_string())
+                };
+                ::std::format!(
+                    "/users/{user_id_segment}/identifiers/{identifier_id_segment}"
+                )
+            },
             query,
             headers,
             body: ::std::option::Option::None,
@@ -190,10 +200,13 @@ impl ListUserIdentifiers {
         let headers = ::std::vec::Vec::new();
         ::std::result::Result::Ok(crate::runtime::Request {
             operation: &LIST_USER_IDENTIFIERS,
-            path: ::std::format!(
-                "/users/{}/identifiers", { let value = & self.user_id; crate
-                ::runtime::encode_path_segment(& value.to_string()) }
-            ),
+            path: {
+                let user_id_segment = {
+                    let value = &self.user_id;
+                    crate::runtime::encode_path_segment(&value.to_string())
+                };
+                ::std::format!("/users/{user_id_segment}/identifiers")
+            },
             query,
             headers,
             body: ::std::option::Option::None,
@@ -276,12 +289,19 @@ impl UpdateUserIdentifier {
         let headers = ::std::vec::Vec::new();
         ::std::result::Result::Ok(crate::runtime::Request {
             operation: &UPDATE_USER_IDENTIFIER,
-            path: ::std::format!(
-                "/users/{}/identifiers/{}", { let value = & self.user_id; crate
-                ::runtime::encode_path_segment(& value.to_string()) }, { let value = &
-                self.identifier_id; crate ::runtime::encode_path_segment(& value
-                .to_string()) }
-            ),
+            path: {
+                let user_id_segment = {
+                    let value = &self.user_id;
+                    crate::runtime::encode_path_segment(&value.to_string())
+                };
+                let identifier_id_segment = {
+                    let value = &self.identifier_id;
+                    crate::runtime::encode_path_segment(&value.to_string())
+                };
+                ::std::format!(
+                    "/users/{user_id_segment}/identifiers/{identifier_id_segment}"
+                )
+            },
             query,
             headers,
             body: ::std::option::Option::Some(crate::runtime::Body::json(&self.body)?),

@@ -146,10 +146,13 @@ impl CreateUserDataChangeRequest {
         let headers = ::std::vec::Vec::new();
         ::std::result::Result::Ok(crate::runtime::Request {
             operation: &CREATE_USER_DATA_CHANGE_REQUEST,
-            path: ::std::format!(
-                "/users/{}/data_change_requests", { let value = & self.user_id; crate
-                ::runtime::encode_path_segment(& value.to_string()) }
-            ),
+            path: {
+                let user_id_segment = {
+                    let value = &self.user_id;
+                    crate::runtime::encode_path_segment(&value.to_string())
+                };
+                ::std::format!("/users/{user_id_segment}/data_change_requests")
+            },
             query,
             headers,
             body: ::std::option::Option::Some(crate::runtime::Body::json(&self.body)?),
@@ -204,10 +207,13 @@ impl GetUser {
         let headers = ::std::vec::Vec::new();
         ::std::result::Result::Ok(crate::runtime::Request {
             operation: &GET_USER,
-            path: ::std::format!(
-                "/users/{}", { let value = & self.user_id; crate
-                ::runtime::encode_path_segment(& value.to_string()) }
-            ),
+            path: {
+                let user_id_segment = {
+                    let value = &self.user_id;
+                    crate::runtime::encode_path_segment(&value.to_string())
+                };
+                ::std::format!("/users/{user_id_segment}")
+            },
             query,
             headers,
             body: ::std::option::Option::None,
@@ -349,10 +355,13 @@ impl ListUserAccountGroups {
         let headers = ::std::vec::Vec::new();
         ::std::result::Result::Ok(crate::runtime::Request {
             operation: &LIST_USER_ACCOUNT_GROUPS,
-            path: ::std::format!(
-                "/users/{}/account_groups", { let value = & self.user_id; crate
-                ::runtime::encode_path_segment(& value.to_string()) }
-            ),
+            path: {
+                let user_id_segment = {
+                    let value = &self.user_id;
+                    crate::runtime::encode_path_segment(&value.to_string())
+                };
+                ::std::format!("/users/{user_id_segment}/account_groups")
+            },
             query,
             headers,
             body: ::std::option::Option::None,
@@ -620,10 +629,13 @@ impl OffboardUser {
         let headers = ::std::vec::Vec::new();
         ::std::result::Result::Ok(crate::runtime::Request {
             operation: &OFFBOARD_USER,
-            path: ::std::format!(
-                "/users/{}", { let value = & self.user_id; crate
-                ::runtime::encode_path_segment(& value.to_string()) }
-            ),
+            path: {
+                let user_id_segment = {
+                    let value = &self.user_id;
+                    crate::runtime::encode_path_segment(&value.to_string())
+                };
+                ::std::format!("/users/{user_id_segment}")
+            },
             query,
             headers,
             body: ::std::option::Option::None,

@@ -106,6 +106,11 @@ pub fn has(value: &serde_json::Value, key: &str) -> bool {
     value.as_object().is_some_and(|map| map.contains_key(key))
 }
 
+/// Whether a string that tells branches apart is one of a branch's values.
+pub fn one_of(actual: Option<&str>, values: &[&str]) -> bool {
+    actual.is_some_and(|actual| values.contains(&actual))
+}
+
 /// Whether a buffered value is a JSON integer (signed or not).
 pub fn is_integer(value: &serde_json::Value) -> bool {
     value.is_i64() || value.is_u64()
@@ -176,6 +181,7 @@ mod tests {
         assert_eq!(str_at(&value, "kind"), Some("A"));
         assert!(is_integer(&serde_json::json!(3)) && is_integer(&serde_json::json!(u64::MAX)));
         assert!(!is_integer(&serde_json::json!(1.5)));
+        assert!(one_of(Some("A"), &["A", "B"]) && !one_of(Some("C"), &["A"]) && !one_of(None, &["A"]));
         assert_eq!(slot_str(&Some(Some(serde_json::json!("x")))), Some("x"));
     }
 }

@@ -268,29 +268,33 @@ fn request_fn(model: &Model, op: &Operation, konst: &proc_macro2::Ident) -> Toke
     }
 }
 
-/// `format!("/users/{}", encode(user_id))`.
+/// The expanded path: each parameter encoded into a local first, so the `format!`
+/// holds only names (`format!("/users/{user_id}")`).
 fn path_expr(model: &Model, op: &Operation) -> TokenStream {
     let mut template = String::new();
-    let mut args = Vec::new();
+    let mut segments = Vec::new();
     let mut rest = op.path.as_str();
     while let Some(start) = rest.find('{') {
         template.push_str(&rest[..start].replace('{', "{{").replace('}', "}}"));
         let Some(end) = rest[start..].find('}') else { break };
         let name = &rest[start + 1..start + end];
-        template.push_str("{}");
         if let Some(p) = op.path_params.iter().find(|p| p.api_name == name) {
             let field = ident(&p.rust_name);
+            let local = ident(&format!("{}_segment", p.rust_name.trim_start_matches("r#")));
             let text = to_text(model, &p.ty, quote!(value));
-            args.push(quote!({ let value = &self.#field; crate::runtime::encode_path_segment(&#text) }));
+            segments.push(quote! {
+                let #local = { let value = &self.#field; crate::runtime::encode_path_segment(&#text) };
+            });
+            template.push_str(&format!("{{{local}}}"));
         }
         rest = &rest[start + end + 1..];
     }
     template.push_str(&rest.replace('{', "{{").replace('}', "}}"));
-    if args.is_empty() {
+    if segments.is_empty() {
         let literal = op.path.as_str();
         return quote!(::std::string::String::from(#literal));
     }
-    quote!(::std::format!(#template, #(#args),*))
+    quote!({ #(#segments)* ::std::format!(#template) })
 }
 
 /// The text form of a parameter value (`value` is a reference).

@@ -204,7 +204,7 @@ fn condition(check: &Check, has: &dyn Fn(&str) -> TokenStream, lacks: &dyn Fn(&s
             Some(prop) => str_of(prop),
             None => quote!(value.as_str()),
         };
-        parts.push(quote!(::std::matches!(#actual, ::std::option::Option::Some(#(#values)|*))));
+        parts.push(quote!(crate::runtime::union::one_of(#actual, &[#(#values),*])));
     }
     if parts.is_empty() {
         None
