@@ -8,9 +8,9 @@
 pub struct Account {
     /// Account unique identifier.
     pub id: ::uuid::Uuid,
-    /// Date and time when the resource was created. \[RFC 3339-5\](https://datatracker.ietf.org/doc/html/rfc3339#section-5.6), \[ISO8601 UTC\](https://www.iso.org/iso-8601-date-and-time-format.html)
+    /// Date and time when the resource was created. [RFC 3339-5](https://datatracker.ietf.org/doc/html/rfc3339#section-5.6), [ISO8601 UTC](https://www.iso.org/iso-8601-date-and-time-format.html)
     pub created_at: ::chrono::DateTime<::chrono::Utc>,
-    /// Date and time when the resource was last updated. \[RFC 3339-5\](https://datatracker.ietf.org/doc/html/rfc3339#section-5.6), \[ISO8601 UTC\](https://www.iso.org/iso-8601-date-and-time-format.html)
+    /// Date and time when the resource was last updated. [RFC 3339-5](https://datatracker.ietf.org/doc/html/rfc3339#section-5.6), [ISO8601 UTC](https://www.iso.org/iso-8601-date-and-time-format.html)
     pub updated_at: ::chrono::DateTime<::chrono::Utc>,
     /// Account group unique identifier.
     pub account_group_id: ::uuid::Uuid,

@@ -80,9 +80,33 @@ pub fn doc_attrs(docs: &Docs, extra: &[String]) -> TokenStream {
     quote! { #(#[doc = #lines])* #deprecated }
 }
 
+/// Spec prose as rustdoc: Markdown links stay links, other brackets are escaped so
+/// they are not read as intra-doc links, and bare URLs become autolinks.
 fn clean(text: &str) -> String {
+    static LINK_OR_URL: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let pattern = LINK_OR_URL.get_or_init(|| {
+        regex::Regex::new(r"\[([^\[\]]*)\]\((https?://[^()\s]+)\)|<https?://[^>\s]+>|https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:]")
+            .expect("a valid pattern")
+    });
+    let escape = |plain: &str| plain.replace('[', "\\[").replace(']', "\\]");
     text.lines()
-        .map(|l| l.trim().replace('[', "\\[").replace(']', "\\]"))
+        .map(|line| {
+            let line = line.trim();
+            let mut out = String::with_capacity(line.len());
+            let mut last = 0;
+            for found in pattern.find_iter(line) {
+                out.push_str(&escape(&line[last..found.start()]));
+                let matched = found.as_str();
+                if matched.starts_with('[') || matched.starts_with('<') {
+                    out.push_str(matched);
+                } else {
+                    out.push_str(&format!("<{matched}>"));
+                }
+                last = found.end();
+            }
+            out.push_str(&escape(&line[last..]));
+            out
+        })
         .collect::<Vec<_>>()
         .join("\n")
         .trim()
@@ -128,6 +152,19 @@ fn constraint_parts(c: &Constraints) -> Vec<String> {
         }
     }
     parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean;
+
+    #[test]
+    fn doc_prose_keeps_links_escapes_brackets_and_links_bare_urls() {
+        assert_eq!(clean("[RFC 3339](https://example.com/rfc), ok"), "[RFC 3339](https://example.com/rfc), ok");
+        assert_eq!(clean("a [note] here"), "a \\[note\\] here");
+        assert_eq!(clean("see https://example.com/a."), "see <https://example.com/a>.");
+        assert_eq!(clean("  indented\n    code"), "indented\ncode");
+    }
 }
 
 /// The name as written in the API, without a raw-identifier prefix.
