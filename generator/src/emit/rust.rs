@@ -154,6 +154,11 @@ fn constraint_parts(c: &Constraints) -> Vec<String> {
     parts
 }
 
+/// The name as written in the API, without a raw-identifier prefix.
+pub fn plain(name: &str) -> &str {
+    name.trim_start_matches("r#")
+}
+
 #[cfg(test)]
 mod tests {
     use super::clean;
@@ -165,9 +170,4 @@ mod tests {
         assert_eq!(clean("see https://example.com/a."), "see <https://example.com/a>.");
         assert_eq!(clean("  indented\n    code"), "indented\ncode");
     }
-}
-
-/// The name as written in the API, without a raw-identifier prefix.
-pub fn plain(name: &str) -> &str {
-    name.trim_start_matches("r#")
 }
