@@ -42,6 +42,26 @@ fn fail(prefix: &str, field: &str, message: String) -> ValidationError {
     }
 }
 
+/// The inclusive bounds check every `check_*` function shares; the message reads
+/// "must {verb} at least {min}{unit}".
+fn within<T: PartialOrd + std::fmt::Display>(
+    prefix: &str,
+    field: &str,
+    value: T,
+    min: Option<T>,
+    max: Option<T>,
+    verb: &str,
+    unit: &str,
+) -> Result<(), ValidationError> {
+    if let Some(min) = min.filter(|min| value < *min) {
+        return Err(fail(prefix, field, format!("must {verb} at least {min}{unit}")));
+    }
+    if let Some(max) = max.filter(|max| value > *max) {
+        return Err(fail(prefix, field, format!("must {verb} at most {max}{unit}")));
+    }
+    Ok(())
+}
+
 /// Checks a string's length in characters (not bytes), as JSON Schema counts it.
 pub fn check_length(
     prefix: &str,
@@ -53,25 +73,7 @@ pub fn check_length(
     // Counting stops early: only whether the bounds hold matters.
     let limit = max.map_or(min.unwrap_or(0), |m| m.saturating_add(1));
     let len = value.chars().take(limit).count();
-    if let Some(min) = min {
-        if len < min {
-            return Err(fail(
-                prefix,
-                field,
-                format!("must be at least {min} characters long"),
-            ));
-        }
-    }
-    if let Some(max) = max {
-        if len > max {
-            return Err(fail(
-                prefix,
-                field,
-                format!("must be at most {max} characters long"),
-            ));
-        }
-    }
-    Ok(())
+    within(prefix, field, len, min, max, "be", " characters long")
 }
 
 /// Checks a string against a regular expression, compiled once into `regex`.
@@ -112,17 +114,7 @@ pub fn check_range_i64(
     min: Option<i64>,
     max: Option<i64>,
 ) -> Result<(), ValidationError> {
-    if let Some(min) = min {
-        if value < min {
-            return Err(fail(prefix, field, format!("must be at least {min}")));
-        }
-    }
-    if let Some(max) = max {
-        if value > max {
-            return Err(fail(prefix, field, format!("must be at most {max}")));
-        }
-    }
-    Ok(())
+    within(prefix, field, value, min, max, "be", "")
 }
 
 /// Checks a number against inclusive bounds; NaN is refused.
@@ -136,17 +128,7 @@ pub fn check_range_f64(
     if value.is_nan() {
         return Err(fail(prefix, field, "must be a number".to_string()));
     }
-    if let Some(min) = min {
-        if value < min {
-            return Err(fail(prefix, field, format!("must be at least {min}")));
-        }
-    }
-    if let Some(max) = max {
-        if value > max {
-            return Err(fail(prefix, field, format!("must be at most {max}")));
-        }
-    }
-    Ok(())
+    within(prefix, field, value, min, max, "be", "")
 }
 
 /// Checks the number of items of an array.
@@ -157,25 +139,7 @@ pub fn check_items(
     min: Option<usize>,
     max: Option<usize>,
 ) -> Result<(), ValidationError> {
-    if let Some(min) = min {
-        if len < min {
-            return Err(fail(
-                prefix,
-                field,
-                format!("must have at least {min} items"),
-            ));
-        }
-    }
-    if let Some(max) = max {
-        if len > max {
-            return Err(fail(
-                prefix,
-                field,
-                format!("must have at most {max} items"),
-            ));
-        }
-    }
-    Ok(())
+    within(prefix, field, len, min, max, "have", " items")
 }
 
 impl<T: Validate> Validate for Vec<T> {

@@ -119,14 +119,19 @@ pub fn constraint_doc(c: &Constraints) -> Option<String> {
     (!parts.is_empty()).then(|| format!("Constraints: {}.", parts.join(", ")))
 }
 
+/// `length 2 to 100`, `at least 1 items`: a pair of optional bounds in words.
+fn bounds(min: Option<usize>, max: Option<usize>, before: &str, after: &str) -> Option<String> {
+    match (min, max) {
+        (Some(min), Some(max)) => Some(format!("{before}{min} to {max}{after}")),
+        (Some(min), None) => Some(format!("{before}at least {min}{after}")),
+        (None, Some(max)) => Some(format!("{before}at most {max}{after}")),
+        (None, None) => None,
+    }
+}
+
 fn constraint_parts(c: &Constraints) -> Vec<String> {
     let mut parts = Vec::new();
-    match (c.min_length, c.max_length) {
-        (Some(min), Some(max)) => parts.push(format!("length {min} to {max}")),
-        (Some(min), None) => parts.push(format!("length at least {min}")),
-        (None, Some(max)) => parts.push(format!("length at most {max}")),
-        (None, None) => {}
-    }
+    parts.extend(bounds(c.min_length, c.max_length, "length ", ""));
     if let Some(pattern) = &c.pattern {
         parts.push(format!("pattern `{pattern}`"));
     }
@@ -139,12 +144,7 @@ fn constraint_parts(c: &Constraints) -> Vec<String> {
     if let Some(max) = c.maximum {
         parts.push(format!("maximum {max}"));
     }
-    match (c.min_items, c.max_items) {
-        (Some(min), Some(max)) => parts.push(format!("{min} to {max} items")),
-        (Some(min), None) => parts.push(format!("at least {min} items")),
-        (None, Some(max)) => parts.push(format!("at most {max} items")),
-        (None, None) => {}
-    }
+    parts.extend(bounds(c.min_items, c.max_items, "", " items"));
     if let Some(items) = &c.items {
         let inner = constraint_parts(items);
         if !inner.is_empty() {
