@@ -64,5 +64,5 @@ pub fn generate_from_str(text: &str) -> Result<Output, Error> {
     validate::validate(&document)?;
     let model = model::build(&document)?;
     let files = emit::emit(&model)?;
-    Ok(Output { files, summary: Summary { types: model.types.len(), operations: model.operations.len() } })
+    Ok(Output { files, summary: Summary { types: model.types().len(), operations: model.operations.len() } })
 }

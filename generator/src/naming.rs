@@ -89,7 +89,7 @@ fn escape_keyword(name: String) -> String {
 }
 
 /// Splits an UpperCamel name into its words: `UsersByolList` -> `[Users, Byol, List]`.
-fn camel_words(name: &str) -> Vec<&str> {
+pub fn camel_words(name: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = 0;
     for (i, ch) in name.char_indices().skip(1) {

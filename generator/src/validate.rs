@@ -109,7 +109,7 @@ fn check_operations(api: &OpenAPI) -> Result<(), Error> {
 }
 
 fn template_params(path: &str) -> BTreeSet<String> {
-    path.split('{').skip(1).filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_owned())).collect()
+    crate::model::PathTemplate::parse(path).params().map(str::to_owned).collect()
 }
 
 fn declared_path_params(

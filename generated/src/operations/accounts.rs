@@ -34,8 +34,8 @@ pub struct ListAccounts {
     client: crate::Client,
     limit: ::std::option::Option<i32>,
     offset: ::std::option::Option<i32>,
-    order: ::std::option::Option<crate::types::MetaOrder>,
-    sort: ::std::option::Option<crate::types::ListAccountsSort>,
+    order: ::std::option::Option<crate::types::AccountsOrder>,
+    sort: ::std::option::Option<crate::types::AccountsSort>,
 }
 impl ListAccounts {
     /// Use the limit argument to specify the maximum number of items returned.
@@ -57,7 +57,7 @@ impl ListAccounts {
     /// Sort order of the result list if the sort parameter is specified. Use ASC for ascending or DESC for descending sort order.
     pub fn order(
         mut self,
-        value: impl ::std::convert::Into<crate::types::MetaOrder>,
+        value: impl ::std::convert::Into<crate::types::AccountsOrder>,
     ) -> Self {
         self.order = ::std::option::Option::Some(value.into());
         self
@@ -65,7 +65,7 @@ impl ListAccounts {
     /// Sort the result by created_at, updated_at.
     pub fn sort(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ListAccountsSort>,
+        value: impl ::std::convert::Into<crate::types::AccountsSort>,
     ) -> Self {
         self.sort = ::std::option::Option::Some(value.into());
         self
@@ -156,14 +156,5 @@ impl ListAccounts {
                 page.send()
             },
         )
-    }
-}
-impl crate::runtime::pagination::Page for crate::types::ListAccountsResponse {
-    type Item = crate::types::Account;
-    fn into_items(self) -> ::std::vec::Vec<crate::types::Account> {
-        self.data
-    }
-    fn total_count(&self) -> ::std::option::Option<u64> {
-        u64::try_from(self.meta.total_count).ok()
     }
 }

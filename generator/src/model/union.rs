@@ -12,21 +12,35 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Field, StringEnum, Struct, TypeRef};
+use super::{Model, StringEnum, Struct, TypeId, TypeKind, TypeRef};
 use crate::Error;
 
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Union {
-    /// In declaration order.
+    /// In declaration order; names are given by the names pass.
     pub variants: Vec<Variant>,
     /// Indices into `variants`, in the order the decoder tries them.
     pub order: Vec<usize>,
     pub decode: Decode,
-    /// Discriminated unions keep an unknown tag's payload instead of failing.
-    pub keeps_unknown: bool,
+    /// A `discriminator`: the tag property and each branch's tag values. Such a union
+    /// keeps an unknown tag's payload instead of failing.
+    pub tags: Option<(String, Vec<Vec<String>>)>,
 }
 
-#[derive(Debug)]
+impl Union {
+    pub fn keeps_unknown(&self) -> bool {
+        self.tags.is_some()
+    }
+
+    pub fn ids_mut(&mut self, f: &mut impl FnMut(&mut TypeId)) {
+        self.variants.iter_mut().for_each(|v| v.ty.ids_mut(f));
+        if let Decode::Superset { slots } = &mut self.decode {
+            slots.iter_mut().filter_map(|s| s.ty.as_mut()).for_each(|ty| ty.ids_mut(f));
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct Variant {
     pub name: String,
     pub ty: TypeRef,
@@ -34,7 +48,7 @@ pub struct Variant {
 }
 
 /// What must hold for a branch to claim a payload.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Check {
     pub kind: JsonKind,
     pub present: Vec<String>,
@@ -43,7 +57,7 @@ pub struct Check {
     pub values: Vec<(Option<String>, Vec<String>)>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Decode {
     /// Every branch is a plain struct: decode once into a struct holding every
     /// property of every branch, then move the fields into the chosen branch. No
@@ -54,7 +68,7 @@ pub enum Decode {
 }
 
 /// One property of the superset struct.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Slot {
     pub api_name: String,
     pub rust_name: String,
@@ -118,7 +132,7 @@ impl BranchInfo {
         BranchInfo {
             kind: JsonKind::Object,
             props: s.fields.iter().map(|f| f.api_name.clone()).collect(),
-            required: s.fields.iter().filter(|f| f.required).map(|f| f.api_name.clone()).collect(),
+            required: s.fields.iter().filter(|f| f.presence.required()).map(|f| f.api_name.clone()).collect(),
             enums: BTreeMap::new(),
             plain_struct: plain,
             field_types: s.fields.iter().map(|f| (f.api_name.clone(), f.ty.clone())).collect(),
@@ -145,10 +159,10 @@ impl BranchInfo {
     }
 
     /// Adds the enum values of its string-enum properties, so they can tell branches apart.
-    pub fn with_enum_props(mut self, enum_of: impl Fn(&str) -> Option<BTreeSet<String>>) -> Self {
+    pub fn with_enum_props(mut self, enum_of: impl Fn(TypeId) -> Option<BTreeSet<String>>) -> Self {
         for (prop, ty) in &self.field_types {
-            if let TypeRef::Named(name) = ty {
-                if let Some(values) = enum_of(name) {
+            if let TypeRef::Named(id) = ty {
+                if let Some(values) = enum_of(*id) {
                     self.enums.insert(prop.clone(), values);
                 }
             }
@@ -161,31 +175,35 @@ pub fn enum_values(e: &StringEnum) -> BTreeSet<String> {
     e.variants.iter().map(|v| v.wire.clone()).collect()
 }
 
-/// Plans the decoder of union `name`. `struct_fields` gives the fields of a named struct.
-pub fn plan<'s>(
-    name: &str,
-    pointer: &str,
-    types: &[TypeRef],
-    named: &[String],
-    infos: Vec<BranchInfo>,
-    tags: Option<(String, Vec<Vec<String>>)>,
-    struct_fields: impl Fn(&str) -> Option<&'s [Field]>,
-) -> Result<Union, Error> {
-    let variant_names = variant_names(types, named);
-    if let Some((property, values)) = tags {
-        return tagged(name, pointer, types, variant_names, property, values);
+/// Plans every union of the model. Runs after merging and boxing, so branch types and
+/// boxed fields are final and the decode strategy needs no later correction.
+pub fn plan_all(model: &mut Model) -> Result<(), Error> {
+    for index in 0..model.arena.len() {
+        let def = &model.arena[index];
+        let TypeKind::Union(u) = &def.kind else { continue };
+        if def.merged_into.is_some() {
+            continue;
+        }
+        let planned = plan(model, &def.pointer, u)?;
+        model.arena[index].kind = TypeKind::Union(planned);
     }
+    Ok(())
+}
+
+fn plan(model: &Model, pointer: &str, u: &Union) -> Result<Union, Error> {
+    let types: Vec<TypeRef> = u.variants.iter().map(|v| v.ty.clone()).collect();
+    let labels: Vec<String> = types.iter().map(|ty| label(model, ty)).collect();
+    if let Some((property, values)) = &u.tags {
+        return tagged(pointer, u, property, values, &labels);
+    }
+    let infos: Vec<BranchInfo> = types.iter().map(|ty| branch_info(model, ty)).collect();
     let universe: BTreeSet<&String> = infos.iter().filter(|i| i.kind == JsonKind::Object).flat_map(|i| &i.props).collect();
     let mut checks: Vec<Check> = infos
         .iter()
         .map(|info| Check {
             kind: info.kind,
             present: info.required.iter().cloned().collect(),
-            absent: if info.kind == JsonKind::Object {
-                universe.iter().filter(|p| !info.props.contains(**p)).map(|p| (*p).clone()).collect()
-            } else {
-                Vec::new()
-            },
+            absent: if info.kind == JsonKind::Object { universe.iter().filter(|p| !info.props.contains(**p)).map(|p| (*p).clone()).collect() } else { Vec::new() },
             values: Vec::new(),
         })
         .collect();
@@ -193,23 +211,48 @@ pub fn plan<'s>(
     order.sort_by_key(|&i| (infos[i].kind != JsonKind::Object, infos[i].props.len(), i));
     for (pos, &a) in order.iter().enumerate() {
         for &b in &order[pos + 1..] {
-            resolve_overlap(name, pointer, &variant_names, &infos, &mut checks, a, b)?;
+            resolve_overlap(pointer, &labels, &infos, &mut checks, a, b)?;
         }
     }
-    let decode = superset(&infos, types, struct_fields).unwrap_or(Decode::Buffered);
-    let variants = variant_names
-        .into_iter()
-        .zip(types.iter().cloned())
-        .zip(checks)
-        .map(|((name, ty), check)| Variant { name, ty, check })
-        .collect();
-    Ok(Union { variants, order, decode, keeps_unknown: false })
+    let decode = superset(model, &infos, &types).unwrap_or(Decode::Buffered);
+    let variants = u.variants.iter().zip(checks).map(|(v, check)| Variant { name: v.name.clone(), ty: v.ty.clone(), check }).collect();
+    Ok(Union { variants, order, decode, tags: None })
+}
+
+/// How an error message names a branch: its component key or the name it would get.
+fn label(model: &Model, ty: &TypeRef) -> String {
+    match ty {
+        TypeRef::Named(id) => {
+            let hint = &model.def(*id).hint;
+            hint.component.clone().or_else(|| hint.preferred.clone()).unwrap_or_else(|| hint.context.clone())
+        }
+        other => format!("{:?}", JsonKind::of(other)).to_lowercase(),
+    }
+}
+
+/// Properties, required set and JSON type of one branch, read from its type.
+fn branch_info(model: &Model, ty: &TypeRef) -> BranchInfo {
+    match ty {
+        TypeRef::Named(id) => match &model.def(*id).kind {
+            TypeKind::Struct(s) => {
+                let plain = s.additional.is_none() && s.fields.iter().all(|f| !f.boxed);
+                BranchInfo::object(s, plain).with_enum_props(|id| match &model.def(id).kind {
+                    TypeKind::Enum(e) => Some(enum_values(e)),
+                    _ => None,
+                })
+            }
+            TypeKind::Enum(e) => BranchInfo::string_enum(enum_values(e)),
+            TypeKind::IntEnum(_) => BranchInfo::kind(JsonKind::Integer),
+            TypeKind::Union(u) => BranchInfo::merged(&u.variants.iter().map(|v| branch_info(model, &v.ty)).collect::<Vec<_>>()),
+            TypeKind::Alias(inner) => branch_info(model, inner),
+        },
+        other => BranchInfo::kind(JsonKind::of(other)),
+    }
 }
 
 /// Branches `a` (tried first) and `b`: fine when no payload satisfies both, or when
 /// `a` is the tighter fit; otherwise try enum values, else fail.
 fn resolve_overlap(
-    name: &str,
     pointer: &str,
     names: &[String],
     infos: &[BranchInfo],
@@ -246,53 +289,50 @@ fn resolve_overlap(
     Err(Error::new(
         pointer,
         format!(
-            "branches `{}` and `{}` of union `{name}` cannot be told apart: a payload can match both and neither is a tighter fit",
+            "branches `{}` and `{}` of this union cannot be told apart: a payload can match both and neither is a tighter fit",
             names[a], names[b]
         ),
         "add a property that only one branch has and requires, give both a required enum property with different values, or add a `discriminator`",
     ))
 }
 
-fn tagged(name: &str, pointer: &str, types: &[TypeRef], names: Vec<String>, property: String, values: Vec<Vec<String>>) -> Result<Union, Error> {
-    let mut seen = BTreeSet::new();
-    for value in values.iter().flatten() {
-        if !seen.insert(value) {
+fn tagged(pointer: &str, u: &Union, property: &str, values: &[Vec<String>], labels: &[String]) -> Result<Union, Error> {
+    let mut seen = BTreeMap::new();
+    for (branch, value) in values.iter().enumerate().flat_map(|(i, vs)| vs.iter().map(move |v| (i, v))) {
+        if let Some(other) = seen.insert(value, branch) {
             return Err(Error::new(
                 format!("{pointer}/discriminator"),
-                format!("two branches of union `{name}` have the tag value `{value}`"),
+                format!("branches `{}` and `{}` of this union have the tag value `{value}`", labels[other], labels[branch]),
                 "give every branch its own value in `discriminator.mapping`",
             ));
         }
     }
-    let variants = names
-        .into_iter()
-        .zip(types.iter().cloned())
+    let variants = u
+        .variants
+        .iter()
         .zip(values)
-        .map(|((name, ty), value)| Variant {
-            name,
-            ty,
-            check: Check { kind: JsonKind::Object, present: vec![property.clone()], absent: Vec::new(), values: vec![(Some(property.clone()), value)] },
+        .map(|(v, value)| Variant {
+            name: v.name.clone(),
+            ty: v.ty.clone(),
+            check: Check { kind: JsonKind::Object, present: vec![property.to_owned()], absent: Vec::new(), values: vec![(Some(property.to_owned()), value.clone())] },
         })
         .collect::<Vec<_>>();
     let order = (0..variants.len()).collect();
-    Ok(Union { variants, order, decode: Decode::Buffered, keeps_unknown: true })
+    Ok(Union { variants, order, decode: Decode::Buffered, tags: u.tags.clone() })
 }
 
-/// The superset plan, when every branch is a plain named struct.
-fn superset<'s>(infos: &[BranchInfo], types: &[TypeRef], struct_fields: impl Fn(&str) -> Option<&'s [Field]>) -> Option<Decode> {
+/// The superset plan, when every branch is a plain named struct without boxed fields
+/// (a boxed field cannot be moved out of a slot as is).
+fn superset(model: &Model, infos: &[BranchInfo], types: &[TypeRef]) -> Option<Decode> {
     if !infos.iter().all(|i| i.plain_struct) {
         return None;
     }
     let mut slots: BTreeMap<String, Slot> = BTreeMap::new();
     let mut conflicting = BTreeSet::new();
     for ty in types {
-        let TypeRef::Named(name) = ty else { return None };
-        for field in struct_fields(name)? {
-            let slot = slots.entry(field.api_name.clone()).or_insert_with(|| Slot {
-                api_name: field.api_name.clone(),
-                rust_name: field.rust_name.clone(),
-                ty: Some(field.ty.clone()),
-            });
+        let TypeRef::Named(_) = ty else { return None };
+        for field in &model.struct_of(ty)?.fields {
+            let slot = slots.entry(field.api_name.clone()).or_insert_with(|| Slot { api_name: field.api_name.clone(), rust_name: field.rust_name.clone(), ty: Some(field.ty.clone()) });
             if slot.ty.as_ref() != Some(&field.ty) {
                 conflicting.insert(field.api_name.clone());
             }
@@ -308,7 +348,7 @@ fn superset<'s>(infos: &[BranchInfo], types: &[TypeRef], struct_fields: impl Fn(
 
 /// Variant names: named branches lose the words all of them share
 /// (`UserByol`, `UserTol` -> `Byol`, `Tol`); others are named by JSON type.
-fn variant_names(types: &[TypeRef], named: &[String]) -> Vec<String> {
+pub fn variant_names(types: &[TypeRef], named: &[String]) -> Vec<String> {
     let parts = if named.len() == types.len() { crate::naming::distinct_parts(named) } else { named.to_vec() };
     let mut parts = parts.into_iter();
     let mut out: Vec<String> = Vec::with_capacity(types.len());
@@ -334,14 +374,12 @@ mod tests {
 
     #[test]
     fn variant_names_drop_shared_words() {
+        let types: Vec<TypeRef> = (0..2).map(|i| TypeRef::Named(TypeId(i))).collect();
         let named = vec!["UserByol".to_owned(), "UserTol".to_owned()];
-        let types: Vec<TypeRef> = named.iter().cloned().map(TypeRef::Named).collect();
         assert_eq!(variant_names(&types, &named), ["Byol", "Tol"]);
         let named = vec!["UsersByolList".to_owned(), "UsersTolList".to_owned()];
-        let types: Vec<TypeRef> = named.iter().cloned().map(TypeRef::Named).collect();
         assert_eq!(variant_names(&types, &named), ["Byol", "Tol"]);
         let named = vec!["NameChange".to_owned(), "Other".to_owned()];
-        let types: Vec<TypeRef> = named.iter().cloned().map(TypeRef::Named).collect();
         assert_eq!(variant_names(&types, &named), ["NameChange", "Other"]);
     }
 }

@@ -1,13 +1,14 @@
-//! Schemas to types: every JSON Schema construct is turned into a [`TypeRef`] here,
-//! defining named types (structs, enums, unions, aliases) as it goes.
+//! Pass 1, collect: every JSON Schema construct becomes a [`TypeRef`], defining types in
+//! the model's arena as it goes. Types are identified by [`TypeId`]; names come later.
+//! Operations and webhooks are collected in `operation.rs` through [`Schemas`].
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use openapiv3::{OpenAPI, ReferenceOr, Schema, SchemaKind, Type, VariantOrUnknownOrEmpty};
 use serde_json::Value;
 
-use super::union::{self, BranchInfo, JsonKind};
-use super::{Constraints, Docs, EnumVariant, Field, IntEnum, StringEnum, Struct, TypeDef, TypeKind, TypeRef};
+use super::union::{Union, Variant};
+use super::{Access, Bound, Constraints, Docs, EnumVariant, Field, IntEnum, Model, NameHint, Presence, StringEnum, Struct, TypeDef, TypeId, TypeKind, TypeRef, Traits};
 use crate::load::{escape, Document};
 use crate::naming;
 use crate::Error;
@@ -17,6 +18,16 @@ use crate::Error;
 /// (a test runs a 2,000-link chain on a 1 MiB stack).
 const MAX_NESTED_DEFINITIONS: usize = 8;
 
+/// Collects the whole document: component schemas, operations, webhooks.
+pub fn collect(doc: &Document) -> Result<Model, Error> {
+    let mut schemas = Schemas::new(&doc.api);
+    schemas.components()?;
+    let operations = super::operation::operations(&mut schemas)?;
+    let webhooks = super::operation::webhooks(&mut schemas)?;
+    let api = super::operation::api_info(&doc.api, &operations)?;
+    Ok(Model { api, arena: schemas.arena, operations, webhooks, pages: Vec::new() })
+}
+
 /// What a schema means where it is used.
 #[derive(Debug, Clone, Default)]
 pub struct Shape {
@@ -25,8 +36,7 @@ pub struct Shape {
     pub constraints: Constraints,
     pub docs: Docs,
     pub default: Option<Value>,
-    pub read_only: bool,
-    pub write_only: bool,
+    pub access: Access,
 }
 
 impl Shape {
@@ -40,50 +50,60 @@ impl Shape {
     }
 }
 
-/// How a schema being turned into a type gets its name.
+/// Where an inline schema is used: what the names pass may call the type it becomes.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// `UserTolAddress`: the owner's context and the property.
+    pub name: String,
+    /// The property or parameter name.
+    pub property: Option<String>,
+    /// A name a person gave (a parameter component's key).
+    pub preferred: Option<String>,
+}
+
+impl Context {
+    pub fn new(name: impl Into<String>) -> Context {
+        Context { name: name.into(), ..Context::default() }
+    }
+
+    fn child(&self, suffix: &str, property: Option<&str>) -> Context {
+        Context { name: format!("{}{suffix}", self.name), property: property.map(str::to_owned), preferred: None }
+    }
+}
+
+/// How a schema being turned into a type gets its identity.
 enum Naming<'n> {
-    /// A component: the type takes this name even when it is only an alias.
-    Fixed(&'n str),
-    /// An inline schema: a name derived from where it is used, only if it needs one.
-    Hint(&'n str),
+    /// A component: the type is the component's reserved slot, even when only an alias.
+    Fixed(TypeId),
+    /// An inline schema: a new type if it needs one, named from its context later.
+    Inline(&'n Context),
 }
 
 pub struct Schemas<'a> {
     pub api: &'a OpenAPI,
-    raw: &'a Value,
-    types: BTreeMap<String, TypeDef>,
-    /// Component key -> Rust name, fixed before any type is built so references resolve.
-    component_names: BTreeMap<String, String>,
-    in_progress: BTreeSet<String>,
-    /// Branch lists of unions already defined, so the same union is one type.
-    unions: BTreeMap<Vec<TypeRef>, String>,
-    /// String enums defined where they are used; identical ones are merged later.
-    inline_enums: BTreeSet<String>,
+    arena: Vec<TypeDef>,
+    /// Component key -> its reserved slot, so references resolve before definition.
+    component_ids: BTreeMap<String, TypeId>,
+    defined: BTreeSet<TypeId>,
+    in_progress: BTreeSet<TypeId>,
 }
 
 impl<'a> Schemas<'a> {
-    pub fn new(doc: &'a Document) -> Self {
-        let component_names = doc
-            .api
-            .components
-            .iter()
-            .flat_map(|c| c.schemas.keys())
-            .map(|key| (key.clone(), naming::type_name(key)))
-            .collect();
-        Schemas { api: &doc.api, raw: &doc.raw, types: BTreeMap::new(), component_names, in_progress: BTreeSet::new(), unions: BTreeMap::new(), inline_enums: BTreeSet::new() }
-    }
-
-    pub fn types(&self) -> &BTreeMap<String, TypeDef> {
-        &self.types
-    }
-
-    pub fn finish(self) -> (BTreeMap<String, TypeDef>, BTreeSet<String>) {
-        (self.types, self.inline_enums)
+    pub fn new(api: &'a OpenAPI) -> Self {
+        let mut schemas = Schemas { api, arena: Vec::new(), component_ids: BTreeMap::new(), defined: BTreeSet::new(), in_progress: BTreeSet::new() };
+        let keys: Vec<String> = api.components.iter().flat_map(|c| c.schemas.keys()).cloned().collect();
+        for key in keys {
+            let hint = NameHint { component: Some(key.clone()), context: naming::type_name(&key), ..NameHint::default() };
+            let pointer = format!("#/components/schemas/{}", escape(&key));
+            let id = schemas.push(hint, &pointer, Docs::default(), TypeKind::Alias(TypeRef::Json));
+            schemas.component_ids.insert(key, id);
+        }
+        schemas
     }
 
     /// Defines every component schema, in key order.
     pub fn components(&mut self) -> Result<(), Error> {
-        let keys: Vec<String> = self.component_names.keys().cloned().collect();
+        let keys: Vec<String> = self.component_ids.keys().cloned().collect();
         for key in keys {
             self.component(&key)?;
         }
@@ -92,74 +112,40 @@ impl<'a> Schemas<'a> {
 
     /// The shape of a reference to a component, defining it on first use.
     fn component(&mut self, key: &str) -> Result<Shape, Error> {
-        self.component_at_depth(key, false)
-    }
-
-    /// `force` defines the component now however deep the definitions nest: a union
-    /// must see its branches to plan how to tell them apart.
-    fn component_at_depth(&mut self, key: &str, force: bool) -> Result<Shape, Error> {
         let pointer = format!("#/components/schemas/{}", escape(key));
-        let name = self.component_names.get(key).cloned().ok_or_else(|| {
-            Error::new(&pointer, "reference to an undefined schema", "define the schema under #/components/schemas")
-        })?;
-        let schema = self.api.components.as_ref().and_then(|c| c.schemas.get(key)).cloned();
-        let Some(schema) = schema else {
-            return Err(Error::new(&pointer, "reference to an undefined schema", "define the schema under #/components/schemas"));
-        };
-        let inline = self.transparent(&schema);
-        if self.types.contains_key(&name) || self.in_progress.contains(&name) {
+        let undefined = || Error::new(&pointer, "reference to an undefined schema", "define the schema under #/components/schemas");
+        let id = *self.component_ids.get(key).ok_or_else(undefined)?;
+        let schema = self.api.components.as_ref().and_then(|c| c.schemas.get(key)).ok_or_else(undefined)?;
+        let inline = transparent(schema);
+        let deferred = self.in_progress.len() >= MAX_NESTED_DEFINITIONS && matches!(schema, ReferenceOr::Item(_));
+        if self.defined.contains(&id) || self.in_progress.contains(&id) || deferred {
+            // Defined, being defined, or (a long chain of references would grow the stack
+            // with every link) left to the loop over all components.
             if let Some(shape) = inline {
                 return Ok(shape);
             }
-            let mut shape = Shape::of(TypeRef::Named(name.clone()));
-            if let ReferenceOr::Item(schema) = &schema {
+            let mut shape = Shape::of(TypeRef::Named(id));
+            if let ReferenceOr::Item(schema) = schema {
                 shape.docs = docs(schema);
                 shape.nullable = schema.schema_data.nullable;
             }
             return Ok(shape);
         }
-        if !force && self.in_progress.len() >= MAX_NESTED_DEFINITIONS && matches!(schema, ReferenceOr::Item(_)) {
-            // A long chain of references would grow the stack with every link; the
-            // loop over all components defines this one later, from the top.
-            let mut shape = Shape::of(TypeRef::Named(name.clone()));
-            if let ReferenceOr::Item(schema) = &schema {
-                shape.docs = docs(schema);
-                shape.nullable = schema.schema_data.nullable;
-            }
-            return Ok(shape);
-        }
-        self.in_progress.insert(name.clone());
-        let shape = self.schema(&schema, Naming::Fixed(&name), &pointer);
-        self.in_progress.remove(&name);
+        self.in_progress.insert(id);
+        let shape = self.schema(schema, Naming::Fixed(id), &pointer);
+        self.in_progress.remove(&id);
+        self.defined.insert(id);
         let shape = shape?;
         Ok(inline.unwrap_or(shape))
     }
 
-    /// A primitive component (a constrained string, a number) is used inline so its
-    /// constraints are checked where it is used; its alias is still emitted.
-    fn transparent(&self, schema: &ReferenceOr<Schema>) -> Option<Shape> {
-        let ReferenceOr::Item(schema) = schema else { return None };
-        let primitive = match &schema.schema_kind {
-            SchemaKind::Type(Type::String(s)) => s.enumeration.is_empty(),
-            SchemaKind::Type(Type::Integer(i)) => i.enumeration.is_empty(),
-            SchemaKind::Type(Type::Number(_)) | SchemaKind::Type(Type::Boolean(_)) => true,
-            _ => false,
-        };
-        if !primitive {
-            return None;
-        }
-        let mut shape = primitive_shape(schema)?;
-        shape.docs = docs(schema);
-        Some(shape)
+    /// The shape of a schema or reference at `pointer`, used in `context`.
+    pub fn shape(&mut self, schema: &ReferenceOr<Schema>, context: &Context, pointer: &str) -> Result<Shape, Error> {
+        self.schema(schema, Naming::Inline(context), pointer)
     }
 
-    /// The shape of a schema or reference at `pointer`; `hint` names inline types.
-    pub fn shape(&mut self, schema: &ReferenceOr<Schema>, hint: &str, pointer: &str) -> Result<Shape, Error> {
-        self.schema(schema, Naming::Hint(hint), pointer)
-    }
-
-    pub fn shape_boxed(&mut self, schema: &ReferenceOr<Box<Schema>>, hint: &str, pointer: &str) -> Result<Shape, Error> {
-        self.shape(&unbox(schema), hint, pointer)
+    pub fn shape_boxed(&mut self, schema: &ReferenceOr<Box<Schema>>, context: &Context, pointer: &str) -> Result<Shape, Error> {
+        self.shape(&unbox(schema), context, pointer)
     }
 
     fn schema(&mut self, schema: &ReferenceOr<Schema>, naming: Naming<'_>, pointer: &str) -> Result<Shape, Error> {
@@ -167,10 +153,10 @@ impl<'a> Schemas<'a> {
             ReferenceOr::Reference { reference } => {
                 let key = component_key(reference, pointer)?;
                 let shape = self.component(&key)?;
-                if let Naming::Fixed(name) = naming {
+                if let Naming::Fixed(id) = naming {
                     // A component that only refers to another one: an alias.
-                    self.define(name, pointer, shape.docs.clone(), TypeKind::Alias(shape.ty()));
-                    return Ok(Shape::of(TypeRef::Named(name.to_owned())));
+                    self.fill(id, shape.docs.clone(), TypeKind::Alias(shape.ty()));
+                    return Ok(Shape::of(TypeRef::Named(id)));
                 }
                 Ok(shape)
             }
@@ -179,38 +165,29 @@ impl<'a> Schemas<'a> {
     }
 
     fn item(&mut self, schema: &Schema, naming: Naming<'_>, pointer: &str) -> Result<Shape, Error> {
-        // `not` next to other keywords is dropped by `openapiv3`; it must not be ignored.
-        if schema_keyword(self.raw, pointer, "not").is_some() {
-            return Err(Error::unsupported(format!("{pointer}/not"), "`not` schemas"));
-        }
         let mut shape = match &schema.schema_kind {
             SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty() => {
                 if s.enumeration.iter().all(Option::is_none) {
                     Shape { nullable: true, ..Shape::default() }
                 } else {
-                    let name = self.name_for(&naming, "");
-                    if let Naming::Hint(_) = naming {
-                        self.inline_enums.insert(name.clone());
-                    }
                     let def = string_enum(schema, &s.enumeration, pointer)?;
-                    self.define(&name, pointer, docs(schema), TypeKind::Enum(def));
+                    let id = self.define(&naming, schema, pointer, TypeKind::Enum(def));
                     let nullable = s.enumeration.iter().any(Option::is_none);
-                    Shape { ty: Some(TypeRef::Named(name)), nullable, ..Shape::default() }
+                    Shape { ty: Some(TypeRef::Named(id)), nullable, ..Shape::default() }
                 }
             }
             SchemaKind::Type(Type::Integer(i)) if !i.enumeration.is_empty() => {
-                let name = self.name_for(&naming, "");
                 let values: Vec<i64> = i.enumeration.iter().flatten().copied().collect();
                 let default = schema.schema_data.default.as_ref().and_then(Value::as_i64);
-                self.define(&name, pointer, docs(schema), TypeKind::IntEnum(IntEnum { values, default }));
-                Shape::of(TypeRef::Named(name))
+                let id = self.define(&naming, schema, pointer, TypeKind::IntEnum(IntEnum { values, default }));
+                Shape::of(TypeRef::Named(id))
             }
             SchemaKind::Type(Type::Array(array)) => {
                 let Some(items) = &array.items else {
                     return Err(Error::new(pointer, "an array without `items`", "add `items` with the schema of one element"));
                 };
-                let item_hint = format!("{}Item", self.hint_of(&naming));
-                let item = self.shape_boxed(items, &item_hint, &format!("{pointer}/items"))?;
+                let item_context = self.context_of(&naming).child("Item", None);
+                let item = self.shape_boxed(items, &item_context, &format!("{pointer}/items"))?;
                 let item_ty = if item.nullable { TypeRef::Option(Box::new(item.ty())) } else { item.ty() };
                 let constraints = Constraints {
                     min_items: array.min_items,
@@ -242,14 +219,17 @@ impl<'a> Schemas<'a> {
             SchemaKind::Type(_) => primitive_shape(schema).ok_or_else(|| Error::unsupported(pointer, "this schema type"))?,
         };
         shape.nullable |= schema.schema_data.nullable;
-        shape.read_only = schema.schema_data.read_only;
-        shape.write_only = schema.schema_data.write_only;
+        shape.access = match (schema.schema_data.read_only, schema.schema_data.write_only) {
+            (true, _) => Access::ReadOnly,
+            (false, true) => Access::WriteOnly,
+            (false, false) => Access::ReadWrite,
+        };
         shape.default = schema.schema_data.default.clone();
         shape.docs = merge_docs(docs(schema), shape.docs);
-        if let (Naming::Fixed(name), Some(ty)) = (&naming, &shape.ty) {
-            if *ty != TypeRef::Named((*name).to_owned()) {
+        if let (Naming::Fixed(id), Some(ty)) = (&naming, &shape.ty) {
+            if *ty != TypeRef::Named(*id) {
                 // A component that is a primitive, array or map: an alias keeps its name.
-                self.define(name, pointer, shape.docs.clone(), TypeKind::Alias(ty.clone()));
+                self.fill(*id, shape.docs.clone(), TypeKind::Alias(ty.clone()));
             }
         }
         Ok(shape)
@@ -283,119 +263,89 @@ impl<'a> Schemas<'a> {
 
     /// An object, or the merge of `allOf` members, becomes a struct.
     fn object(&mut self, members: &[(ReferenceOr<Schema>, String)], naming: Naming<'_>, pointer: &str, outer: &Schema) -> Result<Shape, Error> {
-        let mut properties: Vec<(String, ReferenceOr<Box<Schema>>, String)> = Vec::new();
-        let mut required = BTreeSet::new();
-        let mut additional = None;
+        let mut parts = ObjectParts::default();
         let mut seen = BTreeSet::new();
         for (member, at) in members {
-            self.collect_object(member, at, &mut properties, &mut required, &mut additional, &mut seen)?;
+            self.collect_object(member, at, &mut parts, &mut seen)?;
         }
-        if properties.is_empty() {
-            return Ok(match additional {
+        let context = self.context_of(&naming);
+        if parts.properties.is_empty() {
+            return Ok(match parts.additional {
                 // additionalProperties alone: a map.
                 Some((schema, at)) => {
-                    let hint = format!("{}Value", self.hint_of(&naming));
-                    let value = self.shape_boxed(&schema, &hint, &at)?;
+                    let value = self.shape_boxed(&schema, &context.child("Value", None), &at)?;
                     Shape::of(TypeRef::Map(Box::new(value.ty())))
                 }
                 None => Shape::of(TypeRef::Json),
             });
         }
-        let name = self.name_for(&naming, "");
-        self.in_progress.insert(name.clone());
-        let mut fields = Vec::with_capacity(properties.len());
+        // The slot exists before the fields are typed, so a field can refer back to it.
+        let id = self.define(&naming, outer, pointer, TypeKind::Struct(Struct::default()));
+        self.in_progress.insert(id);
+        let mut fields = Vec::with_capacity(parts.properties.len());
         let mut rust_names = BTreeMap::new();
-        for (prop, schema, at) in &properties {
-            let hint = format!("{name}{}", naming::type_name(prop));
-            let shape = self.shape_boxed(schema, &hint, at)?;
+        for (prop, schema, at) in &parts.properties {
+            let shape = self.shape_boxed(schema, &context.child(&naming::type_name(prop), Some(prop)), at)?;
             let rust_name = naming::field_name(prop);
             if let Some(other) = rust_names.insert(rust_name.clone(), prop.clone()) {
-                return Err(Error::new(
-                    at,
-                    format!("properties `{other}` and `{prop}` both become the Rust field `{rust_name}`"),
-                    "rename one of the two properties",
-                ));
+                return Err(Error::new(at, format!("properties `{other}` and `{prop}` both become the Rust field `{rust_name}`"), "rename one of the two properties"));
             }
-            let is_required = required.contains(prop);
-            let ty = shape.ty();
             if shape.ty.is_none() && !shape.nullable {
                 return Err(Error::unsupported(at, "a property that can never hold a value"));
             }
             fields.push(Field {
                 api_name: prop.clone(),
                 rust_name,
-                ty,
-                required: is_required,
-                nullable: shape.nullable,
-                tristate: !is_required && shape.nullable,
+                ty: shape.ty(),
+                presence: Presence::new(parts.required.contains(prop), shape.nullable),
                 boxed: false,
-                read_only: shape.read_only,
-                write_only: shape.write_only,
+                access: shape.access,
                 docs: shape.docs,
                 constraints: shape.constraints,
                 default: shape.default,
             });
         }
-        let additional = match additional {
-            Some((schema, at)) => Some(self.shape_boxed(&schema, &format!("{name}Value"), &at)?.ty()),
+        let additional = match parts.additional {
+            Some((schema, at)) => Some(self.shape_boxed(&schema, &context.child("Value", None), &at)?.ty()),
             None => None,
         };
-        self.in_progress.remove(&name);
-        self.define(&name, pointer, docs(outer), TypeKind::Struct(Struct { fields, additional }));
-        Ok(Shape::of(TypeRef::Named(name)))
+        self.in_progress.remove(&id);
+        self.fill(id, docs(outer), TypeKind::Struct(Struct { fields, additional }));
+        Ok(Shape::of(TypeRef::Named(id)))
     }
 
     /// Gathers the properties of an object or of an `allOf` member, following references.
-    fn collect_object(
-        &mut self,
-        member: &ReferenceOr<Schema>,
-        at: &str,
-        properties: &mut Vec<(String, ReferenceOr<Box<Schema>>, String)>,
-        required: &mut BTreeSet<String>,
-        additional: &mut Option<(ReferenceOr<Box<Schema>>, String)>,
-        seen: &mut BTreeSet<String>,
-    ) -> Result<(), Error> {
+    fn collect_object(&mut self, member: &ReferenceOr<Schema>, at: &str, parts: &mut ObjectParts, seen: &mut BTreeSet<String>) -> Result<(), Error> {
         let (schema, at) = match member {
             ReferenceOr::Reference { reference } => {
                 let key = component_key(reference, at)?;
                 if !seen.insert(key.clone()) {
                     return Ok(());
                 }
-                let schema = self.api.components.as_ref().and_then(|c| c.schemas.get(&key)).cloned();
                 let target = format!("#/components/schemas/{}", escape(&key));
-                match schema {
-                    Some(schema) => return self.collect_object(&schema, &target, properties, required, additional, seen),
-                    None => return Err(Error::new(at, "reference to an undefined schema", "define it under #/components/schemas")),
-                }
+                return match self.api.components.as_ref().and_then(|c| c.schemas.get(&key)) {
+                    Some(schema) => self.collect_object(schema, &target, parts, seen),
+                    None => Err(Error::new(at, "reference to an undefined schema", "define it under #/components/schemas")),
+                };
             }
             ReferenceOr::Item(schema) => (schema, at),
         };
         match &schema.schema_kind {
             SchemaKind::Type(Type::Object(object)) => {
-                for (name, prop) in &object.properties {
-                    let prop_at = format!("{at}/properties/{}", escape(name));
-                    properties.retain(|(existing, _, _)| existing != name);
-                    properties.push((name.clone(), prop.clone(), prop_at));
-                }
-                required.extend(object.required.iter().cloned());
+                parts.add(&object.properties, &object.required, at);
                 if let Some(openapiv3::AdditionalProperties::Schema(extra)) = &object.additional_properties {
-                    *additional = Some(((**extra).clone().map_box(), format!("{at}/additionalProperties")));
+                    parts.additional = Some(((**extra).clone().map_box(), format!("{at}/additionalProperties")));
                 }
                 Ok(())
             }
             SchemaKind::AllOf { all_of } => {
                 for (i, inner) in all_of.iter().enumerate() {
-                    self.collect_object(inner, &format!("{at}/allOf/{i}"), properties, required, additional, seen)?;
+                    self.collect_object(inner, &format!("{at}/allOf/{i}"), parts, seen)?;
                 }
                 Ok(())
             }
             SchemaKind::Any(any) if !any.properties.is_empty() || any.typ.as_deref() == Some("object") => {
-                for (name, prop) in &any.properties {
-                    let prop_at = format!("{at}/properties/{}", escape(name));
-                    properties.retain(|(existing, _, _)| existing != name);
-                    properties.push((name.clone(), prop.clone(), prop_at));
-                }
-                required.extend(any.required.iter().cloned());
+                parts.add(&any.properties, &any.required, at);
                 Ok(())
             }
             _ => Err(Error::unsupported(at, "an `allOf` member that is not an object; only objects can be merged")),
@@ -404,7 +354,7 @@ impl<'a> Schemas<'a> {
 
     /// anyOf / oneOf: `null` branches make the result nullable, unions of arrays become
     /// an array of the union of their items, one branch left is that branch, and
-    /// anything else is a union type with a decode plan.
+    /// anything else is a union type, planned after all types are merged.
     fn union(&mut self, members: &[ReferenceOr<Schema>], keyword: &str, naming: Naming<'_>, pointer: &str, outer: &Schema) -> Result<Shape, Error> {
         let mut nullable = false;
         let mut branches: Vec<(ReferenceOr<Schema>, String)> = Vec::new();
@@ -422,17 +372,13 @@ impl<'a> Schemas<'a> {
         if let Some(items) = self.array_items(&branches) {
             // A union of lists is one list of the union of their items; an empty-list
             // branch (`maxItems: 0`) adds no item type.
-            let hint = format!("{}Item", self.hint_of(&naming));
-            let item = if items.is_empty() {
-                Shape::of(TypeRef::Json)
-            } else {
-                self.union_of(&items, Naming::Hint(&hint), pointer, outer, None)?
-            };
+            let item_context = self.context_of(&naming).child("Item", None);
+            let item = if items.is_empty() { Shape::of(TypeRef::Json) } else { self.union_of(&items, Naming::Inline(&item_context), pointer, outer, None)? };
             let mut shape = Shape::of(TypeRef::Vec(Box::new(item.ty())));
             shape.nullable = nullable;
-            if let Naming::Fixed(name) = naming {
-                self.define(name, pointer, docs(outer), TypeKind::Alias(shape.ty()));
-                shape.ty = Some(TypeRef::Named(name.to_owned()));
+            if let Naming::Fixed(id) = naming {
+                self.fill(id, docs(outer), TypeKind::Alias(shape.ty()));
+                shape.ty = Some(TypeRef::Named(id));
             }
             return Ok(shape);
         }
@@ -453,52 +399,45 @@ impl<'a> Schemas<'a> {
         if branches.len() == 1 {
             return self.schema(&branches[0].0, naming, &branches[0].1);
         }
-        let hint = self.hint_of(&naming);
+        let context = self.context_of(&naming);
         let mut types = Vec::with_capacity(branches.len());
-        for (i, (branch, at)) in branches.iter().enumerate() {
-            let branch_hint = match branch {
-                ReferenceOr::Item(schema) => schema.schema_data.title.as_deref().map(naming::type_name).map(|t| format!("{hint}{t}")),
-                ReferenceOr::Reference { .. } => None,
-            }
-            .unwrap_or_else(|| format!("{hint}Variant{}", i + 1));
-            let shape = self.shape(branch, &branch_hint, at)?;
-            types.push(shape.ty());
+        for (branch, at) in branches {
+            let branch_context = match branch {
+                ReferenceOr::Item(schema) => Context {
+                    name: format!("{}{}", context.name, schema.schema_data.title.as_deref().map(naming::type_name).unwrap_or_else(|| json_kind_word(schema).to_owned())),
+                    property: None,
+                    preferred: schema.schema_data.title.as_deref().map(naming::type_name),
+                },
+                ReferenceOr::Reference { .. } => context.clone(),
+            };
+            types.push(self.shape(branch, &branch_context, at)?.ty());
         }
-        let names: Vec<String> = types.iter().filter_map(|t| if let TypeRef::Named(n) = t { Some(n.clone()) } else { None }).collect();
-        for name in &names {
-            if !self.types.contains_key(name) && !self.in_progress.contains(name) {
-                let key = self.component_names.iter().find(|(_, rust)| *rust == name).map(|(key, _)| key.clone());
-                if let Some(key) = key {
-                    self.component_at_depth(&key, true)?;
-                }
-            }
-        }
-        // The same branches make the same type: a later component with them becomes an
-        // alias, an inline union reuses it. A new inline union is named by what its
-        // branches share (`UserByol`, `UserTol` -> `User`), else by its context.
-        let name = match (&naming, self.unions.get(&types).cloned()) {
-            (Naming::Hint(_), Some(existing)) => return Ok(Shape::of(TypeRef::Named(existing))),
-            (Naming::Fixed(fixed), Some(existing)) => return Ok(self.alias_to(fixed, pointer, outer, existing)),
-            (Naming::Fixed(fixed), None) => (*fixed).to_owned(),
-            (Naming::Hint(hint), None) => match naming::common_name(&names) {
-                Some(common) if names.len() == types.len() && !self.is_taken(&common) => common,
-                _ => self.fresh(hint),
-            },
-        };
-        let infos: Vec<BranchInfo> = types.iter().map(|t| self.branch_info(t)).collect();
         let tags = match &discriminator {
             Some(d) => Some((d.property_name.clone(), self.tag_values(d, branches, pointer)?)),
             None => None,
         };
-        let plan = union::plan(&name, pointer, &types, &names, infos, tags, |n| self.struct_fields(n))?;
-        self.unions.entry(types).or_insert_with(|| name.clone());
-        self.define(&name, pointer, docs(outer), TypeKind::Union(plan));
-        Ok(Shape::of(TypeRef::Named(name)))
+        let variants = types.into_iter().map(|ty| Variant { name: String::new(), ty, check: Default::default() }).collect();
+        let union = Union { variants, order: Vec::new(), decode: super::union::Decode::Buffered, tags };
+        // A union of components is named for what they share (`UserByol`, `UserTol` -> `User`).
+        let shared = self.shared_component_name(branches);
+        let id = self.define(&naming, outer, pointer, TypeKind::Union(union));
+        if let Some(shared) = shared {
+            if self.arena[id.0].hint.preferred.is_none() {
+                self.arena[id.0].hint.preferred = Some(shared);
+            }
+        }
+        Ok(Shape::of(TypeRef::Named(id)))
     }
 
-    fn alias_to(&mut self, alias: &str, pointer: &str, outer: &Schema, target: String) -> Shape {
-        self.define(alias, pointer, docs(outer), TypeKind::Alias(TypeRef::Named(target)));
-        Shape::of(TypeRef::Named(alias.to_owned()))
+    fn shared_component_name(&self, branches: &[(ReferenceOr<Schema>, String)]) -> Option<String> {
+        let names: Option<Vec<String>> = branches
+            .iter()
+            .map(|(branch, _)| match branch {
+                ReferenceOr::Reference { reference } => reference.strip_prefix("#/components/schemas/").map(naming::type_name),
+                ReferenceOr::Item(_) => None,
+            })
+            .collect();
+        naming::common_name(&names?)
     }
 
     /// The tag values of each branch: every `mapping` entry that points at it, or the
@@ -511,44 +450,10 @@ impl<'a> Schemas<'a> {
                     return Err(Error::new(at, "a discriminated union branch is not a `$ref`", "move the branch into #/components/schemas and refer to it"));
                 };
                 let key = component_key(reference, pointer)?;
-                let mapped: Vec<String> = d
-                    .mapping
-                    .iter()
-                    .filter(|(_, target)| *target == reference || **target == key)
-                    .map(|(value, _)| value.clone())
-                    .collect();
+                let mapped: Vec<String> = d.mapping.iter().filter(|(_, target)| *target == reference || **target == key).map(|(value, _)| value.clone()).collect();
                 Ok(if mapped.is_empty() { vec![key] } else { mapped })
             })
             .collect()
-    }
-
-    /// Properties, required set and JSON type of one branch, read from its type.
-    fn branch_info(&self, ty: &TypeRef) -> BranchInfo {
-        match ty {
-            TypeRef::Named(name) => match self.types.get(name).map(|d| &d.kind) {
-                Some(TypeKind::Struct(s)) => BranchInfo::object(s, s.additional.is_none()).with_enum_props(|n| match self.types.get(n).map(|d| &d.kind) {
-                    Some(TypeKind::Enum(e)) => Some(union::enum_values(e)),
-                    _ => None,
-                }),
-                Some(TypeKind::Enum(e)) => BranchInfo::string_enum(e.variants.iter().map(|v| v.wire.clone()).collect()),
-                Some(TypeKind::IntEnum(_)) => BranchInfo::kind(JsonKind::Integer),
-                Some(TypeKind::Union(u)) => {
-                    let infos: Vec<BranchInfo> = u.variants.iter().map(|v| self.branch_info(&v.ty)).collect();
-                    BranchInfo::merged(&infos)
-                }
-                Some(TypeKind::Alias(inner)) => self.branch_info(inner),
-                // Still being defined (a recursive union): only its JSON type is known.
-                None => BranchInfo::kind(JsonKind::Any),
-            },
-            other => BranchInfo::kind(JsonKind::of(other)),
-        }
-    }
-
-    fn struct_fields(&self, name: &str) -> Option<&[Field]> {
-        match self.types.get(name).map(|d| &d.kind) {
-            Some(TypeKind::Struct(s)) => Some(&s.fields),
-            _ => None,
-        }
     }
 
     /// For a union whose branches are all arrays (through references and nested
@@ -596,17 +501,7 @@ impl<'a> Schemas<'a> {
 
     /// `type: 'null'`, `enum: [null]` and references to either.
     fn is_null(&self, schema: &ReferenceOr<Schema>, at: &str) -> bool {
-        let Some((schema, at)) = self.resolve(schema, at) else { return false };
-        if let Some(raw) = self.raw.pointer(at.trim_start_matches('#')) {
-            if raw.get("type").and_then(Value::as_str) == Some("null") {
-                return true;
-            }
-            if let Some(values) = raw.get("enum").and_then(Value::as_array) {
-                if !values.is_empty() && values.iter().all(Value::is_null) {
-                    return true;
-                }
-            }
-        }
+        let Some((schema, _)) = self.resolve(schema, at) else { return false };
         match &schema.schema_kind {
             SchemaKind::Any(any) => any.typ.as_deref() == Some("null") || is_null_only(&any.enumeration),
             SchemaKind::Type(Type::String(s)) => !s.enumeration.is_empty() && s.enumeration.iter().all(Option::is_none),
@@ -614,40 +509,98 @@ impl<'a> Schemas<'a> {
         }
     }
 
-    fn define(&mut self, name: &str, pointer: &str, docs: Docs, kind: TypeKind) {
-        self.types.insert(name.to_owned(), TypeDef { name: name.to_owned(), pointer: pointer.to_owned(), docs, kind, validate: false });
+    fn push(&mut self, hint: NameHint, pointer: &str, docs: Docs, kind: TypeKind) -> TypeId {
+        let id = TypeId(self.arena.len());
+        self.arena.push(TypeDef { id, name: String::new(), pointer: pointer.to_owned(), docs, kind, hint, merged_into: None, aliases: Vec::new(), traits: Traits::default() });
+        id
     }
 
-    fn is_taken(&self, name: &str) -> bool {
-        self.types.contains_key(name) || self.in_progress.contains(name) || self.component_names.values().any(|n| n == name)
-    }
-
-    /// The hint itself if free, else the hint with the first free number.
-    fn fresh(&self, hint: &str) -> String {
-        if !self.is_taken(hint) {
-            return hint.to_owned();
-        }
-        (2..).map(|n| format!("{hint}{n}")).find(|candidate| !self.is_taken(candidate)).unwrap_or_default()
-    }
-
-    fn name_for(&self, naming: &Naming<'_>, suffix: &str) -> String {
+    /// The type a schema defines: the component's slot, or a new inline type.
+    fn define(&mut self, naming: &Naming<'_>, schema: &Schema, pointer: &str, kind: TypeKind) -> TypeId {
         match naming {
-            Naming::Fixed(name) => format!("{name}{suffix}"),
-            Naming::Hint(hint) => self.fresh(&format!("{hint}{suffix}")),
+            Naming::Fixed(id) => {
+                self.fill(*id, docs(schema), kind);
+                *id
+            }
+            Naming::Inline(context) => {
+                let hint = NameHint {
+                    component: None,
+                    preferred: schema.schema_data.title.as_deref().map(naming::type_name).or_else(|| context.preferred.clone()),
+                    property: context.property.clone(),
+                    context: context.name.clone(),
+                };
+                self.push(hint, pointer, docs(schema), kind)
+            }
         }
     }
 
-    fn hint_of(&self, naming: &Naming<'_>) -> String {
+    fn fill(&mut self, id: TypeId, docs: Docs, kind: TypeKind) {
+        let def = &mut self.arena[id.0];
+        def.docs = docs;
+        def.kind = kind;
+    }
+
+    fn context_of(&self, naming: &Naming<'_>) -> Context {
         match naming {
-            Naming::Fixed(name) | Naming::Hint(name) => (*name).to_owned(),
+            Naming::Fixed(id) => Context::new(self.arena[id.0].hint.context.clone()),
+            Naming::Inline(context) => (*context).clone(),
         }
+    }
+}
+
+/// Properties gathered from an object and its `allOf` members.
+#[derive(Default)]
+struct ObjectParts {
+    properties: Vec<(String, ReferenceOr<Box<Schema>>, String)>,
+    required: BTreeSet<String>,
+    additional: Option<(ReferenceOr<Box<Schema>>, String)>,
+}
+
+impl ObjectParts {
+    /// A later member's property replaces an earlier one of the same name.
+    fn add(&mut self, properties: &indexmap::IndexMap<String, ReferenceOr<Box<Schema>>>, required: &[String], at: &str) {
+        for (name, prop) in properties {
+            self.properties.retain(|(existing, _, _)| existing != name);
+            self.properties.push((name.clone(), prop.clone(), format!("{at}/properties/{}", escape(name))));
+        }
+        self.required.extend(required.iter().cloned());
+    }
+}
+
+/// A primitive component (a constrained string, a number) is used inline so its
+/// constraints are checked where it is used; its alias is still emitted.
+fn transparent(schema: &ReferenceOr<Schema>) -> Option<Shape> {
+    let ReferenceOr::Item(schema) = schema else { return None };
+    let primitive = match &schema.schema_kind {
+        SchemaKind::Type(Type::String(s)) => s.enumeration.is_empty(),
+        SchemaKind::Type(Type::Integer(i)) => i.enumeration.is_empty(),
+        SchemaKind::Type(Type::Number(_)) | SchemaKind::Type(Type::Boolean(_)) => true,
+        _ => false,
+    };
+    if !primitive {
+        return None;
+    }
+    let mut shape = primitive_shape(schema)?;
+    shape.docs = docs(schema);
+    Some(shape)
+}
+
+/// The word an untitled inline union branch is named by until the names pass knows better.
+fn json_kind_word(schema: &Schema) -> &'static str {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(_)) => "String",
+        SchemaKind::Type(Type::Number(_)) => "Number",
+        SchemaKind::Type(Type::Integer(_)) => "Integer",
+        SchemaKind::Type(Type::Boolean(_)) => "Boolean",
+        SchemaKind::Type(Type::Array(_)) => "List",
+        _ => "Object",
     }
 }
 
 fn naming_ref<'n>(naming: &Naming<'n>) -> Naming<'n> {
     match naming {
-        Naming::Fixed(name) => Naming::Fixed(name),
-        Naming::Hint(hint) => Naming::Hint(hint),
+        Naming::Fixed(id) => Naming::Fixed(*id),
+        Naming::Inline(context) => Naming::Inline(context),
     }
 }
 
@@ -657,10 +610,6 @@ fn same_ref(a: &ReferenceOr<Schema>, b: &ReferenceOr<Schema>) -> bool {
 
 fn is_null_only(values: &[Value]) -> bool {
     !values.is_empty() && values.iter().all(Value::is_null)
-}
-
-fn schema_keyword<'v>(raw: &'v Value, pointer: &str, keyword: &str) -> Option<&'v Value> {
-    raw.pointer(pointer.trim_start_matches('#'))?.get(keyword)
 }
 
 pub fn unbox(schema: &ReferenceOr<Box<Schema>>) -> ReferenceOr<Schema> {
@@ -691,20 +640,12 @@ fn component_key(reference: &str, pointer: &str) -> Result<String, Error> {
 }
 
 fn docs(schema: &Schema) -> Docs {
-    Docs {
-        title: schema.schema_data.title.clone(),
-        description: schema.schema_data.description.clone(),
-        deprecated: schema.schema_data.deprecated,
-    }
+    Docs { title: schema.schema_data.title.clone(), description: schema.schema_data.description.clone(), deprecated: schema.schema_data.deprecated }
 }
 
 /// Docs of the place a schema is used win over the docs of what it refers to.
 fn merge_docs(outer: Docs, inner: Docs) -> Docs {
-    Docs {
-        title: outer.title.or(inner.title),
-        description: outer.description.or(inner.description),
-        deprecated: outer.deprecated || inner.deprecated,
-    }
+    Docs { title: outer.title.or(inner.title), description: outer.description.or(inner.description), deprecated: outer.deprecated || inner.deprecated }
 }
 
 /// Strings (with formats), numbers, integers and booleans.
@@ -727,16 +668,16 @@ fn primitive_shape(schema: &Schema) -> Option<Shape> {
             }
         }
         SchemaKind::Type(Type::Integer(i)) => {
-            constraints.minimum = i.minimum.map(|v| v as f64);
-            constraints.maximum = i.maximum.map(|v| v as f64);
+            constraints.minimum = i.minimum.map(Bound::Int);
+            constraints.maximum = i.maximum.map(Bound::Int);
             match &i.format {
                 VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int32) => TypeRef::I32,
                 _ => TypeRef::I64,
             }
         }
         SchemaKind::Type(Type::Number(n)) => {
-            constraints.minimum = n.minimum;
-            constraints.maximum = n.maximum;
+            constraints.minimum = n.minimum.map(Bound::Float);
+            constraints.maximum = n.maximum.map(Bound::Float);
             TypeRef::F64
         }
         SchemaKind::Type(Type::Boolean(_)) => TypeRef::Bool,
@@ -747,6 +688,7 @@ fn primitive_shape(schema: &Schema) -> Option<Shape> {
 
 /// A string enum. A default that is not among the values (the empty string that
 /// salutation and title default to) becomes a value too, so `Default` can return it.
+/// Variant names are given by the names pass, which knows the enum's own name.
 fn string_enum(schema: &Schema, values: &[Option<String>], pointer: &str) -> Result<StringEnum, Error> {
     let mut wires: Vec<String> = values.iter().flatten().cloned().collect();
     let default = match &schema.schema_data.default {
@@ -758,11 +700,7 @@ fn string_enum(schema: &Schema, values: &[Option<String>], pointer: &str) -> Res
         }
         Some(Value::Null) | None => None,
         Some(other) => {
-            return Err(Error::new(
-                format!("{pointer}/default"),
-                format!("the default {other} of a string enum is not a string"),
-                "quote the default or remove it",
-            ))
+            return Err(Error::new(format!("{pointer}/default"), format!("the default {other} of a string enum is not a string"), "quote the default or remove it"));
         }
     };
     let mut variants: Vec<EnumVariant> = Vec::with_capacity(wires.len());
@@ -770,20 +708,8 @@ fn string_enum(schema: &Schema, values: &[Option<String>], pointer: &str) -> Res
         if variants.iter().any(|v| v.wire == wire) {
             continue;
         }
-        let base = naming::variant_name(&wire);
-        let mut rust_name = base.clone();
-        let mut n = 2;
-        while variants.iter().any(|v| v.rust_name == rust_name) {
-            rust_name = format!("{base}{n}");
-            n += 1;
-        }
         let description = wire.is_empty().then(|| "The empty string: not specified.".to_owned());
-        variants.push(EnumVariant { rust_name, wire, description });
+        variants.push(EnumVariant { rust_name: String::new(), long_name: None, wire, description });
     }
-    let unknown = ["Unknown", "UnknownValue", "OtherValue"]
-        .into_iter()
-        .find(|candidate| variants.iter().all(|v| v.rust_name != *candidate))
-        .unwrap_or("UnrecognizedValue")
-        .to_owned();
-    Ok(StringEnum { variants, default, unknown })
+    Ok(StringEnum { variants, default, unknown: String::new() })
 }
