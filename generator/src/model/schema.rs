@@ -50,7 +50,6 @@ enum Naming<'n> {
 
 pub struct Schemas<'a> {
     pub api: &'a OpenAPI,
-    raw: &'a Value,
     types: BTreeMap<String, TypeDef>,
     /// Component key -> Rust name, fixed before any type is built so references resolve.
     component_names: BTreeMap<String, String>,
@@ -70,7 +69,7 @@ impl<'a> Schemas<'a> {
             .flat_map(|c| c.schemas.keys())
             .map(|key| (key.clone(), naming::type_name(key)))
             .collect();
-        Schemas { api: &doc.api, raw: &doc.raw, types: BTreeMap::new(), component_names, in_progress: BTreeSet::new(), unions: BTreeMap::new(), inline_enums: BTreeSet::new() }
+        Schemas { api: &doc.api, types: BTreeMap::new(), component_names, in_progress: BTreeSet::new(), unions: BTreeMap::new(), inline_enums: BTreeSet::new() }
     }
 
     pub fn types(&self) -> &BTreeMap<String, TypeDef> {
@@ -179,10 +178,6 @@ impl<'a> Schemas<'a> {
     }
 
     fn item(&mut self, schema: &Schema, naming: Naming<'_>, pointer: &str) -> Result<Shape, Error> {
-        // `not` next to other keywords is dropped by `openapiv3`; it must not be ignored.
-        if schema_keyword(self.raw, pointer, "not").is_some() {
-            return Err(Error::unsupported(format!("{pointer}/not"), "`not` schemas"));
-        }
         let mut shape = match &schema.schema_kind {
             SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty() => {
                 if s.enumeration.iter().all(Option::is_none) {
@@ -596,17 +591,7 @@ impl<'a> Schemas<'a> {
 
     /// `type: 'null'`, `enum: [null]` and references to either.
     fn is_null(&self, schema: &ReferenceOr<Schema>, at: &str) -> bool {
-        let Some((schema, at)) = self.resolve(schema, at) else { return false };
-        if let Some(raw) = self.raw.pointer(at.trim_start_matches('#')) {
-            if raw.get("type").and_then(Value::as_str) == Some("null") {
-                return true;
-            }
-            if let Some(values) = raw.get("enum").and_then(Value::as_array) {
-                if !values.is_empty() && values.iter().all(Value::is_null) {
-                    return true;
-                }
-            }
-        }
+        let Some((schema, _)) = self.resolve(schema, at) else { return false };
         match &schema.schema_kind {
             SchemaKind::Any(any) => any.typ.as_deref() == Some("null") || is_null_only(&any.enumeration),
             SchemaKind::Type(Type::String(s)) => !s.enumeration.is_empty() && s.enumeration.iter().all(Option::is_none),
@@ -657,10 +642,6 @@ fn same_ref(a: &ReferenceOr<Schema>, b: &ReferenceOr<Schema>) -> bool {
 
 fn is_null_only(values: &[Value]) -> bool {
     !values.is_empty() && values.iter().all(Value::is_null)
-}
-
-fn schema_keyword<'v>(raw: &'v Value, pointer: &str, keyword: &str) -> Option<&'v Value> {
-    raw.pointer(pointer.trim_start_matches('#'))?.get(keyword)
 }
 
 pub fn unbox(schema: &ReferenceOr<Box<Schema>>) -> ReferenceOr<Schema> {

@@ -1,0 +1,79 @@
+//! Document-level differences between OpenAPI 3.1 and 3.0, and the walk that hands every
+//! schema to the schema normaliser.
+
+use serde_json::Value;
+
+use crate::load::escape;
+use crate::load::schema::Normaliser;
+use crate::load::walk;
+use crate::warning::Warnings;
+
+/// The version `openapiv3` is told the normalised document has.
+pub const NORMALISED_VERSION: &str = "3.0.3";
+
+/// Rewrites `root` (an object) into the OpenAPI 3.0 form `openapiv3` reads.
+pub fn normalise(root: &mut Value, warnings: &mut Warnings) {
+    inline_path_item_refs(root);
+    let mut normaliser = Normaliser::new(root, warnings);
+    walk::each_schema(root, &mut |schema, at| normaliser.schema(schema, at));
+    webhooks_to_extension(root, warnings);
+    // 3.1 makes `paths` optional (OpenAPI 3.1.0 section 4.8.1); 3.0 requires it.
+    if let Some(map) = root.as_object_mut() {
+        map.entry("paths").or_insert_with(|| serde_json::json!({}));
+        map.insert("openapi".into(), NORMALISED_VERSION.into());
+    }
+}
+
+/// 3.1 `webhooks` (OpenAPI 3.1.0 section 4.8.1) is what 3.0 documents write as the
+/// `x-webhooks` extension, which the model reads: one form for both.
+fn webhooks_to_extension(root: &mut Value, warnings: &mut Warnings) {
+    let Some(map) = root.as_object_mut() else {
+        return;
+    };
+    let Some(Value::Object(hooks)) = map.remove("webhooks") else {
+        return;
+    };
+    let extension = map
+        .entry("x-webhooks")
+        .or_insert_with(|| Value::Object(Default::default()));
+    let Value::Object(extension) = extension else {
+        return;
+    };
+    for (name, item) in hooks {
+        if extension.contains_key(&name) {
+            warnings.push(
+                format!("#/webhooks/{}", escape(&name)),
+                "a webhook of this name is also in `x-webhooks`; the one in `x-webhooks` is used, so remove one of the two",
+            );
+        } else {
+            extension.insert(name, item);
+        }
+    }
+}
+
+/// 3.1 Path Items in `paths` and `webhooks` may be references to `components/pathItems`
+/// (OpenAPI 3.1.0 section 4.8.10); a copy of the target means the same.
+fn inline_path_item_refs(root: &mut Value) {
+    let Some(items) = root.pointer("/components/pathItems").cloned() else {
+        return;
+    };
+    for key in ["paths", "webhooks"] {
+        let Some(Value::Object(map)) = root.get_mut(key) else {
+            continue;
+        };
+        for item in map.values_mut() {
+            let target = item
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/components/pathItems/"));
+            if let Some(found) = target.and_then(|name| items.get(unescape(name).as_str())) {
+                *item = found.clone();
+            }
+        }
+    }
+}
+
+/// Undoes [`escape`] on one JSON pointer segment.
+fn unescape(segment: &str) -> String {
+    segment.replace("~1", "/").replace("~0", "~")
+}

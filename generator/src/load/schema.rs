@@ -1,0 +1,662 @@
+//! One Schema Object, rewritten in place into the OpenAPI 3.0 form `openapiv3` reads
+//! exactly, so the model never needs the raw JSON.
+//!
+//! OpenAPI 3.1 schemas are JSON Schema 2020-12; OpenAPI 3.0 schemas are a subset of
+//! JSON Schema draft 5 with `nullable`. Each function below handles one construct and
+//! says which rule makes the rewrite exact; where it cannot be exact (a constraint Rust
+//! types cannot carry) the construct is dropped with a warning naming its pointer.
+//!
+//! Subschemas are normalised first, at their pointers in the document as written, so
+//! warnings name the place the author knows even when the parent is restructured later.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Map, Value};
+
+use crate::load::escape;
+use crate::warning::Warnings;
+
+/// Keywords that constrain instances of one JSON type only (JSON Schema validation
+/// 2020-12 section 6: "if the instance is a T, ..."); on any other type they are vacuous.
+const STRING_KEYWORDS: [&str; 4] = ["pattern", "minLength", "maxLength", "format"];
+const NUMBER_KEYWORDS: [&str; 6] = [
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "format",
+];
+const OBJECT_KEYWORDS: [&str; 5] = [
+    "properties",
+    "required",
+    "additionalProperties",
+    "minProperties",
+    "maxProperties",
+];
+const ARRAY_KEYWORDS: [&str; 4] = ["items", "minItems", "maxItems", "uniqueItems"];
+
+/// Keywords that say what a value is, as opposed to documenting it: the part of a schema
+/// that `openapiv3` cannot combine with `allOf`/`anyOf`/`oneOf` in one Schema Object.
+const TYPE_KEYWORDS: [&str; 20] = [
+    "type",
+    "enum",
+    "pattern",
+    "minLength",
+    "maxLength",
+    "format",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "properties",
+    "required",
+    "additionalProperties",
+    "minProperties",
+    "maxProperties",
+    "items",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+];
+
+/// JSON Schema keywords with no OpenAPI 3.0 counterpart and no effect on the Rust type
+/// beyond a check it does not make: dropped with a warning saying what goes unchecked.
+const UNENFORCED: [(&str, &str); 13] = [
+    (
+        "patternProperties",
+        "properties whose names match the patterns are not typed",
+    ),
+    ("propertyNames", "property names are not checked"),
+    (
+        "unevaluatedProperties",
+        "properties no subschema names are not checked",
+    ),
+    (
+        "unevaluatedItems",
+        "items no subschema covers are not checked",
+    ),
+    ("contains", "no item is checked against it"),
+    ("minContains", "no item is checked against `contains`"),
+    ("maxContains", "no item is checked against `contains`"),
+    (
+        "dependentRequired",
+        "properties required together are not checked",
+    ),
+    (
+        "dependentSchemas",
+        "the conditional subschemas are not applied",
+    ),
+    (
+        "dependencies",
+        "the conditional requirements are not applied",
+    ),
+    ("if", "the conditional subschemas are not applied"),
+    ("then", "the conditional subschemas are not applied"),
+    ("else", "the conditional subschemas are not applied"),
+];
+
+/// Normalises every schema of one document.
+pub struct Normaliser<'w> {
+    /// The single `type` of each component schema, to see when a `type` next to a
+    /// composition only repeats what its members already say.
+    component_types: BTreeMap<String, String>,
+    warnings: &'w mut Warnings,
+}
+
+impl<'w> Normaliser<'w> {
+    pub fn new(root: &Value, warnings: &'w mut Warnings) -> Self {
+        let component_types = root
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter_map(|(key, schema)| Some((key.clone(), single_type(schema)?.to_owned())))
+            .collect();
+        Normaliser {
+            component_types,
+            warnings,
+        }
+    }
+
+    /// Normalises the schema at `at` and, first, all its subschemas.
+    pub fn schema(&mut self, schema: &mut Value, at: &str) {
+        match schema {
+            // JSON Schema 2020-12 section 4.3.2: `true` accepts everything, like `{}`.
+            Value::Bool(true) => *schema = json!({}),
+            Value::Bool(false) => {
+                self.warnings.push(at, "the schema `false` (no value allowed) is not enforced: any JSON value is accepted; remove what it stands in for instead");
+                *schema = json!({});
+            }
+            Value::Object(map) => {
+                self.subschemas(map, at);
+                self.node(map, at);
+            }
+            // Not a schema at all: the typed parse reports it with its pointer.
+            _ => {}
+        }
+    }
+
+    /// Every position of a Schema Object that holds schemas `openapiv3` reads.
+    fn subschemas(&mut self, map: &mut Map<String, Value>, at: &str) {
+        if let Some(Value::Object(properties)) = map.get_mut("properties") {
+            // A property whose schema is `false` must be absent (2020-12 section 4.3.2):
+            // the Rust type simply has no field for it.
+            properties.retain(|name, schema| {
+                let forbidden = schema == &Value::Bool(false);
+                if forbidden {
+                    self.warnings.push(format!("{at}/properties/{}", escape(name)), "a property that must be absent (`false`) is left out of the type, so its absence is not checked");
+                }
+                !forbidden
+            });
+            for (name, schema) in properties.iter_mut() {
+                self.schema(schema, &format!("{at}/properties/{}", escape(name)));
+            }
+        }
+        // `additionalProperties: true|false` is valid OpenAPI 3.0 and read as such.
+        if let Some(schema @ Value::Object(_)) = map.get_mut("additionalProperties") {
+            self.schema(schema, &format!("{at}/additionalProperties"));
+        }
+        draft4_tuple(map);
+        if let Some(Value::Array(members)) = map.get_mut("prefixItems") {
+            for (index, member) in members.iter_mut().enumerate() {
+                self.schema(member, &format!("{at}/prefixItems/{index}"));
+            }
+        }
+        // `items: false` only closes a tuple; `prefix_items` reads it.
+        let closes_tuple =
+            map.contains_key("prefixItems") && map.get("items") == Some(&Value::Bool(false));
+        if let (Some(items), false) = (map.get_mut("items"), closes_tuple) {
+            self.schema(items, &format!("{at}/items"));
+        }
+        for key in ["allOf", "anyOf", "oneOf"] {
+            if let Some(Value::Array(members)) = map.get_mut(key) {
+                for (index, member) in members.iter_mut().enumerate() {
+                    self.schema(member, &format!("{at}/{key}/{index}"));
+                }
+            }
+        }
+    }
+
+    /// The schema itself, once its subschemas are normal.
+    fn node(&mut self, map: &mut Map<String, Value>, at: &str) {
+        ref_with_siblings(map);
+        const_to_enum(map);
+        examples_to_example(map);
+        exclusive_bounds(map);
+        content_to_format(map);
+        self.not(map, at);
+        self.unenforced(map, at);
+        self.prefix_items(map, at);
+        self.types(map, at);
+        self.composition(map);
+    }
+
+    /// `not` has no Rust type: `openapiv3` drops it silently next to other keywords,
+    /// so it is dropped here, visibly.
+    fn not(&mut self, map: &mut Map<String, Value>, at: &str) {
+        if map.remove("not").is_some() {
+            self.warnings.push(
+                format!("{at}/not"),
+                "`not` is not enforced: the type accepts values the document excludes; to type it precisely, list what is allowed (an `enum`, or a `oneOf` of the allowed schemas) instead",
+            );
+        }
+    }
+
+    fn unenforced(&mut self, map: &mut Map<String, Value>, at: &str) {
+        for (keyword, what) in UNENFORCED {
+            if map.remove(keyword).is_some() {
+                self.warnings.push(
+                    format!("{at}/{keyword}"),
+                    format!("`{keyword}` is not enforced: {what}"),
+                );
+            }
+        }
+    }
+
+    /// `prefixItems` (2020-12 section 10.3.1.1) types a tuple; OpenAPI 3.0 has one `items`
+    /// schema for all elements, so each element is typed as any of the tuple's schemas.
+    fn prefix_items(&mut self, map: &mut Map<String, Value>, at: &str) {
+        let Some(prefix) = map.remove("prefixItems") else {
+            return;
+        };
+        let Value::Array(mut members) = prefix else {
+            return;
+        };
+        match map.remove("items") {
+            // No `items`: elements after the tuple may be anything.
+            None => members = Vec::new(),
+            Some(Value::Bool(false)) => {}
+            Some(rest) => members.push(rest),
+        }
+        let items = match members.len() {
+            0 => json!({}),
+            1 => members.remove(0),
+            _ => json!({ "anyOf": members }),
+        };
+        map.insert("items".into(), items);
+        self.warnings.push(
+            format!("{at}/prefixItems"),
+            "a tuple (`prefixItems`) is typed as a list whose elements may be any of its item schemas (any JSON when `items` is absent); the position of each element is not checked",
+        );
+    }
+
+    /// `type` as OpenAPI 3.0 has it: one type name, with `nullable` for null.
+    fn types(&mut self, map: &mut Map<String, Value>, at: &str) {
+        let names: Vec<String> = match map.get("type") {
+            Some(Value::String(name)) => vec![name.clone()],
+            // JSON Schema 2020-12 section 6.1.1: an array of unique type names.
+            Some(Value::Array(names)) if names.iter().all(Value::is_string) => {
+                let mut unique: Vec<String> = Vec::new();
+                for name in names.iter().filter_map(Value::as_str) {
+                    if !unique.iter().any(|seen| seen == name) {
+                        unique.push(name.to_owned());
+                    }
+                }
+                unique
+            }
+            // Anything else is not a valid `type`; the typed parse says so.
+            _ => return,
+        };
+        map.remove("type");
+        let null = names.iter().any(|name| name == "null");
+        let others: Vec<&String> = names.iter().filter(|name| *name != "null").collect();
+        if null {
+            map.insert("nullable".into(), Value::Bool(true));
+        }
+        match others.as_slice() {
+            // `type: []` allows nothing in JSON Schema, but only ever means "no constraint".
+            [] if !null => {}
+            [] => null_only(map),
+            [only] => {
+                map.insert("type".into(), Value::String((*only).clone()));
+                self.one_type(map, at);
+            }
+            several => {
+                let mut copies: Vec<Map<String, Value>> = several
+                    .iter()
+                    .filter_map(|name| typed_copy(map, name))
+                    .collect();
+                for keyword in TYPE_KEYWORDS {
+                    map.remove(keyword);
+                }
+                match copies.len() {
+                    0 if null => null_only(map),
+                    0 => self.warnings.push(format!("{at}/enum"), "no enum value is of one of the listed types, so the schema is typed as any JSON; write the values with the listed types"),
+                    1 => {
+                        map.extend(copies.remove(0));
+                        self.one_type(map, at);
+                    }
+                    _ => {
+                        for copy in &mut copies {
+                            self.one_type(copy, at);
+                        }
+                        add_composition(map, "anyOf", copies.into_iter().map(Value::Object).collect());
+                    }
+                }
+            }
+        }
+    }
+
+    /// A schema of one `type`: what applies to other types goes, as it constrains nothing.
+    fn one_type(&mut self, map: &mut Map<String, Value>, at: &str) {
+        let Some(Value::String(name)) = map.get("type") else {
+            return;
+        };
+        let name = name.clone();
+        let keeps: &[&str] = match name.as_str() {
+            "string" => &STRING_KEYWORDS,
+            "number" | "integer" => &NUMBER_KEYWORDS,
+            "object" => &OBJECT_KEYWORDS,
+            "array" => &ARRAY_KEYWORDS,
+            "boolean" => &[],
+            // Not a JSON type: the model reports it.
+            _ => return,
+        };
+        for group in [
+            &STRING_KEYWORDS[..],
+            &NUMBER_KEYWORDS,
+            &OBJECT_KEYWORDS,
+            &ARRAY_KEYWORDS,
+        ] {
+            for keyword in group.iter().filter(|keyword| !keeps.contains(keyword)) {
+                map.remove(*keyword);
+            }
+        }
+        self.enum_values(map, &name, at);
+        if name == "integer" {
+            self.integer_bounds(map, at);
+        }
+        if name == "array" && !map.contains_key("items") {
+            // OpenAPI 3.0.3 section 4.7.24: `items` MUST be present if `type` is array.
+            self.warnings.push(at, "an array without `items` is typed as a list of any JSON values; add `items` with the schema of one element");
+            map.insert("items".into(), json!({}));
+        }
+    }
+
+    /// Enum values of another JSON type than the schema's can never match
+    /// (2020-12 sections 6.1.1 and 6.1.2 both apply): they are removed, with a warning
+    /// since the author surely meant something by them.
+    fn enum_values(&mut self, map: &mut Map<String, Value>, name: &str, at: &str) {
+        let Some(Value::Array(values)) = map.get_mut("enum") else {
+            return;
+        };
+        let fits = |value: &Value| match name {
+            "string" => value.is_string(),
+            "number" => value.is_number(),
+            "integer" => value.is_i64() || value.is_u64(),
+            "boolean" => value.is_boolean(),
+            "object" => value.is_object(),
+            "array" => value.is_array(),
+            _ => true,
+        };
+        let before = values.len();
+        values.retain(|value| value.is_null() || fits(value));
+        if values.len() != before {
+            self.warnings.push(
+                format!("{at}/enum"),
+                format!("enum values that are not of type `{name}` can never match and are left out; write them as {name} values"),
+            );
+        }
+    }
+
+    /// `openapiv3` reads bounds of an `integer` only when they are integers; `1.0` is the
+    /// integer 1, and for integers `minimum: 0.5` means 1 and `maximum: 9.5` means 9. A
+    /// bound just past the 64-bit range (a float such as 9223372036854776000) is the
+    /// end of that range.
+    fn integer_bounds(&mut self, map: &mut Map<String, Value>, at: &str) {
+        const LIMIT: f64 = 9_223_372_036_854_775_808.0; // 2^63
+        for (keyword, round) in [
+            ("minimum", f64::ceil as fn(f64) -> f64),
+            ("maximum", f64::floor),
+        ] {
+            let Some(Value::Number(bound)) = map.get(keyword) else {
+                continue;
+            };
+            if bound.is_i64() {
+                continue;
+            }
+            match bound.as_f64().map(round) {
+                // `as` saturates, so 2^63 becomes i64::MAX.
+                Some(whole) if (-LIMIT..=LIMIT).contains(&whole) => {
+                    map.insert(keyword.into(), json!(whole as i64));
+                }
+                _ => {
+                    map.remove(keyword);
+                    self.warnings.push(format!("{at}/{keyword}"), format!("`{keyword}` is beyond the range of a 64-bit integer and is not checked"));
+                }
+            }
+        }
+        let Some(Value::Number(step)) = map.get("multipleOf") else {
+            return;
+        };
+        if step.is_i64() {
+            return;
+        }
+        match step.as_f64() {
+            Some(whole) if whole.fract() == 0.0 && (1.0..9.0e15).contains(&whole) => {
+                map.insert("multipleOf".into(), json!(whole as i64));
+            }
+            _ => {
+                map.remove("multipleOf");
+                self.warnings.push(
+                    format!("{at}/multipleOf"),
+                    "a fractional `multipleOf` of an integer is not checked; use a whole number",
+                );
+            }
+        }
+    }
+
+    /// `openapiv3` reads a Schema Object as one of: a type, or `allOf`, or `anyOf`, or
+    /// `oneOf`; anything else it keeps only loosely. A schema that has a type part and a
+    /// composition, or several compositions, means all of them at once (JSON Schema
+    /// applies every keyword), which is exactly an `allOf` of the parts. Documentation
+    /// stays on the outer schema.
+    fn composition(&mut self, map: &mut Map<String, Value>) {
+        let compositions: Vec<&str> = ["allOf", "anyOf", "oneOf"]
+            .into_iter()
+            .filter(|key| map.contains_key(*key))
+            .collect();
+        if compositions.is_empty() {
+            return;
+        }
+        let mut type_part = Map::new();
+        for keyword in TYPE_KEYWORDS {
+            if let Some(value) = map.remove(keyword) {
+                type_part.insert(keyword.into(), value);
+            }
+        }
+        if self.implied_type(&type_part, map) {
+            type_part.clear();
+        }
+        if compositions.len() == 1 && type_part.is_empty() {
+            return;
+        }
+        let mut parts = Vec::new();
+        if !type_part.is_empty() {
+            parts.push(Value::Object(type_part));
+        }
+        if let Some(Value::Array(members)) = map.remove("allOf") {
+            parts.extend(members);
+        }
+        for key in ["oneOf", "anyOf"] {
+            if let Some(members) = map.remove(key) {
+                let mut part = Map::new();
+                part.insert(key.into(), members);
+                // A discriminator selects among the members of this union, so it goes with it.
+                if let Some(discriminator) = map.remove("discriminator") {
+                    part.insert("discriminator".into(), discriminator);
+                }
+                parts.push(Value::Object(part));
+            }
+        }
+        map.insert("allOf".into(), Value::Array(parts));
+    }
+
+    /// Whether a type part that is only `type: T` says nothing the composition does not:
+    /// one `allOf` member, or every `oneOf`/`anyOf` member, already has type T.
+    fn implied_type(&self, type_part: &Map<String, Value>, map: &Map<String, Value>) -> bool {
+        let (1, Some(Value::String(name))) = (type_part.len(), type_part.get("type")) else {
+            return false;
+        };
+        let has_type = |member: &Value| self.type_of(member) == Some(name.as_str());
+        let members = |key: &str| {
+            map.get(key)
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+        };
+        members("allOf").iter().any(has_type)
+            || ["oneOf", "anyOf"]
+                .iter()
+                .any(|key| !members(key).is_empty() && members(key).iter().all(has_type))
+    }
+
+    /// The single type a schema or its component target declares.
+    fn type_of<'v>(&'v self, schema: &'v Value) -> Option<&'v str> {
+        match schema.get("$ref").and_then(Value::as_str) {
+            Some(target) => {
+                let key = target.strip_prefix("#/components/schemas/")?;
+                self.component_types.get(key).map(String::as_str)
+            }
+            None => single_type(schema),
+        }
+    }
+}
+
+/// A schema's one non-null `type`, as written (`T` or `[T, 'null']`).
+fn single_type(schema: &Value) -> Option<&str> {
+    match schema.get("type")? {
+        Value::String(name) => Some(name),
+        Value::Array(names) => {
+            let mut others = names
+                .iter()
+                .filter_map(Value::as_str)
+                .filter(|name| *name != "null");
+            let first = others.next()?;
+            others.next().is_none().then_some(first)
+        }
+        _ => None,
+    }
+}
+
+/// OpenAPI 3.1 (JSON Schema 2020-12 section 8.2.3.1) lets `$ref` sit next to other
+/// keywords, all of which apply; an `allOf` holding the reference says the same in a
+/// form with no siblings. OpenAPI 3.0 ignores such siblings, but authors put
+/// documentation there, which the model keeps on a decorated reference. Siblings that
+/// are only extensions change nothing and stay where they are.
+fn ref_with_siblings(map: &mut Map<String, Value>) {
+    if !map.contains_key("$ref")
+        || map
+            .keys()
+            .all(|key| key == "$ref" || key.starts_with("x-") || key.starts_with('$'))
+    {
+        return;
+    }
+    let Some(reference) = map.remove("$ref") else {
+        return;
+    };
+    let member = json!({ "$ref": reference });
+    match map.get_mut("allOf") {
+        Some(Value::Array(members)) => members.insert(0, member),
+        _ => {
+            map.insert("allOf".into(), json!([member]));
+        }
+    }
+}
+
+/// `const: v` (2020-12 section 6.1.3) is `enum: [v]`.
+fn const_to_enum(map: &mut Map<String, Value>) {
+    if let Some(value) = map.remove("const") {
+        map.insert("enum".into(), json!([value]));
+    }
+}
+
+/// 2020-12 `examples` (section 9.5) is a list; OpenAPI 3.0 has one `example`.
+fn examples_to_example(map: &mut Map<String, Value>) {
+    match map.remove("examples") {
+        Some(Value::Array(examples)) if !map.contains_key("example") => {
+            if let Some(first) = examples.into_iter().next() {
+                map.insert("example".into(), first);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// 2020-12 `exclusiveMinimum: n` (section 6.2.5) is 3.0's `minimum: n` with
+/// `exclusiveMinimum: true`; next to a `minimum`, the stricter bound wins.
+fn exclusive_bounds(map: &mut Map<String, Value>) {
+    for (exclusive, inclusive, stricter) in [
+        ("exclusiveMinimum", "minimum", 1.0),
+        ("exclusiveMaximum", "maximum", -1.0),
+    ] {
+        let Some(Value::Number(bound)) = map.get(exclusive).cloned() else {
+            continue;
+        };
+        let inclusive_is_stricter = map
+            .get(inclusive)
+            .and_then(Value::as_f64)
+            .zip(bound.as_f64())
+            .is_some_and(|(inclusive, exclusive)| (inclusive - exclusive) * stricter > 0.0);
+        if inclusive_is_stricter {
+            map.remove(exclusive);
+        } else {
+            map.insert(inclusive.into(), Value::Number(bound));
+            map.insert(exclusive.into(), Value::Bool(true));
+        }
+    }
+}
+
+/// 3.1 describes encoded strings with `contentEncoding`/`contentMediaType` (OpenAPI
+/// 3.1.0 section 4.8.14.3) where 3.0 uses `format: byte` (base64) and `format: binary`.
+fn content_to_format(map: &mut Map<String, Value>) {
+    let encoding = map.remove("contentEncoding");
+    let media_type = map.remove("contentMediaType");
+    if map.contains_key("format") || map.get("type").and_then(Value::as_str) != Some("string") {
+        return;
+    }
+    let format = match (
+        encoding.as_ref().and_then(Value::as_str),
+        media_type.as_ref().and_then(Value::as_str),
+    ) {
+        (Some("base64" | "base64url"), _) => "byte",
+        (None, Some(media)) if !media.contains("json") && !media.starts_with("text/") => "binary",
+        _ => return,
+    };
+    map.insert("format".into(), json!(format));
+}
+
+/// Draft 4-7 tuples (`items: [..]`, `additionalItems`) are 2020-12's `prefixItems` and `items`.
+fn draft4_tuple(map: &mut Map<String, Value>) {
+    if !matches!(map.get("items"), Some(Value::Array(_))) || map.contains_key("prefixItems") {
+        return;
+    }
+    if let Some(tuple) = map.remove("items") {
+        map.insert("prefixItems".into(), tuple);
+    }
+    if let Some(rest) = map.remove("additionalItems") {
+        map.insert("items".into(), rest);
+    }
+}
+
+/// `type: 'null'` alone: OpenAPI 3.0 has no null type, but `nullable: true` with
+/// `enum: [null]` allows exactly null (3.0.3 section 4.7.24, `nullable`), and
+/// `openapiv3` keeps that enum where the model reads it.
+fn null_only(map: &mut Map<String, Value>) {
+    for keyword in TYPE_KEYWORDS {
+        map.remove(keyword);
+    }
+    map.insert("enum".into(), json!([null]));
+}
+
+/// The part of a multi-typed schema that applies to instances of type `name`, or
+/// `None` when its `enum` has no value of that type (so no instance of it matches).
+fn typed_copy(map: &Map<String, Value>, name: &str) -> Option<Map<String, Value>> {
+    let mut copy = Map::new();
+    copy.insert("type".into(), json!(name));
+    for keyword in TYPE_KEYWORDS.iter().filter(|keyword| **keyword != "type") {
+        if let Some(value) = map.get(*keyword) {
+            copy.insert((*keyword).into(), value.clone());
+        }
+    }
+    if let Some(Value::Array(values)) = copy.get_mut("enum") {
+        // Null goes with the outer `nullable`; each copy keeps the values of its type.
+        values.retain(|value| json_type(value) == name || (name == "number" && value.is_number()));
+        if values.is_empty() {
+            return None;
+        }
+    }
+    Some(copy)
+}
+
+/// The JSON Schema type name of a value.
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// Adds a composition keyword; if the schema already has one of that name, both must
+/// hold, so the new one goes into an `allOf`.
+fn add_composition(map: &mut Map<String, Value>, key: &str, members: Vec<Value>) {
+    if !map.contains_key(key) {
+        map.insert(key.into(), Value::Array(members));
+        return;
+    }
+    let mut part = Map::new();
+    part.insert(key.into(), Value::Array(members));
+    match map.get_mut("allOf") {
+        Some(Value::Array(all)) => all.push(Value::Object(part)),
+        _ => {
+            map.insert("allOf".into(), json!([part]));
+        }
+    }
+}
