@@ -269,3 +269,35 @@ fn find_cycle<'a>(
     done.insert(node);
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A document whose one schema is `schema` (YAML flow), checked for `$ref`s.
+    fn refs_in(schema: &str, extra: &str) -> Result<(), Error> {
+        let text = format!(
+            "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths: {{}}\n{extra}\ncomponents:\n  examples:\n    E: {{value: {{$ref: nowhere}}}}\n  schemas:\n    S: {schema}\n"
+        );
+        let doc = crate::load::load(&text).expect("the document loads");
+        check_refs(&doc.raw, &mut String::from("#"), &doc.raw, Keys::Keywords)
+    }
+
+    #[test]
+    fn a_ref_key_in_data_is_not_a_reference() {
+        let data = "{$ref: '#/nowhere'}";
+        let schema = format!("{{type: object, example: {data}, default: {data}, enum: [{data}], x-data: {data}}}");
+        assert_eq!(refs_in(&schema, "x-top: {$ref: '#/nowhere'}"), Ok(()));
+    }
+
+    #[test]
+    fn names_that_are_also_keywords_are_still_checked() {
+        let err = refs_in("{type: object, properties: {default: {$ref: '#/nowhere'}}}", "").unwrap_err();
+        assert_eq!(err.location, "#/components/schemas/S/properties/default/$ref");
+        let err = refs_in("{type: object}", "x-webhooks: {w: {post: {requestBody: {$ref: '#/nowhere'}}}}").unwrap_err();
+        assert_eq!(err.location, "#/x-webhooks/w/post/requestBody/$ref");
+        let responses = "x-webhooks: {w: {post: {responses: {default: {$ref: '#/nowhere'}}}}}";
+        let err = refs_in("{type: object}", responses).unwrap_err();
+        assert_eq!(err.location, "#/x-webhooks/w/post/responses/default/$ref");
+    }
+}

@@ -608,6 +608,25 @@ mod tests {
     }
 
     #[test]
+    fn deny_warnings_fails_on_any_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut warned = new_output();
+        warned.warnings.push(generator::Warning {
+            location: "#/components/schemas/T/not".into(),
+            message: "`not` is not enforced".into(),
+        });
+        let mut options = options(false, dir.path());
+        assert_eq!(check_warnings(&options, &warned), Ok(()));
+        options.deny_warnings = true;
+        assert_eq!(check_warnings(&options, &new_output()), Ok(()));
+        let error = check_warnings(&options, &warned).unwrap_err();
+        assert!(
+            error.starts_with("error: 1 warning and --deny-warnings, so nothing was written"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn an_empty_output_never_empties_the_folder() {
         let dir = out_dir_with_every_kind_of_change();
         let before = tree(dir.path());

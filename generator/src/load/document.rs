@@ -14,9 +14,11 @@ pub const NORMALISED_VERSION: &str = "3.0.3";
 /// Rewrites `root` (an object) into the OpenAPI 3.0 form `openapiv3` reads.
 pub fn normalise(root: &mut Value, warnings: &mut Warnings) {
     inline_path_item_refs(root);
-    let mut normaliser = Normaliser::new(root, warnings);
+    let moved = hoist_defs(root);
+    let mut normaliser = Normaliser::new(root, moved, warnings);
     walk::each_schema(root, &mut |schema, at| normaliser.schema(schema, at));
     webhooks_to_extension(root, warnings);
+    default_responses(root);
     // 3.1 makes `paths` optional (OpenAPI 3.1.0 section 4.8.1); 3.0 requires it.
     if let Some(map) = root.as_object_mut() {
         map.entry("paths").or_insert_with(|| serde_json::json!({}));
@@ -68,6 +70,66 @@ fn inline_path_item_refs(root: &mut Value) {
                 .and_then(|r| r.strip_prefix("#/components/pathItems/"));
             if let Some(found) = target.and_then(|name| items.get(unescape(name).as_str())) {
                 *item = found.clone();
+            }
+        }
+    }
+}
+
+/// A component schema's `$defs` (JSON Schema 2020-12 section 8.2.4) or draft 7
+/// `definitions` hold schemas referred to as `#/components/schemas/X/$defs/Y`; the model
+/// types component schemas, so each becomes the component `X_Y` (the first free name)
+/// and references follow. Returns the moves, old pointer -> new pointer.
+fn hoist_defs(root: &mut Value) -> Vec<(String, String)> {
+    let Some(Value::Object(schemas)) = root.pointer_mut("/components/schemas") else {
+        return Vec::new();
+    };
+    let mut hoisted = Vec::new();
+    for (key, schema) in schemas.iter_mut() {
+        for defs_key in ["$defs", "definitions"] {
+            if let Some(Value::Object(defs)) =
+                schema.as_object_mut().and_then(|map| map.remove(defs_key))
+            {
+                hoisted.extend(
+                    defs.into_iter()
+                        .map(|(name, def)| (key.clone(), defs_key, name, def)),
+                );
+            }
+        }
+    }
+    let mut moved = Vec::new();
+    for (key, defs_key, name, def) in hoisted {
+        let base = format!("{key}_{name}");
+        let free = std::iter::once(base.clone())
+            .chain((2..).map(|n| format!("{base}{n}")))
+            .find(|candidate| !schemas.contains_key(candidate))
+            .unwrap_or(base);
+        moved.push((
+            format!(
+                "#/components/schemas/{}/{defs_key}/{}",
+                escape(&key),
+                escape(&name)
+            ),
+            format!("#/components/schemas/{}", escape(&free)),
+        ));
+        schemas.insert(free, def);
+    }
+    moved
+}
+
+/// 3.1 makes an operation's `responses` optional (OpenAPI 3.1.0 section 4.8.10); 3.0
+/// requires the map, which may be empty.
+fn default_responses(root: &mut Value) {
+    for key in ["paths", "x-webhooks"] {
+        let Some(Value::Object(items)) = root.get_mut(key) else {
+            continue;
+        };
+        for item in items.values_mut() {
+            for method in walk::METHODS {
+                if let Some(Value::Object(operation)) = item.get_mut(method) {
+                    operation
+                        .entry("responses")
+                        .or_insert_with(|| serde_json::json!({}));
+                }
             }
         }
     }

@@ -111,4 +111,68 @@ mod tests {
         let err = load("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses: 7\n").err().unwrap();
         assert!(err.location.starts_with("#/paths"), "{err}");
     }
+
+    const OPENAPI_31: &str = r##"
+openapi: 3.1.0
+info: {title: t, version: '1', license: {name: MIT, identifier: MIT}}
+webhooks:
+  born: {$ref: '#/components/pathItems/Born'}
+  dup: {post: {}}
+x-webhooks:
+  dup: {post: {}}
+components:
+  pathItems:
+    Born:
+      post:
+        requestBody: {content: {application/json: {schema: {$ref: '#/components/schemas/Pet/$defs/Name'}}}}
+  schemas:
+    Pet:
+      type: object
+      properties: {name: {$ref: '#/components/schemas/Pet/$defs/Name'}}
+      $defs:
+        Name: {type: [string, 'null']}
+"##;
+
+    #[test]
+    fn openapi_31_is_read_in_its_30_form() {
+        let doc = load(OPENAPI_31).unwrap();
+        assert_eq!(doc.source_version, "3.1.0");
+        assert_eq!(doc.api.openapi, "3.0.3");
+        assert_eq!(doc.raw["openapi"], "3.0.3");
+        assert!(doc.raw.get("webhooks").is_none());
+        let hooks = &doc.api.extensions["x-webhooks"];
+        assert_eq!(
+            hooks["born"]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/Pet_Name",
+            "the path item reference is inlined and the `$defs` reference follows the schema"
+        );
+        assert_eq!(hooks["born"]["post"]["responses"], serde_json::json!({}));
+        let schemas = &doc.api.components.as_ref().unwrap().schemas;
+        assert!(schemas.contains_key("Pet_Name"));
+        assert_eq!(
+            doc.raw["components"]["schemas"]["Pet_Name"],
+            serde_json::json!({"nullable": true, "type": "string"})
+        );
+        let shown: Vec<String> = doc.warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(shown, ["warning: #/webhooks/dup: a webhook of this name is also in `x-webhooks`; the one in `x-webhooks` is used, so remove one of the two"]);
+    }
+
+    #[test]
+    fn a_json_document_is_read_as_json() {
+        let doc = load(r#"{"openapi": "3.0.3", "info": {"title": "caf\u00e9 \/", "version": "1"}, "paths": {}}"#).unwrap();
+        assert_eq!(doc.api.info.title, "café /");
+        assert_eq!(doc.source_version, "3.0.3");
+    }
+
+    #[test]
+    fn only_openapi_3_0_and_3_1_are_read() {
+        for version in ["2.0", "3.2.0", "4.0.0"] {
+            let err = load(&format!(
+                "openapi: '{version}'\ninfo: {{title: t, version: '1'}}\npaths: {{}}\n"
+            ))
+            .err()
+            .unwrap();
+            assert_eq!(err.location, "#/openapi", "{err}");
+        }
+    }
 }

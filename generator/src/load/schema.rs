@@ -102,11 +102,13 @@ pub struct Normaliser<'w> {
     /// The single `type` of each component schema, to see when a `type` next to a
     /// composition only repeats what its members already say.
     component_types: BTreeMap<String, String>,
+    /// References to move: schemas hoisted out of `$defs`, old pointer -> new pointer.
+    moved: Vec<(String, String)>,
     warnings: &'w mut Warnings,
 }
 
 impl<'w> Normaliser<'w> {
-    pub fn new(root: &Value, warnings: &'w mut Warnings) -> Self {
+    pub fn new(root: &Value, moved: Vec<(String, String)>, warnings: &'w mut Warnings) -> Self {
         let component_types = root
             .pointer("/components/schemas")
             .and_then(Value::as_object)
@@ -116,6 +118,7 @@ impl<'w> Normaliser<'w> {
             .collect();
         Normaliser {
             component_types,
+            moved,
             warnings,
         }
     }
@@ -138,6 +141,28 @@ impl<'w> Normaliser<'w> {
         }
     }
 
+    /// Whether a property schema says `required: true`, the JSON Schema draft 3 way to
+    /// require it (draft 4 moved it to the parent's `required` list, where the caller puts
+    /// it). The flag is removed; a `required` that is neither a flag nor a list is dropped.
+    fn required_flag(&mut self, schema: &mut Value, at: &str) -> bool {
+        let Some(map) = schema.as_object_mut() else {
+            return false;
+        };
+        match map.get("required") {
+            Some(Value::Bool(flag)) => {
+                let flag = *flag;
+                map.remove("required");
+                flag
+            }
+            Some(Value::Array(_)) | None => false,
+            Some(_) => {
+                map.remove("required");
+                self.warnings.push(format!("{at}/required"), "`required` is neither a list of property names nor `true`, so it is ignored; list required properties in the parent's `required`");
+                false
+            }
+        }
+    }
+
     /// Every position of a Schema Object that holds schemas `openapiv3` reads.
     fn subschemas(&mut self, map: &mut Map<String, Value>, at: &str) {
         if let Some(Value::Object(properties)) = map.get_mut("properties") {
@@ -150,8 +175,22 @@ impl<'w> Normaliser<'w> {
                 }
                 !forbidden
             });
+            let mut lifted = Vec::new();
             for (name, schema) in properties.iter_mut() {
-                self.schema(schema, &format!("{at}/properties/{}", escape(name)));
+                let at = format!("{at}/properties/{}", escape(name));
+                if self.required_flag(schema, &at) {
+                    lifted.push(Value::String(name.clone()));
+                }
+                self.schema(schema, &at);
+            }
+            if !lifted.is_empty() {
+                if let Value::Array(required) = map.entry("required").or_insert_with(|| json!([])) {
+                    for name in lifted {
+                        if !required.contains(&name) {
+                            required.push(name);
+                        }
+                    }
+                }
             }
         }
         // `additionalProperties: true|false` is valid OpenAPI 3.0 and read as such.
@@ -181,6 +220,7 @@ impl<'w> Normaliser<'w> {
 
     /// The schema itself, once its subschemas are normal.
     fn node(&mut self, map: &mut Map<String, Value>, at: &str) {
+        self.follow_moves(map);
         ref_with_siblings(map);
         const_to_enum(map);
         examples_to_example(map);
@@ -188,9 +228,78 @@ impl<'w> Normaliser<'w> {
         content_to_format(map);
         self.not(map, at);
         self.unenforced(map, at);
+        self.counts(map, at);
+        self.stray_required(map, at);
         self.prefix_items(map, at);
         self.types(map, at);
         self.composition(map);
+    }
+
+    /// A `$ref` (or discriminator mapping) into a schema that moved points at its new place.
+    fn follow_moves(&self, map: &mut Map<String, Value>) {
+        let follow = |target: &mut Value| {
+            let Value::String(target) = target else {
+                return;
+            };
+            for (old, new) in &self.moved {
+                if let Some(rest) = target.strip_prefix(old.as_str()) {
+                    if rest.is_empty() || rest.starts_with('/') {
+                        *target = format!("{new}{rest}");
+                        return;
+                    }
+                }
+            }
+        };
+        if let Some(target) = map.get_mut("$ref") {
+            follow(target);
+        }
+        if let Some(Value::Object(mapping)) = map
+            .get_mut("discriminator")
+            .and_then(|d| d.get_mut("mapping"))
+        {
+            mapping.values_mut().for_each(follow);
+        }
+    }
+
+    /// Length and count keywords are non-negative integers (2020-12 sections 6.3-6.5);
+    /// `openapiv3` refuses `1.0`, which is the integer 1. Anything else cannot be a count.
+    fn counts(&mut self, map: &mut Map<String, Value>, at: &str) {
+        for keyword in [
+            "minLength",
+            "maxLength",
+            "minItems",
+            "maxItems",
+            "minProperties",
+            "maxProperties",
+        ] {
+            let Some(Value::Number(count)) = map.get(keyword) else {
+                continue;
+            };
+            if count.is_u64() {
+                continue;
+            }
+            match count.as_f64() {
+                Some(whole) if whole.fract() == 0.0 && (0.0..9.0e15).contains(&whole) => {
+                    map.insert(keyword.into(), json!(whole as u64));
+                }
+                _ => {
+                    map.remove(keyword);
+                    self.warnings.push(format!("{at}/{keyword}"), format!("`{keyword}` is not a non-negative integer and is not checked; write a whole number"));
+                }
+            }
+        }
+    }
+
+    /// `required` is a list of property names (2020-12 section 6.5.3); a draft 3 flag
+    /// outside `properties` has no parent to move to, and anything else means nothing.
+    fn stray_required(&mut self, map: &mut Map<String, Value>, at: &str) {
+        if map
+            .get("required")
+            .is_some_and(|required| !required.is_array())
+        {
+            map.remove("required");
+            self.warnings.push(format!("{at}/required"), "`required` is not a list of property names, so it is ignored; list required properties in the `required` of the object that has them");
+        }
     }
 
     /// `not` has no Rust type: `openapiv3` drops it silently next to other keywords,
@@ -658,5 +767,432 @@ fn add_composition(map: &mut Map<String, Value>, key: &str, members: Vec<Value>)
         _ => {
             map.insert("allOf".into(), json!([part]));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use openapiv3::{SchemaKind, Type};
+
+    /// The schema normalised at `#/s`, with the warnings as displayed.
+    fn normalised(mut schema: Value) -> (Value, Vec<String>) {
+        let root = json!({"components": {"schemas": {"Obj": {"type": "object"}, "Str": {"type": ["string", "null"]}}}});
+        let mut warnings = Warnings::default();
+        let moved = vec![(
+            "#/components/schemas/Obj/$defs/D".to_owned(),
+            "#/components/schemas/Obj_D".to_owned(),
+        )];
+        Normaliser::new(&root, moved, &mut warnings).schema(&mut schema, "#/s");
+        (
+            schema,
+            warnings
+                .into_sorted()
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+        )
+    }
+
+    /// The normalised schema, which must give no warning.
+    fn exact(schema: Value) -> Value {
+        let (schema, warnings) = normalised(schema);
+        assert_eq!(warnings, Vec::<String>::new());
+        schema
+    }
+
+    /// What `openapiv3` reads from a normalised schema.
+    fn typed(schema: &Value) -> openapiv3::Schema {
+        serde_json::from_value(schema.clone()).expect("a normalised schema is a 3.0 schema")
+    }
+
+    #[test]
+    fn a_type_list_with_null_is_a_nullable_type() {
+        let schema = exact(json!({"type": ["string", "null"], "maxLength": 3}));
+        assert_eq!(
+            schema,
+            json!({"nullable": true, "type": "string", "maxLength": 3})
+        );
+        let typed = typed(&schema);
+        assert!(typed.schema_data.nullable);
+        assert!(
+            matches!(typed.schema_kind, SchemaKind::Type(Type::String(s)) if s.max_length == Some(3))
+        );
+    }
+
+    #[test]
+    fn a_type_list_of_several_types_is_an_any_of_typed_copies() {
+        let schema = exact(json!({
+            "description": "d",
+            "type": ["string", "integer", "null"],
+            "maxLength": 3,
+            "minimum": 1,
+            "enum": ["a", 2, null]
+        }));
+        assert_eq!(
+            schema,
+            json!({
+                "description": "d",
+                "nullable": true,
+                "anyOf": [
+                    {"type": "string", "enum": ["a"], "maxLength": 3},
+                    {"type": "integer", "enum": [2], "minimum": 1}
+                ]
+            })
+        );
+        assert!(
+            matches!(typed(&schema).schema_kind, SchemaKind::AnyOf { any_of } if any_of.len() == 2)
+        );
+    }
+
+    #[test]
+    fn type_null_alone_is_a_null_only_enum() {
+        let schema = exact(json!({"type": "null", "description": "nothing"}));
+        assert_eq!(
+            schema,
+            json!({"description": "nothing", "nullable": true, "enum": [null]})
+        );
+        let typed = typed(&schema);
+        assert!(
+            matches!(typed.schema_kind, SchemaKind::Any(any) if any.enumeration == [Value::Null])
+        );
+        assert_eq!(
+            exact(json!({"type": ["null"]})),
+            json!({"nullable": true, "enum": [null]})
+        );
+    }
+
+    #[test]
+    fn const_is_a_one_value_enum() {
+        let schema = exact(json!({"type": "string", "const": "pet"}));
+        assert_eq!(schema, json!({"type": "string", "enum": ["pet"]}));
+        assert!(
+            matches!(typed(&schema).schema_kind, SchemaKind::Type(Type::String(s)) if s.enumeration == [Some("pet".to_owned())])
+        );
+    }
+
+    #[test]
+    fn examples_become_the_first_example() {
+        assert_eq!(
+            exact(json!({"type": "string", "examples": ["a", "b"]})),
+            json!({"type": "string", "example": "a"})
+        );
+        assert_eq!(
+            exact(json!({"type": "string", "example": "x", "examples": ["a"]})),
+            json!({"type": "string", "example": "x"})
+        );
+    }
+
+    #[test]
+    fn numeric_exclusive_bounds_become_boolean_ones() {
+        let schema = exact(
+            json!({"type": "integer", "exclusiveMinimum": 0, "exclusiveMaximum": 10, "maximum": 5}),
+        );
+        assert_eq!(
+            schema,
+            json!({"type": "integer", "exclusiveMinimum": true, "minimum": 0, "maximum": 5})
+        );
+        assert!(matches!(typed(&schema).schema_kind,
+            SchemaKind::Type(Type::Integer(i)) if i.exclusive_minimum && !i.exclusive_maximum && i.minimum == Some(0) && i.maximum == Some(5)));
+        // The 3.0 form is left alone.
+        let schema = json!({"type": "number", "minimum": 1.5, "exclusiveMinimum": true});
+        assert_eq!(exact(schema.clone()), schema);
+    }
+
+    #[test]
+    fn a_ref_with_siblings_is_an_all_of_of_the_ref() {
+        assert_eq!(
+            exact(
+                json!({"$ref": "#/components/schemas/Obj", "description": "d", "nullable": true})
+            ),
+            json!({"description": "d", "nullable": true, "allOf": [{"$ref": "#/components/schemas/Obj"}]})
+        );
+        // Extensions and JSON Schema identifiers beside a `$ref` change nothing.
+        let plain =
+            json!({"$ref": "#/components/schemas/Obj", "x-internal": true, "$comment": "c"});
+        assert_eq!(exact(plain.clone()), plain);
+    }
+
+    #[test]
+    fn a_ref_beside_a_type_it_already_has_stays_a_decorated_ref() {
+        let schema =
+            exact(json!({"$ref": "#/components/schemas/Obj", "type": "object", "title": "t"}));
+        assert_eq!(
+            schema,
+            json!({"title": "t", "allOf": [{"$ref": "#/components/schemas/Obj"}]})
+        );
+    }
+
+    #[test]
+    fn not_is_dropped_with_a_warning_at_its_pointer() {
+        let (schema, warnings) = normalised(json!({"type": "string", "not": {"enum": ["x"]}}));
+        assert_eq!(schema, json!({"type": "string"}));
+        assert_eq!(warnings.len(), 1);
+        assert!(
+            warnings[0].starts_with("warning: #/s/not: `not` is not enforced"),
+            "{warnings:?}"
+        );
+        let (schema, _) = normalised(json!({"not": {"type": "null"}}));
+        assert_eq!(schema, json!({}));
+    }
+
+    #[test]
+    fn an_array_without_items_holds_any_json() {
+        let (schema, warnings) = normalised(json!({"type": "array", "minItems": 1}));
+        assert_eq!(schema, json!({"type": "array", "minItems": 1, "items": {}}));
+        assert_eq!(warnings, ["warning: #/s: an array without `items` is typed as a list of any JSON values; add `items` with the schema of one element"]);
+        assert!(
+            matches!(typed(&schema).schema_kind, SchemaKind::Type(Type::Array(a)) if a.items.is_some())
+        );
+    }
+
+    #[test]
+    fn keywords_of_other_types_neither_fail_nor_change_the_type() {
+        let schema = exact(
+            json!({"type": "string", "minItems": 1, "minimum": 3, "properties": {"a": {}}, "pattern": "^a"}),
+        );
+        assert_eq!(schema, json!({"type": "string", "pattern": "^a"}));
+        assert!(matches!(
+            typed(&schema).schema_kind,
+            SchemaKind::Type(Type::String(_))
+        ));
+        let schema = exact(json!({"type": "boolean", "format": "flag", "maxLength": 2}));
+        assert!(matches!(
+            typed(&schema).schema_kind,
+            SchemaKind::Type(Type::Boolean(_))
+        ));
+    }
+
+    #[test]
+    fn enum_values_of_another_type_are_left_out_with_a_warning() {
+        let (schema, warnings) = normalised(json!({"type": "string", "enum": ["a", 1, null]}));
+        assert_eq!(schema, json!({"type": "string", "enum": ["a", null]}));
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with("warning: #/s/enum: "),
+            "{warnings:?}"
+        );
+    }
+
+    #[test]
+    fn integer_bounds_written_as_floats_are_integers() {
+        let schema = exact(
+            json!({"type": "integer", "minimum": 0.5, "maximum": -9.223372036854776e18, "multipleOf": 2.0}),
+        );
+        assert_eq!(
+            schema,
+            json!({"type": "integer", "minimum": 1, "maximum": i64::MIN, "multipleOf": 2})
+        );
+        assert!(matches!(
+            typed(&schema).schema_kind,
+            SchemaKind::Type(Type::Integer(_))
+        ));
+        let (schema, warnings) =
+            normalised(json!({"type": "integer", "multipleOf": 0.5, "maximum": 1e30}));
+        assert_eq!(schema, json!({"type": "integer"}));
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+    }
+
+    #[test]
+    fn composition_beside_a_type_part_is_an_all_of_of_the_parts() {
+        let schema = exact(json!({
+            "description": "d",
+            "type": "object",
+            "properties": {"a": {"type": "string"}},
+            "oneOf": [{"$ref": "#/components/schemas/Obj"}],
+            "anyOf": [{"required": ["a"]}],
+            "discriminator": {"propertyName": "a"},
+            "x-ext": 1
+        }));
+        assert_eq!(
+            schema,
+            json!({
+                "description": "d",
+                "x-ext": 1,
+                "allOf": [
+                    {"type": "object", "properties": {"a": {"type": "string"}}},
+                    {"oneOf": [{"$ref": "#/components/schemas/Obj"}], "discriminator": {"propertyName": "a"}},
+                    {"anyOf": [{"required": ["a"]}]}
+                ]
+            })
+        );
+        assert!(
+            matches!(typed(&schema).schema_kind, SchemaKind::AllOf { all_of } if all_of.len() == 3)
+        );
+    }
+
+    #[test]
+    fn a_type_the_members_already_have_is_not_a_part_of_its_own() {
+        let schema = json!({"type": "object", "allOf": [{"$ref": "#/components/schemas/Obj"}]});
+        assert_eq!(
+            exact(schema),
+            json!({"allOf": [{"$ref": "#/components/schemas/Obj"}]})
+        );
+        let schema = json!({"type": "string", "oneOf": [{"$ref": "#/components/schemas/Str"}, {"type": "string", "enum": ["a"]}]});
+        assert_eq!(
+            exact(schema),
+            json!({"oneOf": [{"$ref": "#/components/schemas/Str"}, {"type": "string", "enum": ["a"]}]})
+        );
+        // A member of another type: the type is a real constraint and stays.
+        let schema = exact(
+            json!({"type": "string", "anyOf": [{"$ref": "#/components/schemas/Obj"}, {"type": "string"}]}),
+        );
+        assert_eq!(schema["allOf"][0], json!({"type": "string"}));
+    }
+
+    #[test]
+    fn a_tuple_is_a_list_of_any_of_its_item_schemas() {
+        let (schema, warnings) = normalised(
+            json!({"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}], "items": false}),
+        );
+        assert_eq!(
+            schema,
+            json!({"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}})
+        );
+        assert_eq!(warnings.len(), 1);
+        assert!(
+            warnings[0].starts_with("warning: #/s/prefixItems: "),
+            "{warnings:?}"
+        );
+        let (schema, _) = normalised(
+            json!({"type": "array", "items": [{"type": "string"}], "additionalItems": false}),
+        );
+        assert_eq!(
+            schema,
+            json!({"type": "array", "items": {"type": "string"}})
+        );
+    }
+
+    #[test]
+    fn boolean_schemas() {
+        let (schema, warnings) = normalised(json!({
+            "type": "object",
+            "properties": {"any": true, "gone": false},
+            "additionalProperties": false
+        }));
+        assert_eq!(
+            schema,
+            json!({"type": "object", "properties": {"any": {}}, "additionalProperties": false})
+        );
+        assert_eq!(warnings.len(), 1);
+        assert!(
+            warnings[0].starts_with("warning: #/s/properties/gone: "),
+            "{warnings:?}"
+        );
+        let (schema, warnings) = normalised(json!({"allOf": [false]}));
+        assert_eq!(schema, json!({"allOf": [{}]}));
+        assert!(
+            warnings[0].starts_with("warning: #/s/allOf/0: the schema `false`"),
+            "{warnings:?}"
+        );
+    }
+
+    #[test]
+    fn unenforced_keywords_are_dropped_with_a_warning() {
+        let (schema, warnings) = normalised(
+            json!({"type": "object", "propertyNames": {"pattern": "^a"}, "if": {}, "then": {}}),
+        );
+        assert_eq!(schema, json!({"type": "object"}));
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        assert!(
+            warnings.iter().all(|w| w.contains("is not enforced")),
+            "{warnings:?}"
+        );
+    }
+
+    #[test]
+    fn encoded_strings_get_their_30_format() {
+        assert_eq!(
+            exact(json!({"type": "string", "contentEncoding": "base64"})),
+            json!({"type": "string", "format": "byte"})
+        );
+        assert_eq!(
+            exact(json!({"type": "string", "contentMediaType": "image/png"})),
+            json!({"type": "string", "format": "binary"})
+        );
+        assert_eq!(
+            exact(json!({"type": "string", "contentMediaType": "application/json"})),
+            json!({"type": "string"})
+        );
+    }
+
+    #[test]
+    fn data_is_not_normalised() {
+        let data = json!({"$ref": "#/nowhere", "type": ["a", "null"], "not": {}, "const": 1});
+        let schema = exact(
+            json!({"type": "object", "example": data, "default": data, "enum": [data], "x-data": data}),
+        );
+        assert_eq!(
+            schema,
+            json!({"type": "object", "example": data, "default": data, "enum": [data], "x-data": data})
+        );
+    }
+
+    #[test]
+    fn warnings_name_the_pointer_as_written_when_the_parent_is_restructured() {
+        let (schema, warnings) = normalised(json!({
+            "$ref": "#/components/schemas/Obj",
+            "properties": {"a": {"type": "string", "not": {"const": ""}}}
+        }));
+        assert_eq!(
+            schema["allOf"][0]["properties"]["a"],
+            json!({"type": "string"})
+        );
+        assert_eq!(warnings.len(), 1);
+        assert!(
+            warnings[0].starts_with("warning: #/s/properties/a/not: "),
+            "{warnings:?}"
+        );
+    }
+
+    #[test]
+    fn references_follow_a_moved_schema() {
+        let schema = exact(json!({
+            "oneOf": [{"$ref": "#/components/schemas/Obj/$defs/D"}, {"$ref": "#/components/schemas/Obj/$defs/Dx"}],
+            "discriminator": {"propertyName": "k", "mapping": {"d": "#/components/schemas/Obj/$defs/D/properties/p"}}
+        }));
+        assert_eq!(schema["oneOf"][0]["$ref"], "#/components/schemas/Obj_D");
+        assert_eq!(
+            schema["oneOf"][1]["$ref"],
+            "#/components/schemas/Obj/$defs/Dx"
+        );
+        assert_eq!(
+            schema["discriminator"]["mapping"]["d"],
+            "#/components/schemas/Obj_D/properties/p"
+        );
+    }
+
+    #[test]
+    fn counts_written_as_floats_are_integers() {
+        let (schema, warnings) =
+            normalised(json!({"type": "string", "maxLength": 255.0, "minLength": -1}));
+        assert_eq!(schema, json!({"type": "string", "maxLength": 255}));
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with("warning: #/s/minLength: "),
+            "{warnings:?}"
+        );
+    }
+
+    #[test]
+    fn a_draft_3_required_flag_moves_to_the_parent() {
+        let schema = exact(json!({
+            "type": "object",
+            "required": ["a"],
+            "properties": {"a": {"type": "string", "required": true}, "b": {"type": "string", "required": true}, "c": {"type": "string", "required": false}}
+        }));
+        assert_eq!(schema["required"], json!(["a", "b"]));
+        assert_eq!(schema["properties"]["b"], json!({"type": "string"}));
+        assert_eq!(schema["properties"]["c"], json!({"type": "string"}));
+    }
+
+    #[test]
+    fn normalising_twice_changes_nothing() {
+        let once = exact(json!({
+            "type": ["object", "null"],
+            "properties": {"a": {"type": ["string", "integer"], "const": "x"}, "b": {"$ref": "#/components/schemas/Obj", "title": "b"}},
+            "oneOf": [{"type": "null"}, {"required": ["a"]}]
+        }));
+        assert_eq!(exact(once.clone()), once);
     }
 }

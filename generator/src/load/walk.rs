@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::load::escape;
 
 /// HTTP methods of a Path Item Object (OpenAPI 3.0.3 section 4.7.9).
-const METHODS: [&str; 8] = [
+pub const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
