@@ -32,13 +32,20 @@ fn webhooks_to_extension(root: &mut Value, warnings: &mut Warnings) {
     let Some(map) = root.as_object_mut() else {
         return;
     };
+    // A `webhooks` or `x-webhooks` that is not a map stays for the typed parse or the
+    // model to report.
+    let movable = matches!(map.get("webhooks"), Some(Value::Object(_)))
+        && map.get("x-webhooks").is_none_or(Value::is_object);
+    if !movable {
+        return;
+    }
     let Some(Value::Object(hooks)) = map.remove("webhooks") else {
         return;
     };
-    let extension = map
+    let Value::Object(extension) = map
         .entry("x-webhooks")
-        .or_insert_with(|| Value::Object(Default::default()));
-    let Value::Object(extension) = extension else {
+        .or_insert_with(|| Value::Object(Default::default()))
+    else {
         return;
     };
     for (name, item) in hooks {

@@ -99,8 +99,8 @@ const UNENFORCED: [(&str, &str); 13] = [
 
 /// Normalises every schema of one document.
 pub struct Normaliser<'w> {
-    /// The single `type` of each component schema, to see when a `type` next to a
-    /// composition only repeats what its members already say.
+    /// The one type each component schema allows (if it allows one, and not null), to
+    /// see when a `type` next to a composition only repeats what its members say.
     component_types: BTreeMap<String, String>,
     /// References to move: schemas hoisted out of `$defs`, old pointer -> new pointer.
     moved: Vec<(String, String)>,
@@ -114,7 +114,7 @@ impl<'w> Normaliser<'w> {
             .and_then(Value::as_object)
             .into_iter()
             .flatten()
-            .filter_map(|(key, schema)| Some((key.clone(), single_type(schema)?.to_owned())))
+            .filter_map(|(key, schema)| Some((key.clone(), exact_type(schema)?.to_owned())))
             .collect();
         Normaliser {
             component_types,
@@ -220,6 +220,7 @@ impl<'w> Normaliser<'w> {
 
     /// The schema itself, once its subschemas are normal.
     fn node(&mut self, map: &mut Map<String, Value>, at: &str) {
+        self.dynamic_ref(map, at);
         self.follow_moves(map);
         ref_with_siblings(map);
         const_to_enum(map);
@@ -233,6 +234,32 @@ impl<'w> Normaliser<'w> {
         self.prefix_items(map, at);
         self.types(map, at);
         self.composition(map);
+    }
+
+    /// `$recursiveRef` (JSON Schema 2019-09) and `$dynamicRef` (2020-12 section 8.2.3.2)
+    /// refer to the schema resource they sit in, as recursive structures use them: in an
+    /// OpenAPI document that resource is the component schema, so they are a `$ref` to it.
+    fn dynamic_ref(&mut self, map: &mut Map<String, Value>, at: &str) {
+        for anchor in ["$recursiveAnchor", "$dynamicAnchor"] {
+            map.remove(anchor);
+        }
+        for keyword in ["$recursiveRef", "$dynamicRef"] {
+            if map.remove(keyword).is_none() {
+                continue;
+            }
+            let component = at
+                .strip_prefix("#/components/schemas/")
+                .and_then(|rest| rest.split('/').next());
+            match component {
+                Some(key) if !map.contains_key("$ref") => {
+                    map.insert("$ref".into(), json!(format!("#/components/schemas/{key}")));
+                }
+                _ => self.warnings.push(
+                    format!("{at}/{keyword}"),
+                    format!("`{keyword}` outside a component schema cannot be followed, so any JSON value is accepted here; use a `$ref` to a component schema"),
+                ),
+            }
+        }
     }
 
     /// A `$ref` (or discriminator mapping) into a schema that moved points at its new place.
@@ -582,30 +609,27 @@ impl<'w> Normaliser<'w> {
                 .any(|key| !members(key).is_empty() && members(key).iter().all(has_type))
     }
 
-    /// The single type a schema or its component target declares.
+    /// The one type a schema or its component target allows, if exactly one.
     fn type_of<'v>(&'v self, schema: &'v Value) -> Option<&'v str> {
         match schema.get("$ref").and_then(Value::as_str) {
             Some(target) => {
                 let key = target.strip_prefix("#/components/schemas/")?;
                 self.component_types.get(key).map(String::as_str)
             }
-            None => single_type(schema),
+            None => exact_type(schema),
         }
     }
 }
 
-/// A schema's one non-null `type`, as written (`T` or `[T, 'null']`).
-fn single_type(schema: &Value) -> Option<&str> {
+/// The one type a schema allows when it allows exactly one, and not null: `type: T`
+/// (or `[T]`) without `nullable: true`.
+fn exact_type(schema: &Value) -> Option<&str> {
+    if schema.get("nullable") == Some(&Value::Bool(true)) {
+        return None;
+    }
     match schema.get("type")? {
         Value::String(name) => Some(name),
-        Value::Array(names) => {
-            let mut others = names
-                .iter()
-                .filter_map(Value::as_str)
-                .filter(|name| *name != "null");
-            let first = others.next()?;
-            others.next().is_none().then_some(first)
-        }
+        Value::Array(names) if names.len() == 1 => names[0].as_str().filter(|name| *name != "null"),
         _ => None,
     }
 }
@@ -777,7 +801,7 @@ mod tests {
 
     /// The schema normalised at `#/s`, with the warnings as displayed.
     fn normalised(mut schema: Value) -> (Value, Vec<String>) {
-        let root = json!({"components": {"schemas": {"Obj": {"type": "object"}, "Str": {"type": ["string", "null"]}}}});
+        let root = json!({"components": {"schemas": {"Obj": {"type": "object"}, "Str": {"type": ["string"]}, "Null": {"type": ["string", "null"]}}}});
         let mut warnings = Warnings::default();
         let moved = vec![(
             "#/components/schemas/Obj/$defs/D".to_owned(),
@@ -1159,6 +1183,29 @@ mod tests {
         assert_eq!(
             schema["discriminator"]["mapping"]["d"],
             "#/components/schemas/Obj_D/properties/p"
+        );
+    }
+
+    #[test]
+    fn a_recursive_ref_is_a_ref_to_its_component() {
+        let mut warnings = Warnings::default();
+        let mut schema = json!({
+            "$recursiveAnchor": true,
+            "type": "object",
+            "properties": {"children": {"type": "array", "items": {"$recursiveRef": "#"}}}
+        });
+        Normaliser::new(&json!({}), Vec::new(), &mut warnings)
+            .schema(&mut schema, "#/components/schemas/Tree");
+        assert_eq!(
+            schema,
+            json!({"type": "object", "properties": {"children": {"type": "array", "items": {"$ref": "#/components/schemas/Tree"}}}})
+        );
+        assert!(warnings.into_sorted().is_empty());
+        let (schema, warnings) = normalised(json!({"$dynamicRef": "#node"}));
+        assert_eq!(schema, json!({}));
+        assert!(
+            warnings[0].starts_with("warning: #/s/$dynamicRef: "),
+            "{warnings:?}"
         );
     }
 
