@@ -74,9 +74,11 @@ pub fn generate(spec_path: &Path) -> Result<Output, Error> {
 /// Generates the client crate from the text of an OpenAPI document.
 pub fn generate_from_str(text: &str) -> Result<Output, Error> {
     let document = load::load(text)?;
-    validate::validate(&document)?;
-    let model = model::build(&document)?;
-    let files = emit::emit(&model)?;
+    // Later stages see the normalised document; their errors name the place as written.
+    let located = |err: Error| Error { location: document.origins.original(&err.location), ..err };
+    validate::validate(&document).map_err(located)?;
+    let model = model::build(&document).map_err(located)?;
+    let files = emit::emit(&model).map_err(located)?;
     let mut warnings = warning::Warnings::default();
     warnings.extend(document.warnings);
     Ok(Output {

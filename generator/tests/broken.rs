@@ -170,6 +170,15 @@ fn dangling_ref() {
 }
 
 #[test]
+fn dangling_ref_in_a_rewritten_schema() {
+    expect_error(
+        "dangling_ref_with_siblings.yaml",
+        At::Exactly("#/components/schemas/T/properties/kind/oneOf/0/$ref"),
+        &["#/components/schemas/AlsoMissing", "points at nothing"],
+    );
+}
+
+#[test]
 fn external_ref() {
     expect_error(
         "external_ref.yaml",

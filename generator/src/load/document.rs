@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use crate::load::escape;
+use crate::load::origins::Origins;
 use crate::load::schema::Normaliser;
 use crate::load::walk;
 use crate::warning::Warnings;
@@ -11,13 +12,18 @@ use crate::warning::Warnings;
 /// The version `openapiv3` is told the normalised document has.
 pub const NORMALISED_VERSION: &str = "3.0.3";
 
-/// Rewrites `root` (an object) into the OpenAPI 3.0 form `openapiv3` reads.
-pub fn normalise(root: &mut Value, warnings: &mut Warnings) {
+/// Rewrites `root` (an object) into the OpenAPI 3.0 form `openapiv3` reads, recording
+/// in `origins` where things moved. Warnings name pointers of the normalised document;
+/// `origins` turns them into pointers of the document as written.
+pub fn normalise(root: &mut Value, warnings: &mut Warnings, origins: &mut Origins) {
     inline_path_item_refs(root);
+    webhooks_to_extension(root, warnings, origins);
     let moved = hoist_defs(root);
-    let mut normaliser = Normaliser::new(root, moved, warnings);
+    for (old, new) in &moved {
+        origins.moved(new.clone(), old.clone());
+    }
+    let mut normaliser = Normaliser::new(root, moved, warnings, origins);
     walk::each_schema(root, &mut |schema, at| normaliser.schema(schema, at));
-    webhooks_to_extension(root, warnings);
     default_responses(root);
     // 3.1 makes `paths` optional (OpenAPI 3.1.0 section 4.8.1); 3.0 requires it.
     if let Some(map) = root.as_object_mut() {
@@ -28,7 +34,7 @@ pub fn normalise(root: &mut Value, warnings: &mut Warnings) {
 
 /// 3.1 `webhooks` (OpenAPI 3.1.0 section 4.8.1) is what 3.0 documents write as the
 /// `x-webhooks` extension, which the model reads: one form for both.
-fn webhooks_to_extension(root: &mut Value, warnings: &mut Warnings) {
+fn webhooks_to_extension(root: &mut Value, warnings: &mut Warnings, origins: &mut Origins) {
     let Some(map) = root.as_object_mut() else {
         return;
     };
@@ -55,6 +61,10 @@ fn webhooks_to_extension(root: &mut Value, warnings: &mut Warnings) {
                 "a webhook of this name is also in `x-webhooks`; the one in `x-webhooks` is used, so remove one of the two",
             );
         } else {
+            origins.moved(
+                format!("#/x-webhooks/{}", escape(&name)),
+                format!("#/webhooks/{}", escape(&name)),
+            );
             extension.insert(name, item);
         }
     }

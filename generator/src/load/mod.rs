@@ -6,12 +6,15 @@
 //! be kept (a `not`, say) is dropped with a [`Warning`], so the model never reads raw JSON.
 
 mod document;
+mod origins;
 mod parse;
 mod schema;
 mod walk;
 
 use crate::warning::Warnings;
 use crate::{Error, Warning};
+
+pub use origins::Origins;
 
 /// A parsed document: the typed view, the normalised JSON it was read from, and what
 /// normalisation gave up.
@@ -21,6 +24,10 @@ pub struct Document {
     pub raw: serde_json::Value,
     /// The `openapi` version the document declared.
     pub source_version: String,
+    /// Where normalisation moved things: errors of later stages, which name pointers of
+    /// the normalised document, go through [`Origins::original`].
+    pub origins: Origins,
+    /// What normalisation gave up, at pointers of the document as written.
     pub warnings: Vec<Warning>,
 }
 
@@ -35,12 +42,13 @@ pub fn load(text: &str) -> Result<Document, Error> {
     }
     let source_version = version(&raw)?;
     let mut warnings = Warnings::default();
-    document::normalise(&mut raw, &mut warnings);
+    let mut origins = Origins::default();
+    document::normalise(&mut raw, &mut warnings, &mut origins);
     let family = &source_version[..3];
     let api = serde_path_to_error::deserialize(&raw).map_err(
         |err: serde_path_to_error::Error<serde_json::Error>| {
             Error::new(
-                pointer_from_path(err.path()),
+                origins.original(&pointer_from_path(err.path())),
                 format!(
                     "does not match the OpenAPI {family} structure: {}",
                     err.inner()
@@ -49,11 +57,16 @@ pub fn load(text: &str) -> Result<Document, Error> {
             )
         },
     )?;
+    let mut located = Warnings::default();
+    for warning in warnings.into_sorted() {
+        located.push(origins.original(&warning.location), warning.message);
+    }
     Ok(Document {
         api,
         raw,
         source_version,
-        warnings: warnings.into_sorted(),
+        origins,
+        warnings: located.into_sorted(),
     })
 }
 
@@ -130,7 +143,7 @@ components:
       type: object
       properties: {name: {$ref: '#/components/schemas/Pet/$defs/Name'}}
       $defs:
-        Name: {type: [string, 'null']}
+        Name: {type: [string, 'null'], not: {const: ''}}
 "##;
 
     #[test]
@@ -154,7 +167,13 @@ components:
             serde_json::json!({"nullable": true, "type": "string"})
         );
         let shown: Vec<String> = doc.warnings.iter().map(ToString::to_string).collect();
-        assert_eq!(shown, ["warning: #/webhooks/dup: a webhook of this name is also in `x-webhooks`; the one in `x-webhooks` is used, so remove one of the two"]);
+        assert_eq!(
+            shown,
+            [
+                "warning: #/components/schemas/Pet/$defs/Name/not: `not` is not enforced: the type accepts values the document excludes; to type it precisely, list what is allowed (an `enum`, or a `oneOf` of the allowed schemas) instead",
+                "warning: #/webhooks/dup: a webhook of this name is also in `x-webhooks`; the one in `x-webhooks` is used, so remove one of the two",
+            ]
+        );
     }
 
     #[test]

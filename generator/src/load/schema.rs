@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Map, Value};
 
 use crate::load::escape;
+use crate::load::origins::{Origins, Step};
 use crate::warning::Warnings;
 
 /// Keywords that constrain instances of one JSON type only (JSON Schema validation
@@ -105,10 +106,16 @@ pub struct Normaliser<'w> {
     /// References to move: schemas hoisted out of `$defs`, old pointer -> new pointer.
     moved: Vec<(String, String)>,
     warnings: &'w mut Warnings,
+    origins: &'w mut Origins,
 }
 
 impl<'w> Normaliser<'w> {
-    pub fn new(root: &Value, moved: Vec<(String, String)>, warnings: &'w mut Warnings) -> Self {
+    pub fn new(
+        root: &Value,
+        moved: Vec<(String, String)>,
+        warnings: &'w mut Warnings,
+        origins: &'w mut Origins,
+    ) -> Self {
         let component_types = root
             .pointer("/components/schemas")
             .and_then(Value::as_object)
@@ -120,6 +127,7 @@ impl<'w> Normaliser<'w> {
             component_types,
             moved,
             warnings,
+            origins,
         }
     }
 
@@ -197,17 +205,24 @@ impl<'w> Normaliser<'w> {
         if let Some(schema @ Value::Object(_)) = map.get_mut("additionalProperties") {
             self.schema(schema, &format!("{at}/additionalProperties"));
         }
-        draft4_tuple(map);
+        // Subschemas are walked at their pointers as written, also in a draft 4 tuple.
+        let (tuple_at, rest_at) = match draft4_tuple(map) {
+            Some(step) => {
+                self.origins.rewrote(at, step);
+                ("items", "additionalItems")
+            }
+            None => ("prefixItems", "items"),
+        };
         if let Some(Value::Array(members)) = map.get_mut("prefixItems") {
             for (index, member) in members.iter_mut().enumerate() {
-                self.schema(member, &format!("{at}/prefixItems/{index}"));
+                self.schema(member, &format!("{at}/{tuple_at}/{index}"));
             }
         }
         // `items: false` only closes a tuple; `prefix_items` reads it.
         let closes_tuple =
             map.contains_key("prefixItems") && map.get("items") == Some(&Value::Bool(false));
         if let (Some(items), false) = (map.get_mut("items"), closes_tuple) {
-            self.schema(items, &format!("{at}/items"));
+            self.schema(items, &format!("{at}/{rest_at}"));
         }
         for key in ["allOf", "anyOf", "oneOf"] {
             if let Some(Value::Array(members)) = map.get_mut(key) {
@@ -222,7 +237,8 @@ impl<'w> Normaliser<'w> {
     fn node(&mut self, map: &mut Map<String, Value>, at: &str) {
         self.dynamic_ref(map, at);
         self.follow_moves(map);
-        ref_with_siblings(map);
+        let step = ref_with_siblings(map);
+        self.origins.rewrote(at, step);
         const_to_enum(map);
         examples_to_example(map);
         exclusive_bounds(map);
@@ -233,7 +249,7 @@ impl<'w> Normaliser<'w> {
         self.stray_required(map, at);
         self.prefix_items(map, at);
         self.types(map, at);
-        self.composition(map);
+        self.composition(map, at);
     }
 
     /// `$recursiveRef` (JSON Schema 2019-09) and `$dynamicRef` (2020-12 section 8.2.3.2)
@@ -357,21 +373,40 @@ impl<'w> Normaliser<'w> {
         let Some(prefix) = map.remove("prefixItems") else {
             return;
         };
-        let Value::Array(mut members) = prefix else {
+        let Value::Array(members) = prefix else {
             return;
         };
+        let mut members: Vec<(Value, String)> = members
+            .into_iter()
+            .enumerate()
+            .map(|(index, member)| (member, format!("prefixItems/{index}")))
+            .collect();
         match map.remove("items") {
             // No `items`: elements after the tuple may be anything.
             None => members = Vec::new(),
             Some(Value::Bool(false)) => {}
-            Some(rest) => members.push(rest),
+            Some(rest) => members.push((rest, "items".to_owned())),
         }
-        let items = match members.len() {
-            0 => json!({}),
-            1 => members.remove(0),
-            _ => json!({ "anyOf": members }),
+        let (items, step): (Value, Step) = match members.len() {
+            0 => (json!({}), Vec::new()),
+            1 => {
+                let (member, from) = members.remove(0);
+                (member, vec![("items".to_owned(), from)])
+            }
+            _ => {
+                let step = members
+                    .iter()
+                    .enumerate()
+                    .map(|(index, (_, from))| (format!("items/anyOf/{index}"), from.clone()))
+                    .collect();
+                (
+                    json!({ "anyOf": members.into_iter().map(|(member, _)| member).collect::<Vec<_>>() }),
+                    step,
+                )
+            }
         };
         map.insert("items".into(), items);
+        self.origins.rewrote(at, step);
         self.warnings.push(
             format!("{at}/prefixItems"),
             "a tuple (`prefixItems`) is typed as a list whose elements may be any of its item schemas (any JSON when `items` is absent); the position of each element is not checked",
@@ -428,7 +463,10 @@ impl<'w> Normaliser<'w> {
                         for copy in &mut copies {
                             self.one_type(copy, at);
                         }
-                        add_composition(map, "anyOf", copies.into_iter().map(Value::Object).collect());
+                        let count = copies.len();
+                        let base = add_composition(map, "anyOf", copies.into_iter().map(Value::Object).collect());
+                        // Every copy is a part of the schema itself.
+                        self.origins.rewrote(at, (0..count).map(|index| (format!("{base}/{index}"), String::new())).collect());
                     }
                 }
             }
@@ -549,7 +587,7 @@ impl<'w> Normaliser<'w> {
     /// composition, or several compositions, means all of them at once (JSON Schema
     /// applies every keyword), which is exactly an `allOf` of the parts. Documentation
     /// stays on the outer schema.
-    fn composition(&mut self, map: &mut Map<String, Value>) {
+    fn composition(&mut self, map: &mut Map<String, Value>, at: &str) {
         let compositions: Vec<&str> = ["allOf", "anyOf", "oneOf"]
             .into_iter()
             .filter(|key| map.contains_key(*key))
@@ -570,24 +608,35 @@ impl<'w> Normaliser<'w> {
             return;
         }
         let mut parts = Vec::new();
+        let mut step = Step::new();
         if !type_part.is_empty() {
+            step.push(("allOf/0".to_owned(), String::new()));
             parts.push(Value::Object(type_part));
         }
         if let Some(Value::Array(members)) = map.remove("allOf") {
-            parts.extend(members);
+            for (index, member) in members.into_iter().enumerate() {
+                step.push((format!("allOf/{}", parts.len()), format!("allOf/{index}")));
+                parts.push(member);
+            }
         }
         for key in ["oneOf", "anyOf"] {
             if let Some(members) = map.remove(key) {
                 let mut part = Map::new();
                 part.insert(key.into(), members);
+                step.push((format!("allOf/{}/{key}", parts.len()), key.to_owned()));
                 // A discriminator selects among the members of this union, so it goes with it.
                 if let Some(discriminator) = map.remove("discriminator") {
                     part.insert("discriminator".into(), discriminator);
+                    step.push((
+                        format!("allOf/{}/discriminator", parts.len()),
+                        "discriminator".to_owned(),
+                    ));
                 }
                 parts.push(Value::Object(part));
             }
         }
         map.insert("allOf".into(), Value::Array(parts));
+        self.origins.rewrote(at, step);
     }
 
     /// Whether a type part that is only `type: T` says nothing the composition does not:
@@ -639,24 +688,32 @@ fn exact_type(schema: &Value) -> Option<&str> {
 /// form with no siblings. OpenAPI 3.0 ignores such siblings, but authors put
 /// documentation there, which the model keeps on a decorated reference. Siblings that
 /// are only extensions change nothing and stay where they are.
-fn ref_with_siblings(map: &mut Map<String, Value>) {
+fn ref_with_siblings(map: &mut Map<String, Value>) -> Step {
     if !map.contains_key("$ref")
         || map
             .keys()
             .all(|key| key == "$ref" || key.starts_with("x-") || key.starts_with('$'))
     {
-        return;
+        return Step::new();
     }
     let Some(reference) = map.remove("$ref") else {
-        return;
+        return Step::new();
     };
     let member = json!({ "$ref": reference });
+    let mut step = vec![("allOf/0".to_owned(), String::new())];
     match map.get_mut("allOf") {
-        Some(Value::Array(members)) => members.insert(0, member),
+        Some(Value::Array(members)) => {
+            step.extend(
+                (0..members.len())
+                    .map(|index| (format!("allOf/{}", index + 1), format!("allOf/{index}"))),
+            );
+            members.insert(0, member);
+        }
         _ => {
             map.insert("allOf".into(), json!([member]));
         }
     }
+    step
 }
 
 /// `const: v` (2020-12 section 6.1.3) is `enum: [v]`.
@@ -722,16 +779,19 @@ fn content_to_format(map: &mut Map<String, Value>) {
 }
 
 /// Draft 4-7 tuples (`items: [..]`, `additionalItems`) are 2020-12's `prefixItems` and `items`.
-fn draft4_tuple(map: &mut Map<String, Value>) {
+/// Returns how the keywords moved, if they did.
+fn draft4_tuple(map: &mut Map<String, Value>) -> Option<Step> {
     if !matches!(map.get("items"), Some(Value::Array(_))) || map.contains_key("prefixItems") {
-        return;
+        return None;
     }
-    if let Some(tuple) = map.remove("items") {
-        map.insert("prefixItems".into(), tuple);
-    }
+    let tuple = map.remove("items")?;
+    map.insert("prefixItems".into(), tuple);
+    let mut step = vec![("prefixItems".to_owned(), "items".to_owned())];
     if let Some(rest) = map.remove("additionalItems") {
         map.insert("items".into(), rest);
+        step.push(("items".to_owned(), "additionalItems".to_owned()));
     }
+    Some(step)
 }
 
 /// `type: 'null'` alone: OpenAPI 3.0 has no null type, but `nullable: true` with
@@ -778,18 +838,22 @@ fn json_type(value: &Value) -> &'static str {
 }
 
 /// Adds a composition keyword; if the schema already has one of that name, both must
-/// hold, so the new one goes into an `allOf`.
-fn add_composition(map: &mut Map<String, Value>, key: &str, members: Vec<Value>) {
+/// hold, so the new one goes into an `allOf`. Returns where the members went.
+fn add_composition(map: &mut Map<String, Value>, key: &str, members: Vec<Value>) -> String {
     if !map.contains_key(key) {
         map.insert(key.into(), Value::Array(members));
-        return;
+        return key.to_owned();
     }
     let mut part = Map::new();
     part.insert(key.into(), Value::Array(members));
     match map.get_mut("allOf") {
-        Some(Value::Array(all)) => all.push(Value::Object(part)),
+        Some(Value::Array(all)) => {
+            all.push(Value::Object(part));
+            format!("allOf/{}/{key}", all.len() - 1)
+        }
         _ => {
             map.insert("allOf".into(), json!([part]));
+            format!("allOf/0/{key}")
         }
     }
 }
@@ -807,7 +871,8 @@ mod tests {
             "#/components/schemas/Obj/$defs/D".to_owned(),
             "#/components/schemas/Obj_D".to_owned(),
         )];
-        Normaliser::new(&root, moved, &mut warnings).schema(&mut schema, "#/s");
+        Normaliser::new(&root, moved, &mut warnings, &mut Origins::default())
+            .schema(&mut schema, "#/s");
         (
             schema,
             warnings
@@ -1194,8 +1259,13 @@ mod tests {
             "type": "object",
             "properties": {"children": {"type": "array", "items": {"$recursiveRef": "#"}}}
         });
-        Normaliser::new(&json!({}), Vec::new(), &mut warnings)
-            .schema(&mut schema, "#/components/schemas/Tree");
+        Normaliser::new(
+            &json!({}),
+            Vec::new(),
+            &mut warnings,
+            &mut Origins::default(),
+        )
+        .schema(&mut schema, "#/components/schemas/Tree");
         assert_eq!(
             schema,
             json!({"type": "object", "properties": {"children": {"type": "array", "items": {"$ref": "#/components/schemas/Tree"}}}})
