@@ -77,10 +77,13 @@ pub fn generate_from_str(text: &str) -> Result<Output, Error> {
     // Later stages see the normalised document; their errors name the place as written.
     let located = |err: Error| Error { location: document.origins.original(&err.location), ..err };
     validate::validate(&document).map_err(located)?;
-    let model = model::build(&document).map_err(located)?;
+    let mut model = model::build(&document).map_err(located)?;
     let files = emit::emit(&model).map_err(located)?;
     let mut warnings = warning::Warnings::default();
     warnings.extend(document.warnings);
+    for warning in std::mem::take(&mut model.warnings).into_sorted() {
+        warnings.push(document.origins.original(&warning.location), warning.message);
+    }
     Ok(Output {
         files,
         summary: Summary { types: model.types().len(), operations: model.operations.len() },

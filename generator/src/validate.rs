@@ -14,7 +14,6 @@ use crate::Error;
 pub fn validate(doc: &Document) -> Result<(), Error> {
     check_refs(&doc.raw, &mut String::from("#"), &doc.raw, Keys::Keywords)?;
     check_operations(&doc.api)?;
-    check_schema_names(&doc.api)?;
     check_ref_cycles(&doc.raw)
 }
 
@@ -191,23 +190,6 @@ fn declared_path_params(
         .filter(|param| matches!(param, openapiv3::Parameter::Path { .. }))
         .map(|param| param.parameter_data_ref().name.clone())
         .collect()
-}
-
-/// Two schema keys that become the same Rust type name would overwrite each other.
-fn check_schema_names(api: &OpenAPI) -> Result<(), Error> {
-    let Some(components) = &api.components else { return Ok(()) };
-    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
-    for key in components.schemas.keys() {
-        let rust = naming::type_name(key);
-        if let Some(first) = seen.insert(rust.clone(), key) {
-            return Err(Error::new(
-                format!("#/components/schemas/{}", escape(key)),
-                format!("schemas `{first}` and `{key}` both become the Rust type `{rust}`"),
-                "rename one of the two schema keys",
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// A schema that is, through `$ref`s and compositions alone, its own member has

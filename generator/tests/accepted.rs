@@ -119,3 +119,27 @@ fn the_upvest_document_has_no_warnings() {
     let output = generator::generate(&spec).unwrap_or_else(|err| panic!("spec/upvest.yaml: {err}"));
     assert_eq!(warnings(&output), []);
 }
+
+/// Constructs once refused: now generated, with the warnings each gives (if any) and
+/// a name or type in the output that shows how it was taken.
+#[test]
+fn constructs_once_refused_are_generated() {
+    let cases: &[(&str, &[&str], &str)] = &[
+        ("colliding_names.yaml", &[], "pub struct UserTol2"),
+        ("colliding_properties.yaml", &[], "pub created_at_2:"),
+        ("cookie_param.yaml", &["the cookie parameter `session` cannot be set"], "pub fn get_a("),
+        ("discriminator_inline_branch.yaml", &["the `discriminator` is not used"], "pub enum P"),
+        ("indistinguishable_union.yaml", &["union branches `Left` and `Right` cannot be told apart"], "pub enum Either"),
+        ("mixed_success_bodies.yaml", &[], "Status201(::bytes::Bytes)"),
+        ("xml_request_body.yaml", &[], "body: ::bytes::Bytes"),
+    ];
+    for (name, expected, shows) in cases {
+        let output = generate(name);
+        let messages: Vec<&str> = output.warnings.iter().map(|w| w.message.as_str()).collect();
+        assert_eq!(messages.len(), expected.len(), "{name}: {messages:?}");
+        for (message, fragment) in messages.iter().zip(expected.iter()) {
+            assert!(message.contains(fragment), "{name}: `{message}` lacks `{fragment}`");
+        }
+        assert!(all_code(&output).contains(shows), "{name}: the output lacks `{shows}`");
+    }
+}

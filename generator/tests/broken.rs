@@ -274,69 +274,6 @@ fn path_param_not_in_path() {
 }
 
 #[test]
-fn colliding_schema_names() {
-    expect_error(
-        "colliding_names.yaml",
-        At::Exactly("#/components/schemas/user_tol"),
-        &["UserTol", "user_tol"],
-    );
-}
-
-#[test]
-fn colliding_property_names() {
-    expect_error(
-        "colliding_properties.yaml",
-        At::Exactly("#/components/schemas/T/properties/created_at"),
-        &["created-at", "created_at"],
-    );
-}
-
-#[test]
-fn indistinguishable_union() {
-    expect_error(
-        "indistinguishable_union.yaml",
-        At::Exactly("#/components/schemas/Either"),
-        &["Left", "Right", "cannot be told apart"],
-    );
-}
-
-#[test]
-fn discriminator_with_inline_branch() {
-    expect_error(
-        "discriminator_inline_branch.yaml",
-        At::Exactly("#/components/schemas/P/oneOf/1"),
-        &["discriminat", "$ref"],
-    );
-}
-
-#[test]
-fn cookie_param() {
-    expect_error(
-        "cookie_param.yaml",
-        At::Exactly("#/paths/~1a/get/parameters/0"),
-        &["cookie"],
-    );
-}
-
-#[test]
-fn xml_request_body() {
-    expect_error(
-        "xml_request_body.yaml",
-        At::Exactly("#/paths/~1a/post/requestBody/content"),
-        &["request body", "json"],
-    );
-}
-
-#[test]
-fn mixed_success_bodies() {
-    expect_error(
-        "mixed_success_bodies.yaml",
-        At::Exactly("#/paths/~1a/get/responses"),
-        &["success", "not json"],
-    );
-}
-
-#[test]
 fn no_servers() {
     expect_error("no_servers.yaml", At::Exactly("#/servers"), &["servers"]);
 }
@@ -360,7 +297,7 @@ fn every_broken_document_fails_deterministically() {
         .collect();
     names.sort();
     assert!(
-        names.len() >= 20,
+        names.len() >= 15,
         "expected the broken documents in {}, found {names:?}",
         dir.display()
     );

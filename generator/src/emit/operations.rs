@@ -7,7 +7,7 @@ use quote::quote;
 
 use super::rust::{constraint_doc, doc_attrs, ident, type_tokens};
 use super::types::value_checks;
-use crate::model::{Docs, Model, Operation, PageImpl, Pagination, Param, PathSegment, Success, TypeKind, TypeRef};
+use crate::model::{BodyEncoding, Docs, Model, StatusBody, Operation, PageImpl, Pagination, Param, PathSegment, Success, TypeKind, TypeRef};
 
 /// The modules operations are grouped into (their first tag), sorted.
 pub fn module_names(model: &Model) -> Vec<String> {
@@ -249,8 +249,14 @@ fn request_fn(model: &Model, op: &Operation, konst: &proc_macro2::Ident) -> Toke
     let query_init = if has_query { quote!(let mut query = ::std::vec::Vec::new();) } else { quote!(let query = ::std::vec::Vec::new();) };
     let headers_init = if has_headers { quote!(let mut headers = ::std::vec::Vec::new();) } else { quote!(let headers = ::std::vec::Vec::new();) };
     let body = match &op.body {
-        Some(b) if b.form => quote!(::std::option::Option::Some(crate::runtime::Body::form(&self.body)?)),
-        Some(_) => quote!(::std::option::Option::Some(crate::runtime::Body::json(&self.body)?)),
+        Some(b) => match b.encoding {
+            BodyEncoding::Json => quote!(::std::option::Option::Some(crate::runtime::Body::json(&self.body)?)),
+            BodyEncoding::Form => quote!(::std::option::Option::Some(crate::runtime::Body::form(&self.body)?)),
+            BodyEncoding::Raw => {
+                let content_type = &b.content_type;
+                quote!(::std::option::Option::Some(crate::runtime::Body::raw(#content_type, ::std::clone::Clone::clone(&self.body))))
+            }
+        },
         None => quote!(::std::option::Option::None),
     };
     let key = if op.idempotency_key {
@@ -356,30 +362,32 @@ fn send_fn(model: &Model, op: &Operation) -> (TokenStream, Option<TokenStream>) 
         Success::Text => (quote!(::std::string::String), quote!(raw.text())),
         Success::ByStatus { name, cases } => {
             let enum_name = ident(name);
-            let variants = cases.iter().map(|(code, ty)| {
+            let variants = cases.iter().map(|(code, body)| {
                 let variant = ident(&format!("Status{code}"));
                 let doc = format!(" The `{code}` answer.");
-                match ty {
-                    Some(ty) => {
+                match body {
+                    StatusBody::Json(ty) => {
                         let ty = type_tokens(model, ty);
                         quote! { #[doc = #doc] #variant(#ty), }
                     }
-                    None => quote! { #[doc = #doc] #variant, },
+                    StatusBody::Text => quote! { #[doc = #doc] #variant(::std::string::String), },
+                    StatusBody::Bytes => quote! { #[doc = #doc] #variant(::bytes::Bytes), },
+                    StatusBody::Empty => quote! { #[doc = #doc] #variant, },
                 }
             });
-            let arms = cases.iter().map(|(code, ty)| {
-                let variant = ident(&format!("Status{code}"));
-                match ty {
-                    Some(_) => quote!(#code => raw.json().map(|r| r.map(#enum_name::#variant)),),
-                    None => quote!(#code => ::std::result::Result::Ok(raw.empty().map(|()| #enum_name::#variant)),),
-                }
-            });
-            let (first_code, _) = cases[0];
-            let fallback_variant = ident(&format!("Status{first_code}"));
-            let fallback = match &cases[0].1 {
-                Some(_) => quote!(_ => raw.json().map(|r| r.map(#enum_name::#fallback_variant)),),
-                None => quote!(_ => ::std::result::Result::Ok(raw.empty().map(|()| #enum_name::#fallback_variant)),),
+            let decode_as = |body: &StatusBody, variant: &proc_macro2::Ident| match body {
+                StatusBody::Json(_) => quote!(raw.json().map(|r| r.map(#enum_name::#variant))),
+                StatusBody::Text => quote!(raw.text().map(|r| r.map(#enum_name::#variant))),
+                StatusBody::Bytes => quote!(::std::result::Result::Ok(raw.bytes().map(#enum_name::#variant))),
+                StatusBody::Empty => quote!(::std::result::Result::Ok(raw.empty().map(|()| #enum_name::#variant))),
             };
+            let arms = cases.iter().map(|(code, body)| {
+                let decode = decode_as(body, &ident(&format!("Status{code}")));
+                quote!(#code => #decode,)
+            });
+            // An undocumented success status is read as the first documented one.
+            let fallback = decode_as(&cases[0].1, &ident(&format!("Status{}", cases[0].0)));
+            let fallback = quote!(_ => #fallback,);
             let enum_doc = format!(" The success answers of `{}`, by status.", op.api_id);
             let def = quote! {
                 #[doc = #enum_doc]

@@ -41,6 +41,7 @@ pub fn type_tokens(model: &Model, ty: &TypeRef) -> TokenStream {
         TypeRef::Date => quote!(::chrono::NaiveDate),
         TypeRef::DateTime => quote!(::chrono::DateTime<::chrono::Utc>),
         TypeRef::Json => quote!(::serde_json::Value),
+        TypeRef::Bytes => quote!(::bytes::Bytes),
         TypeRef::Named(id) => {
             let name = ident(model.name(*id));
             quote!(crate::types::#name)

@@ -145,10 +145,26 @@ fn buffered(name: &str, u: &Union) -> TokenStream {
             (kind, rest) => kind.or(rest),
         };
         let variant = ident(&v.name);
-        (condition, quote!(crate::runtime::union::from_value(value).map(Self::#variant)))
+        (condition, quote!(crate::runtime::union::from_value(value).map(Self::#variant)), variant)
     });
     let fallback = if u.keeps_unknown() { quote!(::std::result::Result::Ok(Self::Unknown(value))) } else { no_match(name, u) };
-    let body = chain(branches, fallback);
+    let body = if u.fallthrough {
+        // A branch that claims the payload but cannot hold it passes it on.
+        let tries = branches.map(|(condition, _, variant)| {
+            let attempt = quote! {
+                if let ::std::result::Result::Ok(branch) = ::serde_json::from_value(::std::clone::Clone::clone(&value)) {
+                    return ::std::result::Result::Ok(Self::#variant(branch));
+                }
+            };
+            match condition {
+                Some(condition) => quote! { if #condition { #attempt } },
+                None => attempt,
+            }
+        });
+        quote! { #(#tries)* #fallback }
+    } else {
+        chain(branches.map(|(condition, build, _)| (condition, build)), fallback)
+    };
     quote! {
         let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
         #body
@@ -191,6 +207,10 @@ fn condition(check: &Check, has: &dyn Fn(&str) -> TokenStream, lacks: &dyn Fn(&s
             None => quote!(value.as_str()),
         };
         parts.push(quote!(crate::runtime::union::one_of(#actual, &[#(#values),*])));
+    }
+    for (prop, values) in &check.values_if_present {
+        let actual = str_of(prop);
+        parts.push(quote!(crate::runtime::union::absent_or_one_of(#actual, &[#(#values),*])));
     }
     if parts.is_empty() {
         None

@@ -7,10 +7,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use openapiv3::{OpenAPI, ReferenceOr, Schema, SchemaKind, Type, VariantOrUnknownOrEmpty};
 use serde_json::Value;
 
-use super::union::{Union, Variant};
+use super::union::{JsonKind, Union, Variant};
 use super::{Access, Bound, Constraints, Docs, EnumVariant, Field, IntEnum, Model, NameHint, Presence, StringEnum, Struct, TypeDef, TypeId, TypeKind, TypeRef, Traits};
 use crate::load::{escape, Document};
 use crate::naming;
+use crate::warning::Warnings;
 use crate::Error;
 
 /// How many component definitions may be under way at once before further ones are
@@ -25,7 +26,7 @@ pub fn collect(doc: &Document) -> Result<Model, Error> {
     let operations = super::operation::operations(&mut schemas)?;
     let webhooks = super::operation::webhooks(&mut schemas)?;
     let api = super::operation::api_info(&doc.api, &operations)?;
-    Ok(Model { api, arena: schemas.arena, operations, webhooks, pages: Vec::new() })
+    Ok(Model { api, arena: schemas.arena, operations, webhooks, pages: Vec::new(), warnings: schemas.warnings })
 }
 
 /// What a schema means where it is used.
@@ -86,11 +87,12 @@ pub struct Schemas<'a> {
     component_ids: BTreeMap<String, TypeId>,
     defined: BTreeSet<TypeId>,
     in_progress: BTreeSet<TypeId>,
+    pub warnings: Warnings,
 }
 
 impl<'a> Schemas<'a> {
     pub fn new(api: &'a OpenAPI) -> Self {
-        let mut schemas = Schemas { api, arena: Vec::new(), component_ids: BTreeMap::new(), defined: BTreeSet::new(), in_progress: BTreeSet::new() };
+        let mut schemas = Schemas { api, arena: Vec::new(), component_ids: BTreeMap::new(), defined: BTreeSet::new(), in_progress: BTreeSet::new(), warnings: Warnings::default() };
         let keys: Vec<String> = api.components.iter().flat_map(|c| c.schemas.keys()).cloned().collect();
         for key in keys {
             let hint = NameHint { component: Some(key.clone()), context: naming::type_name(&key), ..NameHint::default() };
@@ -170,7 +172,7 @@ impl<'a> Schemas<'a> {
                 if s.enumeration.iter().all(Option::is_none) {
                     Shape { nullable: true, ..Shape::default() }
                 } else {
-                    let def = string_enum(schema, &s.enumeration, pointer)?;
+                    let def = string_enum(schema, &s.enumeration, pointer, &mut self.warnings);
                     let id = self.define(&naming, schema, pointer, TypeKind::Enum(def));
                     let nullable = s.enumeration.iter().any(Option::is_none);
                     Shape { ty: Some(TypeRef::Named(id)), nullable, ..Shape::default() }
@@ -201,22 +203,15 @@ impl<'a> Schemas<'a> {
                 let members = vec![(ReferenceOr::Item(schema.clone()), pointer.to_owned())];
                 self.object(&members, naming_ref(&naming), pointer, schema)?
             }
-            SchemaKind::AllOf { all_of } => {
-                let members: Vec<_> = all_of.iter().enumerate().map(|(i, m)| (m.clone(), format!("{pointer}/allOf/{i}"))).collect();
-                if members.len() == 1 && matches!(members[0].0, ReferenceOr::Reference { .. }) {
-                    // `allOf: [$ref]` only decorates a reference.
-                    let mut inner = self.schema(&members[0].0, naming_ref(&naming), &members[0].1)?;
-                    inner.docs = merge_docs(docs(schema), inner.docs);
-                    inner
-                } else {
-                    self.object(&members, naming_ref(&naming), pointer, schema)?
-                }
-            }
+            SchemaKind::AllOf { all_of } => self.all_of(all_of, naming_ref(&naming), pointer, schema)?,
             SchemaKind::AnyOf { any_of } => self.union(any_of, "anyOf", naming_ref(&naming), pointer, schema)?,
             SchemaKind::OneOf { one_of } => self.union(one_of, "oneOf", naming_ref(&naming), pointer, schema)?,
-            SchemaKind::Not { .. } => return Err(Error::unsupported(format!("{pointer}/not"), "`not` schemas")),
+            SchemaKind::Not { .. } => {
+                self.warnings.push(pointer, "a `not` schema is kept as `serde_json::Value`: the client cannot type what a value is not");
+                Shape::of(TypeRef::Json)
+            }
             SchemaKind::Any(any) => self.any(any, naming_ref(&naming), pointer, schema)?,
-            SchemaKind::Type(_) => primitive_shape(schema).ok_or_else(|| Error::unsupported(pointer, "this schema type"))?,
+            SchemaKind::Type(_) => primitive_shape(schema).unwrap_or_else(|| Shape::of(TypeRef::Json)),
         };
         shape.nullable |= schema.schema_data.nullable;
         shape.access = match (schema.schema_data.read_only, schema.schema_data.write_only) {
@@ -253,11 +248,61 @@ impl<'a> Schemas<'a> {
             return self.item(&as_object, naming, pointer);
         }
         if !any.one_of.is_empty() || !any.any_of.is_empty() || !any.all_of.is_empty() {
-            return Err(Error::unsupported(pointer, "composition keywords mixed with other keywords in one schema; move them into an `allOf`"));
+            self.warnings.push(pointer, "composition keywords beside other keywords are kept as `serde_json::Value`; move them into an `allOf` to type them");
+            return Ok(Shape::of(TypeRef::Json));
         }
-        match any.typ.as_deref() {
-            None => Ok(Shape::of(TypeRef::Json)),
-            Some(other) => Err(Error::unsupported(format!("{pointer}/type"), format!("`type: {other}` with these keywords"))),
+        if let Some(other) = any.typ.as_deref() {
+            self.warnings.push(format!("{pointer}/type"), format!("`type: {other}` with keywords of another type is kept as `serde_json::Value`"));
+        }
+        Ok(Shape::of(TypeRef::Json))
+    }
+
+    /// `allOf`: members that only add documentation or `nullable` decorate the rest; one
+    /// member left is that member, objects merge into one struct, and anything else
+    /// (an object and a union, two different scalars) is kept as JSON with a warning.
+    fn all_of(&mut self, members: &[ReferenceOr<Schema>], naming: Naming<'_>, pointer: &str, outer: &Schema) -> Result<Shape, Error> {
+        let mut typed: Vec<(ReferenceOr<Schema>, String)> = Vec::new();
+        let mut decoration = Docs::default();
+        let mut nullable = false;
+        for (i, member) in members.iter().enumerate() {
+            match member {
+                ReferenceOr::Item(schema) if is_decoration(schema) => {
+                    nullable |= schema.schema_data.nullable;
+                    decoration = merge_docs(decoration, docs(schema));
+                }
+                _ => typed.push((member.clone(), format!("{pointer}/allOf/{i}"))),
+            }
+        }
+        // `type: object` beside other members only restates what they are.
+        if typed.len() > 1 {
+            typed.retain(|(member, _)| !matches!(member, ReferenceOr::Item(schema) if is_bare_object(schema)));
+        }
+        let mut shape = match typed.as_slice() {
+            [] => Shape::of(TypeRef::Json),
+            [(only, at)] => self.schema(only, naming, at)?,
+            _ if typed.iter().all(|(member, at)| self.object_like(member, at, 0)) => self.object(&typed, naming, pointer, outer)?,
+            _ => {
+                self.warnings.push(pointer, "an `allOf` of members that are not all objects (an object and a union, or different scalars) is kept as `serde_json::Value`; make every member an object, or move the union into one member's property, to type it");
+                Shape::of(TypeRef::Json)
+            }
+        };
+        shape.nullable |= nullable;
+        shape.docs = merge_docs(decoration, shape.docs);
+        Ok(shape)
+    }
+
+    /// Whether a schema (through references and nested `allOf`s) is an object with
+    /// properties to merge.
+    fn object_like(&self, schema: &ReferenceOr<Schema>, at: &str, depth: usize) -> bool {
+        let Some((schema, at)) = self.resolve(schema, at) else { return false };
+        match &schema.schema_kind {
+            SchemaKind::Type(Type::Object(_)) => true,
+            SchemaKind::Any(any) => !any.properties.is_empty() || any.typ.as_deref() == Some("object"),
+            SchemaKind::AllOf { all_of } => {
+                depth < MAX_NESTED_DEFINITIONS
+                    && all_of.iter().enumerate().all(|(i, m)| matches!(m, ReferenceOr::Item(s) if is_decoration(s)) || self.object_like(m, &format!("{at}/allOf/{i}"), depth + 1))
+            }
+            _ => false,
         }
     }
 
@@ -283,13 +328,11 @@ impl<'a> Schemas<'a> {
         let id = self.define(&naming, outer, pointer, TypeKind::Struct(Struct::default()));
         self.in_progress.insert(id);
         let mut fields = Vec::with_capacity(parts.properties.len());
-        let mut rust_names = BTreeMap::new();
+        let mut rust_names = BTreeSet::new();
         for (prop, schema, at) in &parts.properties {
             let shape = self.shape_boxed(schema, &context.child(&naming::type_name(prop), Some(prop)), at)?;
-            let rust_name = naming::field_name(prop);
-            if let Some(other) = rust_names.insert(rust_name.clone(), prop.clone()) {
-                return Err(Error::new(at, format!("properties `{other}` and `{prop}` both become the Rust field `{rust_name}`"), "rename one of the two properties"));
-            }
+            // `+1` and `-1`, `fooBar` and `foo_bar`: later ones get a number, in document order.
+            let rust_name = naming::unique(naming::field_name(prop), &mut rust_names);
             if shape.ty.is_none() && !shape.nullable {
                 return Err(Error::unsupported(at, "a property that can never hold a value"));
             }
@@ -333,14 +376,23 @@ impl<'a> Schemas<'a> {
         match &schema.schema_kind {
             SchemaKind::Type(Type::Object(object)) => {
                 parts.add(&object.properties, &object.required, at);
-                if let Some(openapiv3::AdditionalProperties::Schema(extra)) = &object.additional_properties {
-                    parts.additional = Some(((**extra).clone().map_box(), format!("{at}/additionalProperties")));
+                match &object.additional_properties {
+                    Some(openapiv3::AdditionalProperties::Schema(extra)) => {
+                        parts.additional = Some(((**extra).clone().map_box(), format!("{at}/additionalProperties")));
+                    }
+                    // Extra properties of any type: kept as JSON, never dropped.
+                    Some(openapiv3::AdditionalProperties::Any(true)) => {
+                        parts.additional = Some((ReferenceOr::Item(Box::new(Schema { schema_data: Default::default(), schema_kind: SchemaKind::Any(Default::default()) })), format!("{at}/additionalProperties")));
+                    }
+                    Some(openapiv3::AdditionalProperties::Any(false)) | None => {}
                 }
                 Ok(())
             }
             SchemaKind::AllOf { all_of } => {
                 for (i, inner) in all_of.iter().enumerate() {
-                    self.collect_object(inner, &format!("{at}/allOf/{i}"), parts, seen)?;
+                    if !matches!(inner, ReferenceOr::Item(s) if is_decoration(s)) {
+                        self.collect_object(inner, &format!("{at}/allOf/{i}"), parts, seen)?;
+                    }
                 }
                 Ok(())
             }
@@ -401,6 +453,7 @@ impl<'a> Schemas<'a> {
         }
         let context = self.context_of(&naming);
         let mut types = Vec::with_capacity(branches.len());
+        let mut shapes = Vec::with_capacity(branches.len());
         for (branch, at) in branches {
             let branch_context = match branch {
                 ReferenceOr::Item(schema) => Context {
@@ -410,14 +463,31 @@ impl<'a> Schemas<'a> {
                 },
                 ReferenceOr::Reference { .. } => context.clone(),
             };
-            types.push(self.shape(branch, &branch_context, at)?.ty());
+            let shape = self.shape(branch, &branch_context, at)?;
+            types.push(shape.ty());
+            shapes.push(shape);
+        }
+        // Branches of one scalar type (an ISIN or a UUID URN, told apart by `pattern`)
+        // are that type: a value of any branch fits it.
+        if !matches!(types[0], TypeRef::Named(_)) && types.iter().all(|t| *t == types[0]) {
+            if shapes.iter().any(|s| s.constraints != shapes[0].constraints) {
+                self.warnings.push(pointer, format!("the branches of this union are all `{}`, told apart only by `pattern`, `format` or length, which the client does not check: typed as that one type", format!("{:?}", JsonKind::of(&types[0])).to_lowercase()));
+            }
+            let nullable = shapes.iter().any(|s| s.nullable);
+            return Ok(Shape { ty: Some(types[0].clone()), nullable, ..Shape::default() });
         }
         let tags = match &discriminator {
-            Some(d) => Some((d.property_name.clone(), self.tag_values(d, branches, pointer)?)),
+            Some(d) => match self.tag_values(d, branches, pointer) {
+                Ok(values) => Some((d.property_name.clone(), values)),
+                Err(err) => {
+                    self.warnings.push(err.location, format!("{}: the `discriminator` is not used, the branches are told apart by their properties and values", err.message));
+                    None
+                }
+            },
             None => None,
         };
         let variants = types.into_iter().map(|ty| Variant { name: String::new(), ty, check: Default::default() }).collect();
-        let union = Union { variants, order: Vec::new(), decode: super::union::Decode::Buffered, tags };
+        let union = Union { variants, order: Vec::new(), decode: super::union::Decode::Buffered, tags, fallthrough: false };
         // A union of components is named for what they share (`UserByol`, `UserTol` -> `User`).
         let shared = self.shared_component_name(branches);
         let id = self.define(&naming, outer, pointer, TypeKind::Union(union));
@@ -567,6 +637,21 @@ impl ObjectParts {
     }
 }
 
+/// A schema that adds only documentation, `nullable`, a default or an example: in an
+/// `allOf` it decorates the other members instead of being one.
+fn is_decoration(schema: &Schema) -> bool {
+    matches!(&schema.schema_kind, SchemaKind::Any(any) if *any == openapiv3::AnySchema::default())
+}
+
+/// `type: object` and nothing else.
+fn is_bare_object(schema: &Schema) -> bool {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::Object(object)) => object.properties.is_empty() && object.additional_properties.is_none(),
+        SchemaKind::Any(any) => any.typ.as_deref() == Some("object") && any.properties.is_empty() && any.additional_properties.is_none(),
+        _ => false,
+    }
+}
+
 /// A primitive component (a constrained string, a number) is used inline so its
 /// constraints are checked where it is used; its alias is still emitted.
 fn transparent(schema: &ReferenceOr<Schema>) -> Option<Shape> {
@@ -689,7 +774,7 @@ fn primitive_shape(schema: &Schema) -> Option<Shape> {
 /// A string enum. A default that is not among the values (the empty string that
 /// salutation and title default to) becomes a value too, so `Default` can return it.
 /// Variant names are given by the names pass, which knows the enum's own name.
-fn string_enum(schema: &Schema, values: &[Option<String>], pointer: &str) -> Result<StringEnum, Error> {
+fn string_enum(schema: &Schema, values: &[Option<String>], pointer: &str, warnings: &mut Warnings) -> StringEnum {
     let mut wires: Vec<String> = values.iter().flatten().cloned().collect();
     let default = match &schema.schema_data.default {
         Some(Value::String(default)) => {
@@ -700,7 +785,8 @@ fn string_enum(schema: &Schema, values: &[Option<String>], pointer: &str) -> Res
         }
         Some(Value::Null) | None => None,
         Some(other) => {
-            return Err(Error::new(format!("{pointer}/default"), format!("the default {other} of a string enum is not a string"), "quote the default or remove it"));
+            warnings.push(format!("{pointer}/default"), format!("the default {other} of a string enum is not one of its strings: the type has no default"));
+            None
         }
     };
     let mut variants: Vec<EnumVariant> = Vec::with_capacity(wires.len());
@@ -711,5 +797,5 @@ fn string_enum(schema: &Schema, values: &[Option<String>], pointer: &str) -> Res
         let description = wire.is_empty().then(|| "The empty string: not specified.".to_owned());
         variants.push(EnumVariant { rust_name: String::new(), long_name: None, wire, description });
     }
-    Ok(StringEnum { variants, default, unknown: String::new() })
+    StringEnum { variants, default, unknown: String::new() }
 }

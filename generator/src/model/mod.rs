@@ -23,6 +23,7 @@ mod union;
 use std::collections::BTreeMap;
 
 use crate::load::Document;
+use crate::warning::Warnings;
 use crate::Error;
 
 pub use operation::resolve_parameter;
@@ -40,6 +41,8 @@ pub struct Model {
     pub webhooks: Vec<Webhook>,
     /// One `Page` impl per page type, whatever number of operations return it.
     pub pages: Vec<PageImpl>,
+    /// What the passes could not type precisely, and what they did instead.
+    pub warnings: Warnings,
 }
 
 impl Model {
@@ -294,6 +297,8 @@ pub enum TypeRef {
     Date,
     DateTime,
     Json,
+    /// Bytes of a body that is not JSON.
+    Bytes,
     Named(TypeId),
     Vec(Box<TypeRef>),
     Map(Box<TypeRef>),
@@ -417,7 +422,16 @@ pub struct Param {
 pub struct RequestBody {
     pub ty: TypeRef,
     pub content_type: String,
-    pub form: bool,
+    pub encoding: BodyEncoding,
+}
+
+/// How a request body becomes bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyEncoding {
+    Json,
+    Form,
+    /// A `String` (`text/*`) or `bytes::Bytes` (anything else) sent as it is.
+    Raw,
 }
 
 #[derive(Debug)]
@@ -427,7 +441,16 @@ pub enum Success {
     Bytes { accept: String },
     Text,
     /// Several success statuses with different bodies: a generated enum.
-    ByStatus { name: String, cases: Vec<(u16, Option<TypeRef>)> },
+    ByStatus { name: String, cases: Vec<(u16, StatusBody)> },
+}
+
+/// The body of one success status.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StatusBody {
+    Empty,
+    Json(TypeRef),
+    Text,
+    Bytes,
 }
 
 /// Offset pagination of one operation.
@@ -491,7 +514,13 @@ impl Model {
             op.body.iter_mut().for_each(|b| b.ty.ids_mut(f));
             match &mut op.success {
                 Success::Json(ty) => ty.ids_mut(f),
-                Success::ByStatus { cases, .. } => cases.iter_mut().filter_map(|(_, ty)| ty.as_mut()).for_each(|ty| ty.ids_mut(f)),
+                Success::ByStatus { cases, .. } => {
+                    for (_, body) in cases {
+                        if let StatusBody::Json(ty) = body {
+                            ty.ids_mut(f);
+                        }
+                    }
+                }
                 Success::Empty | Success::Bytes { .. } | Success::Text => {}
             }
         }

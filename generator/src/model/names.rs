@@ -27,8 +27,10 @@ pub fn assign(model: &mut Model) {
     for &id in &live {
         let def = &model.arena[id.0];
         match &def.hint.component {
+            // Keys that read alike in Rust (`Foo-Bar`, `FooBar`) are numbered in key order.
             Some(key) => {
-                let name = naming::type_name(key);
+                let base = naming::type_name(key);
+                let name = (1..).map(|n| if n == 1 { base.clone() } else { format!("{base}{n}") }).find(|c| !taken.contains(c)).unwrap_or(base);
                 taken.insert(name.clone());
                 model.arena[id.0].name = name;
             }

@@ -1,17 +1,20 @@
 //! Operations, webhooks and API-wide facts (servers, token URL, scopes).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use heck::ToUpperCamelCase;
 use openapiv3::{OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, SecurityScheme};
 
 use super::collect::{Context, Schemas};
-use super::{ApiInfo, Docs, Method, Operation, Param, ParamLocation, PathTemplate, RequestBody, Success, TypeRef, Webhook};
+use super::{ApiInfo, BodyEncoding, Docs, Method, StatusBody, Operation, Param, ParamLocation, PathTemplate, RequestBody, Success, TypeRef, Webhook};
 use crate::load::escape;
 use crate::naming;
 use crate::Error;
 
 /// Header parameters the runtime sets on every request; no method takes them.
+/// Fields and methods of every request builder.
+const BUILDER_NAMES: &[&str] = &["client", "body", "idempotency_key", "request", "send", "stream"];
+
 pub const RUNTIME_HEADERS: &[&str] =
     &["authorization", "signature", "signature-input", "upvest-client-id", "upvest-api-version", "accept", "content-type", "idempotency-key"];
 
@@ -88,22 +91,28 @@ fn operation(
     let order: Vec<String> = operation.path.params().map(str::to_lowercase).collect();
     let mut ordered: Vec<_> = params.into_iter().collect();
     ordered.sort_by_key(|((place, name), _)| (*place, order.iter().position(|p| p == name).unwrap_or(usize::MAX), name.clone()));
+    // A parameter must not take the name of the builder's own fields and methods.
+    let mut taken: BTreeSet<String> = BUILDER_NAMES.iter().map(|n| (*n).to_owned()).collect();
     for ((place, name), (param, at, component)) in ordered {
         if place == ParamLocation::Header && RUNTIME_HEADERS.contains(&name.as_str()) {
             operation.idempotency_key |= name == "idempotency-key";
             continue;
         }
+        if place == ParamLocation::Cookie {
+            schemas.warnings.push(&at, format!("the cookie parameter `{name}` cannot be set: the client sends no cookies"));
+            continue;
+        }
         let context = Context { name: format!("{builder_name}{}", naming::type_name(&name)), property: Some(name.clone()), preferred: component };
-        let built = param_model(schemas, &param, &context, &at)?;
+        let mut built = param_model(schemas, &param, &context, &at)?;
+        built.rust_name = naming::unique(built.rust_name, &mut taken);
         match place {
             ParamLocation::Path => operation.path_params.push(built),
             ParamLocation::Query => operation.query_params.push(built),
-            ParamLocation::Header => operation.header_params.push(built),
-            ParamLocation::Cookie => return Err(Error::unsupported(at, "cookie parameters")),
+            ParamLocation::Header | ParamLocation::Cookie => operation.header_params.push(built),
         }
     }
     if let Some(body) = &op.request_body {
-        operation.body = Some(request_body(schemas, body, &Context::new(format!("{builder_name}Request")), &format!("{pointer}/requestBody"))?);
+        operation.body = request_body(schemas, body, &Context::new(format!("{builder_name}Request")), &format!("{pointer}/requestBody"))?;
     }
     operation.success = success(schemas, op, &builder_name, pointer)?;
     Ok(operation)
@@ -131,7 +140,7 @@ fn param_model(schemas: &mut Schemas<'_>, param: &Parameter, context: &Context, 
     })
 }
 
-fn request_body(schemas: &mut Schemas<'_>, body: &ReferenceOr<openapiv3::RequestBody>, context: &Context, at: &str) -> Result<RequestBody, Error> {
+fn request_body(schemas: &mut Schemas<'_>, body: &ReferenceOr<openapiv3::RequestBody>, context: &Context, at: &str) -> Result<Option<RequestBody>, Error> {
     let (body, at) = match body {
         ReferenceOr::Item(body) => (body.clone(), at.to_owned()),
         ReferenceOr::Reference { reference } => {
@@ -143,19 +152,40 @@ fn request_body(schemas: &mut Schemas<'_>, body: &ReferenceOr<openapiv3::Request
             }
         }
     };
-    let (content_type, media) = body
+    // JSON first, then a form, then whatever the document lists first.
+    let Some((content_type, media)) = body
         .content
         .iter()
         .find(|(ct, _)| is_json(ct))
-        .or_else(|| body.content.iter().find(|(ct, _)| ct.as_str() == "application/x-www-form-urlencoded"))
-        .ok_or_else(|| Error::unsupported(format!("{at}/content"), "a request body that is neither JSON nor application/x-www-form-urlencoded"))?;
-    let media_at = format!("{at}/content/{}", escape(content_type));
-    let ty = match &media.schema {
-        Some(schema) => schemas.shape(schema, context, &format!("{media_at}/schema"))?.ty(),
-        None => TypeRef::Json,
+        .or_else(|| body.content.iter().find(|(ct, _)| ct.as_str() == FORM))
+        .or_else(|| body.content.first())
+    else {
+        schemas.warnings.push(format!("{at}/content"), "a request body without any media type is not sent; list its media type under `content`");
+        return Ok(None);
     };
-    Ok(RequestBody { ty, content_type: content_type.clone(), form: !is_json(content_type) })
+    let media_at = format!("{at}/content/{}", escape(content_type));
+    let encoding = if is_json(content_type) {
+        BodyEncoding::Json
+    } else if content_type == FORM {
+        BodyEncoding::Form
+    } else {
+        BodyEncoding::Raw
+    };
+    let ty = match (encoding, &media.schema) {
+        (BodyEncoding::Raw, _) if content_type.starts_with("text/") => TypeRef::String,
+        (BodyEncoding::Raw, _) => {
+            if content_type.starts_with("multipart/") {
+                schemas.warnings.push(&media_at, format!("a `{content_type}` body is taken as bytes the caller encodes, sent with this content type (no boundary parameter): the client does not build multipart bodies yet"));
+            }
+            TypeRef::Bytes
+        }
+        (_, Some(schema)) => schemas.shape(schema, context, &format!("{media_at}/schema"))?.ty(),
+        (_, None) => TypeRef::Json,
+    };
+    Ok(Some(RequestBody { ty, content_type: content_type.clone(), encoding }))
 }
+
+const FORM: &str = "application/x-www-form-urlencoded";
 
 fn is_json(content_type: &str) -> bool {
     let base = content_type.split(';').next().unwrap_or_default().trim();
@@ -202,12 +232,21 @@ fn success(schemas: &mut Schemas<'_>, op: &openapiv3::Operation, builder: &str, 
         [(_, None, None)] => Success::Empty,
         [(_, None, Some(ct))] if ct.starts_with("text/") => Success::Text,
         [(_, None, Some(ct))] => Success::Bytes { accept: ct.clone() },
-        many => {
-            if many.iter().any(|(_, ty, ct)| ty.is_none() && ct.is_some()) {
-                return Err(Error::unsupported(format!("{pointer}/responses"), "several success responses where one is not JSON"));
-            }
-            Success::ByStatus { name: format!("{builder}Response"), cases: many.iter().map(|(code, ty, _)| (*code, ty.clone())).collect() }
-        }
+        many => Success::ByStatus {
+            name: format!("{builder}Response"),
+            cases: many
+                .iter()
+                .map(|(code, ty, ct)| {
+                    let body = match (ty, ct) {
+                        (Some(ty), _) => StatusBody::Json(ty.clone()),
+                        (None, Some(ct)) if ct.starts_with("text/") => StatusBody::Text,
+                        (None, Some(_)) => StatusBody::Bytes,
+                        (None, None) => StatusBody::Empty,
+                    };
+                    (*code, body)
+                })
+                .collect(),
+        },
     })
 }
 
@@ -250,7 +289,11 @@ pub fn webhooks(schemas: &mut Schemas<'_>) -> Result<Vec<Webhook>, Error> {
         };
         let rust_name = naming::field_name(&name).trim_start_matches("r#").to_owned();
         let hint = format!("{}Delivery", name.to_upper_camel_case());
-        let body = request_body(schemas, body, &Context::new(naming::type_name(&hint)), &format!("{at}/post/requestBody"))?;
+        let Some(body) = request_body(schemas, body, &Context::new(naming::type_name(&hint)), &format!("{at}/post/requestBody"))? else { continue };
+        if body.encoding != BodyEncoding::Json {
+            schemas.warnings.push(format!("{at}/post/requestBody"), format!("a `{}` webhook body has no decoder; decode the delivery yourself", body.content_type));
+            continue;
+        }
         out.push(Webhook {
             api_name: name,
             rust_name,

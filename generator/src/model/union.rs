@@ -7,12 +7,15 @@
 //! property the union knows that the branch lacks, so the chosen branch always keeps
 //! every known field. Unknown properties are ignored. When several branches claim a
 //! payload, the one with the fewest properties (the tightest fit) wins: a TOL user
-//! without any TOL-only field is a BYOL user. Two branches that can claim the same
-//! payload with equally many properties cannot be told apart, and generation fails.
+//! without any TOL-only field is a BYOL user. Free-form branches (a map, any JSON) are
+//! tried last. Two branches that can claim the same payload with equally many
+//! properties cannot be told apart: generation warns, and the decoder tries each
+//! claiming branch in order, passing on a payload that a branch's type cannot hold.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Model, StringEnum, Struct, TypeId, TypeKind, TypeRef};
+use crate::warning::Warnings;
 use crate::Error;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +28,9 @@ pub struct Union {
     /// A `discriminator`: the tag property and each branch's tag values. Such a union
     /// keeps an unknown tag's payload instead of failing.
     pub tags: Option<(String, Vec<Vec<String>>)>,
+    /// Some branches cannot be told apart: each claiming branch is tried in order, and
+    /// one its type cannot decode passes the payload on to the next.
+    pub fallthrough: bool,
 }
 
 impl Union {
@@ -55,6 +61,8 @@ pub struct Check {
     pub absent: Vec<String>,
     /// Property (or `None` for the value itself) whose string value must be one of these.
     pub values: Vec<(Option<String>, Vec<String>)>,
+    /// Optional properties whose value, when sent, must be one of these.
+    pub values_if_present: Vec<(String, Vec<String>)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -97,7 +105,7 @@ impl JsonKind {
             TypeRef::String | TypeRef::Uuid | TypeRef::Date | TypeRef::DateTime => JsonKind::String,
             TypeRef::Vec(_) => JsonKind::Array,
             TypeRef::Map(_) => JsonKind::Object,
-            TypeRef::Json | TypeRef::Named(_) | TypeRef::Option(_) => JsonKind::Any,
+            TypeRef::Json | TypeRef::Bytes | TypeRef::Named(_) | TypeRef::Option(_) => JsonKind::Any,
         }
     }
 
@@ -124,6 +132,11 @@ pub struct BranchInfo {
 }
 
 impl BranchInfo {
+    /// An object of any properties (a map, or an object type without declared ones).
+    fn free_form(&self) -> bool {
+        self.kind == JsonKind::Object && !self.plain_struct && self.props.is_empty()
+    }
+
     pub fn kind(kind: JsonKind) -> Self {
         BranchInfo { kind, ..BranchInfo::default() }
     }
@@ -184,13 +197,15 @@ pub fn plan_all(model: &mut Model) -> Result<(), Error> {
         if def.merged_into.is_some() {
             continue;
         }
-        let planned = plan(model, &def.pointer, u)?;
+        let mut warnings = Warnings::default();
+        let planned = plan(model, &def.pointer, u, &mut warnings)?;
         model.arena[index].kind = TypeKind::Union(planned);
+        model.warnings.extend(warnings.into_sorted());
     }
     Ok(())
 }
 
-fn plan(model: &Model, pointer: &str, u: &Union) -> Result<Union, Error> {
+fn plan(model: &Model, pointer: &str, u: &Union, warnings: &mut Warnings) -> Result<Union, Error> {
     let types: Vec<TypeRef> = u.variants.iter().map(|v| v.ty.clone()).collect();
     let labels: Vec<String> = types.iter().map(|ty| label(model, ty)).collect();
     if let Some((property, values)) = &u.tags {
@@ -203,20 +218,41 @@ fn plan(model: &Model, pointer: &str, u: &Union) -> Result<Union, Error> {
         .map(|info| Check {
             kind: info.kind,
             present: info.required.iter().cloned().collect(),
-            absent: if info.kind == JsonKind::Object { universe.iter().filter(|p| !info.props.contains(**p)).map(|p| (*p).clone()).collect() } else { Vec::new() },
+            absent: if info.kind == JsonKind::Object && !info.free_form() { universe.iter().filter(|p| !info.props.contains(**p)).map(|p| (*p).clone()).collect() } else { Vec::new() },
             values: Vec::new(),
+            values_if_present: Vec::new(),
         })
         .collect();
+    // Precise branches first, free-form ones (a map, any JSON) last: they claim what
+    // no other branch does.
     let mut order: Vec<usize> = (0..infos.len()).collect();
-    order.sort_by_key(|&i| (infos[i].kind != JsonKind::Object, infos[i].props.len(), i));
+    // Within one JSON type, enums before plain values and integers before numbers.
+    order.sort_by_key(|&i| {
+        let info = &infos[i];
+        (info.kind == JsonKind::Any, info.free_form(), info.kind != JsonKind::Object, !info.enums.contains_key(""), info.kind == JsonKind::Number, info.props.len(), i)
+    });
+    let mut ambiguous = Vec::new();
     for (pos, &a) in order.iter().enumerate() {
         for &b in &order[pos + 1..] {
-            resolve_overlap(pointer, &labels, &infos, &mut checks, a, b)?;
+            if !resolve_overlap(&infos, &mut checks, a, b) {
+                ambiguous.push(format!("`{}` and `{}`", labels[a], labels[b]));
+            }
         }
     }
-    let decode = superset(model, &infos, &types).unwrap_or(Decode::Buffered);
+    let fallthrough = !ambiguous.is_empty();
+    if fallthrough {
+        warnings.push(
+            pointer,
+            format!(
+                "union branches {} cannot be told apart: a payload that fits several decodes as the first in the order tried that can hold it; add a property only one branch has and requires, a required enum property with different values, or a `discriminator`",
+                ambiguous.join(", ")
+            ),
+        );
+    }
+    let checked: BTreeSet<&str> = checks.iter().flat_map(|c| c.values.iter().filter_map(|(p, _)| p.as_deref()).chain(c.values_if_present.iter().map(|(p, _)| p.as_str()))).collect();
+    let decode = if fallthrough { Decode::Buffered } else { superset(model, &infos, &types, &checked).unwrap_or(Decode::Buffered) };
     let variants = u.variants.iter().zip(checks).map(|(v, check)| Variant { name: v.name.clone(), ty: v.ty.clone(), check }).collect();
-    Ok(Union { variants, order, decode, tags: None })
+    Ok(Union { variants, order, decode, tags: None, fallthrough })
 }
 
 /// How an error message names a branch: its component key or the name it would get.
@@ -250,50 +286,55 @@ fn branch_info(model: &Model, ty: &TypeRef) -> BranchInfo {
     }
 }
 
-/// Branches `a` (tried first) and `b`: fine when no payload satisfies both, or when
-/// `a` is the tighter fit; otherwise try enum values, else fail.
-fn resolve_overlap(
-    pointer: &str,
-    names: &[String],
-    infos: &[BranchInfo],
-    checks: &mut [Check],
-    a: usize,
-    b: usize,
-) -> Result<(), Error> {
+/// Branches `a` (tried first) and `b`: told apart when no payload satisfies both, when
+/// `a` is the tighter fit, or by enum values; `false` when nothing tells them apart.
+fn resolve_overlap(infos: &[BranchInfo], checks: &mut [Check], a: usize, b: usize) -> bool {
     let (x, y) = (&infos[a], &infos[b]);
-    if !x.kind.overlaps(y.kind) {
-        return Ok(());
+    // An integer check is stricter than a number check.
+    if !x.kind.overlaps(y.kind) || (x.kind == JsonKind::Integer && y.kind == JsonKind::Number) {
+        return true;
     }
-    let both_objects = x.kind == JsonKind::Object && y.kind == JsonKind::Object;
-    if both_objects {
+    // An enum tried before a plain value of its type takes only its own values.
+    if let (Some(xs), None) = (x.enums.get(""), y.enums.get("")) {
+        if x.kind == y.kind {
+            if !checks[a].values.iter().any(|(p, _)| p.is_none()) {
+                checks[a].values.push((None, xs.iter().cloned().collect()));
+            }
+            return true;
+        }
+    }
+    // A free-form branch tried after a precise one takes only what that one leaves.
+    if !x.free_form() && x.kind != JsonKind::Any && (y.free_form() || y.kind == JsonKind::Any) {
+        return true;
+    }
+    if x.kind == JsonKind::Object && y.kind == JsonKind::Object && !x.free_form() && !y.free_form() {
         let shared: BTreeSet<&String> = x.props.intersection(&y.props).collect();
         let needed: BTreeSet<&String> = x.required.union(&y.required).collect();
         if !needed.is_subset(&shared) {
-            return Ok(()); // No payload has both branches' required properties and no foreign one.
+            return true; // No payload has both branches' required properties and no foreign one.
         }
         if x.props.len() < y.props.len() {
-            return Ok(()); // `a` is the tighter fit and is tried first.
+            return true; // `a` is the tighter fit and is tried first.
         }
     }
-    // Same property count (or same JSON type without properties): only enum values can decide.
+    // Same property count (or same JSON type without properties): enum values decide.
     for (prop, xs) in &x.enums {
         let Some(ys) = y.enums.get(prop) else { continue };
-        let required_in_both = prop.is_empty() || (x.required.contains(prop) && y.required.contains(prop));
-        if required_in_both && xs.is_disjoint(ys) {
+        if !xs.is_disjoint(ys) {
+            continue;
+        }
+        if prop.is_empty() || (x.required.contains(prop) && y.required.contains(prop)) {
             let key = (!prop.is_empty()).then(|| prop.clone());
             checks[a].values.push((key.clone(), xs.iter().cloned().collect()));
             checks[b].values.push((key, ys.iter().cloned().collect()));
-            return Ok(());
+        } else {
+            // An optional tag (`type` with a default): a sent value decides.
+            checks[a].values_if_present.push((prop.clone(), xs.iter().cloned().collect()));
+            checks[b].values_if_present.push((prop.clone(), ys.iter().cloned().collect()));
         }
+        return true;
     }
-    Err(Error::new(
-        pointer,
-        format!(
-            "branches `{}` and `{}` of this union cannot be told apart: a payload can match both and neither is a tighter fit",
-            names[a], names[b]
-        ),
-        "add a property that only one branch has and requires, give both a required enum property with different values, or add a `discriminator`",
-    ))
+    false
 }
 
 fn tagged(pointer: &str, u: &Union, property: &str, values: &[Vec<String>], labels: &[String]) -> Result<Union, Error> {
@@ -314,16 +355,16 @@ fn tagged(pointer: &str, u: &Union, property: &str, values: &[Vec<String>], labe
         .map(|(v, value)| Variant {
             name: v.name.clone(),
             ty: v.ty.clone(),
-            check: Check { kind: JsonKind::Object, present: vec![property.to_owned()], absent: Vec::new(), values: vec![(Some(property.to_owned()), value.clone())] },
+            check: Check { kind: JsonKind::Object, present: vec![property.to_owned()], values: vec![(Some(property.to_owned()), value.clone())], ..Check::default() },
         })
         .collect::<Vec<_>>();
     let order = (0..variants.len()).collect();
-    Ok(Union { variants, order, decode: Decode::Buffered, tags: u.tags.clone() })
+    Ok(Union { variants, order, decode: Decode::Buffered, tags: u.tags.clone(), fallthrough: false })
 }
 
 /// The superset plan, when every branch is a plain named struct without boxed fields
 /// (a boxed field cannot be moved out of a slot as is).
-fn superset(model: &Model, infos: &[BranchInfo], types: &[TypeRef]) -> Option<Decode> {
+fn superset(model: &Model, infos: &[BranchInfo], types: &[TypeRef], checked: &BTreeSet<&str>) -> Option<Decode> {
     if !infos.iter().all(|i| i.plain_struct) {
         return None;
     }
@@ -333,7 +374,8 @@ fn superset(model: &Model, infos: &[BranchInfo], types: &[TypeRef]) -> Option<De
         let TypeRef::Named(_) = ty else { return None };
         for field in &model.struct_of(ty)?.fields {
             let slot = slots.entry(field.api_name.clone()).or_insert_with(|| Slot { api_name: field.api_name.clone(), rust_name: field.rust_name.clone(), ty: Some(field.ty.clone()) });
-            if slot.ty.as_ref() != Some(&field.ty) {
+            // A checked property is read as text whatever its branch's type.
+            if slot.ty.as_ref() != Some(&field.ty) || checked.contains(field.api_name.as_str()) {
                 conflicting.insert(field.api_name.clone());
             }
         }
