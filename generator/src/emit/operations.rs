@@ -300,9 +300,16 @@ fn path_expr(model: &Model, op: &Operation) -> TokenStream {
                 let Some(p) = op.path_params.iter().find(|p| p.api_name.eq_ignore_ascii_case(name)) else { continue };
                 let field = ident(&p.rust_name);
                 let local = ident(&format!("{}_segment", p.rust_name.trim_start_matches("r#")));
-                let text = to_text(model, &p.ty, quote!(value));
+                let text = match model.resolve(&p.ty) {
+                    TypeRef::String => quote!(value),
+                    TypeRef::Named(id) if matches!(model.def(*id).kind, TypeKind::Enum(_)) => quote!(value.as_str()),
+                    _ => {
+                        let text = to_text(model, &p.ty, quote!(value));
+                        quote!(&#text)
+                    }
+                };
                 segments.push(quote! {
-                    let #local = { let value = &self.#field; crate::runtime::encode_path_segment(&#text) };
+                    let #local = { let value = &self.#field; crate::runtime::encode_path_segment(#text) };
                 });
                 template.push_str(&format!("{{{local}}}"));
             }
@@ -326,8 +333,10 @@ fn to_text(model: &Model, ty: &TypeRef, value: TokenStream) -> TokenStream {
             TypeKind::Alias(inner) => to_text(model, inner, value),
             _ => quote!(::serde_json::to_string(#value).unwrap_or_default()),
         },
-        TypeRef::Json => quote!(#value.to_string()),
-        _ => quote!(#value.to_string()),
+        TypeRef::Bool | TypeRef::I32 | TypeRef::I64 | TypeRef::F64 | TypeRef::Uuid | TypeRef::Date | TypeRef::Json => quote!(#value.to_string()),
+        // A map or list inside a parameter: sent as its JSON text.
+        TypeRef::Map(_) | TypeRef::Vec(_) | TypeRef::Option(_) => quote!(::serde_json::to_string(#value).unwrap_or_default()),
+        TypeRef::Bytes => quote!(::std::string::String::from_utf8_lossy(#value).into_owned()),
     }
 }
 
@@ -337,6 +346,7 @@ fn push_value(model: &Model, ty: &TypeRef, target: TokenStream, api: &str, value
             let text = to_text(model, item, quote!(item));
             quote! { for item in #value.iter() { #target.push((#api, #text)); } }
         }
+        TypeRef::Vec(item) if *model.resolve(item) == TypeRef::String => quote! { #target.push((#api, #value.join(","))); },
         TypeRef::Vec(item) => {
             let text = to_text(model, item, quote!(item));
             quote! { #target.push((#api, #value.iter().map(|item| #text).collect::<::std::vec::Vec<_>>().join(","))); }
@@ -389,9 +399,11 @@ fn send_fn(model: &Model, op: &Operation) -> (TokenStream, Option<TokenStream>) 
             let fallback = decode_as(&cases[0].1, &ident(&format!("Status{}", cases[0].0)));
             let fallback = quote!(_ => #fallback,);
             let enum_doc = format!(" The success answers of `{}`, by status.", op.api_id);
+            // Answers are moved out once, not stored in bulk: boxing would only cost callers.
             let def = quote! {
                 #[doc = #enum_doc]
                 #[derive(Debug, Clone, PartialEq)]
+                #[allow(clippy::large_enum_variant)]
                 pub enum #enum_name { #(#variants)* }
             };
             let decode = quote!(match raw.status.as_u16() { #(#arms)* #fallback });

@@ -90,7 +90,8 @@ fn clean(text: &str) -> String {
             .expect("a valid pattern")
     });
     let escape = |plain: &str| plain.replace('[', "\\[").replace(']', "\\]");
-    text.lines()
+    let cleaned = text
+        .lines()
         .map(|line| {
             let line = line.trim();
             let mut out = String::with_capacity(line.len());
@@ -111,7 +112,26 @@ fn clean(text: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n")
         .trim()
-        .to_owned()
+        .to_owned();
+    end_lists(&cleaned)
+}
+
+/// A line of prose right after a list item starts a new paragraph: without a blank
+/// line Markdown would fold it into the item (rustdoc's lazy continuation).
+fn end_lists(text: &str) -> String {
+    let is_item = |line: &str| {
+        line.starts_with("- ") || line.starts_with("* ") || line.starts_with("+ ") || line.split_once(". ").is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+    };
+    let mut out: Vec<&str> = Vec::new();
+    let mut in_list = false;
+    for line in text.lines() {
+        if in_list && !line.is_empty() && !is_item(line) {
+            out.push("");
+        }
+        in_list = is_item(line);
+        out.push(line);
+    }
+    out.join("\n")
 }
 
 /// The constraints, in words, for rustdoc.
@@ -170,5 +190,6 @@ mod tests {
         assert_eq!(clean("a [note] here"), "a \\[note\\] here");
         assert_eq!(clean("see https://example.com/a."), "see <https://example.com/a>.");
         assert_eq!(clean("  indented\n    code"), "indented\ncode");
+        assert_eq!(clean("Say:\n* one\n* two\nAfter."), "Say:\n* one\n* two\n\nAfter.");
     }
 }

@@ -220,9 +220,10 @@ fn condition(check: &Check, has: &dyn Fn(&str) -> TokenStream, lacks: &dyn Fn(&s
 }
 
 fn validate(model: &Model, name: &proc_macro2::Ident, u: &Union) -> TokenStream {
-    let arms = u.variants.iter().map(|v| {
+    let checks: Vec<Option<TokenStream>> = u.variants.iter().map(|v| super::types::value_checks(model, &v.ty, &Default::default(), "", quote!(value))).collect();
+    let prefix = if checks.iter().any(Option::is_some) { quote!(prefix) } else { quote!(_prefix) };
+    let arms = u.variants.iter().zip(checks).map(|(v, checks)| {
         let variant = ident(&v.name);
-        let checks = super::types::value_checks(model, &v.ty, &Default::default(), "", quote!(value));
         match checks {
             Some(checks) => quote!(Self::#variant(value) => { #checks }),
             None => quote!(Self::#variant(_) => {}),
@@ -231,7 +232,7 @@ fn validate(model: &Model, name: &proc_macro2::Ident, u: &Union) -> TokenStream 
     let unknown = u.keeps_unknown().then(|| quote!(Self::Unknown(_) => {}));
     quote! {
         impl crate::runtime::validate::Validate for #name {
-            fn validate(&self, prefix: &str) -> ::std::result::Result<(), crate::runtime::ValidationError> {
+            fn validate(&self, #prefix: &str) -> ::std::result::Result<(), crate::runtime::ValidationError> {
                 match self { #(#arms)* #unknown }
                 ::std::result::Result::Ok(())
             }
