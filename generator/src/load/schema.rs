@@ -37,6 +37,20 @@ const OBJECT_KEYWORDS: [&str; 5] = [
 ];
 const ARRAY_KEYWORDS: [&str; 4] = ["items", "minItems", "maxItems", "uniqueItems"];
 
+/// Keywords that document a value (OpenAPI 3.0.3 section 4.7.24 "fixed fields", JSON
+/// Schema 2020-12 section 9) or, as `nullable`, widen it, without constraining it otherwise.
+const DOC_KEYWORDS: [&str; 9] = [
+    "title",
+    "description",
+    "nullable",
+    "default",
+    "example",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "externalDocs",
+];
+
 /// Keywords that say what a value is, as opposed to documenting it: the part of a schema
 /// that `openapiv3` cannot combine with `allOf`/`anyOf`/`oneOf` in one Schema Object.
 const TYPE_KEYWORDS: [&str; 20] = [
@@ -249,6 +263,7 @@ impl<'w> Normaliser<'w> {
         self.stray_required(map, at);
         self.prefix_items(map, at);
         self.types(map, at);
+        self.documenting_members(map, at);
         self.composition(map, at);
     }
 
@@ -582,6 +597,52 @@ impl<'w> Normaliser<'w> {
         }
     }
 
+    /// An `allOf` member with documentation only (`allOf: [{$ref: X}, {nullable: true}]`,
+    /// the usual OpenAPI 3.0 way to document or null a reference) says nothing about the
+    /// value that the schema itself could not: its keywords move to the schema, where the
+    /// model reads them. The schema's own values win; `nullable` adds up.
+    fn documenting_members(&mut self, map: &mut Map<String, Value>, at: &str) {
+        let Some(Value::Array(members)) = map.get_mut("allOf") else {
+            return;
+        };
+        let documents_only = |member: &Value| {
+            member.as_object().is_some_and(|member| {
+                !member.is_empty()
+                    && member
+                        .keys()
+                        .all(|key| DOC_KEYWORDS.contains(&key.as_str()) || key.starts_with("x-"))
+            })
+        };
+        if members.len() < 2 || !members.iter().any(documents_only) {
+            return;
+        }
+        let mut step = Step::new();
+        let mut kept = Vec::new();
+        let mut lifted = Map::new();
+        for (index, member) in std::mem::take(members).into_iter().enumerate() {
+            match member {
+                Value::Object(member) if documents_only(&Value::Object(member.clone())) => {
+                    for (key, value) in member {
+                        lifted.entry(key).or_insert(value);
+                    }
+                }
+                member => {
+                    step.push((format!("allOf/{}", kept.len()), format!("allOf/{index}")));
+                    kept.push(member);
+                }
+            }
+        }
+        *members = kept;
+        let nullable = lifted.get("nullable") == Some(&Value::Bool(true));
+        for (key, value) in lifted {
+            map.entry(key).or_insert(value);
+        }
+        if nullable {
+            map.insert("nullable".into(), Value::Bool(true));
+        }
+        self.origins.rewrote(at, step);
+    }
+
     /// `openapiv3` reads a Schema Object as one of: a type, or `allOf`, or `anyOf`, or
     /// `oneOf`; anything else it keeps only loosely. A schema that has a type part and a
     /// composition, or several compositions, means all of them at once (JSON Schema
@@ -623,6 +684,8 @@ impl<'w> Normaliser<'w> {
             if let Some(members) = map.remove(key) {
                 let mut part = Map::new();
                 part.insert(key.into(), members);
+                // The wrapper is the schema itself; its members are the schema's.
+                step.push((format!("allOf/{}", parts.len()), String::new()));
                 step.push((format!("allOf/{}/{key}", parts.len()), key.to_owned()));
                 // A discriminator selects among the members of this union, so it goes with it.
                 if let Some(discriminator) = map.remove("discriminator") {
@@ -1108,6 +1171,21 @@ mod tests {
         assert!(
             matches!(typed(&schema).schema_kind, SchemaKind::AllOf { all_of } if all_of.len() == 3)
         );
+    }
+
+    #[test]
+    fn an_all_of_member_that_only_documents_documents_the_schema() {
+        let schema = exact(json!({
+            "description": "outer",
+            "allOf": [{"$ref": "#/components/schemas/Obj"}, {"nullable": true, "description": "inner", "x-e": 1}]
+        }));
+        assert_eq!(
+            schema,
+            json!({"description": "outer", "allOf": [{"$ref": "#/components/schemas/Obj"}], "nullable": true, "x-e": 1})
+        );
+        // A lone member is left alone: it is the whole schema.
+        let single = json!({"allOf": [{"description": "d"}]});
+        assert_eq!(exact(single.clone()), single);
     }
 
     #[test]
