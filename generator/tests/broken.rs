@@ -310,6 +310,15 @@ fn discriminator_with_inline_branch() {
 }
 
 #[test]
+fn parameter_without_schema() {
+    expect_error(
+        "parameter_without_schema.yaml",
+        At::Exactly("#/paths/~1a/get/parameters/0"),
+        &["neither `schema` nor `content`"],
+    );
+}
+
+#[test]
 fn cookie_param() {
     expect_error(
         "cookie_param.yaml",

@@ -5,9 +5,11 @@ use serde_json::Value;
 
 use crate::load::escape;
 use crate::load::origins::Origins;
+use crate::load::parameter::parameter;
 use crate::load::schema::Normaliser;
-use crate::load::walk;
+use crate::load::walk::{self, Node};
 use crate::warning::Warnings;
+use crate::Error;
 
 /// The version `openapiv3` is told the normalised document has.
 pub const NORMALISED_VERSION: &str = "3.0.3";
@@ -15,7 +17,11 @@ pub const NORMALISED_VERSION: &str = "3.0.3";
 /// Rewrites `root` (an object) into the OpenAPI 3.0 form `openapiv3` reads, recording
 /// in `origins` where things moved. Warnings name pointers of the normalised document;
 /// `origins` turns them into pointers of the document as written.
-pub fn normalise(root: &mut Value, warnings: &mut Warnings, origins: &mut Origins) {
+pub fn normalise(
+    root: &mut Value,
+    warnings: &mut Warnings,
+    origins: &mut Origins,
+) -> Result<(), Error> {
     inline_path_item_refs(root);
     scalars_as_strings(root);
     mutual_tls(root, warnings);
@@ -25,13 +31,25 @@ pub fn normalise(root: &mut Value, warnings: &mut Warnings, origins: &mut Origin
         origins.moved(new.clone(), old.clone());
     }
     let mut normaliser = Normaliser::new(root, moved, warnings, origins);
-    walk::each_schema(root, &mut |schema, at| normaliser.schema(schema, at));
+    let mut problem = None;
+    walk::each_node(root, &mut |node, value, at| match node {
+        Node::Schema => normaliser.schema(value, at),
+        Node::Parameter => {
+            if let Err(err) = parameter(value, at, normaliser.warnings()) {
+                problem.get_or_insert(err);
+            }
+        }
+    });
+    if let Some(err) = problem {
+        return Err(err);
+    }
     default_responses(root);
     // 3.1 makes `paths` optional (OpenAPI 3.1.0 section 4.8.1); 3.0 requires it.
     if let Some(map) = root.as_object_mut() {
         map.entry("paths").or_insert_with(|| serde_json::json!({}));
         map.insert("openapi".into(), NORMALISED_VERSION.into());
     }
+    Ok(())
 }
 
 /// Fields the specification types as strings, which YAML reads as numbers when

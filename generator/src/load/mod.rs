@@ -7,6 +7,7 @@
 
 mod document;
 mod origins;
+mod parameter;
 mod parse;
 mod schema;
 mod walk;
@@ -43,7 +44,7 @@ pub fn load(text: &str) -> Result<Document, Error> {
     let source_version = version(&raw)?;
     let mut warnings = Warnings::default();
     let mut origins = Origins::default();
-    document::normalise(&mut raw, &mut warnings, &mut origins);
+    document::normalise(&mut raw, &mut warnings, &mut origins)?;
     let family = family(&source_version).unwrap_or("3.0");
     let api = serde_path_to_error::deserialize(&raw).map_err(
         |err: serde_path_to_error::Error<serde_json::Error>| {

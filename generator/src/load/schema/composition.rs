@@ -56,7 +56,12 @@ impl Normaliser<'_> {
                 }
             }
         }
-        *members = kept;
+        if kept.is_empty() {
+            // Only documentation: the schema allows any value, as an empty `allOf` would.
+            map.remove("allOf");
+        } else {
+            *members = kept;
+        }
         let nullable = lifted.get("nullable") == Some(&Value::Bool(true));
         for (key, value) in lifted {
             map.entry(key).or_insert(value);

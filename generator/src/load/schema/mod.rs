@@ -94,6 +94,11 @@ impl<'w> Normaliser<'w> {
         }
     }
 
+    /// Where other parts of the document report what they give up.
+    pub fn warnings(&mut self) -> &mut Warnings {
+        self.warnings
+    }
+
     /// Normalises the schema at `at` and, first, all its subschemas.
     pub fn schema(&mut self, schema: &mut Value, at: &str) {
         match schema {

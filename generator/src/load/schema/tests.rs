@@ -258,6 +258,10 @@ fn an_all_of_member_that_only_documents_documents_the_schema() {
         schema,
         json!({"description": "outer", "allOf": [{"$ref": "#/components/schemas/Obj"}], "nullable": true, "x-e": 1})
     );
+    assert_eq!(
+        exact(json!({"allOf": [{"description": "a"}, {"nullable": true}]})),
+        json!({"description": "a", "nullable": true})
+    );
     // A lone member is left alone: it is the whole schema.
     let single = json!({"allOf": [{"description": "d"}]});
     assert_eq!(exact(single.clone()), single);
