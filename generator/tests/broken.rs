@@ -274,6 +274,16 @@ fn path_param_not_in_path() {
 }
 
 #[test]
+#[test]
+fn parameter_without_schema() {
+    expect_error(
+        "parameter_without_schema.yaml",
+        At::Exactly("#/paths/~1a/get/parameters/0"),
+        &["neither `schema` nor `content`"],
+    );
+}
+
+#[test]
 fn no_servers() {
     expect_error("no_servers.yaml", At::Exactly("#/servers"), &["servers"]);
 }

@@ -5,9 +5,11 @@ use serde_json::Value;
 
 use crate::load::escape;
 use crate::load::origins::Origins;
+use crate::load::parameter::parameter;
 use crate::load::schema::Normaliser;
-use crate::load::walk;
+use crate::load::walk::{self, Node};
 use crate::warning::Warnings;
+use crate::Error;
 
 /// The version `openapiv3` is told the normalised document has.
 pub const NORMALISED_VERSION: &str = "3.0.3";
@@ -15,21 +17,86 @@ pub const NORMALISED_VERSION: &str = "3.0.3";
 /// Rewrites `root` (an object) into the OpenAPI 3.0 form `openapiv3` reads, recording
 /// in `origins` where things moved. Warnings name pointers of the normalised document;
 /// `origins` turns them into pointers of the document as written.
-pub fn normalise(root: &mut Value, warnings: &mut Warnings, origins: &mut Origins) {
+pub fn normalise(
+    root: &mut Value,
+    warnings: &mut Warnings,
+    origins: &mut Origins,
+) -> Result<(), Error> {
     inline_path_item_refs(root);
+    scalars_as_strings(root);
+    mutual_tls(root, warnings);
     webhooks_to_extension(root, warnings, origins);
     let moved = hoist_defs(root);
     for (old, new) in &moved {
         origins.moved(new.clone(), old.clone());
     }
     let mut normaliser = Normaliser::new(root, moved, warnings, origins);
-    walk::each_schema(root, &mut |schema, at| normaliser.schema(schema, at));
+    let mut problem = None;
+    walk::each_node(root, &mut |node, value, at| match node {
+        Node::Schema => normaliser.schema(value, at),
+        Node::Parameter => {
+            if let Err(err) = parameter(value, at, normaliser.warnings()) {
+                problem.get_or_insert(err);
+            }
+        }
+    });
+    if let Some(err) = problem {
+        return Err(err);
+    }
     default_responses(root);
     // 3.1 makes `paths` optional (OpenAPI 3.1.0 section 4.8.1); 3.0 requires it.
     if let Some(map) = root.as_object_mut() {
         map.entry("paths").or_insert_with(|| serde_json::json!({}));
         map.insert("openapi".into(), NORMALISED_VERSION.into());
     }
+    Ok(())
+}
+
+/// Fields the specification types as strings, which YAML reads as numbers when
+/// unquoted (`version: 1.0`, a server variable `default: 443`): their text is meant.
+fn scalars_as_strings(root: &mut Value) {
+    stringify(root.pointer_mut("/info/version"));
+    let Some(Value::Array(servers)) = root.get_mut("servers") else {
+        return;
+    };
+    for server in servers {
+        let Some(Value::Object(variables)) = server.get_mut("variables") else {
+            continue;
+        };
+        for variable in variables.values_mut() {
+            stringify(variable.get_mut("default"));
+            if let Some(Value::Array(values)) = variable.get_mut("enum") {
+                values.iter_mut().for_each(|value| stringify(Some(value)));
+            }
+        }
+    }
+}
+
+fn stringify(value: Option<&mut Value>) {
+    if let Some(value) = value {
+        if value.is_number() || value.is_boolean() {
+            *value = Value::String(value.to_string());
+        }
+    }
+}
+
+/// 3.1 adds the `mutualTLS` security scheme (OpenAPI 3.1.0 section 4.8.27), which a
+/// client meets with a certificate on its HTTP connection, not with anything an
+/// operation sends; `openapiv3` does not know it.
+fn mutual_tls(root: &mut Value, warnings: &mut Warnings) {
+    let Some(Value::Object(schemes)) = root.pointer_mut("/components/securitySchemes") else {
+        return;
+    };
+    schemes.retain(|name, scheme| {
+        let mutual = scheme.get("type").and_then(Value::as_str) == Some("mutualTLS");
+        if mutual {
+            warnings.push(
+                format!("#/components/securitySchemes/{}", escape(name)),
+                "the `mutualTLS` security scheme is left out: the client does not present a certificate; configure it on the HTTP client",
+            );
+        }
+        !mutual
+    });
 }
 
 /// 3.1 `webhooks` (OpenAPI 3.1.0 section 4.8.1) is what 3.0 documents write as the

@@ -7,6 +7,7 @@
 
 mod document;
 mod origins;
+mod parameter;
 mod parse;
 mod schema;
 mod walk;
@@ -43,8 +44,8 @@ pub fn load(text: &str) -> Result<Document, Error> {
     let source_version = version(&raw)?;
     let mut warnings = Warnings::default();
     let mut origins = Origins::default();
-    document::normalise(&mut raw, &mut warnings, &mut origins);
-    let family = &source_version[..3];
+    document::normalise(&mut raw, &mut warnings, &mut origins)?;
+    let family = family(&source_version).unwrap_or("3.0");
     let api = serde_path_to_error::deserialize(&raw).map_err(
         |err: serde_path_to_error::Error<serde_json::Error>| {
             Error::new(
@@ -70,12 +71,26 @@ pub fn load(text: &str) -> Result<Document, Error> {
     })
 }
 
+/// `3.0` or `3.1` for the versions this stage reads (`3.1`, `3.1.0`, `3.1.1`, ...).
+fn family(version: &str) -> Option<&'static str> {
+    let mut parts = version.split('.');
+    match (parts.next(), parts.next()) {
+        (Some("3"), Some("0")) => Some("3.0"),
+        (Some("3"), Some("1")) => Some("3.1"),
+        _ => None,
+    }
+}
+
 /// The declared version, if it is one this stage reads: 3.0.x or 3.1.x.
 fn version(raw: &serde_json::Value) -> Result<String, Error> {
-    match raw.get("openapi").and_then(serde_json::Value::as_str) {
-        Some(version) if version.starts_with("3.0") || version.starts_with("3.1") => {
-            Ok(version.to_owned())
-        }
+    // YAML reads an unquoted `openapi: 3.1` as a number.
+    let version = match raw.get("openapi") {
+        Some(serde_json::Value::Number(number)) => Some(number.to_string()),
+        Some(serde_json::Value::String(text)) => Some(text.clone()),
+        _ => None,
+    };
+    match version.as_deref() {
+        Some(version) if family(version).is_some() => Ok(version.to_owned()),
         Some(version) => Err(Error::new(
             "#/openapi",
             format!("OpenAPI version {version} is not supported"),
@@ -184,8 +199,22 @@ components:
     }
 
     #[test]
+    fn numbers_where_strings_are_meant_are_their_text() {
+        let doc = load("openapi: 3.1\ninfo: {title: t, version: 1.0}\nservers: [{url: 'https://{host}:{port}', variables: {port: {default: 443, enum: [443, 8443]}, host: {default: h}}}]\ncomponents: {securitySchemes: {mtls: {type: mutualTLS}}}\n").unwrap();
+        assert_eq!(doc.source_version, "3.1");
+        assert_eq!(doc.api.info.version, "1.0");
+        let port = &doc.api.servers[0].variables.as_ref().unwrap()["port"];
+        assert_eq!(
+            (port.default.as_str(), port.enumeration.as_slice()),
+            ("443", &["443".to_owned(), "8443".to_owned()][..])
+        );
+        assert!(doc.api.components.unwrap().security_schemes.is_empty());
+        assert_eq!(doc.warnings.len(), 1, "mutualTLS is dropped with a warning");
+    }
+
+    #[test]
     fn only_openapi_3_0_and_3_1_are_read() {
-        for version in ["2.0", "3.2.0", "4.0.0"] {
+        for version in ["2.0", "3.2.0", "4.0.0", "3.10.0", "3"] {
             let err = load(&format!(
                 "openapi: '{version}'\ninfo: {{title: t, version: '1'}}\npaths: {{}}\n"
             ))

@@ -103,6 +103,7 @@ mod tests {
             step(&[
                 ("allOf/0", ""),
                 ("allOf/1", "allOf/0"),
+                ("allOf/2", ""),
                 ("allOf/2/oneOf", "oneOf"),
             ]),
         );
@@ -117,6 +118,7 @@ mod tests {
         );
 
         assert_eq!(origins.original("#/s/allOf/2/oneOf/1"), "#/s/oneOf/1");
+        assert_eq!(origins.original("#/s/allOf/2"), "#/s");
         assert_eq!(origins.original("#/s/allOf/1/$ref"), "#/s/$ref");
         assert_eq!(
             origins.original("#/s/allOf/0/properties/a/anyOf/1/items"),

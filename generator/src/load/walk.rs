@@ -7,6 +7,18 @@ use serde_json::Value;
 
 use crate::load::escape;
 
+/// What a visited node is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Node {
+    /// A Schema Object (or a `$ref` to one); its subschemas are the visitor's business.
+    Schema,
+    /// A Parameter or Header Object, visited before its schema.
+    Parameter,
+}
+
+/// Called with each node, its kind and its JSON pointer.
+pub type Visit<'v> = dyn FnMut(Node, &mut Value, &str) + 'v;
+
 /// HTTP methods of a Path Item Object (OpenAPI 3.0.3 section 4.7.9).
 pub const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
@@ -14,9 +26,9 @@ pub const METHODS: [&str; 8] = [
 
 /// Calls `visit` with every schema position of the document and its JSON pointer:
 /// component schemas and the `schema` of parameters, headers and media types, reached
-/// through paths, webhooks (`webhooks` and `x-webhooks`), callbacks and components.
-/// Subschemas are the visitor's business.
-pub fn each_schema(root: &mut Value, visit: &mut dyn FnMut(&mut Value, &str)) {
+/// through paths, webhooks (`webhooks` and `x-webhooks`), callbacks and components;
+/// and with every parameter and header before its schema.
+pub fn each_node(root: &mut Value, visit: &mut Visit) {
     for key in ["paths", "webhooks", "x-webhooks"] {
         // Paths Object keys start with `/`; others are extensions (3.0.3 section 4.7.8).
         let keep = |name: &str| key != "paths" || name.starts_with('/');
@@ -30,7 +42,11 @@ pub fn each_schema(root: &mut Value, visit: &mut dyn FnMut(&mut Value, &str)) {
     let Some(components) = root.get_mut("components") else {
         return;
     };
-    named(components.get_mut("schemas"), "#/components/schemas", visit);
+    named(
+        components.get_mut("schemas"),
+        "#/components/schemas",
+        &mut |schema, at| visit(Node::Schema, schema, at),
+    );
     named(
         components.get_mut("parameters"),
         "#/components/parameters",
@@ -83,7 +99,7 @@ fn entries(
     }
 }
 
-fn path_item(item: &mut Value, at: &str, visit: &mut dyn FnMut(&mut Value, &str)) {
+fn path_item(item: &mut Value, at: &str, visit: &mut Visit) {
     parameters(
         item.get_mut("parameters"),
         &format!("{at}/parameters"),
@@ -96,7 +112,7 @@ fn path_item(item: &mut Value, at: &str, visit: &mut dyn FnMut(&mut Value, &str)
     }
 }
 
-fn operation_(operation: &mut Value, at: &str, visit: &mut dyn FnMut(&mut Value, &str)) {
+fn operation_(operation: &mut Value, at: &str, visit: &mut Visit) {
     parameters(
         operation.get_mut("parameters"),
         &format!("{at}/parameters"),
@@ -124,7 +140,7 @@ fn operation_(operation: &mut Value, at: &str, visit: &mut dyn FnMut(&mut Value,
     );
 }
 
-fn parameters(list: Option<&mut Value>, at: &str, visit: &mut dyn FnMut(&mut Value, &str)) {
+fn parameters(list: Option<&mut Value>, at: &str, visit: &mut Visit) {
     let Some(Value::Array(list)) = list else {
         return;
     };
@@ -134,14 +150,15 @@ fn parameters(list: Option<&mut Value>, at: &str, visit: &mut dyn FnMut(&mut Val
 }
 
 /// A Parameter or Header Object: a `schema`, or a `content` map.
-fn parameter(param: &mut Value, at: &str, visit: &mut dyn FnMut(&mut Value, &str)) {
+fn parameter(param: &mut Value, at: &str, visit: &mut Visit) {
+    visit(Node::Parameter, param, at);
     if let Some(schema) = param.get_mut("schema") {
-        visit(schema, &format!("{at}/schema"));
+        visit(Node::Schema, schema, &format!("{at}/schema"));
     }
     content(param.get_mut("content"), &format!("{at}/content"), visit);
 }
 
-fn response(response: &mut Value, at: &str, visit: &mut dyn FnMut(&mut Value, &str)) {
+fn response(response: &mut Value, at: &str, visit: &mut Visit) {
     named(
         response.get_mut("headers"),
         &format!("{at}/headers"),
@@ -151,7 +168,7 @@ fn response(response: &mut Value, at: &str, visit: &mut dyn FnMut(&mut Value, &s
 }
 
 /// A Callback Object: runtime expressions -> Path Items.
-fn callback(callback: &mut Value, at: &str, visit: &mut dyn FnMut(&mut Value, &str)) {
+fn callback(callback: &mut Value, at: &str, visit: &mut Visit) {
     named(Some(callback), at, &mut |item, at| {
         path_item(item, at, visit)
     });
@@ -159,10 +176,10 @@ fn callback(callback: &mut Value, at: &str, visit: &mut dyn FnMut(&mut Value, &s
 
 /// A `content` map: media types -> Media Type Objects with a `schema` and an `encoding`
 /// whose entries may carry headers.
-fn content(content: Option<&mut Value>, at: &str, visit: &mut dyn FnMut(&mut Value, &str)) {
+fn content(content: Option<&mut Value>, at: &str, visit: &mut Visit) {
     named(content, at, &mut |media, at| {
         if let Some(schema) = media.get_mut("schema") {
-            visit(schema, &format!("{at}/schema"));
+            visit(Node::Schema, schema, &format!("{at}/schema"));
         }
         named(
             media.get_mut("encoding"),
@@ -203,7 +220,11 @@ mod tests {
             }
         });
         let mut seen = Vec::new();
-        each_schema(&mut doc, &mut |_, at| seen.push(at.to_owned()));
+        each_node(&mut doc, &mut |node, _, at| {
+            if node == Node::Schema {
+                seen.push(at.to_owned());
+            }
+        });
         seen.sort();
         assert_eq!(
             seen,
