@@ -631,10 +631,12 @@ fn apply(root: &mut Value, mutation: &Mutation) {
             if let Some(node) = get_mut(root, &path) {
                 for level in 0..*depth {
                     let inner = node.take();
+                    // An object, then `allOf` of it, then a list of that: each
+                    // level valid, so the generator goes all the way down.
                     *node = match level % 3 {
-                        0 => serde_json::json!({"type": "array", "items": inner}),
+                        0 => serde_json::json!({"type": "object", "properties": {"x": inner}}),
                         1 => serde_json::json!({"allOf": [inner]}),
-                        _ => serde_json::json!({"type": "object", "properties": {"x": inner}}),
+                        _ => serde_json::json!({"type": "array", "items": inner}),
                     };
                 }
             }
@@ -701,7 +703,10 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         2 => at.prop_map(|at| Mutation::AddNullBranch { at }),
         1 => (at, interesting_string()).prop_map(|(at, to)| Mutation::Rename { at, to }),
         1 => at.prop_map(|at| Mutation::Duplicate { at }),
-        1 => (at, 1..200usize).prop_map(|(at, depth)| Mutation::Nest { at, depth }),
+        // Not deeper: with an invalid schema at the bottom, parsing takes time
+        // exponential in the depth (openapiv3's untagged schema kinds retry each level),
+        // about 3 s at 16 levels in a debug build.
+        1 => (at, 1..12usize).prop_map(|(at, depth)| Mutation::Nest { at, depth }),
     ]
 }
 
@@ -813,8 +818,8 @@ fn raw_text() -> impl Strategy<Value = RawText> {
 }
 
 /// proptest's configuration from its environment variables, with failures persisted
-/// in the committed `tests/proptest-regressions/fuzz.txt` and, for a default run, a
-/// fixed seed.
+/// in the committed `tests/proptest-regressions/fuzz.txt`, at most 2,000 shrink steps
+/// and, for a default run, a fixed seed.
 fn config() -> Config {
     let mut config = Config {
         failure_persistence: Some(Box::new(FileFailurePersistence::Direct(concat!(
@@ -826,6 +831,10 @@ fn config() -> Config {
     let set = |name: &str| std::env::var_os(name).is_some();
     if !set("PROPTEST_CASES") && !set("PROPTEST_RNG_SEED") {
         config.rng_seed = RngSeed::Fixed(DEFAULT_SEED);
+    }
+    // A case can be the whole spec; unbounded shrinking of one can take hours.
+    if !set("PROPTEST_MAX_SHRINK_ITERS") {
+        config.max_shrink_iters = 2_000;
     }
     config
 }
