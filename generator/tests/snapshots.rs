@@ -1,9 +1,9 @@
 //! One small OpenAPI document per construct (`tests/fixtures/*.yaml`). Each is
 //!
 //! - generated, and the Rust it emits (`src/lib.rs`, `src/types.rs`,
-//!   `src/operations/*.rs`, `src/webhooks.rs`) snapshotted with insta, one `.snap` per fixture
-//!   (`tests/snapshots/snapshots__fixtures@<fixture>.yaml.snap`): what the generator
-//!   decides for a construct is read there;
+//!   `src/operations/*.rs`, `src/webhooks.rs`) snapshotted with insta, one `.snap`
+//!   per fixture (`tests/snapshots/snapshots__fixtures@<fixture>.yaml.snap`): what
+//!   the generator decides for a construct is read there;
 //! - compiled: every fixture becomes a crate of one throwaway workspace, and one
 //!   `cargo clippy --all-targets -- -D warnings` run must pass, which proves what
 //!   text cannot (a recursive field is boxed, a module has its file, no warning).
