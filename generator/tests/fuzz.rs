@@ -1,121 +1,63 @@
-//! Nothing makes the generator panic: property tests feeding it mutated and
-//! arbitrary documents, plus a replay of every crash found so far.
+//! Nothing makes the generator panic: proptest properties feeding it mutated and
+//! arbitrary documents, plus every input that once made it panic.
 //!
 //! The seed corpus is `spec/upvest.yaml` and every document in
 //! `generator/tests/fixtures/` and `generator/tests/broken/` (read at run time).
-//! Each case picks a seed, applies a few random structural mutations (delete a
-//! key, replace a value, copy or swap subtrees, retarget a `$ref`, change
-//! `type`/`format`/`enum`/`required`/`nullable`/..., wrap a schema in
-//! `anyOf`/`oneOf`/`allOf`, add a `type: 'null'` branch, rename a key), writes the
-//! result as YAML or JSON and hands it to `generator::generate_from_str`, which
-//! must return `Ok` or `Err`, never panic. Raw text (arbitrary bytes, truncated
-//! or spliced seeds) is fed as well.
+//! Each case picks a seed, applies a few random mutations of its OpenAPI structure
+//! (delete a key, replace a value, copy or swap subtrees, retarget a `$ref` at
+//! nothing or into a cycle, change `type`/`format`/`enum`/`required`/`nullable`/...,
+//! wrap a schema in `anyOf`/`oneOf`/`allOf`, add a `type: 'null'` branch, rename a
+//! key), writes the result as YAML or JSON and hands it to
+//! `generator::generate_from_str`, which must return `Ok` or `Err`, never panic.
+//! Raw text (arbitrary bytes, truncated or spliced seeds) is fed as well.
 //!
-//! A normal `cargo test` runs a short, bounded campaign with a fixed seed
-//! (`UPVEST_FUZZ_SEED` picks another). A long one, with a random seed:
+//! proptest's own settings apply: `PROPTEST_CASES` (256 by default, a few seconds)
+//! and `PROPTEST_RNG_SEED`. Without either, the run uses a fixed seed so CI is
+//! deterministic; with `PROPTEST_CASES` alone the seed is random. A long campaign:
 //!
 //! ```sh
-//! UPVEST_FUZZ_CASES=100000 cargo test -p upvest-generator --test fuzz --release
+//! PROPTEST_CASES=100000 cargo test -p upvest-generator --test fuzz --release
 //! ```
 //!
-//! A stack overflow aborts the whole process without a report; in a long campaign
-//! the input being tried is always in `target/fuzz-crashes/<test>.in-progress.yaml`.
-//!
-//! To look past panics already reported, list substrings of their messages:
-//! `UPVEST_FUZZ_IGNORE='emit/rust.rs:12;some other message'`.
-//!
-//! A failing case is written to `target/fuzz-crashes/<property>.yaml` and printed
-//! (with the panic message and location). Copy it into
-//! `generator/tests/fuzz-regressions/`, where `regressions_do_not_panic` replays
-//! every file on each run.
+//! A failing case is shrunk, printed with its input, and its seed appended to
+//! `tests/proptest-regressions/fuzz.txt` (commit it: proptest replays it first on
+//! every run). Seeds replay only while the strategies stay the same, so also save
+//! the printed input in `tests/fuzz-regressions/`: `fuzz_regressions_do_not_panic`
+//! runs every file there.
 
-use std::cell::{Cell, RefCell};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::{Once, OnceLock};
+use std::sync::OnceLock;
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngSeed};
+use proptest::test_runner::{Config, FileFailurePersistence, RngSeed};
 use serde_json::{Map, Value};
 
-/// Cases per property in a normal test run; `UPVEST_FUZZ_CASES` overrides it.
-const DEFAULT_CASES: u32 = 256;
-/// The seed of the default run.
+/// The seed of a default run (no `PROPTEST_CASES`, no `PROPTEST_RNG_SEED`).
 const DEFAULT_SEED: u64 = 0x5EED_F0A1_10E5;
 
 fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-// ---------------------------------------------------------------------------
-// Running the generator and catching panics
-// ---------------------------------------------------------------------------
-
-thread_local! {
-    /// The message and location of the last panic on this thread.
-    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
-}
-
-/// While the generator runs, records panics instead of printing them, so a
-/// shrinking run stays readable; the failure message carries the panic instead.
-fn install_panic_hook() {
-    static HOOK: Once = Once::new();
-    HOOK.call_once(|| {
-        let previous = panic::take_hook();
-        panic::set_hook(Box::new(move |info| {
-            if ARMED.with(Cell::get) {
-                LAST_PANIC.with(|last| *last.borrow_mut() = Some(info.to_string()));
-            } else {
-                previous(info);
-            }
-        }));
-    });
-}
-
-thread_local! {
-    /// Whether the generator is running on this thread.
-    static ARMED: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Runs the generator on `text`; `Err` describes a panic (message and location).
+/// Runs the generator on `text`; `Err` carries the panic message.
 ///
 /// It runs on a thread with an 8 MiB stack, as much as a main thread (where
-/// `cargo xtask codegen` runs it) usually has, not the 2 MiB of a test thread. A
-/// stack overflow aborts the process and cannot be caught: in a long campaign the
-/// input is therefore written to `target/fuzz-crashes/<test>.in-progress.yaml` first.
+/// `cargo xtask codegen` runs it) usually has, not the 2 MiB of a test thread: a
+/// deeply nested document must hit the generator's own limits, not the test's.
 fn generate_without_panic(text: &str) -> Result<(), String> {
-    install_panic_hook();
-    if long_campaign() {
-        let dir = manifest_dir().join("../target/fuzz-crashes");
-        let _ = std::fs::create_dir_all(&dir).and_then(|()| {
-            // Named after the calling test thread: the properties run in parallel.
-            let name = std::thread::current().name().unwrap_or("fuzz").to_owned();
-            std::fs::write(dir.join(format!("{name}.in-progress.yaml")), text)
-        });
-    }
     std::thread::scope(|scope| {
         std::thread::Builder::new()
             .stack_size(8 << 20)
             .spawn_scoped(scope, || {
-                LAST_PANIC.with(|last| last.borrow_mut().take());
-                ARMED.with(|armed| armed.set(true));
-                let outcome =
-                    panic::catch_unwind(AssertUnwindSafe(|| generator::generate_from_str(text)));
-                ARMED.with(|armed| armed.set(false));
-                outcome.map(drop).map_err(|payload| {
-                    LAST_PANIC
-                        .with(|last| last.borrow_mut().take())
-                        .unwrap_or_else(|| payload_message(payload.as_ref()))
-                })
+                panic::catch_unwind(AssertUnwindSafe(|| generator::generate_from_str(text)))
+                    .map(drop)
+                    .map_err(|payload| payload_message(payload.as_ref()))
             })
             .expect("a thread for the generator starts")
             .join()
             .unwrap_or_else(|_| Err("the generator thread died".to_owned()))
     })
-}
-
-fn long_campaign() -> bool {
-    std::env::var_os("UPVEST_FUZZ_CASES").is_some()
 }
 
 fn payload_message(payload: &(dyn std::any::Any + Send)) -> String {
@@ -128,57 +70,16 @@ fn payload_message(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-/// Saves a crashing input and builds the failure message. While proptest shrinks,
-/// each smaller failing input overwrites the last, so the file ends up holding the
-/// minimal one.
-fn report_crash(test: &str, text: &str, panic_message: &str) -> String {
-    let dir = manifest_dir().join("../target/fuzz-crashes");
-    let file = dir.join(format!("{test}.yaml"));
-    let saved = std::fs::create_dir_all(&dir)
-        .and_then(|()| std::fs::write(&file, text))
-        .map(|()| format!("saved to {}", file.display()))
-        .unwrap_or_else(|err| format!("could not save it to {}: {err}", file.display()));
-    let shown = if text.len() <= 6_000 {
-        text.to_owned()
-    } else {
-        let mut end = 6_000;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        format!("{}\n... ({} bytes in all)", &text[..end], text.len())
-    };
-    format!(
-        "the generator panicked: {panic_message}\n\
-         input {saved}; copy it into generator/tests/fuzz-regressions/\n\
-         ----- input -----\n{shown}\n----- end of input -----"
-    )
-}
-
-/// Panics already reported, to look past them in a long campaign:
-/// `UPVEST_FUZZ_IGNORE='emit/rust.rs:12;other message'` (substrings of the message).
-fn known_panic(message: &str) -> bool {
-    static IGNORED: OnceLock<Vec<String>> = OnceLock::new();
-    IGNORED
-        .get_or_init(|| {
-            std::env::var("UPVEST_FUZZ_IGNORE")
-                .unwrap_or_default()
-                .split(';')
-                .map(str::trim)
-                .filter(|part| !part.is_empty())
-                .map(str::to_owned)
-                .collect()
-        })
-        .iter()
-        .any(|part| message.contains(part.as_str()))
-}
-
-fn check(test: &str, text: &str) -> Result<(), TestCaseError> {
-    match generate_without_panic(text) {
-        Err(message) if !known_panic(&message) => {
-            Err(TestCaseError::fail(report_crash(test, text, &message)))
-        }
-        _ => Ok(()),
-    }
+/// A panic becomes a failed case whose message shows the input, ready to be saved
+/// in `tests/fuzz-regressions/` (the panic's location is in the captured output).
+fn check(text: &str) -> Result<(), TestCaseError> {
+    generate_without_panic(text).map_err(|message| {
+        TestCaseError::fail(format!(
+            "the generator panicked: {message}\n\
+             ----- input (save it in generator/tests/fuzz-regressions/) -----\n\
+             {text}\n----- end of input -----"
+        ))
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -186,7 +87,6 @@ fn check(test: &str, text: &str) -> Result<(), TestCaseError> {
 // ---------------------------------------------------------------------------
 
 struct Seed {
-    name: String,
     text: String,
     value: Value,
 }
@@ -205,11 +105,7 @@ fn seeds() -> &'static [Seed] {
                 let text = std::fs::read_to_string(&path).ok()?;
                 // Broken fixtures may not even be YAML: they still serve as raw text.
                 let value = serde_yaml::from_str(&text).unwrap_or(Value::Null);
-                Some(Seed {
-                    name: path.display().to_string(),
-                    text,
-                    value,
-                })
+                Some(Seed { text, value })
             })
             .collect();
         assert!(
@@ -592,6 +488,8 @@ enum Mutation {
     Rename { at: usize, to: String },
     /// Duplicates an array item or object entry in place (same key, new name).
     Duplicate { at: usize },
+    /// Nests a schema `depth` levels deep in arrays, `allOf`s and object properties.
+    Nest { at: usize, depth: usize },
 }
 
 fn apply(root: &mut Value, mutation: &Mutation) {
@@ -765,6 +663,23 @@ fn apply(root: &mut Value, mutation: &Mutation) {
                 _ => {}
             }
         }
+        Mutation::Nest { at, depth } => {
+            let Some(path) = pick(&schema_paths(root), *at) else {
+                return;
+            };
+            if let Some(node) = get_mut(root, &path) {
+                for level in 0..*depth {
+                    let inner = node.take();
+                    // An object, then `allOf` of it, then a list of that: each
+                    // level valid, so the generator goes all the way down.
+                    *node = match level % 3 {
+                        0 => serde_json::json!({"type": "object", "properties": {"x": inner}}),
+                        1 => serde_json::json!({"allOf": [inner]}),
+                        _ => serde_json::json!({"type": "array", "items": inner}),
+                    };
+                }
+            }
+        }
     }
 }
 
@@ -827,6 +742,10 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         2 => at.prop_map(|at| Mutation::AddNullBranch { at }),
         1 => (at, interesting_string()).prop_map(|(at, to)| Mutation::Rename { at, to }),
         1 => at.prop_map(|at| Mutation::Duplicate { at }),
+        // Not deeper: with an invalid schema at the bottom, parsing takes time
+        // exponential in the depth (openapiv3's untagged schema kinds retry each level),
+        // about 3 s at 16 levels in a debug build.
+        1 => (at, 1..12usize).prop_map(|(at, depth)| Mutation::Nest { at, depth }),
     ]
 }
 
@@ -937,33 +856,26 @@ fn raw_text() -> impl Strategy<Value = RawText> {
     ]
 }
 
-/// A short run with a fixed seed by default, so CI is deterministic; `UPVEST_FUZZ_CASES`
-/// sets the number of cases and picks a random seed unless `UPVEST_FUZZ_SEED` is set.
+/// proptest's configuration from its environment variables, with failures persisted
+/// in the committed `tests/proptest-regressions/fuzz.txt`, at most 2,000 shrink steps
+/// and, for a default run, a fixed seed.
 fn config() -> Config {
-    let number = |name: &str| {
-        std::env::var(name).ok().map(|value| {
-            value
-                .trim()
-                .parse::<u64>()
-                .unwrap_or_else(|_| panic!("{name} must be a number"))
-        })
-    };
-    let cases = number("UPVEST_FUZZ_CASES");
-    let rng_seed = match (number("UPVEST_FUZZ_SEED"), cases) {
-        (Some(seed), _) => RngSeed::Fixed(seed),
-        (None, Some(_)) => RngSeed::Random,
-        (None, None) => RngSeed::Fixed(DEFAULT_SEED),
-    };
-    Config {
-        cases: cases.map_or(DEFAULT_CASES, |cases| {
-            u32::try_from(cases).unwrap_or(u32::MAX)
-        }),
-        rng_seed,
-        // Crashes are kept by hand in generator/tests/fuzz-regressions/ instead.
-        failure_persistence: None,
-        max_shrink_iters: 2_000,
+    let mut config = Config {
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/proptest-regressions/fuzz.txt"
+        )))),
         ..Config::default()
+    };
+    let set = |name: &str| std::env::var_os(name).is_some();
+    if !set("PROPTEST_CASES") && !set("PROPTEST_RNG_SEED") {
+        config.rng_seed = RngSeed::Fixed(DEFAULT_SEED);
     }
+    // A case can be the whole spec; unbounded shrinking of one can take hours.
+    if !set("PROPTEST_MAX_SHRINK_ITERS") {
+        config.max_shrink_iters = 2_000;
+    }
+    config
 }
 
 proptest! {
@@ -971,52 +883,34 @@ proptest! {
 
     #[test]
     fn mutated_documents_do_not_panic(document in mutated_document()) {
-        check("mutated_documents", &document.text())?;
+        check(&document.text())?;
     }
 
     #[test]
     fn raw_text_does_not_panic(raw in raw_text()) {
-        check("raw_text", &raw.text())?;
+        check(&raw.text())?;
     }
 }
 
-/// Replays every crash found so far.
+/// Every input that once made the generator panic (`tests/fuzz-regressions/*`).
 #[test]
-fn regressions_do_not_panic() {
+fn fuzz_regressions_do_not_panic() {
     let dir = manifest_dir().join("tests/fuzz-regressions");
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return;
-    };
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|path| path.is_file())
+    let paths = documents_in(&dir);
+    assert!(!paths.is_empty(), "no inputs in {}", dir.display());
+    let failures: Vec<String> = paths
+        .iter()
+        .filter_map(|path| {
+            let bytes = std::fs::read(path).expect("a regression input is readable");
+            let message = generate_without_panic(&String::from_utf8_lossy(&bytes)).err()?;
+            Some(format!("{}: {message}", path.display()))
+        })
         .collect();
-    paths.sort();
-    let mut failures = Vec::new();
-    for path in &paths {
-        if path.file_name().is_some_and(|name| name == "README.md") {
-            continue;
-        }
-        let bytes = std::fs::read(path).expect("a regression fixture is readable");
-        let text = String::from_utf8_lossy(&bytes);
-        if let Err(message) = generate_without_panic(&text) {
-            failures.push(format!("{}: {message}", path.display()));
-        }
-    }
     assert!(
         failures.is_empty(),
-        "the generator panicked on {} regression fixture(s):\n{}",
+        "the generator panicked on {} of {} inputs:\n{}",
         failures.len(),
+        paths.len(),
         failures.join("\n")
     );
-}
-
-/// The seeds themselves must not panic either (and the corpus must be there).
-#[test]
-fn seeds_do_not_panic() {
-    for seed in seeds() {
-        if let Err(message) = generate_without_panic(&seed.text) {
-            panic!("{}: {message}", seed.name);
-        }
-    }
 }
