@@ -56,9 +56,14 @@ fn generate(spec: &Path, out: &Path) -> Result<(), String> {
         serde_yaml::from_str(&text).map_err(|e| format!("not an OpenAPI 3.0 document: {e}"))?
     };
     let mut generator = progenitor::Generator::new(&progenitor::GenerationSettings::default());
-    let tokens = generator
-        .generate_tokens(&api)
-        .map_err(|e| format!("progenitor: {e}"))?;
+    // progenitor panics on much of what it does not support; that is a failure to report
+    // like any other, on one line, not a backtrace.
+    std::panic::set_hook(Box::new(|_| {}));
+    let tokens = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        generator.generate_tokens(&api)
+    }))
+    .map_err(|panic| format!("progenitor panicked: {}", panic_message(panic.as_ref())))?
+    .map_err(|e| format!("progenitor: {e}"))?;
     let file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("progenitor emitted invalid Rust: {e}"))?;
     let name = out
@@ -71,6 +76,15 @@ fn generate(spec: &Path, out: &Path) -> Result<(), String> {
     );
     write(&out.join("Cargo.toml"), &manifest)?;
     write(&out.join("src/lib.rs"), &prettyplease::unparse(&file))
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_owned());
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn write(path: &Path, content: &str) -> Result<(), String> {
