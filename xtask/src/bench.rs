@@ -6,10 +6,12 @@
 //!
 //! Run it in release mode for meaningful numbers: `cargo run --release -p xtask -- bench`.
 
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use serde::de::IgnoredAny;
 use serde_json::Value;
 
 use crate::anchor::{self, Progenitor};
@@ -127,7 +129,7 @@ struct Document {
 /// Both generators' results for one document.
 struct Measured {
     document: Document,
-    operations: usize,
+    operations: Option<usize>,
     ours: Result<Generated, String>,
     progenitor: Result<Generated, String>,
 }
@@ -225,21 +227,28 @@ fn documents(root: &Path, scratch: &Path, corpus: Option<&Path>) -> Result<Vec<D
     Ok(documents)
 }
 
-/// Operations in a document (path item methods), counted the same for both generators.
-fn count_operations(text: &str) -> usize {
+/// Operations in a document (path item methods), counted the same for both generators;
+/// `None` for a document that is neither JSON nor YAML. Only the path items' keys are
+/// read, so what the rest holds (integers beyond 64 bits, say) does not matter.
+fn count_operations(text: &str) -> Option<usize> {
     const METHODS: [&str; 8] = [
         "get", "put", "post", "delete", "options", "head", "patch", "trace",
     ];
-    let Ok(document) = serde_yaml::from_str::<Value>(text) else {
-        return 0;
-    };
-    let paths = document.get("paths").and_then(Value::as_object);
-    paths
-        .into_iter()
-        .flat_map(|p| p.values())
-        .filter_map(Value::as_object)
-        .map(|item| METHODS.iter().filter(|m| item.contains_key(**m)).count())
-        .sum()
+    #[derive(serde::Deserialize)]
+    struct Paths {
+        #[serde(default)]
+        paths: BTreeMap<String, BTreeMap<String, IgnoredAny>>,
+    }
+    // JSON first: YAML parsers reject some valid JSON (escaped surrogate pairs).
+    let document: Paths = serde_json::from_str(text)
+        .ok()
+        .or_else(|| serde_yaml::from_str(text).ok())?;
+    let operations = document.paths.values().flat_map(|item| item.keys());
+    Some(
+        operations
+            .filter(|key| METHODS.contains(&key.as_str()))
+            .count(),
+    )
 }
 
 fn ours(document: &Document, dir: &Path) -> Result<Generated, String> {
@@ -302,7 +311,7 @@ fn codegen_table(measured: &[Measured]) -> Table {
         "progenitor lines",
     ]);
     for m in measured {
-        let ops = m.operations;
+        let ops = m.operations.unwrap_or(0);
         let (ours_time, ours_per_op, types, ours_lines) = match &m.ours {
             Ok(g) => (
                 ms(g.median),
@@ -325,7 +334,7 @@ fn codegen_table(measured: &[Measured]) -> Table {
             |g: &Result<Generated, String>| g.as_ref().ok().map(|g| g.median.as_secs_f64());
         table.row(vec![
             m.document.label.clone(),
-            ops.to_string(),
+            m.operations.map_or("n/a".to_owned(), |n| n.to_string()),
             types,
             ours_time,
             ours_per_op,
@@ -339,7 +348,9 @@ fn codegen_table(measured: &[Measured]) -> Table {
     table
 }
 
-/// `cargo check` and `cargo build` of each crate alone, ours beside progenitor's.
+/// `cargo check` and `cargo build` of each crate alone, ours beside progenitor's. A
+/// document neither generator made a crate from has no row (the code generation table
+/// says why).
 fn build_table(measured: &[Measured], runner: &mut Runner) -> Result<Table, String> {
     let mut table = Table::new(&[
         "document",
@@ -350,38 +361,63 @@ fn build_table(measured: &[Measured], runner: &mut Runner) -> Result<Table, Stri
         "progenitor build",
         "build ratio",
     ]);
-    for m in measured.iter().filter(|m| m.document.build) {
+    let built = |m: &&Measured| m.document.build && (m.ours.is_ok() || m.progenitor.is_ok());
+    for m in measured.iter().filter(built) {
         eprintln!("bench --build: {}", m.document.label);
         let mut row = vec![m.document.label.clone()];
         for step in [Step::Check, Step::Build] {
             let ours = compile(runner, &m.ours, step)?;
             let theirs = compile(runner, &m.progenitor, step)?;
-            let seconds = |r: &Result<Duration, String>| r.as_ref().ok().map(Duration::as_secs_f64);
-            let ratio = ratio(seconds(&ours), seconds(&theirs));
-            for result in [ours, theirs] {
-                row.push(result.map_or_else(|e| fails(&e), secs));
-            }
-            row.push(ratio);
+            row.extend([
+                ours.cell(),
+                theirs.cell(),
+                ratio(ours.seconds(), theirs.seconds()),
+            ]);
         }
         table.row(row);
     }
     Ok(table)
 }
 
-/// The crate-only time of `step` for a generated crate, or why there is none. Warnings do
-/// not matter here (progenitor's output has some); the corpus run judges cleanliness.
+/// One crate-only compile time.
+enum Compiled {
+    /// The generator made no crate; the code generation table shows its error.
+    NoCrate,
+    Failed(String),
+    Took(Duration),
+}
+
+impl Compiled {
+    fn cell(&self) -> String {
+        match self {
+            Compiled::NoCrate => "n/a".to_owned(),
+            Compiled::Failed(error) => fails(error),
+            Compiled::Took(elapsed) => secs(*elapsed),
+        }
+    }
+
+    fn seconds(&self) -> Option<f64> {
+        match self {
+            Compiled::Took(elapsed) => Some(elapsed.as_secs_f64()),
+            _ => None,
+        }
+    }
+}
+
+/// The crate-only time of `step` for a generated crate. Warnings do not matter here
+/// (progenitor's output may have some); the corpus run is what judges cleanliness.
 fn compile(
     runner: &mut Runner,
     generated: &Result<Generated, String>,
     step: Step,
-) -> Result<Result<Duration, String>, String> {
+) -> Result<Compiled, String> {
     let Ok(generated) = generated else {
-        return Ok(Err("no crate".to_owned()));
+        return Ok(Compiled::NoCrate);
     };
     let outcome = runner.timed(&generated.dir, step)?;
     Ok(match outcome.first_error {
-        Some(error) => Err(error),
-        None => Ok(outcome.elapsed),
+        Some(error) => Compiled::Failed(error),
+        None => Compiled::Took(outcome.elapsed),
     })
 }
 
@@ -409,8 +445,11 @@ mod tests {
     fn operations_are_counted_from_the_document() {
         let text =
             "paths:\n  /a:\n    get: {}\n    post: {}\n    parameters: []\n  /b:\n    delete: {}\n";
-        assert_eq!(count_operations(text), 3);
-        assert_eq!(count_operations("not: [a document"), 0);
+        assert_eq!(count_operations(text), Some(3));
+        let json = r#"{"paths": {"/a": {"get": {"description": "\ud83d\udc4d"}}}}"#;
+        assert_eq!(count_operations(json), Some(1));
+        assert_eq!(count_operations("openapi: 3.0.3"), Some(0));
+        assert_eq!(count_operations("not: [a document"), None);
     }
 
     #[test]
@@ -432,13 +471,13 @@ mod tests {
         let measured = [
             Measured {
                 document: document("a"),
-                operations: 10,
+                operations: Some(10),
                 ours: Ok(generated(20, 100)),
                 progenitor: Ok(generated(80, 300)),
             },
             Measured {
                 document: document("b"),
-                operations: 4,
+                operations: Some(4),
                 ours: Ok(generated(8, 40)),
                 progenitor: Err("unsupported OpenAPI 3.1\nmore".to_owned()),
             },

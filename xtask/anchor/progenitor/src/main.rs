@@ -66,11 +66,12 @@ fn generate(spec: &Path, out: &Path) -> Result<(), String> {
     .map_err(|e| format!("progenitor: {e}"))?;
     let file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("progenitor emitted invalid Rust: {e}"))?;
-    let name = out
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("anchor")
-        .replace('_', "-");
+    // `progenitor-` first: the folder name may start with a digit (`10x`), a package name not.
+    let folder = out.file_name().and_then(|n| n.to_str()).unwrap_or("crate");
+    let name = format!(
+        "progenitor-{}",
+        folder.replace(|c: char| !c.is_ascii_alphanumeric(), "-")
+    );
     let manifest = format!(
         "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n{DEPENDENCIES}\n[workspace]\n"
     );
