@@ -112,7 +112,8 @@ pub fn crate_name(document: &Path) -> String {
     format!("{prefix}{name}-client")
 }
 
-/// The generator's warnings for a document, once `Output` reports them.
+/// How many warnings the generator gave for a document. `Output` has no `warnings` yet
+/// (it is being added): the body then becomes `Some(output.warnings.len())`.
 fn generator_warnings(_output: &Output) -> Option<usize> {
     None
 }
