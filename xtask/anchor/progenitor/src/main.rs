@@ -3,15 +3,17 @@
 //! generating, formatting and writing the crate), so `cargo xtask bench` can set our
 //! generator's time beside it without counting process start-up.
 //!
-//! Errors go to stderr, first line first, and exit with status 1: the benchmark shows that
-//! line in its table, since progenitor rejects many documents (it reads OpenAPI 3.0 only).
+//! An error, progenitor's panics included, goes to stderr as one line with exit status 1:
+//! the benchmark shows it in its table, since progenitor rejects many documents (it reads
+//! OpenAPI 3.0 only).
 
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
-/// Every dependency progenitor's output may need (the set `cargo progenitor` picks from),
-/// always all of them: every anchor crate then shares one prebuilt set of dependencies,
+/// Every dependency progenitor's output may need (the set `cargo progenitor` picks from,
+/// less `base64` and `rand`, used only by Dropshot's WebSocket extension), always all of
+/// them: every anchor crate then shares one prebuilt set of dependencies,
 /// and the benchmark's timed `cargo check` compiles the generated crate alone.
 const DEPENDENCIES: &str = r#"[dependencies]
 bytes = "1"
