@@ -13,6 +13,7 @@ mod cargo_run;
 mod codegen;
 mod corpus;
 mod crate_dir;
+mod synthetic;
 mod table;
 mod test_all;
 
