@@ -229,4 +229,45 @@ mod tests {
             dependency_key("[dependencies]\nserde_json = \"1\"\n")
         );
     }
+
+    #[test]
+    fn a_real_crate_gives_its_warnings_to_check_and_its_lints_to_clippy() {
+        let dir = tempfile::tempdir().unwrap();
+        let krate = dir.path().join("krate");
+        std::fs::create_dir_all(krate.join("src")).unwrap();
+        std::fs::write(
+            krate.join("Cargo.toml"),
+            "[package]\nname = \"krate\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n\n[workspace]\n",
+        )
+        .unwrap();
+        std::fs::write(
+            krate.join("src/lib.rs"),
+            "pub fn f() -> u8 {\n    let unused = 1;\n    return 2;\n}\n",
+        )
+        .unwrap();
+        let mut runner = Runner::new(dir.path().join("target"));
+        let check = runner.timed(&krate, Step::Check).unwrap();
+        assert_eq!(check.warnings, 1);
+        assert!(
+            check
+                .clean()
+                .unwrap_err()
+                .contains("src/lib.rs:2: unused variable"),
+            "{:?}",
+            check.clean()
+        );
+        // Clean for rustc, not for clippy.
+        std::fs::write(
+            krate.join("src/lib.rs"),
+            "pub fn f() -> u8 {\n    return 2;\n}\n",
+        )
+        .unwrap();
+        assert_eq!(runner.timed(&krate, Step::Check).unwrap().clean(), Ok(()));
+        let clippy = runner.run(&krate, Step::Clippy).unwrap();
+        let error = clippy.clean().unwrap_err();
+        assert!(
+            error.starts_with("src/lib.rs:2: unneeded `return`"),
+            "{error}"
+        );
+    }
 }
