@@ -2,10 +2,19 @@
 //!
 //! - `cargo xtask codegen [--check] [--deny-warnings] [--spec PATH] [--out DIR]` regenerates `generated/`.
 //! - `cargo xtask test [-- CARGO_TEST_ARGS...]` runs every test the project has.
-//! - `cargo xtask bench [--build]` prints code generation and build benchmarks.
+//! - `cargo xtask bench [--build] [--corpus DIR]` prints code generation and build
+//!   benchmarks, beside progenitor's.
+//! - `cargo xtask corpus [--corpus DIR] [--no-build] [--only NAME]` tries the generator on
+//!   published OpenAPI documents.
 
+mod anchor;
 mod bench;
+mod cargo_run;
 mod codegen;
+mod corpus;
+mod crate_dir;
+mod synthetic;
+mod table;
 mod test_all;
 
 use std::ffi::OsString;
@@ -24,9 +33,18 @@ usage:
   cargo xtask test [-- CARGO_TEST_ARGS...]
       Install the pinned npm tools if needed, lint the spec, then run `cargo test --workspace`
       with the arguments after `--`.
-  cargo run --release -p xtask -- bench [--build]
-      Time code generation for spec/upvest.yaml and synthetic 10x/100x documents;
-      with --build also time `cargo check`/`cargo build` of the generated crate.";
+  cargo run --release -p xtask -- bench [--build] [--corpus DIR]
+      Time code generation for spec/upvest.yaml and synthetic 10x/100x documents, ours
+      beside progenitor 0.15's (built once from xtask/anchor/progenitor/);
+      --build       also time crate-only `cargo check`/`cargo build` of the generated crates
+      --corpus DIR  also measure every OpenAPI document in DIR
+  cargo xtask corpus [--corpus DIR] [--no-build] [--only NAME]
+      Generate a crate from every OpenAPI document in the corpus into target/corpus/NAME/,
+      then `cargo check` it (no warnings allowed) and `cargo clippy -- -D warnings` it;
+      print a Markdown table and fail if any document fails.
+      --corpus DIR  the documents (default: shared/corpus next to the repository)
+      --no-build    generate only
+      --only NAME   one document, by file name, file stem or crate name";
 
 fn main() -> ExitCode {
     match run(std::env::args_os().skip(1).collect()) {
@@ -44,17 +62,18 @@ fn run(args: Vec<OsString>) -> Result<(), String> {
     };
     match command.to_str() {
         Some("codegen") => {
-            let cwd = std::env::current_dir()
-                .map_err(|err| format!("error: cannot read the current directory: {err}"))?;
-            let options = codegen::Options::parse(rest, &cwd, workspace_root())?;
+            let options = codegen::Options::parse(rest, &current_dir()?, workspace_root())?;
             codegen::run(&options)
         }
         Some("test") => test_all::run(workspace_root(), test_all::cargo_test_args(rest)?),
-        Some("bench") => match rest.iter().map(|a| a.to_str()).collect::<Vec<_>>().as_slice() {
-            [] => bench::run(workspace_root(), false),
-            [Some("--build")] => bench::run(workspace_root(), true),
-            _ => Err(format!("error: `bench` takes only `--build`\n\n{USAGE}")),
-        },
+        Some("bench") => bench::run(
+            workspace_root(),
+            &bench::Options::parse(rest, &current_dir()?)?,
+        ),
+        Some("corpus") => {
+            let options = corpus::Options::parse(rest, &current_dir()?, workspace_root())?;
+            corpus::run(workspace_root(), &options)
+        }
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             Ok(())
@@ -64,6 +83,11 @@ fn run(args: Vec<OsString>) -> Result<(), String> {
             command.to_string_lossy()
         )),
     }
+}
+
+fn current_dir() -> Result<std::path::PathBuf, String> {
+    std::env::current_dir()
+        .map_err(|err| format!("error: cannot read the current directory: {err}"))
 }
 
 /// The workspace root, taken from where xtask's own manifest lives so every command
