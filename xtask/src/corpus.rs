@@ -314,7 +314,7 @@ mod tests {
         );
         assert_eq!(
             (row[3].as_str(), row[6].as_str(), row[7].as_str()),
-            ("n/a", "not run", "ok")
+            ("0", "not run", "ok")
         );
         assert!(dir.path().join("upvest-client/src/lib.rs").is_file());
 
