@@ -132,6 +132,7 @@ fn constructs_once_refused_are_generated() {
         ("indistinguishable_union.yaml", &["union branches `Left` and `Right` cannot be told apart"], "pub enum Either"),
         ("mixed_success_bodies.yaml", &[], "Status201(::bytes::Bytes)"),
         ("xml_request_body.yaml", &[], "body: ::bytes::Bytes"),
+        ("no_servers.yaml", &[], "SANDBOX_URL: &str = \"\""),
     ];
     for (name, expected, shows) in cases {
         let output = generate(name);

@@ -247,6 +247,17 @@ impl<'a> Schemas<'a> {
             let as_object = Schema { schema_data: schema.schema_data.clone(), schema_kind: SchemaKind::Type(Type::Object(object)) };
             return self.item(&as_object, naming, pointer);
         }
+        // `enum` (or a 3.1 `const`) without `type`: typed by its values.
+        if !any.enumeration.is_empty() && any.enumeration.iter().all(|v| v.is_string() || v.is_null()) {
+            let values = any.enumeration.iter().map(|v| v.as_str().map(str::to_owned)).collect();
+            let typed = Type::String(openapiv3::StringType { enumeration: values, ..Default::default() });
+            return self.item(&Schema { schema_data: schema.schema_data.clone(), schema_kind: SchemaKind::Type(typed) }, naming, pointer);
+        }
+        if !any.enumeration.is_empty() && any.enumeration.iter().all(|v| v.is_i64() || v.is_null()) {
+            let values = any.enumeration.iter().map(Value::as_i64).collect();
+            let typed = Type::Integer(openapiv3::IntegerType { enumeration: values, ..Default::default() });
+            return self.item(&Schema { schema_data: schema.schema_data.clone(), schema_kind: SchemaKind::Type(typed) }, naming, pointer);
+        }
         if !any.one_of.is_empty() || !any.any_of.is_empty() || !any.all_of.is_empty() {
             self.warnings.push(pointer, "composition keywords beside other keywords are kept as `serde_json::Value`; move them into an `allOf` to type them");
             return Ok(Shape::of(TypeRef::Json));
@@ -673,6 +684,7 @@ fn transparent(schema: &ReferenceOr<Schema>) -> Option<Shape> {
 /// The word an untitled inline union branch is named by until the names pass knows better.
 fn json_kind_word(schema: &Schema) -> &'static str {
     match &schema.schema_kind {
+        SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty() => "Known",
         SchemaKind::Type(Type::String(_)) => "String",
         SchemaKind::Type(Type::Number(_)) => "Number",
         SchemaKind::Type(Type::Integer(_)) => "Integer",

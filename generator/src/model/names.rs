@@ -135,7 +135,16 @@ fn name_variants(model: &mut Model, id: TypeId) {
     let union_names = match &model.arena[id.0].kind {
         TypeKind::Union(u) => {
             let types: Vec<TypeRef> = u.variants.iter().map(|v| v.ty.clone()).collect();
-            let named: Vec<String> = types.iter().filter_map(|t| if let TypeRef::Named(n) = t { Some(model.arena[n.0].name.clone()) } else { None }).collect();
+            // A branch type named after the union (`InstrumentModelKnown` in `InstrumentModel`)
+            // is called by the rest of its name.
+            let named: Vec<String> = types
+                .iter()
+                .filter_map(|t| if let TypeRef::Named(n) = t { Some(model.arena[n.0].name.clone()) } else { None })
+                .map(|name| match name.strip_prefix(type_name.as_str()) {
+                    Some(rest) if rest.starts_with(|c: char| c.is_ascii_uppercase()) => rest.to_owned(),
+                    _ => name,
+                })
+                .collect();
             Some(variant_names(&types, &named))
         }
         _ => None,
