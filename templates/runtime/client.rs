@@ -11,10 +11,11 @@ use tracing::Instrument as _;
 
 use super::error::{ApiError, Error, ValidationError};
 use super::idempotency::IdempotencyKey;
+use super::keys::PrivateKey;
 use super::request::{decode_json, Body, Operation, RawResponse, Request};
 use super::retry::{parse_retry_after, RetryPolicy};
 use super::secret::Secret;
-use super::signing::{self, PrivateKey};
+use super::signing;
 use super::token::{AccessToken, TokenCache, TokenResponse};
 
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -680,7 +681,7 @@ fn build_url(base: &str, path: &str, query: &[(&'static str, String)]) -> Result
 
 #[cfg(test)]
 mod tests {
-    use super::super::signing::Key;
+    use super::super::keys::Key;
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use wiremock::matchers::{method, path};

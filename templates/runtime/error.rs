@@ -62,8 +62,11 @@ pub enum Error {
     /// token answer may hold a token). Shared (`Arc`) because calls that waited
     /// for the same failed token request all get this one error.
     Token(std::sync::Arc<Error>),
-    /// Signing the request failed, or the private key could not be read.
+    /// Signing the request failed.
     Signing(String),
+    /// The private key could not be read: the message names the format found
+    /// and the `openssl` command that converts it, never the key's content.
+    Key(String),
     /// The request was refused before sending because a value breaks a
     /// constraint of the API description.
     Validation(ValidationError),
@@ -160,6 +163,7 @@ impl fmt::Display for Error {
             }
             Error::Token(inner) => write!(f, "could not obtain an access token: {inner}"),
             Error::Signing(msg) => write!(f, "request signing failed: {msg}"),
+            Error::Key(msg) => write!(f, "cannot use the private key: {msg}"),
             Error::Validation(e) => write!(f, "invalid request: {e}"),
             Error::Encode(e) => write!(f, "could not encode the request body: {e}"),
             Error::Config(msg) => write!(f, "client configuration error: {msg}"),

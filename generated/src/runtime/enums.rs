@@ -30,34 +30,3 @@ where
         Ok(T::from(value))
     }
 }
-
-#[cfg(test)]
-mod tests {
-    #[derive(Debug, PartialEq)]
-    enum Color {
-        Red,
-        Unknown(String),
-    }
-
-    impl From<&str> for Color {
-        fn from(value: &str) -> Self {
-            match value {
-                "RED" => Color::Red,
-                other => Color::Unknown(other.to_owned()),
-            }
-        }
-    }
-
-    fn decode(json: &str) -> Result<Color, serde_json::Error> {
-        let mut de = serde_json::Deserializer::from_str(json);
-        super::deserialize(&mut de)
-    }
-
-    #[test]
-    fn known_unknown_and_escaped_values_decode() {
-        assert_eq!(decode("\"RED\"").unwrap(), Color::Red);
-        assert_eq!(decode("\"BLUE\"").unwrap(), Color::Unknown("BLUE".into()));
-        assert_eq!(decode("\"R\\u0045D\"").unwrap(), Color::Red);
-        assert!(decode("3").is_err());
-    }
-}

@@ -63,8 +63,11 @@ pub enum Error {
     /// token answer may hold a token). Shared (`Arc`) because calls that waited
     /// for the same failed token request all get this one error.
     Token(std::sync::Arc<Error>),
-    /// Signing the request failed, or the private key could not be read.
+    /// Signing the request failed.
     Signing(String),
+    /// The private key could not be read: the message names the format found
+    /// and the `openssl` command that converts it, never the key's content.
+    Key(String),
     /// The request was refused before sending because a value breaks a
     /// constraint of the API description.
     Validation(ValidationError),
@@ -161,6 +164,7 @@ impl fmt::Display for Error {
             }
             Error::Token(inner) => write!(f, "could not obtain an access token: {inner}"),
             Error::Signing(msg) => write!(f, "request signing failed: {msg}"),
+            Error::Key(msg) => write!(f, "cannot use the private key: {msg}"),
             Error::Validation(e) => write!(f, "invalid request: {e}"),
             Error::Encode(e) => write!(f, "could not encode the request body: {e}"),
             Error::Config(msg) => write!(f, "client configuration error: {msg}"),
@@ -323,93 +327,3 @@ impl fmt::Display for ValidationError {
 }
 
 impl std::error::Error for ValidationError {}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use reqwest::header::{HeaderValue, CONTENT_TYPE};
-
-    fn headers(ct: &str) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        h.insert(CONTENT_TYPE, HeaderValue::from_str(ct).unwrap());
-        h
-    }
-
-    const PROBLEM: &str = r#"{"type":"https://api.upvest.co/problems/missing_idempotency_key","status":400,"title":"Bad Request","detail":"missing key","request_id":"abc","extra":{"x":1}}"#;
-
-    #[test]
-    fn problem_json_is_typed_and_unknown_fields_tolerated() {
-        let e = ApiError::new(
-            StatusCode::BAD_REQUEST,
-            headers("application/problem+json; charset=utf-8"),
-            Some("rid".into()),
-            Bytes::from_static(PROBLEM.as_bytes()),
-        );
-        let p = e.problem.as_ref().expect("problem");
-        assert_eq!(p.status, 400);
-        assert_eq!(p.detail.as_deref(), Some("missing key"));
-        assert_eq!(p.request_id.as_deref(), Some("abc"));
-        assert_eq!(e.body, PROBLEM.as_bytes());
-        let err = Error::from(e);
-        assert_eq!(err.status(), Some(StatusCode::BAD_REQUEST));
-        assert_eq!(err.request_id(), Some("rid"));
-        assert!(!err.is_retryable());
-        assert!(err.to_string().contains("missing key"), "{err}");
-    }
-
-    #[test]
-    fn plain_json_with_type_and_status_is_a_problem() {
-        let p = Problem::parse(&headers("application/json"), PROBLEM.as_bytes());
-        assert!(p.is_some());
-        let not = Problem::parse(&headers("application/json"), br#"{"message":"x"}"#);
-        assert!(not.is_none());
-        let html = Problem::parse(&headers("text/html"), PROBLEM.as_bytes());
-        assert!(html.is_none());
-        assert!(Problem::parse(&HeaderMap::new(), PROBLEM.as_bytes()).is_none());
-    }
-
-    #[test]
-    fn retryable_statuses() {
-        for (code, retry) in [
-            (429, true),
-            (503, true),
-            (408, true),
-            (500, false),
-            (404, false),
-        ] {
-            let e = Error::from(ApiError::new(
-                StatusCode::from_u16(code).unwrap(),
-                HeaderMap::new(),
-                None,
-                Bytes::new(),
-            ));
-            assert_eq!(e.is_retryable(), retry, "{code}");
-        }
-        assert!(Error::Timeout.is_retryable());
-        assert!(!Error::Config("x".into()).is_retryable());
-    }
-
-    #[test]
-    fn error_stays_small() {
-        // Keeps `Result<T, Error>` cheap and clippy's result_large_err quiet
-        // in generated code.
-        assert!(
-            std::mem::size_of::<Error>() <= 128,
-            "{}",
-            std::mem::size_of::<Error>()
-        );
-    }
-
-    #[test]
-    fn validation_error_display() {
-        let e = ValidationError {
-            field: "address.postcode".into(),
-            message: "too long".into(),
-        };
-        assert_eq!(e.to_string(), "address.postcode: too long");
-        assert_eq!(
-            Error::from(e).to_string(),
-            "invalid request: address.postcode: too long"
-        );
-    }
-}
