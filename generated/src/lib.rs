@@ -2,7 +2,9 @@
 //! # Upvest Investment API: Rust client
 //!
 //! The users, user identifiers, account groups and accounts parts of the Upvest
-//! Investment API.
+//! Investment API. (This description, like every text marked "not on the
+//! reference page", is the spec's own; spec/README.md lists every place where
+//! the spec differs from the reference pages.)
 //!
 //! Upvest serves two operating models. In TOL ("take our license") Upvest holds
 //! the licence and the contract with the end user and therefore stores more about

@@ -142,7 +142,7 @@ impl<'de> ::serde::Deserialize<'de> for AccountGroupEventType {
 }
 /// Account group events - Delivery
 ///
-/// The body of one webhook delivery. Events are ordered by `created_at`.
+/// The body of one webhook delivery. Events are ordered by `created_at`. (Not on the reference page: the envelope is from upvest-platform.md.)
 ///
 /// Schema: `#/components/schemas/AccountGroupEventsDelivery`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -1107,7 +1107,7 @@ impl<'de> ::serde::Deserialize<'de> for MetaOrder {
 }
 /// Problem
 ///
-/// An RFC 7807 problem detail, sent as `application/problem+json`.
+/// An RFC 7807 problem detail, sent as `application/problem+json` (not on the reference page).
 ///
 /// Schema: `#/components/schemas/Problem`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -1195,7 +1195,7 @@ impl crate::runtime::validate::Validate for UpdateUserIdentifierRequest {
 }
 /// User
 ///
-/// A user, BYOL or TOL. One tenant works in one model, but a client cannot know in advance which.
+/// A user, BYOL or TOL. One tenant works in one model, but a client cannot know in advance which. (Not on the reference page: the pages draw this union inline, unnamed.)
 ///
 /// Schema: `#/components/schemas/User`
 ///
@@ -2378,7 +2378,7 @@ impl crate::runtime::validate::Validate for UserCreateRequest {
 }
 /// User
 ///
-/// A user, BYOL or TOL. One tenant works in one model, but a client cannot know in advance which.
+/// A user, BYOL or TOL. One tenant works in one model, but a client cannot know in advance which. (Not on the reference page: the pages draw this union inline, unnamed.)
 ///
 /// Schema: `#/components/schemas/UserCreateResponse/allOf/0`
 pub type UserCreateResponse = crate::types::User;
@@ -2460,7 +2460,7 @@ impl crate::runtime::validate::Validate for UserDataChangeRequest {
 }
 /// User
 ///
-/// A user, BYOL or TOL. One tenant works in one model, but a client cannot know in advance which.
+/// A user, BYOL or TOL. One tenant works in one model, but a client cannot know in advance which. (Not on the reference page: the pages draw this union inline, unnamed.)
 ///
 /// Schema: `#/components/schemas/UserGetResponse/allOf/0`
 pub type UserGetResponse = crate::types::User;
@@ -3908,7 +3908,7 @@ impl<'de> ::serde::Deserialize<'de> for UserTolTitle {
 ///
 /// Schema: `#/components/schemas/UsersByolList`
 pub type UsersByolList = ::std::vec::Vec<crate::types::UserByol>;
-/// Users - List (empty)
+/// empty Users - List
 ///
 /// For empty lists, JSON schema's 'oneOf' matches both 'Users (BYOL) - List' and 'Users (TOL) - List' and hence fails. So we need this extra 'oneOf' branch specifically for empty lists, distinguished by 'minItems' and 'maxItems'.
 ///

@@ -16,6 +16,10 @@
 /// Deliveries are signed with a scheme that is not specified here; verifying
 /// them is out of scope.
 ///
+/// (Not on the reference page: the page prints only the title "Account group
+/// events" and one event; this text, the envelope and the event list come
+/// from upvest-platform.md.)
+///
 /// Decodes the body of a `account_group_events` delivery. Unknown fields and event types are kept or ignored, never rejected.
 ///
 /// Verify the delivery's signature before trusting it.

@@ -772,6 +772,52 @@ fn webhooks() {
     );
 }
 
+/// Each security requirement is an alternative that suffices on its own; the
+/// operation metadata keeps them apart, in document order, and the method docs
+/// say "any one of". The default token still asks for every scope.
+#[test]
+fn security_alternatives() {
+    let files = snapshot("security_alternatives", &["items"]);
+    let ops = file(&files, "src/operations/items.rs");
+    for (expected, why) in [
+        (
+            r#"scopes: &[&["items:read"], &["items:admin"]],"#,
+            "two requirements are two alternatives, read scope first",
+        ),
+        (
+            "Scopes: any one of: `items:read`, `items:admin`.",
+            "the docs name the alternatives",
+        ),
+        (
+            r#"scopes: &[&["items:admin", "audit:write"]],"#,
+            "the scopes of one requirement stay together",
+        ),
+        (
+            "Scopes: any one of: `items:admin` and `audit:write`; `root`.",
+            "alternatives of several scopes are told apart",
+        ),
+        (
+            r#"scopes: &[&["items:read"]],"#,
+            "an operation without `security` inherits the document's",
+        ),
+        ("scopes: &[],", "`security: []` needs no token"),
+    ] {
+        assert_contains(ops, expected, why);
+    }
+    let lib = file(&files, "src/lib.rs");
+    let defaults = &lib[lib
+        .find("pub const DEFAULT_SCOPES")
+        .expect("DEFAULT_SCOPES")..];
+    let defaults = &defaults[..defaults.find("];").expect("end of DEFAULT_SCOPES")];
+    for scope in ["audit:write", "items:admin", "items:read", "root"] {
+        assert_contains(
+            defaults,
+            &format!("\"{scope}\""),
+            "the default token asks for every scope of every alternative",
+        );
+    }
+}
+
 /// An `integer` without `format: int32` is an `i64`; checking its bounds must not
 /// wrap it in `i64::from`, which `clippy::useless_conversion` (denied in CI for
 /// `generated/`) rejects.

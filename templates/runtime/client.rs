@@ -694,14 +694,14 @@ mod tests {
         id: "list_users",
         method: Method::GET,
         path_template: "/users",
-        scopes: &["users:read"],
+        scopes: &[&["users:read"]],
     };
 
     static CREATE_USER: Operation = Operation {
         id: "create_user",
         method: Method::POST,
         path_template: "/users",
-        scopes: &["users:admin"],
+        scopes: &[&["users:admin"]],
     };
 
     fn test_key() -> ed25519_dalek::SigningKey {

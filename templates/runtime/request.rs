@@ -18,8 +18,10 @@ pub struct Operation {
     pub method: reqwest::Method,
     /// Path with `{param}` placeholders (for tracing; never holds user data).
     pub path_template: &'static str,
-    /// OAuth2 scopes the operation needs.
-    pub scopes: &'static [&'static str],
+    /// The OAuth2 scopes that grant the operation, as alternatives in the order
+    /// the API description lists them: the scopes of any one inner list suffice,
+    /// and the first is the least-privileged. Empty when no token is needed.
+    pub scopes: &'static [&'static [&'static str]],
 }
 
 /// One logical call, built by generated code and passed to

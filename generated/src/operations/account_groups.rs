@@ -27,7 +27,7 @@ static CLOSE_ACCOUNT_GROUP: crate::runtime::Operation = crate::runtime::Operatio
     id: "close_account_group",
     method: ::reqwest::Method::DELETE,
     path_template: "/account_groups/{account_group_id}",
-    scopes: &["accounts:admin"],
+    scopes: &[&["accounts:admin"]],
 };
 /// Request builder for [`crate::Client::close_account_group`]: `DELETE /account_groups/{account_group_id}`.
 #[derive(Debug, Clone)]
@@ -90,7 +90,7 @@ static CREATE_ACCOUNT_GROUP: crate::runtime::Operation = crate::runtime::Operati
     id: "create_account_group",
     method: ::reqwest::Method::POST,
     path_template: "/account_groups",
-    scopes: &["accounts:admin"],
+    scopes: &[&["accounts:admin"]],
 };
 /// Request builder for [`crate::Client::create_account_group`]: `POST /account_groups`.
 #[derive(Debug, Clone)]
@@ -161,7 +161,7 @@ impl crate::Client {
     ///
     /// `GET /account_groups/{account_group_id}`
     ///
-    /// Scopes: `accounts:admin`, `accounts:read`.
+    /// Scopes: any one of: `accounts:read`, `accounts:admin`.
     ///
     /// `account_group_id`: Account group unique identifier.
     ///
@@ -180,7 +180,7 @@ static GET_ACCOUNT_GROUP: crate::runtime::Operation = crate::runtime::Operation 
     id: "get_account_group",
     method: ::reqwest::Method::GET,
     path_template: "/account_groups/{account_group_id}",
-    scopes: &["accounts:admin", "accounts:read"],
+    scopes: &[&["accounts:read"], &["accounts:admin"]],
 };
 /// Request builder for [`crate::Client::get_account_group`]: `GET /account_groups/{account_group_id}`.
 #[derive(Debug, Clone)]
@@ -230,7 +230,7 @@ impl crate::Client {
     ///
     /// `GET /account_groups`
     ///
-    /// Scopes: `accounts:admin`, `accounts:read`.
+    /// Scopes: any one of: `accounts:read`, `accounts:admin`.
     ///
     /// Returns a [`ListAccountGroups`]; finish with `.send()`.
     pub fn list_account_groups(&self) -> ListAccountGroups {
@@ -247,7 +247,7 @@ static LIST_ACCOUNT_GROUPS: crate::runtime::Operation = crate::runtime::Operatio
     id: "list_account_groups",
     method: ::reqwest::Method::GET,
     path_template: "/account_groups",
-    scopes: &["accounts:admin", "accounts:read"],
+    scopes: &[&["accounts:read"], &["accounts:admin"]],
 };
 /// Request builder for [`crate::Client::list_account_groups`]: `GET /account_groups`.
 #[derive(Debug, Clone)]

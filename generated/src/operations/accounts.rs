@@ -8,7 +8,7 @@ impl crate::Client {
     ///
     /// `GET /accounts`
     ///
-    /// Scopes: `accounts:admin`, `accounts:read`.
+    /// Scopes: any one of: `accounts:read`, `accounts:admin`.
     ///
     /// Returns a [`ListAccounts`]; finish with `.send()`.
     pub fn list_accounts(&self) -> ListAccounts {
@@ -25,7 +25,7 @@ static LIST_ACCOUNTS: crate::runtime::Operation = crate::runtime::Operation {
     id: "list_accounts",
     method: ::reqwest::Method::GET,
     path_template: "/accounts",
-    scopes: &["accounts:admin", "accounts:read"],
+    scopes: &[&["accounts:read"], &["accounts:admin"]],
 };
 /// Request builder for [`crate::Client::list_accounts`]: `GET /accounts`.
 #[derive(Debug, Clone)]

@@ -29,7 +29,7 @@ static CREATE_USER_IDENTIFIER: crate::runtime::Operation = crate::runtime::Opera
     id: "create_user_identifier",
     method: ::reqwest::Method::POST,
     path_template: "/users/{user_id}/identifiers",
-    scopes: &["users:admin"],
+    scopes: &[&["users:admin"]],
 };
 /// Request builder for [`crate::Client::create_user_identifier`]: `POST /users/{user_id}/identifiers`.
 #[derive(Debug, Clone)]
@@ -89,7 +89,7 @@ impl crate::Client {
     ///
     /// `GET /users/{user_id}/identifiers/{identifier_id}`
     ///
-    /// Scopes: `users:admin`, `users:read`.
+    /// Scopes: any one of: `users:read`, `users:admin`.
     ///
     /// `user_id`: User unique identifier.
     ///
@@ -112,7 +112,7 @@ static GET_USER_IDENTIFIER: crate::runtime::Operation = crate::runtime::Operatio
     id: "get_user_identifier",
     method: ::reqwest::Method::GET,
     path_template: "/users/{user_id}/identifiers/{identifier_id}",
-    scopes: &["users:admin", "users:read"],
+    scopes: &[&["users:read"], &["users:admin"]],
 };
 /// Request builder for [`crate::Client::get_user_identifier`]: `GET /users/{user_id}/identifiers/{identifier_id}`.
 #[derive(Debug, Clone)]
@@ -166,7 +166,7 @@ impl crate::Client {
     ///
     /// `GET /users/{user_id}/identifiers`
     ///
-    /// Scopes: `users:admin`, `users:read`.
+    /// Scopes: any one of: `users:read`, `users:admin`.
     ///
     /// `user_id`: User unique identifier.
     ///
@@ -185,7 +185,7 @@ static LIST_USER_IDENTIFIERS: crate::runtime::Operation = crate::runtime::Operat
     id: "list_user_identifiers",
     method: ::reqwest::Method::GET,
     path_template: "/users/{user_id}/identifiers",
-    scopes: &["users:admin", "users:read"],
+    scopes: &[&["users:read"], &["users:admin"]],
 };
 /// Request builder for [`crate::Client::list_user_identifiers`]: `GET /users/{user_id}/identifiers`.
 #[derive(Debug, Clone)]
@@ -260,7 +260,7 @@ static UPDATE_USER_IDENTIFIER: crate::runtime::Operation = crate::runtime::Opera
     id: "update_user_identifier",
     method: ::reqwest::Method::PATCH,
     path_template: "/users/{user_id}/identifiers/{identifier_id}",
-    scopes: &["users:admin"],
+    scopes: &[&["users:admin"]],
 };
 /// Request builder for [`crate::Client::update_user_identifier`]: `PATCH /users/{user_id}/identifiers/{identifier_id}`.
 #[derive(Debug, Clone)]

@@ -26,7 +26,7 @@ static CREATE_USER: crate::runtime::Operation = crate::runtime::Operation {
     id: "create_user",
     method: ::reqwest::Method::POST,
     path_template: "/users",
-    scopes: &["users:admin"],
+    scopes: &[&["users:admin"]],
 };
 /// Request builder for [`crate::Client::create_user`]: `POST /users`.
 #[derive(Debug, Clone)]
@@ -118,7 +118,7 @@ static CREATE_USER_DATA_CHANGE_REQUEST: crate::runtime::Operation = crate::runti
     id: "create_user_data_change_request",
     method: ::reqwest::Method::POST,
     path_template: "/users/{user_id}/data_change_requests",
-    scopes: &["users:admin"],
+    scopes: &[&["users:admin"]],
 };
 /// Request builder for [`crate::Client::create_user_data_change_request`]: `POST /users/{user_id}/data_change_requests`.
 #[derive(Debug, Clone)]
@@ -176,7 +176,7 @@ impl crate::Client {
     ///
     /// `GET /users/{user_id}`
     ///
-    /// Scopes: `users:admin`, `users:read`.
+    /// Scopes: any one of: `users:read`, `users:admin`.
     ///
     /// `user_id`: User unique identifier.
     ///
@@ -192,7 +192,7 @@ static GET_USER: crate::runtime::Operation = crate::runtime::Operation {
     id: "get_user",
     method: ::reqwest::Method::GET,
     path_template: "/users/{user_id}",
-    scopes: &["users:admin", "users:read"],
+    scopes: &[&["users:read"], &["users:admin"]],
 };
 /// Request builder for [`crate::Client::get_user`]: `GET /users/{user_id}`.
 #[derive(Debug, Clone)]
@@ -242,7 +242,7 @@ impl crate::Client {
     ///
     /// `GET /users/{user_id}/account_groups`
     ///
-    /// Scopes: `accounts:admin`, `accounts:read`.
+    /// Scopes: any one of: `accounts:read`, `accounts:admin`.
     ///
     /// `user_id`: User unique identifier.
     ///
@@ -265,7 +265,7 @@ static LIST_USER_ACCOUNT_GROUPS: crate::runtime::Operation = crate::runtime::Ope
     id: "list_user_account_groups",
     method: ::reqwest::Method::GET,
     path_template: "/users/{user_id}/account_groups",
-    scopes: &["accounts:admin", "accounts:read"],
+    scopes: &[&["accounts:read"], &["accounts:admin"]],
 };
 /// Request builder for [`crate::Client::list_user_account_groups`]: `GET /users/{user_id}/account_groups`.
 #[derive(Debug, Clone)]
@@ -425,7 +425,7 @@ impl crate::Client {
     ///
     /// `GET /users`
     ///
-    /// Scopes: `users:admin`, `users:read`.
+    /// Scopes: any one of: `users:read`, `users:admin`.
     ///
     /// Returns a [`ListUsers`]; finish with `.send()`.
     pub fn list_users(&self) -> ListUsers {
@@ -442,7 +442,7 @@ static LIST_USERS: crate::runtime::Operation = crate::runtime::Operation {
     id: "list_users",
     method: ::reqwest::Method::GET,
     path_template: "/users",
-    scopes: &["users:admin", "users:read"],
+    scopes: &[&["users:read"], &["users:admin"]],
 };
 /// Request builder for [`crate::Client::list_users`]: `GET /users`.
 #[derive(Debug, Clone)]
@@ -614,7 +614,7 @@ static OFFBOARD_USER: crate::runtime::Operation = crate::runtime::Operation {
     id: "offboard_user",
     method: ::reqwest::Method::DELETE,
     path_template: "/users/{user_id}",
-    scopes: &["users:admin"],
+    scopes: &[&["users:admin"]],
 };
 /// Request builder for [`crate::Client::offboard_user`]: `DELETE /users/{user_id}`.
 #[derive(Debug, Clone)]

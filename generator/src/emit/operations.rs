@@ -40,11 +40,9 @@ fn operation(model: &Model, op: &Operation) -> TokenStream {
     let api_id = &op.api_id;
     let http_method = ident(&op.method);
     let path_template = &op.path;
-    let scopes = &op.scopes;
+    let scopes = op.scopes.iter().map(|alternative| quote!(&[#(#alternative),*]));
     let mut extra = vec![format!("`{} {}`", op.method, op.path)];
-    if !op.scopes.is_empty() {
-        extra.push(format!("Scopes: {}.", op.scopes.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")));
-    }
+    extra.extend(scopes_doc(&op.scopes));
     for p in op.path_params.iter().chain(op.query_params.iter().chain(&op.header_params).filter(|p| p.required)) {
         let mut line = format!("`{}`", p.rust_name.trim_start_matches("r#"));
         if let Some(description) = &p.docs.description {
@@ -160,6 +158,24 @@ fn arg_type(ty: &TypeRef) -> TokenStream {
         other => {
             let ty = type_tokens(other);
             quote!(impl ::std::convert::Into<#ty>)
+        }
+    }
+}
+
+/// The method doc line naming the scopes that grant the operation: one
+/// requirement, or "any one of" its alternatives in document order.
+fn scopes_doc(alternatives: &[Vec<String>]) -> Option<String> {
+    let several_each = alternatives.iter().any(|a| a.len() > 1);
+    let render = |alternative: &Vec<String>| match alternative.as_slice() {
+        [] => "no scope".to_owned(),
+        scopes => scopes.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(" and "),
+    };
+    match alternatives {
+        [] => None,
+        [only] => Some(format!("Scopes: {}.", render(only))),
+        _ => {
+            let separator = if several_each { "; " } else { ", " };
+            Some(format!("Scopes: any one of: {}.", alternatives.iter().map(render).collect::<Vec<_>>().join(separator)))
         }
     }
 }

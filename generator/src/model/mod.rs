@@ -36,7 +36,7 @@ pub struct ApiInfo {
     pub token_path: String,
     /// Every scope the security scheme lists, with its description.
     pub scopes: BTreeMap<String, String>,
-    /// The scopes the operations ask for: the client requests these by default.
+    /// Every scope of every operation's requirements: the client requests these by default.
     pub default_scopes: BTreeSet<String>,
     pub api_version: String,
 }
@@ -172,7 +172,9 @@ pub struct Operation {
     pub idempotency_key: bool,
     pub body: Option<RequestBody>,
     pub success: Success,
-    pub scopes: Vec<String>,
+    /// Alternative security requirements in document order: the scopes of each
+    /// inner list together suffice; empty when the operation needs no token.
+    pub scopes: Vec<Vec<String>>,
     pub pagination: Option<Pagination>,
 }
 

@@ -1,6 +1,6 @@
 //! Operations, webhooks and API-wide facts (servers, token URL, scopes).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use heck::ToUpperCamelCase;
 use openapiv3::{OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, SecurityScheme};
@@ -243,16 +243,26 @@ fn pagination(schemas: &Schemas<'_>, op: &Operation) -> Option<Pagination> {
     })
 }
 
-/// Scopes of the operation's OAuth2 requirements (or the document's default).
-fn scopes(own: &Option<Vec<openapiv3::SecurityRequirement>>, global: &Option<Vec<openapiv3::SecurityRequirement>>) -> Vec<String> {
+/// The operation's security requirements (or the document's default) as
+/// alternatives: each inner list is the scopes of one requirement, any one of
+/// which suffices. Document order is kept, so the first alternative is the one
+/// the document lists first (the least-privileged one, by this spec's convention).
+fn scopes(own: &Option<Vec<openapiv3::SecurityRequirement>>, global: &Option<Vec<openapiv3::SecurityRequirement>>) -> Vec<Vec<String>> {
     let reqs = own.as_ref().or(global.as_ref());
-    let mut out: BTreeSet<String> = BTreeSet::new();
+    let mut out: Vec<Vec<String>> = Vec::new();
     for req in reqs.into_iter().flatten() {
-        for scopes in req.values() {
-            out.extend(scopes.iter().cloned());
+        // Within one requirement every scope (of every scheme it names) is needed.
+        let mut all: Vec<String> = Vec::new();
+        for scope in req.values().flatten() {
+            if !all.contains(scope) {
+                all.push(scope.clone());
+            }
+        }
+        if !out.contains(&all) {
+            out.push(all);
         }
     }
-    out.into_iter().collect()
+    out
 }
 
 /// `x-webhooks` (OpenAPI 3.0 has no `webhooks`): one payload type per event name.
@@ -329,7 +339,7 @@ pub fn api_info(api: &OpenAPI, operations: &[Operation]) -> Result<ApiInfo, Erro
         production_url,
         token_path,
         scopes,
-        default_scopes: operations.iter().flat_map(|op| op.scopes.iter().cloned()).collect(),
+        default_scopes: operations.iter().flat_map(|op| op.scopes.iter().flatten().cloned()).collect(),
         api_version,
     })
 }
