@@ -442,7 +442,11 @@ async fn every_request_verifies(key: TestKey) {
     client.offboard_user(user).send().await.unwrap();
 
     let requests = server.received_requests().await.unwrap();
-    assert_eq!(requests.len(), 7, "one token request and six calls");
+    assert_eq!(
+        requests.len(),
+        8,
+        "two token requests (read and admin scope) and six calls"
+    );
     let mut nonces = BTreeSet::new();
     for request in &requests {
         let what = format!("{} {} ({})", request.method, request.url, key.name());

@@ -11,7 +11,10 @@
 pub mod enums;
 pub mod union;
 
+mod attempt;
+mod auth;
 mod client;
+mod config;
 mod error;
 mod idempotency;
 mod keys;
@@ -24,11 +27,13 @@ mod signing;
 mod token;
 pub mod validate;
 
-pub use client::{Client, ClientBuilder, Environment};
+pub use client::Client;
+pub use config::{env, ClientBuilder, Environment};
 pub use error::{ApiError, Error, Problem, ValidationError};
 pub use idempotency::IdempotencyKey;
 pub use keys::PrivateKey;
 pub use nullable::Nullable;
-pub use request::{encode_path_segment, Body, Operation, RawResponse, Request, Response};
+pub use request::{
+    encode_path_segment, Body, CallOptions, Operation, RawResponse, Request, Response,
+};
 pub use retry::RetryPolicy;
-pub use secret::Secret;

@@ -3,14 +3,16 @@
 
 use std::time::{Duration, SystemTime};
 
-use super::error::DEFAULT_RETRYABLE_STATUSES;
+use super::error::{Error, DEFAULT_RETRYABLE_STATUSES};
 
 /// How failed attempts are retried.
 ///
 /// Defaults: 3 attempts in total, backoff starting at 500 ms and doubling up to
 /// 10 s with equal jitter, statuses 408, 429, 502, 503 and 504 retried,
 /// connection errors retried, `Retry-After` honoured up to 60 s (a longer
-/// demand ends the call with the error instead of sleeping that long).
+/// demand waits 60 s) with up to 10% jitter so that throttled clients do not
+/// come back together; an unreadable `Retry-After` falls back to the backoff.
+/// The call's deadline ([`crate::runtime::ClientBuilder::deadline`]) bounds it all.
 ///
 /// A POST or PATCH without an idempotency key is retried only when it surely
 /// did not reach the server (the connection could not be made), whatever this
@@ -74,16 +76,10 @@ impl RetryPolicy {
         self
     }
 
-    /// The longest `Retry-After` that is waited for; a longer one ends the call
-    /// with the error at once.
+    /// The longest `Retry-After` that is waited for; a longer demand waits this long.
     pub fn max_retry_after(mut self, max: Duration) -> Self {
         self.max_retry_after = max;
         self
-    }
-
-    /// Whether answers with this status are retried.
-    pub(crate) fn retries_status(&self, status: u16) -> bool {
-        self.retryable_statuses.contains(&status)
     }
 
     /// The exponential backoff after the failed attempt number `attempt`
@@ -99,14 +95,44 @@ impl RetryPolicy {
         half + half.mul_f64(random_fraction())
     }
 
-    /// How long to wait before the next attempt, or `None` to give up because
-    /// the server asked for a wait longer than [`RetryPolicy::max_retry_after`].
-    pub(crate) fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Option<Duration> {
+    /// How long to wait before the next attempt: the server's `Retry-After`,
+    /// capped at [`RetryPolicy::max_retry_after`] and jittered downwards by up to
+    /// 10% (never above the cap), or the backoff when there is none.
+    pub(crate) fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
         match retry_after {
-            Some(wait) if wait > self.max_retry_after => None,
-            Some(wait) => Some(wait),
-            None => Some(self.backoff(attempt)),
+            Some(wait) => {
+                let capped = wait.min(self.max_retry_after);
+                capped - (capped / 10).mul_f64(random_fraction())
+            }
+            None => self.backoff(attempt),
         }
+    }
+
+    /// Whether a failed attempt is worth repeating under this policy: the one
+    /// classification, shared with [`Error::is_retryable`]. `repeatable` says
+    /// whether sending the request twice is harmless; `maybe_sent` whether this
+    /// attempt may have reached the server.
+    pub(crate) fn should_retry(&self, error: &Error, repeatable: bool, maybe_sent: bool) -> bool {
+        if !is_transient(error, &self.retryable_statuses) {
+            return false;
+        }
+        match error {
+            Error::Api(_) => repeatable,
+            _ => self.retry_connection_errors && (repeatable || !maybe_sent),
+        }
+    }
+}
+
+/// Whether an error says nothing against the request itself, so the same call
+/// may succeed later: a listed status, a connection failure or a timeout.
+pub(crate) fn is_transient(error: &Error, statuses: &[u16]) -> bool {
+    match error {
+        Error::Api(e) => statuses.contains(&e.status.as_u16()),
+        // Not a request that could not be built, nor a redirect refused.
+        Error::Transport { source, .. } => !source.is_builder() && !source.is_redirect(),
+        Error::Timeout { .. } => true,
+        Error::Token(inner) => is_transient(inner, statuses),
+        _ => false,
     }
 }
 

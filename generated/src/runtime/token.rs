@@ -12,9 +12,19 @@ use serde::Deserialize;
 use super::error::Error;
 use super::secret::Secret;
 
-/// Used when the token answer has no `expires_in`: short, so a missing value
-/// costs an extra token request rather than failed calls.
+/// Used when the token answer has no readable `expires_in`: short, so a
+/// missing value costs an extra token request rather than failed calls.
 const DEFAULT_EXPIRES_IN: u64 = 60;
+
+/// The longest lifetime believed, whatever the server says: Upvest issues
+/// tokens for at most a day, and a larger figure would only keep a revoked
+/// token longer (or, unchecked, overflow the clock arithmetic).
+const MAX_EXPIRES_IN: u64 = 86_400;
+
+/// A 401 throws the token away at most this often per token: when signing or
+/// the clock is wrong every call gets a 401, and refreshing on each would turn
+/// every call into a token request.
+pub(crate) const MIN_FORCED_REFRESH_INTERVAL: Duration = Duration::from_secs(30);
 
 /// A cached access token.
 #[derive(Debug)]
@@ -28,12 +38,14 @@ impl AccessToken {
     /// A token obtained at `now` valid for `expires_in` seconds; it is refreshed
     /// early by 10% of its lifetime, at most 30 s, so that a call never leaves
     /// with a token that expires on the way.
+    /// Any `expires_in` is taken: 0 means "fetch a new one for the next call",
+    /// and anything above a day counts as a day.
     pub(crate) fn new(value: String, expires_in: u64, now: Instant) -> Self {
-        let lifetime = Duration::from_secs(expires_in);
+        let lifetime = Duration::from_secs(expires_in.min(MAX_EXPIRES_IN));
         let margin = (lifetime / 10).min(Duration::from_secs(30));
         AccessToken {
             value: Secret::new(value),
-            refresh_at: now + (lifetime - margin),
+            refresh_at: now.checked_add(lifetime - margin).unwrap_or(now),
         }
     }
 
@@ -57,6 +69,8 @@ pub(crate) struct TokenResponse {
 }
 
 /// `expires_in` as a number or a numeric string (both are seen in the wild).
+/// Never fails and never panics: a negative value is 0, a fraction is cut, a
+/// huge number saturates, and anything unreadable is `None` (the default).
 fn seconds<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
@@ -64,13 +78,17 @@ fn seconds<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u
         Int(u64),
         Float(f64),
         Text(String),
+        Other(serde::de::IgnoredAny),
+    }
+    fn from_float(f: f64) -> Option<u64> {
+        // `as` saturates: 1e300 becomes u64::MAX, a negative number 0.
+        f.is_finite().then_some(f.max(0.0) as u64)
     }
     Ok(match Option::<Seconds>::deserialize(deserializer)? {
-        None => None,
+        None | Some(Seconds::Other(_)) => None,
         Some(Seconds::Int(n)) => Some(n),
-        Some(Seconds::Float(f)) if f.is_finite() && f >= 0.0 => Some(f as u64),
-        Some(Seconds::Float(_)) => None,
-        Some(Seconds::Text(s)) => s.trim().parse().ok(),
+        Some(Seconds::Float(f)) => from_float(f),
+        Some(Seconds::Text(s)) => s.trim().parse::<f64>().ok().and_then(from_float),
     })
 }
 
@@ -88,6 +106,8 @@ pub(crate) struct TokenCache {
     /// otherwise each of them would try again in turn while the endpoint is
     /// down, and the last one would wait for all the others' retries.
     last_failure: RwLock<Option<Arc<Error>>>,
+    /// When a 401 last threw a token away.
+    last_forced_refresh: std::sync::Mutex<Option<Instant>>,
 }
 
 impl TokenCache {
@@ -144,12 +164,27 @@ impl TokenCache {
         Ok(token)
     }
 
-    /// Forgets `used` (after a 401) unless another call already replaced it,
-    /// so a burst of 401s on one token causes one refresh, not many.
-    pub(crate) fn invalidate(&self, used: &Arc<AccessToken>) {
+    /// After a 401 with `used`: whether the call should try once more with a
+    /// new token. `used` is forgotten unless another call already replaced it
+    /// (then the call tries the newer token), so a burst of 401s on one token
+    /// causes one refresh; and a token is thrown away at most once per
+    /// [`MIN_FORCED_REFRESH_INTERVAL`], so a 401 that a new token does not
+    /// cure (a signing or clock problem) does not make every call a token request.
+    pub(crate) fn invalidate(&self, used: &Arc<AccessToken>) -> bool {
         let mut guard = self.current.write().unwrap_or_else(|e| e.into_inner());
-        if guard.as_ref().is_some_and(|t| Arc::ptr_eq(t, used)) {
-            *guard = None;
+        if !guard.as_ref().is_some_and(|t| Arc::ptr_eq(t, used)) {
+            return true;
         }
+        let mut last = self
+            .last_forced_refresh
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        if last.is_some_and(|at| now.duration_since(at) < MIN_FORCED_REFRESH_INTERVAL) {
+            return false;
+        }
+        *last = Some(now);
+        *guard = None;
+        true
     }
 }
