@@ -49,6 +49,9 @@ pub mod operations;
 pub mod runtime;
 pub mod types;
 pub mod webhooks;
+/// The HTTP client crate this one is built on, for [`ClientBuilder::http_client`]
+/// and the types in errors, at the exact version this crate uses.
+pub use reqwest;
 pub use runtime::{
     ApiError, Client, ClientBuilder, Environment, Error, IdempotencyKey, Nullable,
     PrivateKey, Problem, Response, RetryPolicy,

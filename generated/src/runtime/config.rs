@@ -125,7 +125,7 @@ pub mod env {
 }
 
 impl ClientBuilder {
-    /// A builder configured from the environment variables listed in [`env`]:
+    /// A builder configured from the environment variables listed in [`env`](mod@env):
     /// `UPVEST_CLIENT_ID`, `UPVEST_CLIENT_SECRET`, `UPVEST_KEY_ID`,
     /// `UPVEST_PRIVATE_KEY_FILE` or `UPVEST_PRIVATE_KEY_PEM` (with
     /// `UPVEST_PRIVATE_KEY_PASSPHRASE` for an encrypted key), and optionally
