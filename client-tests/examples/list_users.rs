@@ -58,7 +58,7 @@ async fn main() -> ExitCode {
 async fn run() -> Result<(), String> {
     let client = client_from_env().await?;
     let mut users = std::pin::pin!(client.list_users().limit(100).stream());
-    let (mut byol, mut tol) = (0, 0);
+    let (mut byol, mut tol, mut other) = (0, 0, 0);
     while let Some(user) = users.try_next().await.map_err(|e| e.to_string())? {
         match user {
             User::Byol(user) => {
@@ -83,9 +83,14 @@ async fn run() -> Result<(), String> {
                         .map_or("-".to_string(), |f| f.status.to_string()),
                 );
             }
+            // A kind of user a later API version may add.
+            _ => other += 1,
         }
     }
-    println!("{} users: {byol} BYOL, {tol} TOL", byol + tol);
+    println!(
+        "{} users: {byol} BYOL, {tol} TOL, {other} of another kind",
+        byol + tol + other
+    );
     Ok(())
 }
 

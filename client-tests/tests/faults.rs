@@ -39,17 +39,11 @@ fn user_id() -> Uuid {
 /// A body for `POST /users/{id}/data_change_requests`, which takes no
 /// idempotency key.
 fn data_change() -> UserByolDataChangeRequest {
-    UserByolDataChangeRequest {
-        last_name: Some("Gabler".into()),
-        ..Default::default()
-    }
+    UserByolDataChangeRequest::new().with_last_name("Gabler")
 }
 
 fn account_group_request() -> CreateAccountGroupRequest {
-    CreateAccountGroupRequest {
-        user_id: user_id(),
-        r#type: "PERSONAL".into(),
-    }
+    CreateAccountGroupRequest::new(user_id(), "PERSONAL")
 }
 
 /// The spec's own account group example, as a 200 answer.
@@ -317,9 +311,7 @@ async fn a_post_without_an_idempotency_key_is_not_retried_after_a_503() {
         .respond_with(problem(503, "service_unavailable", "later"))
         .mount(&server)
         .await;
-    let update = upvest_client::types::UpdateUserIdentifierRequest {
-        identifier: "44051401359".into(),
-    };
+    let update = upvest_client::types::UpdateUserIdentifierRequest::new("44051401359");
     let err = client
         .update_user_identifier(user_id(), user_id(), update)
         .send()

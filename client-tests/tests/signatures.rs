@@ -422,18 +422,13 @@ async fn every_request_verifies(key: TestKey) {
         .unwrap();
     client.create_user(create).send().await.unwrap();
     client.get_user(user).send().await.unwrap();
-    let change = UserByolDataChangeRequest {
-        first_name: Some("Jürgen".into()),
-        ..Default::default()
-    };
+    let change = UserByolDataChangeRequest::new().with_first_name("Jürgen");
     client
         .create_user_data_change_request(user, change)
         .send()
         .await
         .unwrap();
-    let update = UpdateUserIdentifierRequest {
-        identifier: "44051401359".into(),
-    };
+    let update = UpdateUserIdentifierRequest::new("44051401359");
     client
         .update_user_identifier(user, identifier, update)
         .send()

@@ -5,6 +5,7 @@
 ///
 /// Schema: `#/components/schemas/Account`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct Account {
     /// Account unique identifier.
     pub id: ::uuid::Uuid,
@@ -35,6 +36,7 @@ pub struct Account {
 ///
 /// Schema: `#/components/schemas/AccountGroup`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct AccountGroup {
     /// Account group unique identifier.
     pub id: ::uuid::Uuid,
@@ -63,6 +65,7 @@ pub struct AccountGroup {
 ///
 /// Schema: `#/components/schemas/AccountGroupEvent`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct AccountGroupEvent {
     /// Date and time when the event was created. RFC 3339-5, ISO8601 UTC
     pub created_at: ::chrono::DateTime<::chrono::Utc>,
@@ -81,6 +84,7 @@ pub struct AccountGroupEvent {
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AccountGroupEventType {
     /// `"ACCOUNT_GROUP.CREATED"`
     AccountGroupCreated,
@@ -92,8 +96,9 @@ pub enum AccountGroupEventType {
     AccountGroupClosed,
     /// `"ACCOUNT_GROUP.LOCKED"`
     AccountGroupLocked,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
 }
 impl AccountGroupEventType {
     /// The value as sent on the wire.
@@ -104,7 +109,7 @@ impl AccountGroupEventType {
             Self::AccountGroupClosingInitiated => "ACCOUNT_GROUP.CLOSING_INITIATED",
             Self::AccountGroupClosed => "ACCOUNT_GROUP.CLOSED",
             Self::AccountGroupLocked => "ACCOUNT_GROUP.LOCKED",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -116,7 +121,7 @@ impl ::std::convert::From<&str> for AccountGroupEventType {
             "ACCOUNT_GROUP.CLOSING_INITIATED" => Self::AccountGroupClosingInitiated,
             "ACCOUNT_GROUP.CLOSED" => Self::AccountGroupClosed,
             "ACCOUNT_GROUP.LOCKED" => Self::AccountGroupLocked,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
         }
     }
 }
@@ -146,6 +151,7 @@ impl<'de> ::serde::Deserialize<'de> for AccountGroupEventType {
 ///
 /// Schema: `#/components/schemas/AccountGroupEventsDelivery`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct AccountGroupEventsDelivery {
     pub payload: ::std::vec::Vec<crate::types::AccountGroupEvent>,
 }
@@ -166,13 +172,15 @@ pub type AccountGroupStatus = crate::types::AccountStatus;
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AccountGroupType {
     /// `"PERSONAL"`
     Personal,
     /// `"LEGAL_ENTITY"`
     LegalEntity,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
 }
 impl AccountGroupType {
     /// The value as sent on the wire.
@@ -180,7 +188,7 @@ impl AccountGroupType {
         match self {
             Self::Personal => "PERSONAL",
             Self::LegalEntity => "LEGAL_ENTITY",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -189,7 +197,7 @@ impl ::std::convert::From<&str> for AccountGroupType {
         match value {
             "PERSONAL" => Self::Personal,
             "LEGAL_ENTITY" => Self::LegalEntity,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
         }
     }
 }
@@ -215,6 +223,7 @@ impl<'de> ::serde::Deserialize<'de> for AccountGroupType {
 }
 /// Schema: `#/components/schemas/AccountGroup/properties/users/items`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct AccountGroupUsersItem {
     /// User unique identifier.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -233,19 +242,21 @@ pub struct AccountGroupUsersItem {
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[non_exhaustive]
 pub enum AccountGroupUsersItemType {
     /// `"OWNER"`
     #[default]
     Owner,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
 }
 impl AccountGroupUsersItemType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::Owner => "OWNER",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -253,7 +264,7 @@ impl ::std::convert::From<&str> for AccountGroupUsersItemType {
     fn from(value: &str) -> Self {
         match value {
             "OWNER" => Self::Owner,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
         }
     }
 }
@@ -288,6 +299,7 @@ impl<'de> ::serde::Deserialize<'de> for AccountGroupUsersItemType {
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AccountStatus {
     /// `"PENDING_APPROVAL"`
     PendingApproval,
@@ -299,8 +311,9 @@ pub enum AccountStatus {
     Closed,
     /// `"LOCKED"`
     Locked,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
 }
 impl AccountStatus {
     /// The value as sent on the wire.
@@ -311,7 +324,7 @@ impl AccountStatus {
             Self::Closing => "CLOSING",
             Self::Closed => "CLOSED",
             Self::Locked => "LOCKED",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -323,7 +336,7 @@ impl ::std::convert::From<&str> for AccountStatus {
             "CLOSING" => Self::Closing,
             "CLOSED" => Self::Closed,
             "LOCKED" => Self::Locked,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
         }
     }
 }
@@ -355,13 +368,15 @@ impl<'de> ::serde::Deserialize<'de> for AccountStatus {
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AccountType {
     /// `"TRADING"`
     Trading,
     /// `"PORTFOLIO"`
     Portfolio,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
 }
 impl AccountType {
     /// The value as sent on the wire.
@@ -369,7 +384,7 @@ impl AccountType {
         match self {
             Self::Trading => "TRADING",
             Self::Portfolio => "PORTFOLIO",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -378,7 +393,7 @@ impl ::std::convert::From<&str> for AccountType {
         match value {
             "TRADING" => Self::Trading,
             "PORTFOLIO" => Self::Portfolio,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
         }
     }
 }
@@ -404,6 +419,7 @@ impl<'de> ::serde::Deserialize<'de> for AccountType {
 }
 /// Schema: `#/components/schemas/Account/properties/users/items`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct AccountUsersItem {
     /// User unique identifier.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -420,18 +436,20 @@ pub struct AccountUsersItem {
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AccountUsersItemType {
     /// `"OWNER"`
     Owner,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
 }
 impl AccountUsersItemType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::Owner => "OWNER",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -439,7 +457,7 @@ impl ::std::convert::From<&str> for AccountUsersItemType {
     fn from(value: &str) -> Self {
         match value {
             "OWNER" => Self::Owner,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
         }
     }
 }
@@ -467,6 +485,7 @@ impl<'de> ::serde::Deserialize<'de> for AccountUsersItemType {
 ///
 /// Schema: `#/components/schemas/Address`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct Address {
     /// First address line of the address.
     ///
@@ -597,6 +616,7 @@ impl crate::runtime::validate::Validate for Address {
 }
 /// Schema: `#/paths/~1account_groups/post/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct CreateAccountGroupRequest {
     /// User unique identifier.
     pub user_id: ::uuid::Uuid,
@@ -633,6 +653,7 @@ impl crate::runtime::validate::Validate for CreateAccountGroupRequest {
 pub type CreateAccountGroupRequestType = crate::types::AccountGroupType;
 /// Schema: `#/paths/~1users~1{user_id}~1identifiers/post/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct CreateUserIdentifierRequest {
     /// Identifier type.
     /// * NATIONAL_ID -
@@ -700,6 +721,7 @@ pub type CreateUserIdentifierRequestType = crate::types::IdentifierType;
 ///
 /// Schema: `#/components/schemas/DataPrivacyAndSharingAgreement`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct DataPrivacyAndSharingAgreement {
     /// Consent unique identifier.
     pub consent_document_id: ::uuid::Uuid,
@@ -730,6 +752,7 @@ impl crate::runtime::validate::Validate for DataPrivacyAndSharingAgreement {
 ///
 /// Schema: `#/components/schemas/Fatca`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct Fatca {
     /// The user’s FATCA status is true if the user is subject to paying taxes in the US, otherwise it can be set to false.
     pub status: bool,
@@ -760,6 +783,7 @@ impl crate::runtime::validate::Validate for Fatca {
 ///
 /// Schema: `#/components/schemas/Identifier`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct Identifier {
     /// Unique identifier for the user's national ID.
     pub id: ::uuid::Uuid,
@@ -794,19 +818,21 @@ pub struct Identifier {
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[non_exhaustive]
 pub enum IdentifierType {
     /// `"NATIONAL_ID"`
     #[default]
     NationalId,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
 }
 impl IdentifierType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::NationalId => "NATIONAL_ID",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -814,7 +840,7 @@ impl ::std::convert::From<&str> for IdentifierType {
     fn from(value: &str) -> Self {
         match value {
             "NATIONAL_ID" => Self::NationalId,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
         }
     }
 }
@@ -842,6 +868,7 @@ impl<'de> ::serde::Deserialize<'de> for IdentifierType {
 pub type ListAccountGroupsOrder = crate::types::ListUsersOrder;
 /// Schema: `#/paths/~1account_groups/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ListAccountGroupsResponse {
     /// meta
     pub meta: crate::types::Meta,
@@ -853,6 +880,7 @@ pub type ListAccountGroupsSort = crate::types::ListUsersSort;
 pub type ListAccountsOrder = crate::types::MetaOrder;
 /// Schema: `#/paths/~1accounts/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ListAccountsResponse {
     /// meta
     pub meta: crate::types::Meta,
@@ -862,13 +890,15 @@ pub struct ListAccountsResponse {
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ListAccountsSort {
     /// `"created_at"`
     CreatedAt,
     /// `"updated_at"`
     UpdatedAt,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
 }
 impl ListAccountsSort {
     /// The value as sent on the wire.
@@ -876,7 +906,7 @@ impl ListAccountsSort {
         match self {
             Self::CreatedAt => "created_at",
             Self::UpdatedAt => "updated_at",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -885,7 +915,7 @@ impl ::std::convert::From<&str> for ListAccountsSort {
         match value {
             "created_at" => Self::CreatedAt,
             "updated_at" => Self::UpdatedAt,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
         }
     }
 }
@@ -913,6 +943,7 @@ impl<'de> ::serde::Deserialize<'de> for ListAccountsSort {
 pub type ListUserAccountGroupsOrder = crate::types::ListUsersOrder;
 /// Schema: `#/paths/~1users~1{user_id}~1account_groups/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ListUserAccountGroupsResponse {
     /// meta
     pub meta: crate::types::Meta,
@@ -922,6 +953,7 @@ pub struct ListUserAccountGroupsResponse {
 pub type ListUserAccountGroupsSort = crate::types::ListUsersSort;
 /// Schema: `#/paths/~1users~1{user_id}~1identifiers/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ListUserIdentifiersResponse {
     pub data: ::std::vec::Vec<crate::types::Identifier>,
 }
@@ -929,19 +961,21 @@ pub struct ListUserIdentifiersResponse {
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[non_exhaustive]
 pub enum ListUsersOrder {
     /// `"ASC"`
     #[default]
     Asc,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
 }
 impl ListUsersOrder {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::Asc => "ASC",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -949,7 +983,7 @@ impl ::std::convert::From<&str> for ListUsersOrder {
     fn from(value: &str) -> Self {
         match value {
             "ASC" => Self::Asc,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
         }
     }
 }
@@ -975,6 +1009,7 @@ impl<'de> ::serde::Deserialize<'de> for ListUsersOrder {
 }
 /// Schema: `#/paths/~1users/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ListUsersResponse {
     /// meta
     pub meta: crate::types::Meta,
@@ -984,19 +1019,21 @@ pub struct ListUsersResponse {
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[non_exhaustive]
 pub enum ListUsersSort {
     /// `"created_at"`
     #[default]
     CreatedAt,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
 }
 impl ListUsersSort {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::CreatedAt => "created_at",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -1004,7 +1041,7 @@ impl ::std::convert::From<&str> for ListUsersSort {
     fn from(value: &str) -> Self {
         match value {
             "created_at" => Self::CreatedAt,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
         }
     }
 }
@@ -1032,6 +1069,7 @@ impl<'de> ::serde::Deserialize<'de> for ListUsersSort {
 ///
 /// Schema: `#/components/schemas/Meta`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct Meta {
     /// Amount of resource to offset in the response.
     pub offset: i64,
@@ -1058,13 +1096,15 @@ pub struct Meta {
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MetaOrder {
     /// `"ASC"`
     Asc,
     /// `"DESC"`
     Desc,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
 }
 impl MetaOrder {
     /// The value as sent on the wire.
@@ -1072,7 +1112,7 @@ impl MetaOrder {
         match self {
             Self::Asc => "ASC",
             Self::Desc => "DESC",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -1081,7 +1121,7 @@ impl ::std::convert::From<&str> for MetaOrder {
         match value {
             "ASC" => Self::Asc,
             "DESC" => Self::Desc,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
         }
     }
 }
@@ -1111,6 +1151,7 @@ impl<'de> ::serde::Deserialize<'de> for MetaOrder {
 ///
 /// Schema: `#/components/schemas/Problem`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct Problem {
     /// URL to a document describing the error condition.
     pub r#type: ::std::string::String,
@@ -1133,6 +1174,7 @@ pub struct Problem {
 ///
 /// Schema: `#/components/schemas/TermsAndConditions`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct TermsAndConditions {
     /// Consent unique identifier.
     pub consent_document_id: ::uuid::Uuid,
@@ -1161,6 +1203,7 @@ impl crate::runtime::validate::Validate for TermsAndConditions {
 }
 /// Schema: `#/paths/~1users~1{user_id}~1identifiers~1{identifier_id}/patch/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct UpdateUserIdentifierRequest {
     /// Identifier value. See guide here
     ///
@@ -1203,6 +1246,7 @@ impl crate::runtime::validate::Validate for UpdateUserIdentifierRequest {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum User {
     /// A [`crate::types::UserByol`].
     Byol(crate::types::UserByol),
@@ -1494,6 +1538,7 @@ impl<'de> ::serde::Deserialize<'de> for User {
 ///
 /// Schema: `#/components/schemas/UserByol`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct UserByol {
     /// User unique identifier.
     pub id: ::uuid::Uuid,
@@ -1567,6 +1612,7 @@ pub struct UserByol {
 ///
 /// Schema: `#/components/schemas/UserByolCreateRequest`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct UserByolCreateRequest {
     /// First name of the user.
     ///
@@ -1805,6 +1851,7 @@ pub type UserByolCreateRequestTitle = crate::types::UserTolTitle;
 ///
 /// Schema: `#/components/schemas/UserByolDataChangeRequest`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct UserByolDataChangeRequest {
     /// First name of the user.
     ///
@@ -2109,6 +2156,7 @@ pub type UserByolTitle = crate::types::UserTolTitle;
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum UserCreateRequest {
     /// A [`crate::types::UserByolCreateRequest`].
     Byol(crate::types::UserByolCreateRequest),
@@ -2390,6 +2438,7 @@ pub type UserCreateResponse = crate::types::User;
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum UserDataChangeRequest {
     /// A [`crate::types::UserByolDataChangeRequest`].
     Byol(crate::types::UserByolDataChangeRequest),
@@ -2468,6 +2517,7 @@ pub type UserGetResponse = crate::types::User;
 ///
 /// Schema: `#/components/schemas/UserTol`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct UserTol {
     /// User unique identifier.
     pub id: ::uuid::Uuid,
@@ -2562,6 +2612,7 @@ pub struct UserTol {
 ///
 /// Schema: `#/components/schemas/UserTolCreateRequest`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct UserTolCreateRequest {
     /// First name of the user.
     ///
@@ -2867,6 +2918,7 @@ pub type UserTolCreateRequestTitle = crate::types::UserTolTitle;
 ///
 /// Schema: `#/components/schemas/UserTolDataChangeAddress`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct UserTolDataChangeAddress {
     /// Address
     pub address: crate::types::Address,
@@ -2942,6 +2994,7 @@ impl crate::runtime::validate::Validate for UserTolDataChangeAddress {
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UserTolDataChangeAddressDocumentType {
     /// `"UTILITY_BILL"`
     UtilityBill,
@@ -2957,8 +3010,9 @@ pub enum UserTolDataChangeAddressDocumentType {
     ResidencePermit,
     /// `"ID_CARD"`
     IdCard,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
 }
 impl UserTolDataChangeAddressDocumentType {
     /// The value as sent on the wire.
@@ -2971,7 +3025,7 @@ impl UserTolDataChangeAddressDocumentType {
             Self::RegistrationCert => "REGISTRATION_CERT",
             Self::ResidencePermit => "RESIDENCE_PERMIT",
             Self::IdCard => "ID_CARD",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -2985,7 +3039,7 @@ impl ::std::convert::From<&str> for UserTolDataChangeAddressDocumentType {
             "REGISTRATION_CERT" => Self::RegistrationCert,
             "RESIDENCE_PERMIT" => Self::ResidencePermit,
             "ID_CARD" => Self::IdCard,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
         }
     }
 }
@@ -3013,6 +3067,7 @@ impl<'de> ::serde::Deserialize<'de> for UserTolDataChangeAddressDocumentType {
 ///
 /// Schema: `#/components/schemas/UserTolDataChangeNameChange`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct UserTolDataChangeNameChange {
     /// First name of the user.
     ///
@@ -3099,13 +3154,15 @@ impl crate::runtime::validate::Validate for UserTolDataChangeNameChange {
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UserTolDataChangeNameChangeDocumentType {
     /// `"PASSPORT"`
     Passport,
     /// `"ID_CARD"`
     IdCard,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
 }
 impl UserTolDataChangeNameChangeDocumentType {
     /// The value as sent on the wire.
@@ -3113,7 +3170,7 @@ impl UserTolDataChangeNameChangeDocumentType {
         match self {
             Self::Passport => "PASSPORT",
             Self::IdCard => "ID_CARD",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -3122,7 +3179,7 @@ impl ::std::convert::From<&str> for UserTolDataChangeNameChangeDocumentType {
         match value {
             "PASSPORT" => Self::Passport,
             "ID_CARD" => Self::IdCard,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
         }
     }
 }
@@ -3150,6 +3207,7 @@ impl<'de> ::serde::Deserialize<'de> for UserTolDataChangeNameChangeDocumentType 
 ///
 /// Schema: `#/components/schemas/UserTolDataChangeNationality`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct UserTolDataChangeNationality {
     /// Nationalities of the user. ISO 3166 alpha-2 Codes.
     ///
@@ -3229,6 +3287,7 @@ pub type UserTolDataChangeNationalityDocumentType = crate::types::UserTolDataCha
 ///
 /// Schema: `#/components/schemas/UserTolDataChangeOther`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct UserTolDataChangeOther {
     /// Email of the user. Must be a valid email address.
     ///
@@ -3402,6 +3461,7 @@ pub type UserTolDataChangeOtherTitle = crate::types::UserTolTitle;
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum UserTolDataChangeRequest {
     /// A [`crate::types::UserTolDataChangeNameChange`].
     NameChange(crate::types::UserTolDataChangeNameChange),
@@ -3703,6 +3763,7 @@ impl crate::runtime::validate::Validate for UserTolDataChangeRequest {
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[non_exhaustive]
 pub enum UserTolSalutation {
     /// `""`: The empty string: not specified.
     #[default]
@@ -3715,8 +3776,9 @@ pub enum UserTolSalutation {
     SalutationFemaleMarried,
     /// `"SALUTATION_DIVERSE"`
     SalutationDiverse,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
 }
 impl UserTolSalutation {
     /// The value as sent on the wire.
@@ -3727,7 +3789,7 @@ impl UserTolSalutation {
             Self::SalutationFemale => "SALUTATION_FEMALE",
             Self::SalutationFemaleMarried => "SALUTATION_FEMALE_MARRIED",
             Self::SalutationDiverse => "SALUTATION_DIVERSE",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -3739,7 +3801,7 @@ impl ::std::convert::From<&str> for UserTolSalutation {
             "SALUTATION_FEMALE" => Self::SalutationFemale,
             "SALUTATION_FEMALE_MARRIED" => Self::SalutationFemaleMarried,
             "SALUTATION_DIVERSE" => Self::SalutationDiverse,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
         }
     }
 }
@@ -3773,6 +3835,7 @@ impl<'de> ::serde::Deserialize<'de> for UserTolSalutation {
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UserTolStatus {
     /// `"ACTIVE"`
     Active,
@@ -3782,8 +3845,9 @@ pub enum UserTolStatus {
     Offboarding,
     /// `"OFFBOARDED"`
     Offboarded,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
 }
 impl UserTolStatus {
     /// The value as sent on the wire.
@@ -3793,7 +3857,7 @@ impl UserTolStatus {
             Self::Inactive => "INACTIVE",
             Self::Offboarding => "OFFBOARDING",
             Self::Offboarded => "OFFBOARDED",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -3804,7 +3868,7 @@ impl ::std::convert::From<&str> for UserTolStatus {
             "INACTIVE" => Self::Inactive,
             "OFFBOARDING" => Self::Offboarding,
             "OFFBOARDED" => Self::Offboarded,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
         }
     }
 }
@@ -3840,6 +3904,7 @@ impl<'de> ::serde::Deserialize<'de> for UserTolStatus {
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[non_exhaustive]
 pub enum UserTolTitle {
     /// `""`: The empty string: not specified.
     #[default]
@@ -3854,8 +3919,9 @@ pub enum UserTolTitle {
     DiplIng,
     /// `"MAGISTER"`
     Magister,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
 }
 impl UserTolTitle {
     /// The value as sent on the wire.
@@ -3867,7 +3933,7 @@ impl UserTolTitle {
             Self::ProfDr => "PROF_DR",
             Self::DiplIng => "DIPL_ING",
             Self::Magister => "MAGISTER",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -3880,7 +3946,7 @@ impl ::std::convert::From<&str> for UserTolTitle {
             "PROF_DR" => Self::ProfDr,
             "DIPL_ING" => Self::DiplIng,
             "MAGISTER" => Self::Magister,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
         }
     }
 }

@@ -3,9 +3,11 @@
 //! - `cargo xtask codegen [--check] [--spec PATH] [--out DIR]` regenerates `generated/`.
 //! - `cargo xtask test [-- CARGO_TEST_ARGS...]` runs every test the project has.
 //! - `cargo xtask bench [--build]` prints code generation and build benchmarks.
+//! - `cargo xtask semver` runs `cargo-semver-checks` between the v1 and v2 evolution clients.
 
 mod bench;
 mod codegen;
+mod semver;
 mod test_all;
 
 use std::ffi::OsString;
@@ -24,7 +26,10 @@ usage:
       with the arguments after `--`.
   cargo run --release -p xtask -- bench [--build]
       Time code generation for spec/upvest.yaml and synthetic 10x/100x documents;
-      with --build also time `cargo check`/`cargo build` of the generated crate.";
+      with --build also time `cargo check`/`cargo build` of the generated crate.
+  cargo xtask semver
+      Run cargo-semver-checks between the clients generated from evolution/v1.yaml and
+      evolution/v2.yaml (slow; CI runs a cheaper equivalent in client-tests).";
 
 fn main() -> ExitCode {
     match run(std::env::args_os().skip(1).collect()) {
@@ -53,6 +58,7 @@ fn run(args: Vec<OsString>) -> Result<(), String> {
             [Some("--build")] => bench::run(workspace_root(), true),
             _ => Err(format!("error: `bench` takes only `--build`\n\n{USAGE}")),
         },
+        Some("semver") if rest.is_empty() => semver::run(workspace_root()),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             Ok(())

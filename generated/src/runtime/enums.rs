@@ -5,6 +5,31 @@
 use std::fmt;
 use std::marker::PhantomData;
 
+/// A string enum value this version of the client does not know. Sealed: it
+/// can be read ([`UnknownValue::as_str`], `Display`) but not built or matched
+/// on its content outside this crate, so code that handles today's unknown
+/// value keeps compiling, and keeps working, when a later version of the
+/// crate gives that value a variant of its own.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UnknownValue(String);
+
+impl UnknownValue {
+    pub(crate) fn new(value: &str) -> Self {
+        UnknownValue(value.to_owned())
+    }
+
+    /// The value as sent.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for UnknownValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Deserializes a string into an enum that converts from any `&str`.
 pub fn deserialize<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
