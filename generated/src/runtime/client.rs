@@ -117,8 +117,7 @@ impl Client {
     /// Sends a request: gets a token for the operation's scopes, signs,
     /// retries, and returns the 2xx answer or the error (a non-2xx answer is
     /// [`Error::Api`]), all within the call's deadline.
-    #[doc(hidden)]
-    pub async fn execute(&self, request: Request) -> Result<RawResponse, Error> {
+    pub(crate) async fn execute(&self, request: Request) -> Result<RawResponse, Error> {
         let inner = &self.inner;
         let operation = request.operation;
         // Fails before anything is sent when the client may not ask for a
