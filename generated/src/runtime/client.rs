@@ -286,7 +286,12 @@ impl Client {
             ("grant_type", "client_credentials"),
             ("scope", scope),
         ];
-        let body = Body::form(&form)?;
+        let mut body = Body::form(&form)?;
+        // The form holds the client secret: its buffer is wiped when the last
+        // reference (reqwest's, once sent) goes away.
+        let form_bytes = zeroize::Zeroizing::new(body.bytes.to_vec());
+        wipe(std::mem::take(&mut body.bytes));
+        body.bytes = bytes::Bytes::from_owner(form_bytes);
         let call = Call {
             operation: &TOKEN_OPERATION,
             url: inner.token_url.clone(),
@@ -315,14 +320,25 @@ impl Client {
             .run(&call, &limits, || async { Ok(None) }, None, &span)
             .instrument(span.clone())
             .await?;
-        decode_json::<TokenResponse>(&raw.body).map_err(|source| Error::Decode {
+        let decoded = decode_json::<TokenResponse>(&raw.body).map_err(|source| Error::Decode {
             status: raw.status,
             headers: Box::new(raw.headers.clone()),
             request_id: raw.request_id.clone(),
             // The body may hold a token: keep it out of errors and logs.
             body: bytes::Bytes::new(),
             source,
-        })
+        });
+        // The answer holds the access token, now kept in a `Secret`.
+        wipe(raw.body);
+        decoded
+    }
+}
+
+/// Overwrites a buffer that held a secret, when nothing else shares it.
+fn wipe(bytes: bytes::Bytes) {
+    use zeroize::Zeroize as _;
+    if let Ok(mut unique) = bytes.try_into_mut() {
+        unique.as_mut().zeroize();
     }
 }
 
