@@ -339,6 +339,22 @@ mod tests {
     }
 
     #[test]
+    fn debug_never_shows_a_body() {
+        let raw = raw(
+            Some("application/json"),
+            r#"{"id":"Erika Mustermann","address":{"postcode":"50667"}}"#,
+        );
+        let raw_debug = format!("{raw:?}");
+        assert!(!raw_debug.contains("Erika"), "{raw_debug}");
+        assert!(raw_debug.contains("rid"), "{raw_debug}");
+        let decoded = raw.json::<User>().unwrap();
+        let debug = format!("{decoded:?}");
+        assert!(!debug.contains("Erika"), "{debug}");
+        assert!(debug.contains("200") && debug.contains("rid"), "{debug}");
+        assert_eq!(decoded.body.id, "Erika Mustermann");
+    }
+
+    #[test]
     fn json_decodes_and_keeps_metadata() {
         let r = raw(
             Some("application/json; charset=utf-8"),
