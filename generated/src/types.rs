@@ -155,15 +155,6 @@ impl<'de> ::serde::Deserialize<'de> for AccountGroupEventType {
 pub struct AccountGroupEventsDelivery {
     pub payload: ::std::vec::Vec<crate::types::AccountGroupEvent>,
 }
-/// Status of the account group
-/// * PENDING_APPROVAL - Account group approval is pending - the account group is visible through our API but cannot be acted on.
-/// * ACTIVE - Account group is active - full functionality of the Investment API is accessible.
-/// * CLOSING - Account group is closing.
-/// * CLOSED - Account group is closed.
-/// * LOCKED - Account group is locked for all actions.
-///
-/// Schema: `#/components/schemas/AccountGroup/properties/status`
-pub type AccountGroupStatus = crate::types::AccountStatus;
 /// Account group type.
 /// * PERSONAL - Account group of a person holding assets on their own behalf.
 /// * LEGAL_ENTITY - Account group of a legal entity holding assets on behalf of their users.
@@ -221,6 +212,8 @@ impl<'de> ::serde::Deserialize<'de> for AccountGroupType {
         crate::runtime::enums::deserialize(deserializer)
     }
 }
+/// Another name of [`AccountGroupType`], kept so code written against it still compiles.
+pub type CreateAccountGroupRequestType = AccountGroupType;
 /// Schema: `#/components/schemas/AccountGroup/properties/users/items`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -360,6 +353,8 @@ impl<'de> ::serde::Deserialize<'de> for AccountStatus {
         crate::runtime::enums::deserialize(deserializer)
     }
 }
+/// Another name of [`AccountStatus`], kept so code written against it still compiles.
+pub type AccountGroupStatus = AccountStatus;
 /// Account type.
 /// * TRADING - Orders in accounts of this type are created on a specific instrument basis.
 /// * PORTFOLIO - Orders in accounts of this type are created on a portfolio basis and additional portfolio functionality is available.
@@ -481,6 +476,122 @@ impl<'de> ::serde::Deserialize<'de> for AccountUsersItemType {
         crate::runtime::enums::deserialize(deserializer)
     }
 }
+/// The ordering of the response.
+/// * ASC - Ascending order
+/// * DESC - Descending order
+///
+/// Schema: `#/components/schemas/Meta/properties/order`
+///
+/// Values this version does not know are kept, not rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum AccountsOrder {
+    /// `"ASC"`
+    Asc,
+    /// `"DESC"`
+    Desc,
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
+}
+impl AccountsOrder {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Asc => "ASC",
+            Self::Desc => "DESC",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::std::convert::From<&str> for AccountsOrder {
+    fn from(value: &str) -> Self {
+        match value {
+            "ASC" => Self::Asc,
+            "DESC" => Self::Desc,
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for AccountsOrder {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for AccountsOrder {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for AccountsOrder {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::enums::deserialize(deserializer)
+    }
+}
+/// Another name of [`AccountsOrder`], kept so code written against it still compiles.
+pub type MetaOrder = AccountsOrder;
+/// Another name of [`AccountsOrder`], kept so code written against it still compiles.
+pub type ListAccountsOrder = AccountsOrder;
+/// Schema: `#/components/parameters/AccountsSort/schema`
+///
+/// Values this version does not know are kept, not rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum AccountsSort {
+    /// `"created_at"`
+    CreatedAt,
+    /// `"updated_at"`
+    UpdatedAt,
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
+}
+impl AccountsSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::UpdatedAt => "updated_at",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::std::convert::From<&str> for AccountsSort {
+    fn from(value: &str) -> Self {
+        match value {
+            "created_at" => Self::CreatedAt,
+            "updated_at" => Self::UpdatedAt,
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for AccountsSort {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for AccountsSort {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for AccountsSort {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::enums::deserialize(deserializer)
+    }
+}
+/// Another name of [`AccountsSort`], kept so code written against it still compiles.
+pub type ListAccountsSort = AccountsSort;
 /// Address
 ///
 /// Schema: `#/components/schemas/Address`
@@ -645,12 +756,6 @@ impl crate::runtime::validate::Validate for CreateAccountGroupRequest {
         ::std::result::Result::Ok(())
     }
 }
-/// Account group type.
-/// * PERSONAL - Account group of a person holding assets on their own behalf.
-/// * LEGAL_ENTITY - Account group of a legal entity holding assets on behalf of their users.
-///
-/// Schema: `#/paths/~1account_groups/post/requestBody/content/application~1json/schema/properties/type`
-pub type CreateAccountGroupRequestType = crate::types::AccountGroupType;
 /// Schema: `#/paths/~1users~1{user_id}~1identifiers/post/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -712,11 +817,6 @@ impl crate::runtime::validate::Validate for CreateUserIdentifierRequest {
         ::std::result::Result::Ok(())
     }
 }
-/// Identifier type.
-/// * NATIONAL_ID -
-///
-/// Schema: `#/paths/~1users~1{user_id}~1identifiers/post/requestBody/content/application~1json/schema/properties/type`
-pub type CreateUserIdentifierRequestType = crate::types::IdentifierType;
 /// data_privacy_and_sharing_agreement
 ///
 /// Schema: `#/components/schemas/DataPrivacyAndSharingAgreement`
@@ -748,6 +848,67 @@ impl crate::runtime::validate::Validate for DataPrivacyAndSharingAgreement {
         ::std::result::Result::Ok(())
     }
 }
+/// The type of document used to proof data change
+/// * PASSPORT - Passport
+/// * ID_CARD - National Identification document
+///
+/// Schema: `#/components/schemas/UserTolDataChangeNameChange/properties/document_type`
+///
+/// Values this version does not know are kept, not rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum DocumentType {
+    /// `"PASSPORT"`
+    Passport,
+    /// `"ID_CARD"`
+    IdCard,
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
+}
+impl DocumentType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Passport => "PASSPORT",
+            Self::IdCard => "ID_CARD",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::std::convert::From<&str> for DocumentType {
+    fn from(value: &str) -> Self {
+        match value {
+            "PASSPORT" => Self::Passport,
+            "ID_CARD" => Self::IdCard,
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for DocumentType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for DocumentType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DocumentType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::enums::deserialize(deserializer)
+    }
+}
+/// Another name of [`DocumentType`], kept so code written against it still compiles.
+pub type UserTolDataChangeNameChangeDocumentType = DocumentType;
+/// Another name of [`DocumentType`], kept so code written against it still compiles.
+pub type UserTolDataChangeNationalityDocumentType = DocumentType;
 /// fatca
 ///
 /// Schema: `#/components/schemas/Fatca`
@@ -864,9 +1025,9 @@ impl<'de> ::serde::Deserialize<'de> for IdentifierType {
         crate::runtime::enums::deserialize(deserializer)
     }
 }
-/// Schema: `#/components/parameters/Order/schema`
-pub type ListAccountGroupsOrder = crate::types::ListUsersOrder;
-/// Schema: `#/paths/~1account_groups/get/responses/200/content/application~1json/schema`
+/// Another name of [`IdentifierType`], kept so code written against it still compiles.
+pub type CreateUserIdentifierRequestType = IdentifierType;
+/// Schema: `#/paths/~1users~1{user_id}~1account_groups/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct ListAccountGroupsResponse {
@@ -874,10 +1035,8 @@ pub struct ListAccountGroupsResponse {
     pub meta: crate::types::Meta,
     pub data: ::std::vec::Vec<crate::types::AccountGroup>,
 }
-/// Schema: `#/components/parameters/Sort/schema`
-pub type ListAccountGroupsSort = crate::types::ListUsersSort;
-/// Schema: `#/components/parameters/AccountsOrder/schema`
-pub type ListAccountsOrder = crate::types::MetaOrder;
+/// Another name of [`ListAccountGroupsResponse`], kept so code written against it still compiles.
+pub type ListUserAccountGroupsResponse = ListAccountGroupsResponse;
 /// Schema: `#/paths/~1accounts/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -886,126 +1045,11 @@ pub struct ListAccountsResponse {
     pub meta: crate::types::Meta,
     pub data: ::std::vec::Vec<crate::types::Account>,
 }
-/// Schema: `#/components/parameters/AccountsSort/schema`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum ListAccountsSort {
-    /// `"created_at"`
-    CreatedAt,
-    /// `"updated_at"`
-    UpdatedAt,
-    /// A value this version of the client does not know, kept as sent. Sealed:
-    /// read it with `as_str()`; a later version may turn it into a variant.
-    Unknown(crate::runtime::enums::UnknownValue),
-}
-impl ListAccountsSort {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CreatedAt => "created_at",
-            Self::UpdatedAt => "updated_at",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::std::convert::From<&str> for ListAccountsSort {
-    fn from(value: &str) -> Self {
-        match value {
-            "created_at" => Self::CreatedAt,
-            "updated_at" => Self::UpdatedAt,
-            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for ListAccountsSort {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for ListAccountsSort {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ListAccountsSort {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
-}
-/// Schema: `#/components/parameters/Order/schema`
-pub type ListUserAccountGroupsOrder = crate::types::ListUsersOrder;
-/// Schema: `#/paths/~1users~1{user_id}~1account_groups/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-#[non_exhaustive]
-pub struct ListUserAccountGroupsResponse {
-    /// meta
-    pub meta: crate::types::Meta,
-    pub data: ::std::vec::Vec<crate::types::AccountGroup>,
-}
-/// Schema: `#/components/parameters/Sort/schema`
-pub type ListUserAccountGroupsSort = crate::types::ListUsersSort;
 /// Schema: `#/paths/~1users~1{user_id}~1identifiers/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct ListUserIdentifiersResponse {
     pub data: ::std::vec::Vec<crate::types::Identifier>,
-}
-/// Schema: `#/components/parameters/Order/schema`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-#[non_exhaustive]
-pub enum ListUsersOrder {
-    /// `"ASC"`
-    #[default]
-    Asc,
-    /// A value this version of the client does not know, kept as sent. Sealed:
-    /// read it with `as_str()`; a later version may turn it into a variant.
-    Unknown(crate::runtime::enums::UnknownValue),
-}
-impl ListUsersOrder {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Asc => "ASC",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::std::convert::From<&str> for ListUsersOrder {
-    fn from(value: &str) -> Self {
-        match value {
-            "ASC" => Self::Asc,
-            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for ListUsersOrder {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for ListUsersOrder {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ListUsersOrder {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
 }
 /// Schema: `#/paths/~1users/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -1014,56 +1058,6 @@ pub struct ListUsersResponse {
     /// meta
     pub meta: crate::types::Meta,
     pub data: ::std::vec::Vec<crate::types::User>,
-}
-/// Schema: `#/components/parameters/Sort/schema`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-#[non_exhaustive]
-pub enum ListUsersSort {
-    /// `"created_at"`
-    #[default]
-    CreatedAt,
-    /// A value this version of the client does not know, kept as sent. Sealed:
-    /// read it with `as_str()`; a later version may turn it into a variant.
-    Unknown(crate::runtime::enums::UnknownValue),
-}
-impl ListUsersSort {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CreatedAt => "created_at",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::std::convert::From<&str> for ListUsersSort {
-    fn from(value: &str) -> Self {
-        match value {
-            "created_at" => Self::CreatedAt,
-            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for ListUsersSort {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for ListUsersSort {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ListUsersSort {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
 }
 /// meta
 ///
@@ -1086,51 +1080,44 @@ pub struct Meta {
     /// * ASC - Ascending order
     /// * DESC - Descending order
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub order: ::std::option::Option<crate::types::MetaOrder>,
+    pub order: ::std::option::Option<crate::types::AccountsOrder>,
 }
-/// The ordering of the response.
-/// * ASC - Ascending order
-/// * DESC - Descending order
-///
-/// Schema: `#/components/schemas/Meta/properties/order`
+/// Schema: `#/components/parameters/Order/schema`
 ///
 /// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 #[non_exhaustive]
-pub enum MetaOrder {
+pub enum Order {
     /// `"ASC"`
+    #[default]
     Asc,
-    /// `"DESC"`
-    Desc,
     /// A value this version of the client does not know, kept as sent. Sealed:
     /// read it with `as_str()`; a later version may turn it into a variant.
     Unknown(crate::runtime::enums::UnknownValue),
 }
-impl MetaOrder {
+impl Order {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::Asc => "ASC",
-            Self::Desc => "DESC",
             Self::Unknown(value) => value.as_str(),
         }
     }
 }
-impl ::std::convert::From<&str> for MetaOrder {
+impl ::std::convert::From<&str> for Order {
     fn from(value: &str) -> Self {
         match value {
             "ASC" => Self::Asc,
-            "DESC" => Self::Desc,
             other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
         }
     }
 }
-impl ::std::fmt::Display for MetaOrder {
+impl ::std::fmt::Display for Order {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-impl ::serde::Serialize for MetaOrder {
+impl ::serde::Serialize for Order {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -1138,13 +1125,19 @@ impl ::serde::Serialize for MetaOrder {
         serializer.serialize_str(self.as_str())
     }
 }
-impl<'de> ::serde::Deserialize<'de> for MetaOrder {
+impl<'de> ::serde::Deserialize<'de> for Order {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         crate::runtime::enums::deserialize(deserializer)
     }
 }
+/// Another name of [`Order`], kept so code written against it still compiles.
+pub type ListUsersOrder = Order;
+/// Another name of [`Order`], kept so code written against it still compiles.
+pub type ListUserAccountGroupsOrder = Order;
+/// Another name of [`Order`], kept so code written against it still compiles.
+pub type ListAccountGroupsOrder = Order;
 /// Problem
 ///
 /// An RFC 7807 problem detail, sent as `application/problem+json` (not on the reference page).
@@ -1170,6 +1163,163 @@ pub struct Problem {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub request_id: ::std::option::Option<::std::string::String>,
 }
+/// Salutation of the user used in reports and statements.
+/// * (empty string) -
+/// * SALUTATION_MALE -
+/// * SALUTATION_FEMALE -
+/// * SALUTATION_FEMALE_MARRIED -
+/// * SALUTATION_DIVERSE -
+///
+/// Schema: `#/components/schemas/UserByol/properties/salutation`
+///
+/// Values this version does not know are kept, not rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[non_exhaustive]
+pub enum Salutation {
+    /// `""`: The empty string: not specified.
+    #[default]
+    Unspecified,
+    /// `"SALUTATION_MALE"`
+    Male,
+    /// `"SALUTATION_FEMALE"`
+    Female,
+    /// `"SALUTATION_FEMALE_MARRIED"`
+    FemaleMarried,
+    /// `"SALUTATION_DIVERSE"`
+    Diverse,
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
+}
+impl Salutation {
+    /// The same as [`Self::Male`]: its name before the enum's own prefix was dropped.
+    #[doc(hidden)]
+    #[allow(non_upper_case_globals)]
+    pub const SalutationMale: Self = Self::Male;
+    /// The same as [`Self::Female`]: its name before the enum's own prefix was dropped.
+    #[doc(hidden)]
+    #[allow(non_upper_case_globals)]
+    pub const SalutationFemale: Self = Self::Female;
+    /// The same as [`Self::FemaleMarried`]: its name before the enum's own prefix was dropped.
+    #[doc(hidden)]
+    #[allow(non_upper_case_globals)]
+    pub const SalutationFemaleMarried: Self = Self::FemaleMarried;
+    /// The same as [`Self::Diverse`]: its name before the enum's own prefix was dropped.
+    #[doc(hidden)]
+    #[allow(non_upper_case_globals)]
+    pub const SalutationDiverse: Self = Self::Diverse;
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Unspecified => "",
+            Self::Male => "SALUTATION_MALE",
+            Self::Female => "SALUTATION_FEMALE",
+            Self::FemaleMarried => "SALUTATION_FEMALE_MARRIED",
+            Self::Diverse => "SALUTATION_DIVERSE",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::std::convert::From<&str> for Salutation {
+    fn from(value: &str) -> Self {
+        match value {
+            "" => Self::Unspecified,
+            "SALUTATION_MALE" => Self::Male,
+            "SALUTATION_FEMALE" => Self::Female,
+            "SALUTATION_FEMALE_MARRIED" => Self::FemaleMarried,
+            "SALUTATION_DIVERSE" => Self::Diverse,
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for Salutation {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for Salutation {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Salutation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::enums::deserialize(deserializer)
+    }
+}
+/// Another name of [`Salutation`], kept so code written against it still compiles.
+pub type UserByolSalutation = Salutation;
+/// Another name of [`Salutation`], kept so code written against it still compiles.
+pub type UserTolSalutation = Salutation;
+/// Another name of [`Salutation`], kept so code written against it still compiles.
+pub type UserByolCreateRequestSalutation = Salutation;
+/// Another name of [`Salutation`], kept so code written against it still compiles.
+pub type UserByolDataChangeRequestSalutation = Salutation;
+/// Another name of [`Salutation`], kept so code written against it still compiles.
+pub type UserTolCreateRequestSalutation = Salutation;
+/// Another name of [`Salutation`], kept so code written against it still compiles.
+pub type UserTolDataChangeOtherSalutation = Salutation;
+/// Schema: `#/components/parameters/Sort/schema`
+///
+/// Values this version does not know are kept, not rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[non_exhaustive]
+pub enum Sort {
+    /// `"created_at"`
+    #[default]
+    CreatedAt,
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
+}
+impl Sort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::std::convert::From<&str> for Sort {
+    fn from(value: &str) -> Self {
+        match value {
+            "created_at" => Self::CreatedAt,
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for Sort {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for Sort {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Sort {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::enums::deserialize(deserializer)
+    }
+}
+/// Another name of [`Sort`], kept so code written against it still compiles.
+pub type ListUsersSort = Sort;
+/// Another name of [`Sort`], kept so code written against it still compiles.
+pub type ListUserAccountGroupsSort = Sort;
+/// Another name of [`Sort`], kept so code written against it still compiles.
+pub type ListAccountGroupsSort = Sort;
 /// terms_and_conditions
 ///
 /// Schema: `#/components/schemas/TermsAndConditions`
@@ -1201,6 +1351,96 @@ impl crate::runtime::validate::Validate for TermsAndConditions {
         ::std::result::Result::Ok(())
     }
 }
+/// Title of the user used in reports and statements.
+/// * (empty string) -
+/// * DR - Doctor
+/// * PROF - Professor
+/// * PROF_DR -
+/// * DIPL_ING - Graduate engineer (Diplom-Ingenieur)
+/// * MAGISTER -
+///
+/// Schema: `#/components/schemas/UserByol/properties/title`
+///
+/// Values this version does not know are kept, not rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[non_exhaustive]
+pub enum Title {
+    /// `""`: The empty string: not specified.
+    #[default]
+    Unspecified,
+    /// `"DR"`
+    Dr,
+    /// `"PROF"`
+    Prof,
+    /// `"PROF_DR"`
+    ProfDr,
+    /// `"DIPL_ING"`
+    DiplIng,
+    /// `"MAGISTER"`
+    Magister,
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
+}
+impl Title {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Unspecified => "",
+            Self::Dr => "DR",
+            Self::Prof => "PROF",
+            Self::ProfDr => "PROF_DR",
+            Self::DiplIng => "DIPL_ING",
+            Self::Magister => "MAGISTER",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::std::convert::From<&str> for Title {
+    fn from(value: &str) -> Self {
+        match value {
+            "" => Self::Unspecified,
+            "DR" => Self::Dr,
+            "PROF" => Self::Prof,
+            "PROF_DR" => Self::ProfDr,
+            "DIPL_ING" => Self::DiplIng,
+            "MAGISTER" => Self::Magister,
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for Title {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for Title {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Title {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::enums::deserialize(deserializer)
+    }
+}
+/// Another name of [`Title`], kept so code written against it still compiles.
+pub type UserByolTitle = Title;
+/// Another name of [`Title`], kept so code written against it still compiles.
+pub type UserTolTitle = Title;
+/// Another name of [`Title`], kept so code written against it still compiles.
+pub type UserByolCreateRequestTitle = Title;
+/// Another name of [`Title`], kept so code written against it still compiles.
+pub type UserByolDataChangeRequestTitle = Title;
+/// Another name of [`Title`], kept so code written against it still compiles.
+pub type UserTolCreateRequestTitle = Title;
+/// Another name of [`Title`], kept so code written against it still compiles.
+pub type UserTolDataChangeOtherTitle = Title;
 /// Schema: `#/paths/~1users~1{user_id}~1identifiers~1{identifier_id}/patch/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -1387,7 +1627,7 @@ impl<'de> ::serde::Deserialize<'de> for User {
                 deserialize_with = "crate::runtime::union::present"
             )]
             salutation: ::std::option::Option<
-                ::std::option::Option<crate::types::UserTolSalutation>,
+                ::std::option::Option<crate::types::Salutation>,
             >,
             #[serde(
                 rename = "status",
@@ -1395,7 +1635,7 @@ impl<'de> ::serde::Deserialize<'de> for User {
                 deserialize_with = "crate::runtime::union::present"
             )]
             status: ::std::option::Option<
-                ::std::option::Option<crate::types::UserTolStatus>,
+                ::std::option::Option<crate::types::UserStatus>,
             >,
             #[serde(
                 rename = "terms_and_conditions",
@@ -1410,9 +1650,7 @@ impl<'de> ::serde::Deserialize<'de> for User {
                 default,
                 deserialize_with = "crate::runtime::union::present"
             )]
-            title: ::std::option::Option<
-                ::std::option::Option<crate::types::UserTolTitle>,
-            >,
+            title: ::std::option::Option<::std::option::Option<crate::types::Title>>,
             #[serde(
                 rename = "updated_at",
                 default,
@@ -1534,6 +1772,8 @@ impl<'de> ::serde::Deserialize<'de> for User {
         )
     }
 }
+/// Another name of [`User`], kept so code written against it still compiles.
+pub type ListUsersResponseDataItem = User;
 /// User (BYOL)
 ///
 /// Schema: `#/components/schemas/UserByol`
@@ -1563,7 +1803,7 @@ pub struct UserByol {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub salutation: ::std::option::Option<crate::types::UserTolSalutation>,
+    pub salutation: ::std::option::Option<crate::types::Salutation>,
     /// Title of the user used in reports and statements.
     /// * (empty string) -
     /// * DR - Doctor
@@ -1574,7 +1814,7 @@ pub struct UserByol {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub title: ::std::option::Option<crate::types::UserTolTitle>,
+    pub title: ::std::option::Option<crate::types::Title>,
     /// Birth date of the user in YYYY-MM-DD format. RFC 3339, section 5.6
     pub birth_date: ::chrono::NaiveDate,
     /// Constraints: length 1 to 85.
@@ -1606,7 +1846,7 @@ pub struct UserByol {
     /// * INACTIVE -
     /// * OFFBOARDING -
     /// * OFFBOARDED -
-    pub status: crate::types::UserTolStatus,
+    pub status: crate::types::UserStatus,
 }
 /// User (BYOL) - Create - Request
 ///
@@ -1631,7 +1871,7 @@ pub struct UserByolCreateRequest {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub salutation: ::std::option::Option<crate::types::UserTolSalutation>,
+    pub salutation: ::std::option::Option<crate::types::Salutation>,
     /// Title of the user used in reports and statements.
     /// * (empty string) -
     /// * DR - Doctor
@@ -1642,7 +1882,7 @@ pub struct UserByolCreateRequest {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub title: ::std::option::Option<crate::types::UserTolTitle>,
+    pub title: ::std::option::Option<crate::types::Title>,
     /// Birth date of the user in YYYY-MM-DD format. RFC 3339, section 5.6
     pub birth_date: ::chrono::NaiveDate,
     /// Constraints: length 1 to 85.
@@ -1696,7 +1936,7 @@ impl UserByolCreateRequest {
     /// Sets `salutation`.
     pub fn with_salutation(
         mut self,
-        value: impl ::std::convert::Into<crate::types::UserTolSalutation>,
+        value: impl ::std::convert::Into<crate::types::Salutation>,
     ) -> Self {
         self.salutation = ::std::option::Option::Some(value.into());
         self
@@ -1704,7 +1944,7 @@ impl UserByolCreateRequest {
     /// Sets `title`.
     pub fn with_title(
         mut self,
-        value: impl ::std::convert::Into<crate::types::UserTolTitle>,
+        value: impl ::std::convert::Into<crate::types::Title>,
     ) -> Self {
         self.title = ::std::option::Option::Some(value.into());
         self
@@ -1828,25 +2068,6 @@ impl crate::runtime::validate::Validate for UserByolCreateRequest {
         ::std::result::Result::Ok(())
     }
 }
-/// Salutation of the user used in reports and statements.
-/// * (empty string) -
-/// * SALUTATION_MALE -
-/// * SALUTATION_FEMALE -
-/// * SALUTATION_FEMALE_MARRIED -
-/// * SALUTATION_DIVERSE -
-///
-/// Schema: `#/components/schemas/UserByolCreateRequest/properties/salutation`
-pub type UserByolCreateRequestSalutation = crate::types::UserTolSalutation;
-/// Title of the user used in reports and statements.
-/// * (empty string) -
-/// * DR - Doctor
-/// * PROF - Professor
-/// * PROF_DR -
-/// * DIPL_ING - Graduate engineer (Diplom-Ingenieur)
-/// * MAGISTER -
-///
-/// Schema: `#/components/schemas/UserByolCreateRequest/properties/title`
-pub type UserByolCreateRequestTitle = crate::types::UserTolTitle;
 /// User (BYOL) - Data Change Request
 ///
 /// Schema: `#/components/schemas/UserByolDataChangeRequest`
@@ -1872,7 +2093,7 @@ pub struct UserByolDataChangeRequest {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub salutation: ::std::option::Option<crate::types::UserTolSalutation>,
+    pub salutation: ::std::option::Option<crate::types::Salutation>,
     /// Title of the user used in reports and statements.
     /// * (empty string) -
     /// * DR - Doctor
@@ -1883,7 +2104,7 @@ pub struct UserByolDataChangeRequest {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub title: ::std::option::Option<crate::types::UserTolTitle>,
+    pub title: ::std::option::Option<crate::types::Title>,
     /// Birth date of the user in YYYY-MM-DD format. RFC 3339, section 5.6
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub birth_date: ::std::option::Option<::chrono::NaiveDate>,
@@ -1950,7 +2171,7 @@ impl UserByolDataChangeRequest {
     /// Sets `salutation`.
     pub fn with_salutation(
         mut self,
-        value: impl ::std::convert::Into<crate::types::UserTolSalutation>,
+        value: impl ::std::convert::Into<crate::types::Salutation>,
     ) -> Self {
         self.salutation = ::std::option::Option::Some(value.into());
         self
@@ -1958,7 +2179,7 @@ impl UserByolDataChangeRequest {
     /// Sets `title`.
     pub fn with_title(
         mut self,
-        value: impl ::std::convert::Into<crate::types::UserTolTitle>,
+        value: impl ::std::convert::Into<crate::types::Title>,
     ) -> Self {
         self.title = ::std::option::Option::Some(value.into());
         self
@@ -2102,52 +2323,6 @@ impl crate::runtime::validate::Validate for UserByolDataChangeRequest {
         ::std::result::Result::Ok(())
     }
 }
-/// Salutation of the user used in reports and statements.
-/// * (empty string) -
-/// * SALUTATION_MALE -
-/// * SALUTATION_FEMALE -
-/// * SALUTATION_FEMALE_MARRIED -
-/// * SALUTATION_DIVERSE -
-///
-/// Schema: `#/components/schemas/UserByolDataChangeRequest/properties/salutation`
-pub type UserByolDataChangeRequestSalutation = crate::types::UserTolSalutation;
-/// Title of the user used in reports and statements.
-/// * (empty string) -
-/// * DR - Doctor
-/// * PROF - Professor
-/// * PROF_DR -
-/// * DIPL_ING - Graduate engineer (Diplom-Ingenieur)
-/// * MAGISTER -
-///
-/// Schema: `#/components/schemas/UserByolDataChangeRequest/properties/title`
-pub type UserByolDataChangeRequestTitle = crate::types::UserTolTitle;
-/// Salutation of the user used in reports and statements.
-/// * (empty string) -
-/// * SALUTATION_MALE -
-/// * SALUTATION_FEMALE -
-/// * SALUTATION_FEMALE_MARRIED -
-/// * SALUTATION_DIVERSE -
-///
-/// Schema: `#/components/schemas/UserByol/properties/salutation`
-pub type UserByolSalutation = crate::types::UserTolSalutation;
-/// Status of the user.
-/// * ACTIVE -
-/// * INACTIVE -
-/// * OFFBOARDING -
-/// * OFFBOARDED -
-///
-/// Schema: `#/components/schemas/UserByol/properties/status`
-pub type UserByolStatus = crate::types::UserTolStatus;
-/// Title of the user used in reports and statements.
-/// * (empty string) -
-/// * DR - Doctor
-/// * PROF - Professor
-/// * PROF_DR -
-/// * DIPL_ING - Graduate engineer (Diplom-Ingenieur)
-/// * MAGISTER -
-///
-/// Schema: `#/components/schemas/UserByol/properties/title`
-pub type UserByolTitle = crate::types::UserTolTitle;
 /// User - Create - Request
 ///
 /// Schema: `#/components/schemas/UserCreateRequest`
@@ -2283,7 +2458,7 @@ impl<'de> ::serde::Deserialize<'de> for UserCreateRequest {
                 deserialize_with = "crate::runtime::union::present"
             )]
             salutation: ::std::option::Option<
-                ::std::option::Option<crate::types::UserTolSalutation>,
+                ::std::option::Option<crate::types::Salutation>,
             >,
             #[serde(
                 rename = "terms_and_conditions",
@@ -2298,9 +2473,7 @@ impl<'de> ::serde::Deserialize<'de> for UserCreateRequest {
                 default,
                 deserialize_with = "crate::runtime::union::present"
             )]
-            title: ::std::option::Option<
-                ::std::option::Option<crate::types::UserTolTitle>,
-            >,
+            title: ::std::option::Option<::std::option::Option<crate::types::Title>>,
         }
         let slots: Slots = crate::runtime::union::object(
             deserializer,
@@ -2428,7 +2601,7 @@ impl crate::runtime::validate::Validate for UserCreateRequest {
 ///
 /// A user, BYOL or TOL. One tenant works in one model, but a client cannot know in advance which. (Not on the reference page: the pages draw this union inline, unnamed.)
 ///
-/// Schema: `#/components/schemas/UserCreateResponse/allOf/0`
+/// Schema: `#/components/schemas/UserCreateResponse`
 pub type UserCreateResponse = crate::types::User;
 /// User - Data Change - Request
 ///
@@ -2511,8 +2684,79 @@ impl crate::runtime::validate::Validate for UserDataChangeRequest {
 ///
 /// A user, BYOL or TOL. One tenant works in one model, but a client cannot know in advance which. (Not on the reference page: the pages draw this union inline, unnamed.)
 ///
-/// Schema: `#/components/schemas/UserGetResponse/allOf/0`
+/// Schema: `#/components/schemas/UserGetResponse`
 pub type UserGetResponse = crate::types::User;
+/// Status of the user.
+/// * ACTIVE -
+/// * INACTIVE -
+/// * OFFBOARDING -
+/// * OFFBOARDED -
+///
+/// Schema: `#/components/schemas/UserByol/properties/status`
+///
+/// Values this version does not know are kept, not rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum UserStatus {
+    /// `"ACTIVE"`
+    Active,
+    /// `"INACTIVE"`
+    Inactive,
+    /// `"OFFBOARDING"`
+    Offboarding,
+    /// `"OFFBOARDED"`
+    Offboarded,
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
+}
+impl UserStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Active => "ACTIVE",
+            Self::Inactive => "INACTIVE",
+            Self::Offboarding => "OFFBOARDING",
+            Self::Offboarded => "OFFBOARDED",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::std::convert::From<&str> for UserStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "ACTIVE" => Self::Active,
+            "INACTIVE" => Self::Inactive,
+            "OFFBOARDING" => Self::Offboarding,
+            "OFFBOARDED" => Self::Offboarded,
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for UserStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for UserStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for UserStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::enums::deserialize(deserializer)
+    }
+}
+/// Another name of [`UserStatus`], kept so code written against it still compiles.
+pub type UserByolStatus = UserStatus;
+/// Another name of [`UserStatus`], kept so code written against it still compiles.
+pub type UserTolStatus = UserStatus;
 /// User (TOL)
 ///
 /// Schema: `#/components/schemas/UserTol`
@@ -2542,7 +2786,7 @@ pub struct UserTol {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub salutation: ::std::option::Option<crate::types::UserTolSalutation>,
+    pub salutation: ::std::option::Option<crate::types::Salutation>,
     /// Title of the user used in reports and statements.
     /// * (empty string) -
     /// * DR - Doctor
@@ -2553,7 +2797,7 @@ pub struct UserTol {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub title: ::std::option::Option<crate::types::UserTolTitle>,
+    pub title: ::std::option::Option<crate::types::Title>,
     /// Birth date of the user in YYYY-MM-DD format. RFC 3339, section 5.6
     pub birth_date: ::chrono::NaiveDate,
     /// Constraints: length 1 to 85.
@@ -2585,7 +2829,7 @@ pub struct UserTol {
     /// * INACTIVE -
     /// * OFFBOARDING -
     /// * OFFBOARDED -
-    pub status: crate::types::UserTolStatus,
+    pub status: crate::types::UserStatus,
     /// Email of the user. Must be a valid email address.
     ///
     /// Constraints: length at most 100, format `email` (not checked by the client).
@@ -2635,7 +2879,7 @@ pub struct UserTolCreateRequest {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub salutation: ::std::option::Option<crate::types::UserTolSalutation>,
+    pub salutation: ::std::option::Option<crate::types::Salutation>,
     /// Title of the user used in reports and statements.
     /// * (empty string) -
     /// * DR - Doctor
@@ -2646,7 +2890,7 @@ pub struct UserTolCreateRequest {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub title: ::std::option::Option<crate::types::UserTolTitle>,
+    pub title: ::std::option::Option<crate::types::Title>,
     /// Birth date of the user in YYYY-MM-DD format. RFC 3339, section 5.6
     pub birth_date: ::chrono::NaiveDate,
     /// Constraints: length 1 to 85.
@@ -2725,7 +2969,7 @@ impl UserTolCreateRequest {
     /// Sets `salutation`.
     pub fn with_salutation(
         mut self,
-        value: impl ::std::convert::Into<crate::types::UserTolSalutation>,
+        value: impl ::std::convert::Into<crate::types::Salutation>,
     ) -> Self {
         self.salutation = ::std::option::Option::Some(value.into());
         self
@@ -2733,7 +2977,7 @@ impl UserTolCreateRequest {
     /// Sets `title`.
     pub fn with_title(
         mut self,
-        value: impl ::std::convert::Into<crate::types::UserTolTitle>,
+        value: impl ::std::convert::Into<crate::types::Title>,
     ) -> Self {
         self.title = ::std::option::Option::Some(value.into());
         self
@@ -2895,25 +3139,6 @@ impl crate::runtime::validate::Validate for UserTolCreateRequest {
         ::std::result::Result::Ok(())
     }
 }
-/// Salutation of the user used in reports and statements.
-/// * (empty string) -
-/// * SALUTATION_MALE -
-/// * SALUTATION_FEMALE -
-/// * SALUTATION_FEMALE_MARRIED -
-/// * SALUTATION_DIVERSE -
-///
-/// Schema: `#/components/schemas/UserTolCreateRequest/properties/salutation`
-pub type UserTolCreateRequestSalutation = crate::types::UserTolSalutation;
-/// Title of the user used in reports and statements.
-/// * (empty string) -
-/// * DR - Doctor
-/// * PROF - Professor
-/// * PROF_DR -
-/// * DIPL_ING - Graduate engineer (Diplom-Ingenieur)
-/// * MAGISTER -
-///
-/// Schema: `#/components/schemas/UserTolCreateRequest/properties/title`
-pub type UserTolCreateRequestTitle = crate::types::UserTolTitle;
 /// Address
 ///
 /// Schema: `#/components/schemas/UserTolDataChangeAddress`
@@ -3086,7 +3311,7 @@ pub struct UserTolDataChangeNameChange {
     /// The type of document used to proof data change
     /// * PASSPORT - Passport
     /// * ID_CARD - National Identification document
-    pub document_type: crate::types::UserTolDataChangeNameChangeDocumentType,
+    pub document_type: crate::types::DocumentType,
 }
 impl UserTolDataChangeNameChange {
     /// A value with the required fields; set optional ones with the `with_*` methods.
@@ -3095,9 +3320,7 @@ impl UserTolDataChangeNameChange {
         last_name: impl ::std::convert::Into<::std::string::String>,
         issuance_date: impl ::std::convert::Into<::chrono::NaiveDate>,
         data_download_link: impl ::std::convert::Into<::std::string::String>,
-        document_type: impl ::std::convert::Into<
-            crate::types::UserTolDataChangeNameChangeDocumentType,
-        >,
+        document_type: impl ::std::convert::Into<crate::types::DocumentType>,
     ) -> Self {
         Self {
             first_name: first_name.into(),
@@ -3146,63 +3369,6 @@ impl crate::runtime::validate::Validate for UserTolDataChangeNameChange {
         ::std::result::Result::Ok(())
     }
 }
-/// The type of document used to proof data change
-/// * PASSPORT - Passport
-/// * ID_CARD - National Identification document
-///
-/// Schema: `#/components/schemas/UserTolDataChangeNameChange/properties/document_type`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum UserTolDataChangeNameChangeDocumentType {
-    /// `"PASSPORT"`
-    Passport,
-    /// `"ID_CARD"`
-    IdCard,
-    /// A value this version of the client does not know, kept as sent. Sealed:
-    /// read it with `as_str()`; a later version may turn it into a variant.
-    Unknown(crate::runtime::enums::UnknownValue),
-}
-impl UserTolDataChangeNameChangeDocumentType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Passport => "PASSPORT",
-            Self::IdCard => "ID_CARD",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::std::convert::From<&str> for UserTolDataChangeNameChangeDocumentType {
-    fn from(value: &str) -> Self {
-        match value {
-            "PASSPORT" => Self::Passport,
-            "ID_CARD" => Self::IdCard,
-            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for UserTolDataChangeNameChangeDocumentType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for UserTolDataChangeNameChangeDocumentType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserTolDataChangeNameChangeDocumentType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
-}
 /// Nationality
 ///
 /// Schema: `#/components/schemas/UserTolDataChangeNationality`
@@ -3222,7 +3388,7 @@ pub struct UserTolDataChangeNationality {
     /// The type of document used to proof data change
     /// * PASSPORT - Passport
     /// * ID_CARD - National Identification document
-    pub document_type: crate::types::UserTolDataChangeNameChangeDocumentType,
+    pub document_type: crate::types::DocumentType,
 }
 impl UserTolDataChangeNationality {
     /// A value with the required fields; set optional ones with the `with_*` methods.
@@ -3230,9 +3396,7 @@ impl UserTolDataChangeNationality {
         nationalities: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
         issuance_date: impl ::std::convert::Into<::chrono::NaiveDate>,
         data_download_link: impl ::std::convert::Into<::std::string::String>,
-        document_type: impl ::std::convert::Into<
-            crate::types::UserTolDataChangeNameChangeDocumentType,
-        >,
+        document_type: impl ::std::convert::Into<crate::types::DocumentType>,
     ) -> Self {
         Self {
             nationalities: nationalities.into(),
@@ -3277,12 +3441,6 @@ impl crate::runtime::validate::Validate for UserTolDataChangeNationality {
         ::std::result::Result::Ok(())
     }
 }
-/// The type of document used to proof data change
-/// * PASSPORT - Passport
-/// * ID_CARD - National Identification document
-///
-/// Schema: `#/components/schemas/UserTolDataChangeNationality/properties/document_type`
-pub type UserTolDataChangeNationalityDocumentType = crate::types::UserTolDataChangeNameChangeDocumentType;
 /// Other
 ///
 /// Schema: `#/components/schemas/UserTolDataChangeOther`
@@ -3303,7 +3461,7 @@ pub struct UserTolDataChangeOther {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub salutation: ::std::option::Option<crate::types::UserTolSalutation>,
+    pub salutation: ::std::option::Option<crate::types::Salutation>,
     /// Title of the user used in reports and statements.
     /// * (empty string) -
     /// * DR - Doctor
@@ -3314,7 +3472,7 @@ pub struct UserTolDataChangeOther {
     ///
     /// Default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub title: ::std::option::Option<crate::types::UserTolTitle>,
+    pub title: ::std::option::Option<crate::types::Title>,
     /// Phone number of the user. Phone number E.164 format.
     ///
     /// Constraints: pattern `^([0-9]{8,15})?$`.
@@ -3354,7 +3512,7 @@ impl UserTolDataChangeOther {
     /// Sets `salutation`.
     pub fn with_salutation(
         mut self,
-        value: impl ::std::convert::Into<crate::types::UserTolSalutation>,
+        value: impl ::std::convert::Into<crate::types::Salutation>,
     ) -> Self {
         self.salutation = ::std::option::Option::Some(value.into());
         self
@@ -3362,7 +3520,7 @@ impl UserTolDataChangeOther {
     /// Sets `title`.
     pub fn with_title(
         mut self,
-        value: impl ::std::convert::Into<crate::types::UserTolTitle>,
+        value: impl ::std::convert::Into<crate::types::Title>,
     ) -> Self {
         self.title = ::std::option::Option::Some(value.into());
         self
@@ -3434,25 +3592,6 @@ impl crate::runtime::validate::Validate for UserTolDataChangeOther {
         ::std::result::Result::Ok(())
     }
 }
-/// Salutation of the user used in reports and statements.
-/// * (empty string) -
-/// * SALUTATION_MALE -
-/// * SALUTATION_FEMALE -
-/// * SALUTATION_FEMALE_MARRIED -
-/// * SALUTATION_DIVERSE -
-///
-/// Schema: `#/components/schemas/UserTolDataChangeOther/properties/salutation`
-pub type UserTolDataChangeOtherSalutation = crate::types::UserTolSalutation;
-/// Title of the user used in reports and statements.
-/// * (empty string) -
-/// * DR - Doctor
-/// * PROF - Professor
-/// * PROF_DR -
-/// * DIPL_ING - Graduate engineer (Diplom-Ingenieur)
-/// * MAGISTER -
-///
-/// Schema: `#/components/schemas/UserTolDataChangeOther/properties/title`
-pub type UserTolDataChangeOtherTitle = crate::types::UserTolTitle;
 /// User (TOL) - Data Change Request
 ///
 /// Schema: `#/components/schemas/UserTolDataChangeRequest`
@@ -3592,16 +3731,14 @@ impl<'de> ::serde::Deserialize<'de> for UserTolDataChangeRequest {
                 deserialize_with = "crate::runtime::union::present"
             )]
             salutation: ::std::option::Option<
-                ::std::option::Option<crate::types::UserTolSalutation>,
+                ::std::option::Option<crate::types::Salutation>,
             >,
             #[serde(
                 rename = "title",
                 default,
                 deserialize_with = "crate::runtime::union::present"
             )]
-            title: ::std::option::Option<
-                ::std::option::Option<crate::types::UserTolTitle>,
-            >,
+            title: ::std::option::Option<::std::option::Option<crate::types::Title>>,
         }
         let slots: Slots = crate::runtime::union::object(
             deserializer,
@@ -3752,224 +3889,6 @@ impl crate::runtime::validate::Validate for UserTolDataChangeRequest {
         ::std::result::Result::Ok(())
     }
 }
-/// Salutation of the user used in reports and statements.
-/// * (empty string) -
-/// * SALUTATION_MALE -
-/// * SALUTATION_FEMALE -
-/// * SALUTATION_FEMALE_MARRIED -
-/// * SALUTATION_DIVERSE -
-///
-/// Schema: `#/components/schemas/UserTol/properties/salutation`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-#[non_exhaustive]
-pub enum UserTolSalutation {
-    /// `""`: The empty string: not specified.
-    #[default]
-    Unspecified,
-    /// `"SALUTATION_MALE"`
-    SalutationMale,
-    /// `"SALUTATION_FEMALE"`
-    SalutationFemale,
-    /// `"SALUTATION_FEMALE_MARRIED"`
-    SalutationFemaleMarried,
-    /// `"SALUTATION_DIVERSE"`
-    SalutationDiverse,
-    /// A value this version of the client does not know, kept as sent. Sealed:
-    /// read it with `as_str()`; a later version may turn it into a variant.
-    Unknown(crate::runtime::enums::UnknownValue),
-}
-impl UserTolSalutation {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Unspecified => "",
-            Self::SalutationMale => "SALUTATION_MALE",
-            Self::SalutationFemale => "SALUTATION_FEMALE",
-            Self::SalutationFemaleMarried => "SALUTATION_FEMALE_MARRIED",
-            Self::SalutationDiverse => "SALUTATION_DIVERSE",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::std::convert::From<&str> for UserTolSalutation {
-    fn from(value: &str) -> Self {
-        match value {
-            "" => Self::Unspecified,
-            "SALUTATION_MALE" => Self::SalutationMale,
-            "SALUTATION_FEMALE" => Self::SalutationFemale,
-            "SALUTATION_FEMALE_MARRIED" => Self::SalutationFemaleMarried,
-            "SALUTATION_DIVERSE" => Self::SalutationDiverse,
-            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for UserTolSalutation {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for UserTolSalutation {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserTolSalutation {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
-}
-/// Status of the user.
-/// * ACTIVE -
-/// * INACTIVE -
-/// * OFFBOARDING -
-/// * OFFBOARDED -
-///
-/// Schema: `#/components/schemas/UserTol/properties/status`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum UserTolStatus {
-    /// `"ACTIVE"`
-    Active,
-    /// `"INACTIVE"`
-    Inactive,
-    /// `"OFFBOARDING"`
-    Offboarding,
-    /// `"OFFBOARDED"`
-    Offboarded,
-    /// A value this version of the client does not know, kept as sent. Sealed:
-    /// read it with `as_str()`; a later version may turn it into a variant.
-    Unknown(crate::runtime::enums::UnknownValue),
-}
-impl UserTolStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Active => "ACTIVE",
-            Self::Inactive => "INACTIVE",
-            Self::Offboarding => "OFFBOARDING",
-            Self::Offboarded => "OFFBOARDED",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::std::convert::From<&str> for UserTolStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "ACTIVE" => Self::Active,
-            "INACTIVE" => Self::Inactive,
-            "OFFBOARDING" => Self::Offboarding,
-            "OFFBOARDED" => Self::Offboarded,
-            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for UserTolStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for UserTolStatus {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserTolStatus {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
-}
-/// Title of the user used in reports and statements.
-/// * (empty string) -
-/// * DR - Doctor
-/// * PROF - Professor
-/// * PROF_DR -
-/// * DIPL_ING - Graduate engineer (Diplom-Ingenieur)
-/// * MAGISTER -
-///
-/// Schema: `#/components/schemas/UserTol/properties/title`
-///
-/// Values this version does not know are kept, not rejected.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-#[non_exhaustive]
-pub enum UserTolTitle {
-    /// `""`: The empty string: not specified.
-    #[default]
-    Unspecified,
-    /// `"DR"`
-    Dr,
-    /// `"PROF"`
-    Prof,
-    /// `"PROF_DR"`
-    ProfDr,
-    /// `"DIPL_ING"`
-    DiplIng,
-    /// `"MAGISTER"`
-    Magister,
-    /// A value this version of the client does not know, kept as sent. Sealed:
-    /// read it with `as_str()`; a later version may turn it into a variant.
-    Unknown(crate::runtime::enums::UnknownValue),
-}
-impl UserTolTitle {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Unspecified => "",
-            Self::Dr => "DR",
-            Self::Prof => "PROF",
-            Self::ProfDr => "PROF_DR",
-            Self::DiplIng => "DIPL_ING",
-            Self::Magister => "MAGISTER",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::std::convert::From<&str> for UserTolTitle {
-    fn from(value: &str) -> Self {
-        match value {
-            "" => Self::Unspecified,
-            "DR" => Self::Dr,
-            "PROF" => Self::Prof,
-            "PROF_DR" => Self::ProfDr,
-            "DIPL_ING" => Self::DiplIng,
-            "MAGISTER" => Self::Magister,
-            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for UserTolTitle {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for UserTolTitle {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserTolTitle {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::enums::deserialize(deserializer)
-    }
-}
 /// Users (BYOL) - List
 ///
 /// Schema: `#/components/schemas/UsersByolList`
@@ -3984,3 +3903,30 @@ pub type UsersEmptyList = ::std::vec::Vec<::serde_json::Value>;
 ///
 /// Schema: `#/components/schemas/UsersTolList`
 pub type UsersTolList = ::std::vec::Vec<crate::types::UserTol>;
+impl crate::runtime::pagination::Page for crate::types::ListAccountGroupsResponse {
+    type Item = crate::types::AccountGroup;
+    fn into_items(self) -> ::std::vec::Vec<crate::types::AccountGroup> {
+        self.data
+    }
+    fn total_count(&self) -> ::std::option::Option<u64> {
+        u64::try_from(self.meta.total_count).ok()
+    }
+}
+impl crate::runtime::pagination::Page for crate::types::ListAccountsResponse {
+    type Item = crate::types::Account;
+    fn into_items(self) -> ::std::vec::Vec<crate::types::Account> {
+        self.data
+    }
+    fn total_count(&self) -> ::std::option::Option<u64> {
+        u64::try_from(self.meta.total_count).ok()
+    }
+}
+impl crate::runtime::pagination::Page for crate::types::ListUsersResponse {
+    type Item = crate::types::User;
+    fn into_items(self) -> ::std::vec::Vec<crate::types::User> {
+        self.data
+    }
+    fn total_count(&self) -> ::std::option::Option<u64> {
+        u64::try_from(self.meta.total_count).ok()
+    }
+}

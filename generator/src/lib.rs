@@ -8,6 +8,7 @@ mod load;
 pub mod model;
 mod naming;
 mod validate;
+mod warning;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -21,6 +22,8 @@ pub struct Output {
     pub files: BTreeMap<String, String>,
     /// Counts for the one-line summary `cargo xtask codegen` prints.
     pub summary: Summary,
+    /// What the generator gave up on an accepted document, sorted and without repeats.
+    pub warnings: Vec<Warning>,
 }
 
 /// What the generated crate contains.
@@ -48,12 +51,22 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// Something the generator accepted but could not type exactly; generation goes on.
+/// Shown as `warning: {location}: {message}`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Warning {
+    /// JSON pointer (`#/components/schemas/User/properties/tags`) in the document as written.
+    pub location: String,
+    /// What was given up, and how to write the document so it can be typed precisely.
+    pub message: String,
+}
+
 /// Generates the client crate from the OpenAPI document at `spec_path`.
 pub fn generate(spec_path: &Path) -> Result<Output, Error> {
     let text = std::fs::read_to_string(spec_path).map_err(|err| Error {
         location: spec_path.display().to_string(),
         message: format!("cannot read the document: {err}"),
-        fix: "pass the path of an OpenAPI 3.0 YAML or JSON document with --spec".into(),
+        fix: "pass the path of an OpenAPI 3.0 or 3.1 YAML or JSON document with --spec".into(),
     })?;
     generate_from_str(&text)
 }
@@ -61,8 +74,19 @@ pub fn generate(spec_path: &Path) -> Result<Output, Error> {
 /// Generates the client crate from the text of an OpenAPI document.
 pub fn generate_from_str(text: &str) -> Result<Output, Error> {
     let document = load::load(text)?;
-    validate::validate(&document)?;
-    let model = model::build(&document)?;
-    let files = emit::emit(&model)?;
-    Ok(Output { files, summary: Summary { types: model.types.len(), operations: model.operations.len() } })
+    // Later stages see the normalised document; their errors name the place as written.
+    let located = |err: Error| Error { location: document.origins.original(&err.location), ..err };
+    validate::validate(&document).map_err(located)?;
+    let mut model = model::build(&document).map_err(located)?;
+    let files = emit::emit(&model).map_err(located)?;
+    let mut warnings = warning::Warnings::default();
+    warnings.extend(document.warnings);
+    for warning in std::mem::take(&mut model.warnings).into_sorted() {
+        warnings.push(document.origins.original(&warning.location), warning.message);
+    }
+    Ok(Output {
+        files,
+        summary: Summary { types: model.types().len(), operations: model.operations.len() },
+        warnings: warnings.into_sorted(),
+    })
 }

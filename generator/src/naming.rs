@@ -88,8 +88,23 @@ fn escape_keyword(name: String) -> String {
     }
 }
 
+/// `name` if not yet in `taken`, else `name_2`, `name_3`, ...; the result is added to `taken`.
+pub fn unique(name: String, taken: &mut std::collections::BTreeSet<String>) -> String {
+    let mut candidate = name.clone();
+    let mut n = 2;
+    while taken.contains(&candidate) {
+        candidate = match name.strip_prefix("r#") {
+            Some(raw) => format!("{raw}_{n}"),
+            None => format!("{name}_{n}"),
+        };
+        n += 1;
+    }
+    taken.insert(candidate.clone());
+    candidate
+}
+
 /// Splits an UpperCamel name into its words: `UsersByolList` -> `[Users, Byol, List]`.
-fn camel_words(name: &str) -> Vec<&str> {
+pub fn camel_words(name: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = 0;
     for (i, ch) in name.char_indices().skip(1) {

@@ -12,37 +12,76 @@ use crate::naming;
 use crate::Error;
 
 pub fn validate(doc: &Document) -> Result<(), Error> {
-    check_refs(&doc.raw, &mut String::from("#"), &doc.raw)?;
+    check_refs(&doc.raw, &mut String::from("#"), &doc.raw, Keys::Keywords)?;
     check_operations(&doc.api)?;
-    check_schema_names(&doc.api)?;
     check_ref_cycles(&doc.raw)
 }
 
-/// Every `$ref` is local and points at something that exists.
-fn check_refs(root: &Value, pointer: &mut String, value: &Value) -> Result<(), Error> {
+/// Keys whose value is data (a value the document shows or allows), never a reference,
+/// even when it holds a key `$ref`: schema `example`/`default`/`enum`/`const` and an
+/// Example Object's `value` (OpenAPI 3.0.3 sections 4.7.20, 4.7.24).
+const DATA_KEYS: [&str; 5] = ["example", "default", "enum", "const", "value"];
+
+/// Keys whose value is a map from names (property names, status codes, media types,
+/// component keys, ...) to objects, so its keys are not keywords: a property called
+/// `default` is a schema, not a default value.
+const NAME_MAPS: [&str; 20] = [
+    "properties",
+    "patternProperties",
+    "$defs",
+    "definitions",
+    "paths",
+    "webhooks",
+    "x-webhooks",
+    "schemas",
+    "parameters",
+    "responses",
+    "requestBodies",
+    "headers",
+    "securitySchemes",
+    "links",
+    "callbacks",
+    "pathItems",
+    "content",
+    "encoding",
+    "examples",
+    "variables",
+];
+
+/// What the keys of an object are.
+#[derive(Clone, Copy, PartialEq)]
+enum Keys {
+    /// Keywords of an OpenAPI or JSON Schema object.
+    Keywords,
+    /// Names, each mapping to an object of keywords.
+    Names,
+    /// Callback names, each mapping to a map of expressions to Path Items.
+    Callbacks,
+}
+
+/// Every `$ref` is local and points at something that exists. Data (examples, defaults,
+/// enum values, extensions) is not searched: a `$ref` key there is just data.
+fn check_refs(root: &Value, pointer: &mut String, value: &Value, keys: Keys) -> Result<(), Error> {
     match value {
         Value::Object(map) => {
-            if let Some(Value::String(target)) = map.get("$ref") {
-                let Some(local) = target.strip_prefix('#') else {
-                    return Err(Error::new(
-                        format!("{pointer}/$ref"),
-                        format!("external reference `{target}` is not supported"),
-                        "inline the referenced document's schemas under #/components and refer to them with `#/components/...`",
-                    ));
-                };
-                if root.pointer(local).is_none() {
-                    return Err(Error::new(
-                        format!("{pointer}/$ref"),
-                        format!("`{target}` points at nothing"),
-                        "define the target (e.g. under #/components/schemas) or fix the spelling of the reference",
-                    ));
+            if keys == Keys::Keywords {
+                if let Some(Value::String(target)) = map.get("$ref") {
+                    check_ref(root, pointer, target)?;
                 }
             }
             for (key, child) in map {
+                let child_keys = match keys {
+                    Keys::Names => Keys::Keywords,
+                    Keys::Callbacks => Keys::Names,
+                    Keys::Keywords if is_data(key, child, pointer) => continue,
+                    Keys::Keywords if key == "callbacks" => Keys::Callbacks,
+                    Keys::Keywords if NAME_MAPS.contains(&key.as_str()) => Keys::Names,
+                    Keys::Keywords => Keys::Keywords,
+                };
                 let len = pointer.len();
                 pointer.push('/');
                 pointer.push_str(&escape(key));
-                check_refs(root, pointer, child)?;
+                check_refs(root, pointer, child, child_keys)?;
                 pointer.truncate(len);
             }
         }
@@ -50,11 +89,38 @@ fn check_refs(root: &Value, pointer: &mut String, value: &Value) -> Result<(), E
             for (index, child) in items.iter().enumerate() {
                 let len = pointer.len();
                 pointer.push_str(&format!("/{index}"));
-                check_refs(root, pointer, child)?;
+                check_refs(root, pointer, child, Keys::Keywords)?;
                 pointer.truncate(len);
             }
         }
         _ => {}
+    }
+    Ok(())
+}
+
+/// Whether the keyword `key` of the object at `pointer` holds data. Extensions are data,
+/// except the root `x-webhooks`, which the model reads as Path Items; `examples` is data
+/// in a schema (a list) and a map of Example Objects elsewhere.
+fn is_data(key: &str, value: &Value, pointer: &str) -> bool {
+    DATA_KEYS.contains(&key)
+        || (key.starts_with("x-") && !(key == "x-webhooks" && pointer == "#"))
+        || (key == "examples" && value.is_array())
+}
+
+fn check_ref(root: &Value, pointer: &str, target: &str) -> Result<(), Error> {
+    let Some(local) = target.strip_prefix('#') else {
+        return Err(Error::new(
+            format!("{pointer}/$ref"),
+            format!("external reference `{target}` is not supported"),
+            "inline the referenced document's schemas under #/components and refer to them with `#/components/...`",
+        ));
+    };
+    if root.pointer(local).is_none() {
+        return Err(Error::new(
+            format!("{pointer}/$ref"),
+            format!("`{target}` points at nothing"),
+            "define the target (e.g. under #/components/schemas) or fix the spelling of the reference",
+        ));
     }
     Ok(())
 }
@@ -109,7 +175,7 @@ fn check_operations(api: &OpenAPI) -> Result<(), Error> {
 }
 
 fn template_params(path: &str) -> BTreeSet<String> {
-    path.split('{').skip(1).filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_owned())).collect()
+    crate::model::PathTemplate::parse(path).params().map(str::to_owned).collect()
 }
 
 fn declared_path_params(
@@ -124,23 +190,6 @@ fn declared_path_params(
         .filter(|param| matches!(param, openapiv3::Parameter::Path { .. }))
         .map(|param| param.parameter_data_ref().name.clone())
         .collect()
-}
-
-/// Two schema keys that become the same Rust type name would overwrite each other.
-fn check_schema_names(api: &OpenAPI) -> Result<(), Error> {
-    let Some(components) = &api.components else { return Ok(()) };
-    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
-    for key in components.schemas.keys() {
-        let rust = naming::type_name(key);
-        if let Some(first) = seen.insert(rust.clone(), key) {
-            return Err(Error::new(
-                format!("#/components/schemas/{}", escape(key)),
-                format!("schemas `{first}` and `{key}` both become the Rust type `{rust}`"),
-                "rename one of the two schema keys",
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// A schema that is, through `$ref`s and compositions alone, its own member has
@@ -201,4 +250,36 @@ fn find_cycle<'a>(
     stack.pop();
     done.insert(node);
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A document whose one schema is `schema` (YAML flow), checked for `$ref`s.
+    fn refs_in(schema: &str, extra: &str) -> Result<(), Error> {
+        let text = format!(
+            "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths: {{}}\n{extra}\ncomponents:\n  examples:\n    E: {{value: {{$ref: nowhere}}}}\n  schemas:\n    S: {schema}\n"
+        );
+        let doc = crate::load::load(&text).expect("the document loads");
+        check_refs(&doc.raw, &mut String::from("#"), &doc.raw, Keys::Keywords)
+    }
+
+    #[test]
+    fn a_ref_key_in_data_is_not_a_reference() {
+        let data = "{$ref: '#/nowhere'}";
+        let schema = format!("{{type: object, example: {data}, default: {data}, enum: [{data}], x-data: {data}}}");
+        assert_eq!(refs_in(&schema, "x-top: {$ref: '#/nowhere'}"), Ok(()));
+    }
+
+    #[test]
+    fn names_that_are_also_keywords_are_still_checked() {
+        let err = refs_in("{type: object, properties: {default: {$ref: '#/nowhere'}}}", "").unwrap_err();
+        assert_eq!(err.location, "#/components/schemas/S/properties/default/$ref");
+        let err = refs_in("{type: object}", "x-webhooks: {w: {post: {requestBody: {$ref: '#/nowhere'}}}}").unwrap_err();
+        assert_eq!(err.location, "#/x-webhooks/w/post/requestBody/$ref");
+        let responses = "x-webhooks: {w: {post: {responses: {default: {$ref: '#/nowhere'}}}}}";
+        let err = refs_in("{type: object}", responses).unwrap_err();
+        assert_eq!(err.location, "#/x-webhooks/w/post/responses/default/$ref");
+    }
 }

@@ -196,7 +196,7 @@ fn seeds() -> &'static [Seed] {
     SEEDS.get_or_init(|| {
         let root = manifest_dir();
         let mut paths = vec![root.join("../spec/upvest.yaml")];
-        for dir in ["tests/fixtures", "tests/broken"] {
+        for dir in ["tests/fixtures", "tests/broken", "tests/accepted"] {
             paths.extend(documents_in(&root.join(dir)));
         }
         let seeds: Vec<Seed> = paths
@@ -322,7 +322,7 @@ fn schema_paths(root: &Value) -> Vec<Vec<Seg>> {
     })
 }
 
-const KEYWORDS: [&str; 30] = [
+const KEYWORDS: [&str; 40] = [
     "type",
     "format",
     "enum",
@@ -353,6 +353,17 @@ const KEYWORDS: [&str; 30] = [
     "example",
     "x-upvest-name",
     "minItems",
+    // JSON Schema 2020-12 / OpenAPI 3.1 forms, rewritten by the load stage.
+    "const",
+    "examples",
+    "exclusiveMinimum",
+    "not",
+    "prefixItems",
+    "$recursiveRef",
+    "$defs",
+    "propertyNames",
+    "contentEncoding",
+    "webhooks",
 ];
 
 /// Interesting values for `keyword`, beyond the random ones.
@@ -370,6 +381,34 @@ fn keyword_values(keyword: &str) -> Vec<Value> {
             json!("file"),
             json!(["string", "null"]),
             json!([]),
+            json!(["null"]),
+            json!(["string", "integer", "null"]),
+            json!(["object", "array"]),
+            json!([1, "string"]),
+        ],
+        "const" => vec![json!(null), json!("a"), json!(1), json!({"$ref": "#/x"})],
+        "examples" => vec![json!(["a", 1]), json!({"a": {"value": 1}})],
+        "exclusiveMinimum" => vec![
+            json!(true),
+            json!(0),
+            json!(1.5),
+            json!(i64::MIN),
+            json!("0"),
+        ],
+        "not" | "propertyNames" => vec![json!({"type": "null"}), json!(false), json!(true)],
+        "prefixItems" => vec![
+            json!([{"type": "string"}, true, false]),
+            json!([{"not": {}}]),
+        ],
+        "$recursiveRef" => vec![json!("#"), json!(1)],
+        "$defs" => vec![
+            json!({"D": {"type": "string"}}),
+            json!({"D": false, "E": {"$ref": "#/components/schemas/X/$defs/D"}}),
+        ],
+        "contentEncoding" => vec![json!("base64"), json!(7)],
+        "webhooks" => vec![
+            json!({"w": {"post": {"requestBody": {"content": {"application/json": {"schema": {}}}}}}}),
+            json!({"w": {"$ref": "#/components/pathItems/P"}}),
         ],
         "format" => vec![
             json!("uuid"),

@@ -704,7 +704,7 @@ fn pagination() {
         "offset/limit + data/meta.total_count is paginated",
     );
     assert_contains(
-        ops,
+        file(&files, "src/types.rs"),
         "impl crate::runtime::pagination::Page for crate::types::ListAccountsResponse",
         "the page type yields its items",
     );

@@ -145,6 +145,14 @@ impl Body {
             bytes: Bytes::from(text),
         })
     }
+
+    /// A body sent as it is (text, a file, bytes the caller encoded).
+    pub fn raw(content_type: &'static str, bytes: impl Into<Bytes>) -> Body {
+        Body {
+            content_type,
+            bytes: bytes.into(),
+        }
+    }
 }
 
 /// Characters left as they are in a path segment: RFC 3986 unreserved.

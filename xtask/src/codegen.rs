@@ -32,6 +32,8 @@ const TMP_SUFFIX: &str = ".codegen-tmp";
 #[derive(Debug, PartialEq, Eq)]
 pub struct Options {
     pub check: bool,
+    /// Fail, writing nothing, when the generator reports any warning.
+    pub deny_warnings: bool,
     pub spec: PathBuf,
     pub out: PathBuf,
 }
@@ -42,6 +44,7 @@ impl Options {
     pub fn parse(args: &[OsString], cwd: &Path, root: &Path) -> Result<Options, String> {
         let mut options = Options {
             check: false,
+            deny_warnings: false,
             spec: root.join(DEFAULT_SPEC),
             out: root.join(DEFAULT_OUT),
         };
@@ -49,6 +52,7 @@ impl Options {
         while let Some(arg) = args.next() {
             match arg.to_str() {
                 Some("--check") => options.check = true,
+                Some("--deny-warnings") => options.deny_warnings = true,
                 Some(flag @ ("--spec" | "--out")) => {
                     let value = args
                         .next()
@@ -91,8 +95,25 @@ pub fn run(options: &Options) -> Result<(), String> {
     // Generation finishes completely before anything is compared or written, so a
     // generator error leaves the output folder exactly as it was.
     let output = generator::generate(&options.spec).map_err(|err| format!("error: {err}"))?;
+    for warning in &output.warnings {
+        eprintln!("{warning}");
+    }
+    check_warnings(options, &output)?;
     println!("{}", sync(options, &output, started)?);
     Ok(())
+}
+
+/// With `--deny-warnings`, any warning fails the run before anything is compared or
+/// written: what the generator gave up is then a defect of the document.
+fn check_warnings(options: &Options, output: &Output) -> Result<(), String> {
+    if !options.deny_warnings || output.warnings.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "error: {} and --deny-warnings, so nothing was written\n  fix: change the document \
+         as each warning above says, or leave out --deny-warnings",
+        count(output.warnings.len(), "warning")
+    ))
 }
 
 /// Compares (`--check`) or updates the output folder for an already generated `output`,
@@ -103,8 +124,9 @@ fn sync(options: &Options, output: &Output, started: Instant) -> Result<String, 
     if options.check {
         return if changes.is_empty() {
             Ok(format!(
-                "codegen --check: {label} is up to date ({})",
-                count(output.files.len(), "file")
+                "codegen --check: {label} is up to date ({}, {})",
+                count(output.files.len(), "file"),
+                count(output.warnings.len(), "warning")
             ))
         } else {
             Err(changes.report(&label, &options.fix()))
@@ -121,9 +143,10 @@ fn sync(options: &Options, output: &Output, started: Instant) -> Result<String, 
     }
     let applied = apply(&options.out, changes).map_err(|err| format!("error: {err}"))?;
     Ok(format!(
-        "codegen: {}, {}, {} changed ({} written, {} removed) in {} ms",
+        "codegen: {}, {}, {}, {} changed ({} written, {} removed) in {} ms",
         count(output.summary.types, "type"),
         count(output.summary.operations, "operation"),
+        count(output.warnings.len(), "warning"),
         count(applied.written + applied.removed, "file"),
         applied.written,
         applied.removed,
@@ -370,6 +393,7 @@ mod tests {
                 types: 2,
                 operations: 1,
             },
+            warnings: Vec::new(),
         }
     }
 
@@ -405,6 +429,7 @@ mod tests {
     fn options(check: bool, out: &Path) -> Options {
         Options {
             check,
+            deny_warnings: false,
             spec: workspace_root().join(DEFAULT_SPEC),
             out: out.to_path_buf(),
         }
@@ -563,7 +588,7 @@ mod tests {
         assert_eq!(
             line,
             Ok(format!(
-                "codegen --check: {}/ is up to date (1 file)",
+                "codegen --check: {}/ is up to date (1 file, 0 warnings)",
                 dir.path().display()
             ))
         );
@@ -575,11 +600,30 @@ mod tests {
         let line = sync(&options(false, dir.path()), &new_output(), Instant::now()).unwrap();
         assert!(
             line.starts_with(
-                "codegen: 2 types, 1 operation, 3 files changed (2 written, 1 removed) in "
+                "codegen: 2 types, 1 operation, 0 warnings, 3 files changed (2 written, 1 removed) in "
             ),
             "{line}"
         );
         assert!(line.ends_with(" ms"), "{line}");
+    }
+
+    #[test]
+    fn deny_warnings_fails_on_any_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut warned = new_output();
+        warned.warnings.push(generator::Warning {
+            location: "#/components/schemas/T/not".into(),
+            message: "`not` is not enforced".into(),
+        });
+        let mut options = options(false, dir.path());
+        assert_eq!(check_warnings(&options, &warned), Ok(()));
+        options.deny_warnings = true;
+        assert_eq!(check_warnings(&options, &new_output()), Ok(()));
+        let error = check_warnings(&options, &warned).unwrap_err();
+        assert!(
+            error.starts_with("error: 1 warning and --deny-warnings, so nothing was written"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -619,6 +663,7 @@ mod tests {
             parse(&[]),
             Ok(Options {
                 check: false,
+                deny_warnings: false,
                 spec: "/repo/spec/upvest.yaml".into(),
                 out: "/repo/generated".into()
             })
@@ -628,11 +673,13 @@ mod tests {
                 "--out",
                 "../scratch",
                 "--check",
+                "--deny-warnings",
                 "--spec",
                 "/big/openapi.yaml"
             ]),
             Ok(Options {
                 check: true,
+                deny_warnings: true,
                 spec: "/big/openapi.yaml".into(),
                 out: "/repo/generator/../scratch".into()
             })

@@ -1,6 +1,6 @@
 //! Project automation, run as `cargo xtask <command>` (the alias lives in `.cargo/config.toml`).
 //!
-//! - `cargo xtask codegen [--check] [--spec PATH] [--out DIR]` regenerates `generated/`.
+//! - `cargo xtask codegen [--check] [--deny-warnings] [--spec PATH] [--out DIR]` regenerates `generated/`.
 //! - `cargo xtask test [-- CARGO_TEST_ARGS...]` runs every test the project has.
 //! - `cargo xtask bench [--build]` prints code generation and build benchmarks.
 //! - `cargo xtask semver` runs `cargo-semver-checks` between the v1 and v2 evolution clients.
@@ -16,11 +16,13 @@ use std::process::ExitCode;
 
 const USAGE: &str = "\
 usage:
-  cargo xtask codegen [--check] [--spec PATH] [--out DIR]
-      Regenerate the client crate from the OpenAPI document.
-      --check      write nothing; fail if the output folder differs from what the generator makes
-      --spec PATH  OpenAPI document (default: spec/upvest.yaml in the workspace)
-      --out DIR    output folder (default: generated/ in the workspace)
+  cargo xtask codegen [--check] [--deny-warnings] [--spec PATH] [--out DIR]
+      Regenerate the client crate from the OpenAPI document (3.0 or 3.1, YAML or JSON).
+      Warnings (what the generator could not type exactly) go to stderr.
+      --check          write nothing; fail if the output folder differs from what the generator makes
+      --deny-warnings  fail, writing nothing, if the generator reports any warning
+      --spec PATH      OpenAPI document (default: spec/upvest.yaml in the workspace)
+      --out DIR        output folder (default: generated/ in the workspace)
   cargo xtask test [-- CARGO_TEST_ARGS...]
       Install the pinned npm tools if needed, lint the spec, then run `cargo test --workspace`
       with the arguments after `--`.

@@ -359,8 +359,8 @@ pub struct ListAccountGroups {
     client: crate::Client,
     limit: ::std::option::Option<i32>,
     offset: ::std::option::Option<i32>,
-    order: ::std::option::Option<crate::types::ListUsersOrder>,
-    sort: ::std::option::Option<crate::types::ListUsersSort>,
+    order: ::std::option::Option<crate::types::Order>,
+    sort: ::std::option::Option<crate::types::Sort>,
     options: crate::runtime::CallOptions,
 }
 impl ListAccountGroups {
@@ -385,7 +385,7 @@ impl ListAccountGroups {
     /// Server default: `"ASC"`.
     pub fn order(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ListUsersOrder>,
+        value: impl ::std::convert::Into<crate::types::Order>,
     ) -> Self {
         self.order = ::std::option::Option::Some(value.into());
         self
@@ -393,10 +393,7 @@ impl ListAccountGroups {
     /// Sort the result by created_at.
     ///
     /// Server default: `"created_at"`.
-    pub fn sort(
-        mut self,
-        value: impl ::std::convert::Into<crate::types::ListUsersSort>,
-    ) -> Self {
+    pub fn sort(mut self, value: impl ::std::convert::Into<crate::types::Sort>) -> Self {
         self.sort = ::std::option::Option::Some(value.into());
         self
     }
@@ -518,14 +515,5 @@ impl ListAccountGroups {
                 page.send()
             },
         )
-    }
-}
-impl crate::runtime::pagination::Page for crate::types::ListAccountGroupsResponse {
-    type Item = crate::types::AccountGroup;
-    fn into_items(self) -> ::std::vec::Vec<crate::types::AccountGroup> {
-        self.data
-    }
-    fn total_count(&self) -> ::std::option::Option<u64> {
-        u64::try_from(self.meta.total_count).ok()
     }
 }

@@ -35,8 +35,8 @@ pub struct ListAccounts {
     client: crate::Client,
     limit: ::std::option::Option<i32>,
     offset: ::std::option::Option<i32>,
-    order: ::std::option::Option<crate::types::MetaOrder>,
-    sort: ::std::option::Option<crate::types::ListAccountsSort>,
+    order: ::std::option::Option<crate::types::AccountsOrder>,
+    sort: ::std::option::Option<crate::types::AccountsSort>,
     options: crate::runtime::CallOptions,
 }
 impl ListAccounts {
@@ -59,7 +59,7 @@ impl ListAccounts {
     /// Sort order of the result list if the sort parameter is specified. Use ASC for ascending or DESC for descending sort order.
     pub fn order(
         mut self,
-        value: impl ::std::convert::Into<crate::types::MetaOrder>,
+        value: impl ::std::convert::Into<crate::types::AccountsOrder>,
     ) -> Self {
         self.order = ::std::option::Option::Some(value.into());
         self
@@ -67,7 +67,7 @@ impl ListAccounts {
     /// Sort the result by created_at, updated_at.
     pub fn sort(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ListAccountsSort>,
+        value: impl ::std::convert::Into<crate::types::AccountsSort>,
     ) -> Self {
         self.sort = ::std::option::Option::Some(value.into());
         self
@@ -190,14 +190,5 @@ impl ListAccounts {
                 page.send()
             },
         )
-    }
-}
-impl crate::runtime::pagination::Page for crate::types::ListAccountsResponse {
-    type Item = crate::types::Account;
-    fn into_items(self) -> ::std::vec::Vec<crate::types::Account> {
-        self.data
-    }
-    fn total_count(&self) -> ::std::option::Option<u64> {
-        u64::try_from(self.meta.total_count).ok()
     }
 }

@@ -378,8 +378,8 @@ pub struct ListUserAccountGroups {
     user_id: ::uuid::Uuid,
     limit: ::std::option::Option<i32>,
     offset: ::std::option::Option<i32>,
-    order: ::std::option::Option<crate::types::ListUsersOrder>,
-    sort: ::std::option::Option<crate::types::ListUsersSort>,
+    order: ::std::option::Option<crate::types::Order>,
+    sort: ::std::option::Option<crate::types::Sort>,
     options: crate::runtime::CallOptions,
 }
 impl ListUserAccountGroups {
@@ -404,7 +404,7 @@ impl ListUserAccountGroups {
     /// Server default: `"ASC"`.
     pub fn order(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ListUsersOrder>,
+        value: impl ::std::convert::Into<crate::types::Order>,
     ) -> Self {
         self.order = ::std::option::Option::Some(value.into());
         self
@@ -412,10 +412,7 @@ impl ListUserAccountGroups {
     /// Sort the result by created_at.
     ///
     /// Server default: `"created_at"`.
-    pub fn sort(
-        mut self,
-        value: impl ::std::convert::Into<crate::types::ListUsersSort>,
-    ) -> Self {
+    pub fn sort(mut self, value: impl ::std::convert::Into<crate::types::Sort>) -> Self {
         self.sort = ::std::option::Option::Some(value.into());
         self
     }
@@ -511,7 +508,7 @@ impl ListUserAccountGroups {
     pub async fn send(
         self,
     ) -> ::std::result::Result<
-        crate::Response<crate::types::ListUserAccountGroupsResponse>,
+        crate::Response<crate::types::ListAccountGroupsResponse>,
         crate::Error,
     > {
         let request = self.request()?;
@@ -529,7 +526,7 @@ impl ListUserAccountGroups {
         let start = self.offset.and_then(|v| u64::try_from(v).ok()).unwrap_or(0);
         let limit = self.limit.and_then(|v| u64::try_from(v).ok()).unwrap_or(100u64);
         crate::runtime::pagination::paginate::<
-            crate::types::ListUserAccountGroupsResponse,
+            crate::types::ListAccountGroupsResponse,
             _,
             _,
         >(
@@ -543,15 +540,6 @@ impl ListUserAccountGroups {
                 page.send()
             },
         )
-    }
-}
-impl crate::runtime::pagination::Page for crate::types::ListUserAccountGroupsResponse {
-    type Item = crate::types::AccountGroup;
-    fn into_items(self) -> ::std::vec::Vec<crate::types::AccountGroup> {
-        self.data
-    }
-    fn total_count(&self) -> ::std::option::Option<u64> {
-        u64::try_from(self.meta.total_count).ok()
     }
 }
 impl crate::Client {
@@ -588,8 +576,8 @@ pub struct ListUsers {
     client: crate::Client,
     limit: ::std::option::Option<i32>,
     offset: ::std::option::Option<i32>,
-    order: ::std::option::Option<crate::types::ListUsersOrder>,
-    sort: ::std::option::Option<crate::types::ListUsersSort>,
+    order: ::std::option::Option<crate::types::Order>,
+    sort: ::std::option::Option<crate::types::Sort>,
     options: crate::runtime::CallOptions,
 }
 impl ListUsers {
@@ -614,7 +602,7 @@ impl ListUsers {
     /// Server default: `"ASC"`.
     pub fn order(
         mut self,
-        value: impl ::std::convert::Into<crate::types::ListUsersOrder>,
+        value: impl ::std::convert::Into<crate::types::Order>,
     ) -> Self {
         self.order = ::std::option::Option::Some(value.into());
         self
@@ -622,10 +610,7 @@ impl ListUsers {
     /// Sort the result by created_at.
     ///
     /// Server default: `"created_at"`.
-    pub fn sort(
-        mut self,
-        value: impl ::std::convert::Into<crate::types::ListUsersSort>,
-    ) -> Self {
+    pub fn sort(mut self, value: impl ::std::convert::Into<crate::types::Sort>) -> Self {
         self.sort = ::std::option::Option::Some(value.into());
         self
     }
@@ -747,15 +732,6 @@ impl ListUsers {
                 page.send()
             },
         )
-    }
-}
-impl crate::runtime::pagination::Page for crate::types::ListUsersResponse {
-    type Item = crate::types::User;
-    fn into_items(self) -> ::std::vec::Vec<crate::types::User> {
-        self.data
-    }
-    fn total_count(&self) -> ::std::option::Option<u64> {
-        u64::try_from(self.meta.total_count).ok()
     }
 }
 impl crate::Client {

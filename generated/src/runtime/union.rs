@@ -114,6 +114,12 @@ pub fn one_of(actual: Option<&str>, values: &[&str]) -> bool {
     actual.is_some_and(|actual| values.contains(&actual))
 }
 
+/// Whether an optional string that tells branches apart is, when sent, one of a
+/// branch's values.
+pub fn absent_or_one_of(actual: Option<&str>, values: &[&str]) -> bool {
+    actual.is_none_or(|actual| values.contains(&actual))
+}
+
 /// Whether a buffered value is a JSON integer (signed or not).
 pub fn is_integer(value: &serde_json::Value) -> bool {
     value.is_i64() || value.is_u64()

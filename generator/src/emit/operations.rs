@@ -7,7 +7,7 @@ use quote::quote;
 
 use super::rust::{constraint_doc, doc_attrs, ident, type_tokens};
 use super::types::value_checks;
-use crate::model::{Docs, Model, Operation, Param, Pagination, Success, TypeKind, TypeRef};
+use crate::model::{BodyEncoding, Docs, Model, StatusBody, Operation, PageImpl, Pagination, Param, PathSegment, Success, TypeKind, TypeRef};
 
 /// The modules operations are grouped into (their first tag), sorted.
 pub fn module_names(model: &Model) -> Vec<String> {
@@ -38,10 +38,10 @@ fn operation(model: &Model, op: &Operation) -> TokenStream {
     let builder = ident(&op.builder_name);
     let konst = ident(&op.api_id.to_shouty_snake_case());
     let api_id = &op.api_id;
-    let http_method = ident(&op.method);
-    let path_template = &op.path;
+    let http_method = ident(op.method.as_str());
+    let path_template = &op.path.raw;
     let scopes = op.scopes.iter().map(|alternative| quote!(&[#(#alternative),*]));
-    let mut extra = vec![format!("`{} {}`", op.method, op.path)];
+    let mut extra = vec![format!("`{} {}`", op.method.as_str(), op.path.raw)];
     extra.extend(scopes_doc(&op.scopes));
     for p in op.path_params.iter().chain(op.query_params.iter().chain(&op.header_params).filter(|p| p.required)) {
         let mut line = format!("`{}`", p.rust_name.trim_start_matches("r#"));
@@ -60,11 +60,11 @@ fn operation(model: &Model, op: &Operation) -> TokenStream {
     let optional: Vec<&Param> = op.query_params.iter().chain(&op.header_params).filter(|p| !p.required).collect();
     let args = required.iter().map(|p| {
         let name = ident(&p.rust_name);
-        let ty = arg_type(&p.ty);
+        let ty = arg_type(model, &p.ty);
         quote!(#name: #ty)
     });
     let body_arg = op.body.as_ref().map(|b| {
-        let ty = type_tokens(&b.ty);
+        let ty = type_tokens(model, &b.ty);
         quote!(body: impl ::std::convert::Into<#ty>)
     });
     let all_args = args.chain(body_arg);
@@ -81,21 +81,21 @@ fn operation(model: &Model, op: &Operation) -> TokenStream {
 
     let path_fields = required.iter().map(|p| {
         let name = ident(&p.rust_name);
-        let ty = type_tokens(&p.ty);
+        let ty = type_tokens(model, &p.ty);
         quote!(#name: #ty,)
     });
     let optional_fields = optional.iter().map(|p| {
         let name = ident(&p.rust_name);
-        let ty = type_tokens(&p.ty);
+        let ty = type_tokens(model, &p.ty);
         quote!(#name: ::std::option::Option<#ty>,)
     });
     let body_field = op.body.as_ref().map(|b| {
-        let ty = type_tokens(&b.ty);
+        let ty = type_tokens(model, &b.ty);
         quote!(body: #ty,)
     });
     let key_field = op.idempotency_key.then(|| quote!(idempotency_key: ::std::option::Option<crate::runtime::IdempotencyKey>,));
 
-    let setters = optional.iter().map(|p| setter(p));
+    let setters = optional.iter().map(|p| setter(model, p));
     let key_setter = op.idempotency_key.then(|| {
         quote! {
             /// Sets the idempotency key instead of a generated one (UUID v4). The same key
@@ -109,10 +109,9 @@ fn operation(model: &Model, op: &Operation) -> TokenStream {
 
     let call_options = call_option_setters();
     let request = request_fn(model, op, &konst);
-    let (send, response_enum) = send_fn(op);
-    let stream = op.pagination.as_ref().map(|p| stream_fn(op, p));
-    let page_impl = op.pagination.as_ref().map(|p| page_impl(model, p));
-    let builder_doc = format!(" Request builder for [`crate::Client::{}`]: `{} {}`.", op.rust_name, op.method, op.path);
+    let (send, response_enum) = send_fn(model, op);
+    let stream = op.pagination.as_ref().map(|p| stream_fn(model, op, p));
+    let builder_doc = format!(" Request builder for [`crate::Client::{}`]: `{} {}`.", op.rust_name, op.method.as_str(), op.path.raw);
 
     quote! {
         impl crate::Client {
@@ -150,7 +149,6 @@ fn operation(model: &Model, op: &Operation) -> TokenStream {
             #stream
         }
         #response_enum
-        #page_impl
     }
 }
 
@@ -189,11 +187,11 @@ fn call_option_setters() -> TokenStream {
 }
 
 /// Path arguments: strings take anything string-like, the rest their own type.
-fn arg_type(ty: &TypeRef) -> TokenStream {
+fn arg_type(model: &Model, ty: &TypeRef) -> TokenStream {
     match ty {
         TypeRef::String => quote!(impl ::std::convert::Into<::std::string::String>),
         other => {
-            let ty = type_tokens(other);
+            let ty = type_tokens(model, other);
             quote!(impl ::std::convert::Into<#ty>)
         }
     }
@@ -217,9 +215,9 @@ fn scopes_doc(alternatives: &[Vec<String>]) -> Option<String> {
     }
 }
 
-fn setter(p: &Param) -> TokenStream {
+fn setter(model: &Model, p: &Param) -> TokenStream {
     let name = ident(&p.rust_name);
-    let ty = type_tokens(&p.ty);
+    let ty = type_tokens(model, &p.ty);
     let mut extra = Vec::new();
     if let Some(c) = constraint_doc(&p.constraints) {
         extra.push(c);
@@ -288,8 +286,14 @@ fn request_fn(model: &Model, op: &Operation, konst: &proc_macro2::Ident) -> Toke
     let query_init = if has_query { quote!(let mut query = ::std::vec::Vec::new();) } else { quote!(let query = ::std::vec::Vec::new();) };
     let headers_init = if has_headers { quote!(let mut headers = ::std::vec::Vec::new();) } else { quote!(let headers = ::std::vec::Vec::new();) };
     let body = match &op.body {
-        Some(b) if b.form => quote!(::std::option::Option::Some(crate::runtime::Body::form(&self.body)?)),
-        Some(_) => quote!(::std::option::Option::Some(crate::runtime::Body::json(&self.body)?)),
+        Some(b) => match b.encoding {
+            BodyEncoding::Json => quote!(::std::option::Option::Some(crate::runtime::Body::json(&self.body)?)),
+            BodyEncoding::Form => quote!(::std::option::Option::Some(crate::runtime::Body::form(&self.body)?)),
+            BodyEncoding::Raw => {
+                let content_type = &b.content_type;
+                quote!(::std::option::Option::Some(crate::runtime::Body::raw(#content_type, ::std::clone::Clone::clone(&self.body))))
+            }
+        },
         None => quote!(::std::option::Option::None),
     };
     let key = if op.idempotency_key {
@@ -327,25 +331,23 @@ fn request_fn(model: &Model, op: &Operation, konst: &proc_macro2::Ident) -> Toke
 fn path_expr(model: &Model, op: &Operation) -> TokenStream {
     let mut template = String::new();
     let mut segments = Vec::new();
-    let mut rest = op.path.as_str();
-    while let Some(start) = rest.find('{') {
-        template.push_str(&rest[..start].replace('{', "{{").replace('}', "}}"));
-        let Some(end) = rest[start..].find('}') else { break };
-        let name = &rest[start + 1..start + end];
-        if let Some(p) = op.path_params.iter().find(|p| p.api_name == name) {
-            let field = ident(&p.rust_name);
-            let local = ident(&format!("{}_segment", p.rust_name.trim_start_matches("r#")));
-            let text = to_text(model, &p.ty, quote!(value));
-            segments.push(quote! {
-                let #local = { let value = &self.#field; crate::runtime::encode_path_segment(&#text) };
-            });
-            template.push_str(&format!("{{{local}}}"));
+    for segment in &op.path.segments {
+        match segment {
+            PathSegment::Literal(text) => template.push_str(&text.replace('{', "{{").replace('}', "}}")),
+            PathSegment::Param(name) => {
+                let Some(p) = op.path_params.iter().find(|p| p.api_name.eq_ignore_ascii_case(name)) else { continue };
+                let field = ident(&p.rust_name);
+                let local = ident(&format!("{}_segment", p.rust_name.trim_start_matches("r#")));
+                let text = to_text(model, &p.ty, quote!(value));
+                segments.push(quote! {
+                    let #local = { let value = &self.#field; crate::runtime::encode_path_segment(&#text) };
+                });
+                template.push_str(&format!("{{{local}}}"));
+            }
         }
-        rest = &rest[start + end + 1..];
     }
-    template.push_str(&rest.replace('{', "{{").replace('}', "}}"));
     if segments.is_empty() {
-        let literal = op.path.as_str();
+        let literal = op.path.raw.as_str();
         return quote!(::std::string::String::from(#literal));
     }
     quote!({ #(#segments)* ::std::format!(#template) })
@@ -356,10 +358,10 @@ fn to_text(model: &Model, ty: &TypeRef, value: TokenStream) -> TokenStream {
     match ty {
         TypeRef::String => quote!(::std::string::String::clone(#value)),
         TypeRef::DateTime => quote!(#value.to_rfc3339_opts(::chrono::SecondsFormat::AutoSi, true)),
-        TypeRef::Named(name) => match model.types.get(name).map(|d| &d.kind) {
-            Some(TypeKind::Enum(_)) => quote!(#value.as_str().to_owned()),
-            Some(TypeKind::IntEnum(_)) => quote!(#value.0.to_string()),
-            Some(TypeKind::Alias(inner)) => to_text(model, inner, value),
+        TypeRef::Named(id) => match &model.def(*id).kind {
+            TypeKind::Enum(_) => quote!(#value.as_str().to_owned()),
+            TypeKind::IntEnum(_) => quote!(#value.0.to_string()),
+            TypeKind::Alias(inner) => to_text(model, inner, value),
             _ => quote!(::serde_json::to_string(#value).unwrap_or_default()),
         },
         TypeRef::Json => quote!(#value.to_string()),
@@ -385,7 +387,7 @@ fn push_value(model: &Model, ty: &TypeRef, target: TokenStream, api: &str, value
 }
 
 /// `send()`, and for several success bodies the enum it returns.
-fn send_fn(op: &Operation) -> (TokenStream, Option<TokenStream>) {
+fn send_fn(model: &Model, op: &Operation) -> (TokenStream, Option<TokenStream>) {
     let doc = quote! {
         /// Sends the request (signed, authenticated, retried by the client's policy)
         /// and decodes the answer. Fails with [`crate::Error::Validation`] before
@@ -393,35 +395,37 @@ fn send_fn(op: &Operation) -> (TokenStream, Option<TokenStream>) {
     };
     let (ty, decode) = match &op.success {
         Success::Empty => (quote!(()), quote!(::std::result::Result::Ok(raw.empty()))),
-        Success::Json(ty) => (type_tokens(ty), quote!(raw.json())),
+        Success::Json(ty) => (type_tokens(model, ty), quote!(raw.json())),
         Success::Bytes { .. } => (quote!(::bytes::Bytes), quote!(::std::result::Result::Ok(raw.bytes()))),
         Success::Text => (quote!(::std::string::String), quote!(raw.text())),
         Success::ByStatus { name, cases } => {
             let enum_name = ident(name);
-            let variants = cases.iter().map(|(code, ty)| {
+            let variants = cases.iter().map(|(code, body)| {
                 let variant = ident(&format!("Status{code}"));
                 let doc = format!(" The `{code}` answer.");
-                match ty {
-                    Some(ty) => {
-                        let ty = type_tokens(ty);
+                match body {
+                    StatusBody::Json(ty) => {
+                        let ty = type_tokens(model, ty);
                         quote! { #[doc = #doc] #variant(#ty), }
                     }
-                    None => quote! { #[doc = #doc] #variant, },
+                    StatusBody::Text => quote! { #[doc = #doc] #variant(::std::string::String), },
+                    StatusBody::Bytes => quote! { #[doc = #doc] #variant(::bytes::Bytes), },
+                    StatusBody::Empty => quote! { #[doc = #doc] #variant, },
                 }
             });
-            let arms = cases.iter().map(|(code, ty)| {
-                let variant = ident(&format!("Status{code}"));
-                match ty {
-                    Some(_) => quote!(#code => raw.json().map(|r| r.map(#enum_name::#variant)),),
-                    None => quote!(#code => ::std::result::Result::Ok(raw.empty().map(|()| #enum_name::#variant)),),
-                }
-            });
-            let (first_code, _) = cases[0];
-            let fallback_variant = ident(&format!("Status{first_code}"));
-            let fallback = match &cases[0].1 {
-                Some(_) => quote!(_ => raw.json().map(|r| r.map(#enum_name::#fallback_variant)),),
-                None => quote!(_ => ::std::result::Result::Ok(raw.empty().map(|()| #enum_name::#fallback_variant)),),
+            let decode_as = |body: &StatusBody, variant: &proc_macro2::Ident| match body {
+                StatusBody::Json(_) => quote!(raw.json().map(|r| r.map(#enum_name::#variant))),
+                StatusBody::Text => quote!(raw.text().map(|r| r.map(#enum_name::#variant))),
+                StatusBody::Bytes => quote!(::std::result::Result::Ok(raw.bytes().map(#enum_name::#variant))),
+                StatusBody::Empty => quote!(::std::result::Result::Ok(raw.empty().map(|()| #enum_name::#variant))),
             };
+            let arms = cases.iter().map(|(code, body)| {
+                let decode = decode_as(body, &ident(&format!("Status{code}")));
+                quote!(#code => #decode,)
+            });
+            // An undocumented success status is read as the first documented one.
+            let fallback = decode_as(&cases[0].1, &ident(&format!("Status{}", cases[0].0)));
+            let fallback = quote!(_ => #fallback,);
             let enum_doc = format!(" The success answers of `{}`, by status.", op.api_id);
             let def = quote! {
                 #[doc = #enum_doc]
@@ -451,51 +455,48 @@ fn send_fn(op: &Operation) -> (TokenStream, Option<TokenStream>) {
     (send, None)
 }
 
-fn stream_fn(op: &Operation, p: &Pagination) -> TokenStream {
-    let item = type_tokens(&p.item);
-    let page = ident(&p.page);
+fn stream_fn(model: &Model, op: &Operation, p: &Pagination) -> TokenStream {
+    let page = &model.pages[p.page];
+    let item = type_tokens(model, &page.item);
+    let page = type_tokens(model, &TypeRef::Named(page.page));
     let limit_default = p.default_limit;
-    let int = |name: &str| {
-        op.query_params.iter().find(|q| q.api_name == name).map(|q| type_tokens(&q.ty)).unwrap_or_else(|| quote!(i64))
-    };
-    let (offset_ty, limit_ty) = (int("offset"), int("limit"));
+    let offset_ty = type_tokens(model, &op.query_params[p.offset].ty);
+    let limit_ty = type_tokens(model, &op.query_params[p.limit].ty);
+    let offset = ident(&op.query_params[p.offset].rust_name);
+    let limit = ident(&op.query_params[p.limit].rust_name);
     quote! {
         /// Every item of every page as a stream: walks `offset` from this request's
         /// offset (or 0) in steps of its `limit` until `total_count` is reached.
         /// The first error ends the stream.
         pub fn stream(self) -> impl ::futures_core::Stream<Item = ::std::result::Result<#item, crate::Error>> + ::std::marker::Send + 'static {
-            let start = self.offset.and_then(|v| u64::try_from(v).ok()).unwrap_or(0);
-            let limit = self.limit.and_then(|v| u64::try_from(v).ok()).unwrap_or(#limit_default);
-            crate::runtime::pagination::paginate::<crate::types::#page, _, _>(start, limit, move |offset, limit| {
+            let start = self.#offset.and_then(|v| u64::try_from(v).ok()).unwrap_or(0);
+            let limit = self.#limit.and_then(|v| u64::try_from(v).ok()).unwrap_or(#limit_default);
+            crate::runtime::pagination::paginate::<#page, _, _>(start, limit, move |offset, limit| {
                 let page = self
                     .clone()
-                    .offset(<#offset_ty>::try_from(offset).unwrap_or(<#offset_ty>::MAX))
-                    .limit(<#limit_ty>::try_from(limit).unwrap_or(<#limit_ty>::MAX));
+                    .#offset(<#offset_ty>::try_from(offset).unwrap_or(<#offset_ty>::MAX))
+                    .#limit(<#limit_ty>::try_from(limit).unwrap_or(<#limit_ty>::MAX));
                 page.send()
             })
         }
     }
 }
 
-/// `Page` for a list answer; emitted once per page type.
-fn page_impl(model: &Model, p: &Pagination) -> Option<TokenStream> {
-    let first = model.operations.iter().find_map(|op| op.pagination.as_ref().filter(|q| q.page == p.page))?;
-    if !std::ptr::eq(first, p) {
-        return None;
-    }
-    let page = ident(&p.page);
-    let item = type_tokens(&p.item);
-    let total = match (p.meta_required, p.total_required) {
+/// `Page` for a list answer, once per page type.
+pub fn page_impl(model: &Model, page: &PageImpl) -> TokenStream {
+    let item = type_tokens(model, &page.item);
+    let ty = type_tokens(model, &TypeRef::Named(page.page));
+    let total = match (page.meta_required, page.total_required) {
         (true, true) => quote!(u64::try_from(self.meta.total_count).ok()),
         (true, false) => quote!(self.meta.total_count.and_then(|v| u64::try_from(v).ok())),
         (false, true) => quote!(self.meta.as_ref().and_then(|m| u64::try_from(m.total_count).ok())),
         (false, false) => quote!(self.meta.as_ref().and_then(|m| m.total_count).and_then(|v| u64::try_from(v).ok())),
     };
-    Some(quote! {
-        impl crate::runtime::pagination::Page for crate::types::#page {
+    quote! {
+        impl crate::runtime::pagination::Page for #ty {
             type Item = #item;
             fn into_items(self) -> ::std::vec::Vec<#item> { self.data }
             fn total_count(&self) -> ::std::option::Option<u64> { #total }
         }
-    })
+    }
 }

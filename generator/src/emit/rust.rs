@@ -3,7 +3,7 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::model::{Constraints, Docs, TypeRef};
+use crate::model::{Constraints, Docs, Model, TypeRef};
 
 /// An identifier from a name the model already made Rust-safe (`r#type` included).
 /// Anything else is reduced to a valid identifier rather than panicking in `proc_macro2`.
@@ -30,7 +30,7 @@ pub fn ident(name: &str) -> Ident {
 }
 
 /// Fully qualified paths, so no name in the API can shadow them.
-pub fn type_tokens(ty: &TypeRef) -> TokenStream {
+pub fn type_tokens(model: &Model, ty: &TypeRef) -> TokenStream {
     match ty {
         TypeRef::Bool => quote!(bool),
         TypeRef::I32 => quote!(i32),
@@ -41,20 +41,21 @@ pub fn type_tokens(ty: &TypeRef) -> TokenStream {
         TypeRef::Date => quote!(::chrono::NaiveDate),
         TypeRef::DateTime => quote!(::chrono::DateTime<::chrono::Utc>),
         TypeRef::Json => quote!(::serde_json::Value),
-        TypeRef::Named(name) => {
-            let name = ident(name);
+        TypeRef::Bytes => quote!(::bytes::Bytes),
+        TypeRef::Named(id) => {
+            let name = ident(model.name(*id));
             quote!(crate::types::#name)
         }
         TypeRef::Vec(inner) => {
-            let inner = type_tokens(inner);
+            let inner = type_tokens(model, inner);
             quote!(::std::vec::Vec<#inner>)
         }
         TypeRef::Map(inner) => {
-            let inner = type_tokens(inner);
+            let inner = type_tokens(model, inner);
             quote!(::std::collections::BTreeMap<::std::string::String, #inner>)
         }
         TypeRef::Option(inner) => {
-            let inner = type_tokens(inner);
+            let inner = type_tokens(model, inner);
             quote!(::std::option::Option<#inner>)
         }
     }

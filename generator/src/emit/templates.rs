@@ -2,7 +2,7 @@
 
 use askama::Template;
 
-use crate::model::{Model, Success, TypeRef};
+use crate::model::{Method, Model, Success, TypeRef};
 use crate::Error;
 
 #[derive(Template)]
@@ -63,7 +63,7 @@ pub fn cargo_toml(model: &Model) -> Result<String, Error> {
 
 /// The operation the first-call examples call: a GET that needs no argument.
 fn example_operation(model: &Model) -> Option<&str> {
-    model.operations.iter().find(|op| op.path_params.is_empty() && op.body.is_none() && op.method == "GET").map(|op| op.rust_name.as_str())
+    model.operations.iter().find(|op| op.path_params.is_empty() && op.body.is_none() && op.method == Method::Get).map(|op| op.rust_name.as_str())
 }
 
 pub fn lib_rs(model: &Model) -> Result<String, Error> {
@@ -90,13 +90,13 @@ pub fn readme(model: &Model) -> Result<String, Error> {
         .operations
         .iter()
         .map(|op| OperationRow {
-            method: op.method.clone(),
-            path: op.path.clone(),
+            method: op.method.as_str().to_owned(),
+            path: op.path.raw.clone(),
             rust_name: op.rust_name.clone(),
             summary: op.docs.title.clone().unwrap_or_default().replace('|', "\\|"),
             returns: match &op.success {
                 Success::Empty => "nothing (`()`)".to_owned(),
-                Success::Json(ty) => format!("`{}`", display(ty)),
+                Success::Json(ty) => format!("`{}`", display(model, ty)),
                 Success::Bytes { accept } => format!("bytes (`{accept}`)"),
                 Success::Text => "text".to_owned(),
                 Success::ByStatus { name, .. } => format!("`{name}`"),
@@ -119,12 +119,12 @@ pub fn readme(model: &Model) -> Result<String, Error> {
     )
 }
 
-fn display(ty: &TypeRef) -> String {
+fn display(model: &Model, ty: &TypeRef) -> String {
     match ty {
-        TypeRef::Named(name) => name.clone(),
-        TypeRef::Vec(inner) => format!("Vec<{}>", display(inner)),
-        TypeRef::Map(inner) => format!("BTreeMap<String, {}>", display(inner)),
-        TypeRef::Option(inner) => format!("Option<{}>", display(inner)),
+        TypeRef::Named(id) => model.name(*id).to_owned(),
+        TypeRef::Vec(inner) => format!("Vec<{}>", display(model, inner)),
+        TypeRef::Map(inner) => format!("BTreeMap<String, {}>", display(model, inner)),
+        TypeRef::Option(inner) => format!("Option<{}>", display(model, inner)),
         other => format!("{other:?}"),
     }
 }

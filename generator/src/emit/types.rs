@@ -1,59 +1,65 @@
 //! `src/types.rs`: structs, enums and aliases, with their client-side validation.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::rust::{constraint_doc, doc_attrs, ident, plain, type_tokens};
-use crate::model::{Constraints, Field, IntEnum, Model, StringEnum, Struct, TypeDef, TypeKind, TypeRef};
+use crate::model::{Access, Bound, Constraints, Field, IntEnum, Model, Presence, StringEnum, Struct, TypeDef, TypeKind, TypeRef};
 
 pub fn types_file(model: &Model) -> TokenStream {
-    let defaults = Defaults::new(&model.types);
-    let items = model.types.values().map(|def| type_def(model, def, &defaults));
+    let items = model.types().into_iter().map(|def| type_def(model, def));
+    let pages = model.pages.iter().map(|page| super::operations::page_impl(model, page));
     quote! {
         //! Every schema of the API as a Rust type.
         // Deprecated items are still decoded, validated and built here; callers get the warnings.
         #![allow(deprecated)]
         #(#items)*
+        #(#pages)*
     }
 }
 
-fn type_def(model: &Model, def: &TypeDef, defaults: &Defaults<'_>) -> TokenStream {
+fn type_def(model: &Model, def: &TypeDef) -> TokenStream {
     let schema_doc = format!("Schema: `{}`", def.pointer);
-    match &def.kind {
-        TypeKind::Struct(s) => struct_def(model, def, s, defaults, &schema_doc),
+    let item = match &def.kind {
+        TypeKind::Struct(s) => struct_def(model, def, s, &schema_doc),
         TypeKind::Enum(e) => enum_def(def, e, &schema_doc),
         TypeKind::IntEnum(e) => int_enum_def(def, e, &schema_doc),
         TypeKind::Union(u) => super::union::union_def(model, def, u, &schema_doc),
         TypeKind::Alias(ty) => {
             let docs = doc_attrs(&def.docs, &[schema_doc]);
             let name = ident(&def.name);
-            let ty = type_tokens(ty);
+            let ty = type_tokens(model, ty);
             quote! { #docs pub type #name = #ty; }
         }
-    }
+    };
+    let name = ident(&def.name);
+    let aliases = def.aliases.iter().map(|alias| {
+        let alias = ident(alias);
+        let doc = format!(" Another name of [`{}`], kept so code written against it still compiles.", def.name);
+        quote! { #[doc = #doc] pub type #alias = #name; }
+    });
+    quote! { #item #(#aliases)* }
 }
 
 /// The Rust type of a field, from its required and nullable flags.
-pub fn field_type(field: &Field) -> TokenStream {
-    let mut ty = type_tokens(&field.ty);
+pub fn field_type(model: &Model, field: &Field) -> TokenStream {
+    let mut ty = type_tokens(model, &field.ty);
     if field.boxed {
         ty = quote!(::std::boxed::Box<#ty>);
     }
-    match (field.required, field.nullable) {
-        (true, false) => ty,
-        (true, true) | (false, false) => quote!(::std::option::Option<#ty>),
-        (false, true) => quote!(crate::runtime::Nullable<#ty>),
+    match field.presence {
+        Presence::Required => ty,
+        Presence::RequiredNullable | Presence::Optional => quote!(::std::option::Option<#ty>),
+        Presence::OptionalNullable => quote!(crate::runtime::Nullable<#ty>),
     }
 }
 
-fn struct_def(model: &Model, def: &TypeDef, s: &Struct, defaults: &Defaults<'_>, schema_doc: &str) -> TokenStream {
+fn struct_def(model: &Model, def: &TypeDef, s: &Struct, schema_doc: &str) -> TokenStream {
     let name = ident(&def.name);
     let docs = doc_attrs(&def.docs, &[schema_doc.to_owned()]);
     let fields = s.fields.iter().map(|f| {
         let field_name = ident(&f.rust_name);
-        let ty = field_type(f);
+        let ty = field_type(model, f);
         let mut extra = Vec::new();
         if let Some(c) = constraint_doc(&f.constraints) {
             extra.push(c);
@@ -61,36 +67,35 @@ fn struct_def(model: &Model, def: &TypeDef, s: &Struct, defaults: &Defaults<'_>,
         if let Some(default) = &f.default {
             extra.push(format!("Default: `{default}`."));
         }
-        if f.read_only {
-            extra.push("Read-only: sent by the server, ignored in requests.".to_owned());
-        }
-        if f.write_only {
-            extra.push("Write-only: sent in requests, never returned.".to_owned());
+        match f.access {
+            Access::ReadOnly => extra.push("Read-only: sent by the server, ignored in requests.".to_owned()),
+            Access::WriteOnly => extra.push("Write-only: sent in requests, never returned.".to_owned()),
+            Access::ReadWrite => {}
         }
         let docs = doc_attrs(&f.docs, &extra);
         let rename = (plain(&f.rust_name) != f.api_name).then(|| {
             let api = &f.api_name;
             quote!(#[serde(rename = #api)])
         });
-        let skip = match (f.required, f.nullable) {
-            (false, false) => quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]),
-            (false, true) => quote!(#[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")]),
-            (true, true) => quote!(#[serde(default)]),
-            (true, false) => quote!(),
+        let skip = match f.presence {
+            Presence::Optional => quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]),
+            Presence::OptionalNullable => quote!(#[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")]),
+            Presence::RequiredNullable => quote!(#[serde(default)]),
+            Presence::Required => quote!(),
         };
         quote! { #docs #rename #skip pub #field_name: #ty, }
     });
     let additional = s.additional.as_ref().map(|ty| {
-        let ty = type_tokens(ty);
+        let ty = type_tokens(model, ty);
         quote! {
             /// Properties beyond the declared ones.
             #[serde(flatten)]
             pub additional_properties: ::std::collections::BTreeMap<::std::string::String, #ty>,
         }
     });
-    let default = defaults.of(&def.name).then(|| quote!(Default,));
-    let validate = def.validate.then(|| struct_validate(model, &name, s));
-    let builder = def.validate.then(|| struct_builder(&name, s));
+    let default = def.traits.default.then(|| quote!(Default,));
+    let validate = def.traits.validate.then(|| struct_validate(model, &name, s));
+    let builder = def.traits.validate.then(|| struct_builder(model, &name, s));
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, #default ::serde::Serialize, ::serde::Deserialize)]
@@ -103,30 +108,30 @@ fn struct_def(model: &Model, def: &TypeDef, s: &Struct, defaults: &Defaults<'_>,
 
 /// For request types: `new` takes the required fields, `with_*` sets optional ones.
 /// Code written this way keeps compiling when the API adds optional fields.
-fn struct_builder(name: &proc_macro2::Ident, s: &Struct) -> TokenStream {
-    let required: Vec<&Field> = s.fields.iter().filter(|f| f.required).collect();
+fn struct_builder(model: &Model, name: &proc_macro2::Ident, s: &Struct) -> TokenStream {
+    let required: Vec<&Field> = s.fields.iter().filter(|f| f.presence.required()).collect();
     let args = required.iter().map(|f| {
         let arg = ident(&f.rust_name);
-        let ty = field_type(f);
+        let ty = field_type(model, f);
         quote!(#arg: impl ::std::convert::Into<#ty>)
     });
     let inits = s.fields.iter().map(|f| {
         let field = ident(&f.rust_name);
-        if f.required {
+        if f.presence.required() {
             quote!(#field: #field.into(),)
         } else {
             quote!(#field: ::std::default::Default::default(),)
         }
     });
     let additional = s.additional.as_ref().map(|_| quote!(additional_properties: ::std::default::Default::default(),));
-    let setters = s.fields.iter().filter(|f| !f.required).map(|f| {
+    let setters = s.fields.iter().filter(|f| !f.presence.required()).map(|f| {
         let field = ident(&f.rust_name);
         let setter = ident(&format!("with_{}", plain(&f.rust_name)));
         let value = if f.boxed { quote!(::std::boxed::Box::new(value.into())) } else { quote!(value.into()) };
         let doc = format!(" Sets `{}`.", f.api_name);
-        if f.nullable {
+        if f.presence.nullable() {
             let wrapped = if f.boxed { quote!(value.into().map(::std::boxed::Box::new)) } else { quote!(value.into()) };
-            let ty = type_tokens(&f.ty);
+            let ty = type_tokens(model, &f.ty);
             quote! {
                 #[doc = #doc]
                 pub fn #setter(mut self, value: impl ::std::convert::Into<crate::runtime::Nullable<#ty>>) -> Self {
@@ -135,7 +140,7 @@ fn struct_builder(name: &proc_macro2::Ident, s: &Struct) -> TokenStream {
                 }
             }
         } else {
-            let ty = type_tokens(&f.ty);
+            let ty = type_tokens(model, &f.ty);
             quote! {
                 #[doc = #doc]
                 pub fn #setter(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
@@ -165,10 +170,10 @@ fn struct_validate(model: &Model, name: &proc_macro2::Ident, s: &Struct) -> Toke
         .filter_map(|f| {
             let body = value_checks(model, &f.ty, &f.constraints, &f.api_name, quote!(value))?;
             let field = ident(&f.rust_name);
-            Some(match (f.required, f.nullable) {
-                (true, false) => quote! { { let value = &self.#field; #body } },
-                (true, true) | (false, false) => quote! { if let ::std::option::Option::Some(value) = &self.#field { #body } },
-                (false, true) => quote! { if let ::std::option::Option::Some(value) = self.#field.as_ref() { #body } },
+            Some(match f.presence {
+                Presence::Required => quote! { { let value = &self.#field; #body } },
+                Presence::RequiredNullable | Presence::Optional => quote! { if let ::std::option::Option::Some(value) = &self.#field { #body } },
+                Presence::OptionalNullable => quote! { if let ::std::option::Option::Some(value) = self.#field.as_ref() { #body } },
             })
         })
         .collect();
@@ -206,8 +211,10 @@ pub fn value_checks(model: &Model, ty: &TypeRef, c: &Constraints, field: &str, v
         }
         TypeRef::I32 | TypeRef::I64 if c.minimum.is_some() || c.maximum.is_some() => {
             let widened = if *ty == TypeRef::I32 { quote!(i64::from(*#value)) } else { quote!(*#value) };
-            let bound = |v: Option<f64>| match v {
-                Some(v) => {
+            let bound = |v: Option<Bound>| match v {
+                Some(Bound::Int(v)) => quote!(::std::option::Option::Some(#v)),
+                // A fractional bound on an integer: the nearest integer that keeps its meaning.
+                Some(Bound::Float(v)) => {
                     let v = v as i64;
                     quote!(::std::option::Option::Some(#v))
                 }
@@ -217,8 +224,12 @@ pub fn value_checks(model: &Model, ty: &TypeRef, c: &Constraints, field: &str, v
             checks.push(quote!(crate::runtime::validate::check_range_i64(prefix, #field, #widened, #min, #max)?;));
         }
         TypeRef::F64 if c.minimum.is_some() || c.maximum.is_some() => {
-            let bound = |v: Option<f64>| match v {
-                Some(v) => quote!(::std::option::Option::Some(#v)),
+            let bound = |v: Option<Bound>| match v {
+                Some(Bound::Float(v)) => quote!(::std::option::Option::Some(#v)),
+                Some(Bound::Int(v)) => {
+                    let v = v as f64;
+                    quote!(::std::option::Option::Some(#v))
+                }
                 None => quote!(::std::option::Option::None),
             };
             let (min, max) = (bound(c.minimum), bound(c.maximum));
@@ -254,7 +265,12 @@ pub fn value_checks(model: &Model, ty: &TypeRef, c: &Constraints, field: &str, v
                 checks.push(quote! { if let ::std::option::Option::Some(inner) = #value { #inner } });
             }
         }
-        TypeRef::Named(name) if model.types.get(name).is_some_and(|d| d.validate) => {
+        TypeRef::Named(id) if matches!(model.def(*id).kind, TypeKind::Alias(_)) => {
+            if let Some(inner) = value_checks(model, model.resolve(ty), c, field, value) {
+                checks.push(inner);
+            }
+        }
+        TypeRef::Named(id) if model.def(*id).traits.validate => {
             checks.push(quote! {
                 crate::runtime::validate::Validate::validate(#value, &crate::runtime::validate::join(prefix, #field))?;
             });
@@ -287,6 +303,17 @@ fn enum_def(def: &TypeDef, e: &StringEnum, schema_doc: &str) -> TokenStream {
         quote!(#wire => Self::#variant,)
     });
     let default = e.default.map(|_| quote!(Default,));
+    let long_names = e.variants.iter().filter_map(|v| {
+        let long = ident(v.long_name.as_deref()?);
+        let variant = ident(&v.rust_name);
+        let doc = format!(" The same as [`Self::{}`]: its name before the enum's own prefix was dropped.", v.rust_name);
+        Some(quote! {
+            #[doc = #doc]
+            #[doc(hidden)]
+            #[allow(non_upper_case_globals)]
+            pub const #long: Self = Self::#variant;
+        })
+    });
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, #default)]
@@ -298,6 +325,7 @@ fn enum_def(def: &TypeDef, e: &StringEnum, schema_doc: &str) -> TokenStream {
             #unknown(crate::runtime::enums::UnknownValue),
         }
         impl #name {
+            #(#long_names)*
             /// The value as sent on the wire.
             pub fn as_str(&self) -> &str {
                 match self { #(#as_str)* Self::#unknown(value) => value.as_str() }
@@ -348,42 +376,5 @@ fn int_enum_def(def: &TypeDef, e: &IntEnum, schema_doc: &str) -> TokenStream {
         pub struct #name(pub i64);
         impl #name { #(#consts)* }
         #default
-    }
-}
-
-/// Which named types can derive `Default` (every field has a default).
-pub struct Defaults<'m> {
-    types: &'m BTreeMap<String, TypeDef>,
-}
-
-impl<'m> Defaults<'m> {
-    pub fn new(types: &'m BTreeMap<String, TypeDef>) -> Self {
-        Defaults { types }
-    }
-
-    pub fn of(&self, name: &str) -> bool {
-        self.named(name, &mut BTreeSet::new())
-    }
-
-    fn named(&self, name: &str, visiting: &mut BTreeSet<String>) -> bool {
-        if !visiting.insert(name.to_owned()) {
-            return false;
-        }
-        let result = match self.types.get(name).map(|d| &d.kind) {
-            Some(TypeKind::Struct(s)) => s.fields.iter().all(|f| !f.required || f.nullable || self.ty(&f.ty, visiting)),
-            Some(TypeKind::Enum(e)) => e.default.is_some(),
-            Some(TypeKind::IntEnum(e)) => e.default.is_some(),
-            Some(TypeKind::Alias(ty)) => self.ty(ty, visiting),
-            Some(TypeKind::Union(_)) | None => false,
-        };
-        visiting.remove(name);
-        result
-    }
-
-    fn ty(&self, ty: &TypeRef, visiting: &mut BTreeSet<String>) -> bool {
-        match ty {
-            TypeRef::Named(name) => self.named(name, visiting),
-            _ => true,
-        }
     }
 }

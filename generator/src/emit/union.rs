@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::rust::{doc_attrs, ident, type_tokens};
-use crate::model::{Check, Decode, Field, JsonKind, Model, Slot, TypeDef, TypeKind, TypeRef, Union};
+use crate::model::{Check, Decode, JsonKind, Model, Presence, Slot, TypeDef, TypeRef, Union};
 
 pub fn union_def(model: &Model, def: &TypeDef, u: &Union, schema_doc: &str) -> TokenStream {
     let name = ident(&def.name);
@@ -16,23 +16,22 @@ pub fn union_def(model: &Model, def: &TypeDef, u: &Union, schema_doc: &str) -> T
     let docs = doc_attrs(&def.docs, &extra);
     let variants = u.variants.iter().map(|v| {
         let variant = ident(&v.name);
-        let ty = type_tokens(&v.ty);
-        let doc = format!(" A [`{}`].", type_display(&v.ty));
+        let ty = type_tokens(model, &v.ty);
+        let doc = format!(" A [`{}`].", type_display(model, &v.ty));
         quote! { #[doc = #doc] #variant(#ty), }
     });
-    let unknown = u.keeps_unknown.then(|| {
+    let unknown = u.keeps_unknown().then(|| {
         quote! {
             /// A variant this version of the client does not know, kept as sent.
             Unknown(::serde_json::Value),
         }
     });
-    let froms = from_impls(&name, u);
+    let froms = from_impls(model, &name, u);
     let deserialize = match &u.decode {
-        // A boxed (recursive) field cannot be moved out of a slot as is.
-        Decode::Superset { slots } if !has_boxed_field(model, u) => superset(model, &def.name, u, slots),
-        _ => buffered(&def.name, u),
+        Decode::Superset { slots } => superset(model, &def.name, u, slots),
+        Decode::Buffered => buffered(&def.name, u),
     };
-    let validate = def.validate.then(|| validate(model, &name, u));
+    let validate = def.traits.validate.then(|| validate(model, &name, u));
     // Variants hold the branch structs by value so matching and building stay plain;
     // the size difference clippy would flag is the price of that.
     quote! {
@@ -52,15 +51,17 @@ pub fn union_def(model: &Model, def: &TypeDef, u: &Union, schema_doc: &str) -> T
     }
 }
 
-fn type_display(ty: &TypeRef) -> String {
-    type_tokens(ty).to_string().replace(' ', "")
+fn type_display(model: &Model, ty: &TypeRef) -> String {
+    type_tokens(model, ty).to_string().replace(' ', "")
 }
 
 /// `From<Branch>` for every branch type that appears once, so callers can pass a branch where the union is expected.
-fn from_impls(name: &proc_macro2::Ident, u: &Union) -> TokenStream {
-    let impls = u.variants.iter().filter(|v| u.variants.iter().filter(|w| w.ty == v.ty).count() == 1).map(|v| {
+fn from_impls(model: &Model, name: &proc_macro2::Ident, u: &Union) -> TokenStream {
+    // Two aliases of one type would make two impls of one trait: compare what they mean.
+    let once = |v: &&crate::model::Variant| u.variants.iter().filter(|w| model.resolve(&w.ty) == model.resolve(&v.ty)).count() == 1;
+    let impls = u.variants.iter().filter(once).map(|v| {
         let variant = ident(&v.name);
-        let ty = type_tokens(&v.ty);
+        let ty = type_tokens(model, &v.ty);
         quote! {
             impl ::std::convert::From<#ty> for #name {
                 fn from(value: #ty) -> Self { Self::#variant(value) }
@@ -81,7 +82,7 @@ fn superset(model: &Model, name: &str, u: &Union, slots: &[Slot]) -> TokenStream
     let slot_fields = slots.iter().map(|slot| {
         let field = ident(&slot.rust_name);
         let api = &slot.api_name;
-        let ty = slot.ty.as_ref().map(type_tokens).unwrap_or_else(|| quote!(::serde_json::Value));
+        let ty = slot.ty.as_ref().map(|t| type_tokens(model, t)).unwrap_or_else(|| quote!(::serde_json::Value));
         quote! {
             #[serde(rename = #api, default, deserialize_with = "crate::runtime::union::present")]
             #field: ::std::option::Option<::std::option::Option<#ty>>,
@@ -103,8 +104,7 @@ fn superset(model: &Model, name: &str, u: &Union, slots: &[Slot]) -> TokenStream
             quote!(crate::runtime::union::slot_str(&slots.#slot))
         });
         let variant = ident(&v.name);
-        let TypeRef::Named(struct_name) = &v.ty else { return (Some(quote!(false)), quote!()) };
-        let fields = struct_fields(model, struct_name).iter().map(|f| {
+        let fields = model.struct_of(&v.ty).map(|s| s.fields.as_slice()).unwrap_or_default().iter().map(|f| {
             let field = ident(&f.rust_name);
             let slot = slots.iter().find(|s| s.api_name == f.api_name);
             let slot_ident = slot.map(|s| ident(&s.rust_name));
@@ -113,15 +113,15 @@ fn superset(model: &Model, name: &str, u: &Union, slots: &[Slot]) -> TokenStream
                 None => quote!(crate::runtime::union::convert(slots.#slot_ident)?),
             };
             let api = &f.api_name;
-            let value = match (f.required, f.nullable) {
-                (true, false) => quote!(crate::runtime::union::required(#raw, #api)?),
-                (true, true) => quote!(crate::runtime::union::required_nullable(#raw, #api)?),
-                (false, false) => quote!(crate::runtime::union::optional(#raw)),
-                (false, true) => quote!(crate::runtime::union::tristate(#raw)),
+            let value = match f.presence {
+                Presence::Required => quote!(crate::runtime::union::required(#raw, #api)?),
+                Presence::RequiredNullable => quote!(crate::runtime::union::required_nullable(#raw, #api)?),
+                Presence::Optional => quote!(crate::runtime::union::optional(#raw)),
+                Presence::OptionalNullable => quote!(crate::runtime::union::tristate(#raw)),
             };
             quote!(#field: #value,)
         });
-        let ty = type_tokens(&v.ty);
+        let ty = type_tokens(model, &v.ty);
         let build = quote!(::std::result::Result::Ok(Self::#variant(#ty { #(#fields)* })));
         (condition, build)
     });
@@ -131,20 +131,6 @@ fn superset(model: &Model, name: &str, u: &Union, slots: &[Slot]) -> TokenStream
         struct Slots { #(#slot_fields)* }
         let slots: Slots = crate::runtime::union::object(deserializer, #name)?;
         #body
-    }
-}
-
-fn has_boxed_field(model: &Model, u: &Union) -> bool {
-    u.variants.iter().any(|v| match &v.ty {
-        TypeRef::Named(name) => struct_fields(model, name).iter().any(|f| f.boxed),
-        _ => false,
-    })
-}
-
-fn struct_fields<'m>(model: &'m Model, name: &str) -> &'m [Field] {
-    match model.types.get(name).map(|d| &d.kind) {
-        Some(TypeKind::Struct(s)) => &s.fields,
-        _ => &[],
     }
 }
 
@@ -160,10 +146,26 @@ fn buffered(name: &str, u: &Union) -> TokenStream {
             (kind, rest) => kind.or(rest),
         };
         let variant = ident(&v.name);
-        (condition, quote!(crate::runtime::union::from_value(value).map(Self::#variant)))
+        (condition, quote!(crate::runtime::union::from_value(value).map(Self::#variant)), variant)
     });
-    let fallback = if u.keeps_unknown { quote!(::std::result::Result::Ok(Self::Unknown(value))) } else { no_match(name, u) };
-    let body = chain(branches, fallback);
+    let fallback = if u.keeps_unknown() { quote!(::std::result::Result::Ok(Self::Unknown(value))) } else { no_match(name, u) };
+    let body = if u.fallthrough {
+        // A branch that claims the payload but cannot hold it passes it on.
+        let tries = branches.map(|(condition, _, variant)| {
+            let attempt = quote! {
+                if let ::std::result::Result::Ok(branch) = ::serde_json::from_value(::std::clone::Clone::clone(&value)) {
+                    return ::std::result::Result::Ok(Self::#variant(branch));
+                }
+            };
+            match condition {
+                Some(condition) => quote! { if #condition { #attempt } },
+                None => attempt,
+            }
+        });
+        quote! { #(#tries)* #fallback }
+    } else {
+        chain(branches.map(|(condition, build, _)| (condition, build)), fallback)
+    };
     quote! {
         let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
         #body
@@ -207,6 +209,10 @@ fn condition(check: &Check, has: &dyn Fn(&str) -> TokenStream, lacks: &dyn Fn(&s
         };
         parts.push(quote!(crate::runtime::union::one_of(#actual, &[#(#values),*])));
     }
+    for (prop, values) in &check.values_if_present {
+        let actual = str_of(prop);
+        parts.push(quote!(crate::runtime::union::absent_or_one_of(#actual, &[#(#values),*])));
+    }
     if parts.is_empty() {
         None
     } else {
@@ -223,7 +229,7 @@ fn validate(model: &Model, name: &proc_macro2::Ident, u: &Union) -> TokenStream 
             None => quote!(Self::#variant(_) => {}),
         }
     });
-    let unknown = u.keeps_unknown.then(|| quote!(Self::Unknown(_) => {}));
+    let unknown = u.keeps_unknown().then(|| quote!(Self::Unknown(_) => {}));
     quote! {
         impl crate::runtime::validate::Validate for #name {
             fn validate(&self, prefix: &str) -> ::std::result::Result<(), crate::runtime::ValidationError> {

@@ -9,7 +9,7 @@ use crate::model::Model;
 pub fn webhooks_file(model: &Model) -> TokenStream {
     let decoders = model.webhooks.iter().map(|hook| {
         let name = ident(&format!("parse_{}", hook.rust_name));
-        let ty = type_tokens(&hook.ty);
+        let ty = type_tokens(model, &hook.ty);
         let extra = vec![
             format!("Decodes the body of a `{}` delivery. Unknown fields and event types are kept or ignored, never rejected.", hook.api_name),
             "Verify the delivery's signature before trusting it.".to_owned(),

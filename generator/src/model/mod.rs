@@ -1,30 +1,91 @@
-//! Stage 3: the intermediate model. Everything the emitter needs, decided here:
-//! Rust names next to API names, resolved types, union decode plans, operations.
-//! Types live in a `BTreeMap` keyed by Rust name and operations are sorted, so the
-//! output never depends on hash order.
+//! Stage 3: the intermediate model. Everything the emitter needs is decided here,
+//! in a fixed order of passes, each in its own module:
+//!
+//! 1. [`collect`]: every schema construct becomes a type in an arena, identified by a
+//!    [`TypeId`], never by its Rust name; operations and webhooks refer to those ids.
+//! 2. [`merge`]: structurally identical types become one.
+//! 3. [`boxing`]: fields through which a type contains itself are boxed.
+//! 4. [`union`]: each union gets its decode plan, seeing merged types and boxes.
+//! 5. [`names`]: every type, variant and alias gets its Rust name.
+//! 6. [`traits`]: which types validate, build, default; one `Page` impl per page type.
+//!
+//! The emitter only reads the result.
 
-mod dedupe;
+mod boxing;
+mod collect;
+mod merge;
+mod names;
 mod operation;
-mod schema;
+mod path;
+mod traits;
 mod union;
 
-use std::collections::{BTreeMap, BTreeSet};
-
-use openapiv3::{OpenAPI, Parameter, ReferenceOr};
+use std::collections::BTreeMap;
 
 use crate::load::Document;
+use crate::warning::Warnings;
 use crate::Error;
 
+pub use operation::resolve_parameter;
+pub use path::{PathSegment, PathTemplate};
 pub use union::{Check, Decode, JsonKind, Slot, Union, Variant};
 
 /// The whole API as the emitter sees it.
 #[derive(Debug)]
 pub struct Model {
     pub api: ApiInfo,
-    pub types: BTreeMap<String, TypeDef>,
+    /// The arena: `types[id.0]`. Merged-away types stay (their ids are never referenced
+    /// after the merge pass) and are skipped by [`Model::types`].
+    arena: Vec<TypeDef>,
     pub operations: Vec<Operation>,
     pub webhooks: Vec<Webhook>,
+    /// One `Page` impl per page type, whatever number of operations return it.
+    pub pages: Vec<PageImpl>,
+    /// What the passes could not type precisely, and what they did instead.
+    pub warnings: Warnings,
 }
+
+impl Model {
+    pub fn def(&self, id: TypeId) -> &TypeDef {
+        &self.arena[id.0]
+    }
+
+    pub fn name(&self, id: TypeId) -> &str {
+        &self.arena[id.0].name
+    }
+
+    /// The types to emit, sorted by Rust name.
+    pub fn types(&self) -> Vec<&TypeDef> {
+        let mut live: Vec<&TypeDef> = self.arena.iter().filter(|d| d.merged_into.is_none()).collect();
+        live.sort_by(|a, b| a.name.cmp(&b.name));
+        live
+    }
+
+    /// Follows aliases to the type a reference finally means.
+    pub fn resolve<'m>(&'m self, ty: &'m TypeRef) -> &'m TypeRef {
+        match ty {
+            TypeRef::Named(id) => match &self.def(*id).kind {
+                TypeKind::Alias(inner) => self.resolve(inner),
+                _ => ty,
+            },
+            other => other,
+        }
+    }
+
+    pub fn struct_of(&self, ty: &TypeRef) -> Option<&Struct> {
+        match self.resolve(ty) {
+            TypeRef::Named(id) => match &self.def(*id).kind {
+                TypeKind::Struct(s) => Some(s),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+/// A type's identity: its place in the arena, fixed when it is collected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TypeId(pub usize);
 
 #[derive(Debug)]
 pub struct ApiInfo {
@@ -37,12 +98,12 @@ pub struct ApiInfo {
     /// Every scope the security scheme lists, with its description.
     pub scopes: BTreeMap<String, String>,
     /// Every scope of every operation's requirements: the client requests these by default.
-    pub default_scopes: BTreeSet<String>,
+    pub default_scopes: std::collections::BTreeSet<String>,
     pub api_version: String,
 }
 
 /// Title, description and deprecation of a schema, field, parameter or operation.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Docs {
     pub title: Option<String>,
     pub description: Option<String>,
@@ -51,16 +112,47 @@ pub struct Docs {
 
 #[derive(Debug)]
 pub struct TypeDef {
+    pub id: TypeId,
+    /// The Rust name, assigned by the names pass.
     pub name: String,
     /// Where the schema lives in the document.
     pub pointer: String,
     pub docs: Docs,
     pub kind: TypeKind,
-    /// Reached from a request, so it gets a client-side `Validate` impl.
-    pub validate: bool,
+    /// What the names pass may call this type.
+    pub hint: NameHint,
+    /// Set by the merge pass: this type is the same as another one.
+    pub merged_into: Option<TypeId>,
+    /// Other names of this type, kept so code written against an earlier crate
+    /// (where merged types had names of their own) still compiles.
+    pub aliases: Vec<String>,
+    pub traits: Traits,
 }
 
-#[derive(Debug)]
+/// What the names pass knows about where a type came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NameHint {
+    /// The key under `#/components/schemas`: the name, as written.
+    pub component: Option<String>,
+    /// A name a person gave: the schema's `title`, a parameter component's key, or
+    /// what the branches of a union share.
+    pub preferred: Option<String>,
+    /// The property or parameter this schema is the value of.
+    pub property: Option<String>,
+    /// The name derived from where the schema is used (`UserTolAddress`).
+    pub context: String,
+}
+
+/// Impls and derives, decided once the types are final.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Traits {
+    /// Reached from a request: a client-side `Validate` impl and a builder.
+    pub validate: bool,
+    /// Every field has a default: `#[derive(Default)]`.
+    pub default: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub enum TypeKind {
     Struct(Struct),
     Enum(StringEnum),
@@ -70,29 +162,64 @@ pub enum TypeKind {
     Alias(TypeRef),
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Struct {
     pub fields: Vec<Field>,
     /// Typed `additionalProperties` next to declared properties.
     pub additional: Option<TypeRef>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Field {
     pub api_name: String,
     pub rust_name: String,
     pub ty: TypeRef,
-    pub required: bool,
-    pub nullable: bool,
-    /// Optional and nullable in a request: absent, null and a value are three states.
-    pub tristate: bool,
-    /// Breaks a by-value cycle of types.
+    pub presence: Presence,
+    /// Breaks a by-value cycle of types (set by the boxing pass).
     pub boxed: bool,
-    pub read_only: bool,
-    pub write_only: bool,
+    pub access: Access,
     pub docs: Docs,
     pub constraints: Constraints,
     pub default: Option<serde_json::Value>,
+}
+
+/// Whether a field must be there and whether it may be `null`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Presence {
+    Required,
+    /// Must be there, may be `null`.
+    RequiredNullable,
+    Optional,
+    /// May be absent, `null` or a value: three states a request can mean differently.
+    OptionalNullable,
+}
+
+impl Presence {
+    pub fn new(required: bool, nullable: bool) -> Presence {
+        match (required, nullable) {
+            (true, false) => Presence::Required,
+            (true, true) => Presence::RequiredNullable,
+            (false, false) => Presence::Optional,
+            (false, true) => Presence::OptionalNullable,
+        }
+    }
+
+    pub fn required(self) -> bool {
+        matches!(self, Presence::Required | Presence::RequiredNullable)
+    }
+
+    pub fn nullable(self) -> bool {
+        matches!(self, Presence::RequiredNullable | Presence::OptionalNullable)
+    }
+}
+
+/// `readOnly` / `writeOnly`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Access {
+    #[default]
+    ReadWrite,
+    ReadOnly,
+    WriteOnly,
 }
 
 /// Validation keywords the client checks before sending.
@@ -103,8 +230,8 @@ pub struct Constraints {
     pub pattern: Option<String>,
     /// A string format with no Rust type of its own (`email`, `uri`), for the docs.
     pub format: Option<String>,
-    pub minimum: Option<f64>,
-    pub maximum: Option<f64>,
+    pub minimum: Option<Bound>,
+    pub maximum: Option<Bound>,
     pub min_items: Option<usize>,
     pub max_items: Option<usize>,
     /// Constraints on each array item.
@@ -117,7 +244,23 @@ impl Constraints {
     }
 }
 
-#[derive(Debug)]
+/// A `minimum` or `maximum`: integers stay integers, so no bound is rounded.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Bound {
+    Int(i64),
+    Float(f64),
+}
+
+impl std::fmt::Display for Bound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Bound::Int(v) => write!(f, "{v}"),
+            Bound::Float(v) => write!(f, "{v}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct StringEnum {
     pub variants: Vec<EnumVariant>,
     /// Index into `variants` of the schema's default.
@@ -126,14 +269,17 @@ pub struct StringEnum {
     pub unknown: String,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EnumVariant {
     pub rust_name: String,
+    /// The name this variant had before the enum's own prefix was dropped
+    /// (`SalutationMale` in `Salutation`), still usable as a constant.
+    pub long_name: Option<String>,
     pub wire: String,
     pub description: Option<String>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IntEnum {
     pub values: Vec<i64>,
     pub default: Option<i64>,
@@ -151,10 +297,82 @@ pub enum TypeRef {
     Date,
     DateTime,
     Json,
-    Named(String),
+    /// Bytes of a body that is not JSON.
+    Bytes,
+    Named(TypeId),
     Vec(Box<TypeRef>),
     Map(Box<TypeRef>),
     Option(Box<TypeRef>),
+}
+
+impl TypeRef {
+    /// Calls `f` on every type id this reference mentions.
+    pub fn ids_mut(&mut self, f: &mut impl FnMut(&mut TypeId)) {
+        match self {
+            TypeRef::Named(id) => f(id),
+            TypeRef::Vec(inner) | TypeRef::Map(inner) | TypeRef::Option(inner) => inner.ids_mut(f),
+            _ => {}
+        }
+    }
+
+    /// The named type a value of this type holds inline (not behind a `Vec` or map).
+    pub fn by_value(&self) -> Option<TypeId> {
+        match self {
+            TypeRef::Named(id) => Some(*id),
+            TypeRef::Option(inner) => inner.by_value(),
+            _ => None,
+        }
+    }
+
+    /// Every named type this reference mentions.
+    pub fn named(&self) -> Vec<TypeId> {
+        let mut out = Vec::new();
+        self.clone().ids_mut(&mut |id| out.push(*id));
+        out
+    }
+}
+
+/// The HTTP method of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Method {
+    Get,
+    Put,
+    Post,
+    Delete,
+    Options,
+    Head,
+    Patch,
+    Trace,
+}
+
+impl Method {
+    pub fn parse(method: &str) -> Option<Method> {
+        Some(match method {
+            "get" => Method::Get,
+            "put" => Method::Put,
+            "post" => Method::Post,
+            "delete" => Method::Delete,
+            "options" => Method::Options,
+            "head" => Method::Head,
+            "patch" => Method::Patch,
+            "trace" => Method::Trace,
+            _ => return None,
+        })
+    }
+
+    /// `GET`, as written on the wire and as `reqwest::Method`'s constant.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Put => "PUT",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
+            Method::Head => "HEAD",
+            Method::Patch => "PATCH",
+            Method::Trace => "TRACE",
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -162,8 +380,8 @@ pub struct Operation {
     pub api_id: String,
     pub rust_name: String,
     pub builder_name: String,
-    pub method: String,
-    pub path: String,
+    pub method: Method,
+    pub path: PathTemplate,
     pub module: String,
     pub docs: Docs,
     pub path_params: Vec<Param>,
@@ -176,6 +394,15 @@ pub struct Operation {
     /// inner list together suffice; empty when the operation needs no token.
     pub scopes: Vec<Vec<String>>,
     pub pagination: Option<Pagination>,
+}
+
+/// Where a parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ParamLocation {
+    Path,
+    Query,
+    Header,
+    Cookie,
 }
 
 #[derive(Debug)]
@@ -195,7 +422,16 @@ pub struct Param {
 pub struct RequestBody {
     pub ty: TypeRef,
     pub content_type: String,
-    pub form: bool,
+    pub encoding: BodyEncoding,
+}
+
+/// How a request body becomes bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyEncoding {
+    Json,
+    Form,
+    /// A `String` (`text/*`) or `bytes::Bytes` (anything else) sent as it is.
+    Raw,
 }
 
 #[derive(Debug)]
@@ -205,16 +441,36 @@ pub enum Success {
     Bytes { accept: String },
     Text,
     /// Several success statuses with different bodies: a generated enum.
-    ByStatus { name: String, cases: Vec<(u16, Option<TypeRef>)> },
+    ByStatus { name: String, cases: Vec<(u16, StatusBody)> },
 }
 
+/// The body of one success status.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StatusBody {
+    Empty,
+    Json(TypeRef),
+    Text,
+    Bytes,
+}
+
+/// Offset pagination of one operation.
 #[derive(Debug)]
 pub struct Pagination {
-    pub page: String,
+    /// Index into the page impls of the model.
+    pub page: usize,
+    /// Indices into the operation's query parameters.
+    pub offset: usize,
+    pub limit: usize,
+    pub default_limit: u64,
+}
+
+/// `Page` for a list answer: `data` holds the items, `meta.total_count` the total.
+#[derive(Debug, PartialEq)]
+pub struct PageImpl {
+    pub page: TypeId,
     pub item: TypeRef,
     pub meta_required: bool,
     pub total_required: bool,
-    pub default_limit: u64,
 }
 
 #[derive(Debug)]
@@ -225,161 +481,50 @@ pub struct Webhook {
     pub ty: TypeRef,
 }
 
+/// Runs the passes in their fixed order.
 pub fn build(doc: &Document) -> Result<Model, Error> {
-    let mut schemas = schema::Schemas::new(doc);
-    schemas.components()?;
-    let operations = operation::operations(&mut schemas)?;
-    let webhooks = operation::webhooks(&mut schemas)?;
-    let api = operation::api_info(&doc.api, &operations)?;
-    let (types, inline_enums) = schemas.finish();
-    let mut model = Model { api, types, operations, webhooks };
-    dedupe::merge_identical_enums(&mut model, &inline_enums);
-    mark_boxed(&mut model.types);
-    mark_validated(&mut model.types, &model.operations);
+    let mut model = collect::collect(doc)?;
+    merge::merge_identical(&mut model);
+    boxing::mark_boxed(&mut model);
+    union::plan_all(&mut model)?;
+    names::assign(&mut model);
+    traits::decide(&mut model);
     Ok(model)
 }
 
-/// Resolves a parameter `$ref` to `#/components/parameters/...`.
-pub fn resolve_parameter<'a>(api: &'a OpenAPI, param: &'a ReferenceOr<Parameter>) -> Option<&'a Parameter> {
-    match param {
-        ReferenceOr::Item(param) => Some(param),
-        ReferenceOr::Reference { reference } => {
-            let name = reference.strip_prefix("#/components/parameters/")?;
-            resolve_parameter(api, api.components.as_ref()?.parameters.get(name)?)
-        }
-    }
-}
-
-/// Boxes every struct field through which a type contains itself by value
-/// (`Node { parent: Option<Node> }`), so every type has a finite size. A field needs a
-/// box exactly when its type is in the same strongly connected component of the
-/// "holds by value" graph as the struct that holds it.
-fn mark_boxed(types: &mut BTreeMap<String, TypeDef>) {
-    let names: Vec<String> = types.keys().cloned().collect();
-    let index: BTreeMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
-    let edges: Vec<Vec<usize>> = types
-        .values()
-        .map(|def| {
-            let held: Vec<&str> = match &def.kind {
-                TypeKind::Struct(s) => s.fields.iter().filter_map(|f| by_value(&f.ty)).collect(),
-                TypeKind::Union(u) => u.variants.iter().filter_map(|v| by_value(&v.ty)).collect(),
-                TypeKind::Alias(ty) => by_value(ty).into_iter().collect(),
-                TypeKind::Enum(_) | TypeKind::IntEnum(_) => Vec::new(),
-            };
-            held.into_iter().filter_map(|n| index.get(n).copied()).collect()
-        })
-        .collect();
-    let component = strongly_connected(&edges);
-    let mut to_box = Vec::new();
-    for (i, def) in types.values().enumerate() {
-        if let TypeKind::Struct(s) = &def.kind {
-            for (field, f) in s.fields.iter().enumerate() {
-                let target = by_value(&f.ty).and_then(|n| index.get(n).copied());
-                // Same component: the field leads back to this struct (a self-reference included).
-                if target.is_some_and(|t| component[t] == component[i] && (t != i || edges[i].contains(&i))) {
-                    to_box.push((i, field));
+impl Model {
+    /// Calls `f` on every type id mentioned anywhere in the model: the one walk the
+    /// merge pass rewrites references with.
+    fn ids_mut(&mut self, f: &mut impl FnMut(&mut TypeId)) {
+        for def in &mut self.arena {
+            match &mut def.kind {
+                TypeKind::Struct(s) => {
+                    s.fields.iter_mut().for_each(|field| field.ty.ids_mut(f));
+                    s.additional.iter_mut().for_each(|ty| ty.ids_mut(f));
                 }
+                TypeKind::Union(u) => u.ids_mut(f),
+                TypeKind::Alias(ty) => ty.ids_mut(f),
+                TypeKind::Enum(_) | TypeKind::IntEnum(_) => {}
             }
         }
-    }
-    for (i, field) in to_box {
-        if let Some(TypeKind::Struct(s)) = types.get_mut(&names[i]).map(|d| &mut d.kind) {
-            s.fields[field].boxed = true;
-        }
-    }
-}
-
-/// Kosaraju's algorithm without recursion (a long chain of types must not grow the
-/// stack): the component number of every node.
-fn strongly_connected(edges: &[Vec<usize>]) -> Vec<usize> {
-    let n = edges.len();
-    let mut order = Vec::with_capacity(n);
-    let mut visited = vec![false; n];
-    for start in 0..n {
-        if visited[start] {
-            continue;
-        }
-        visited[start] = true;
-        let mut stack = vec![(start, 0)];
-        while let Some((node, next)) = stack.pop() {
-            if let Some(&to) = edges[node].get(next) {
-                stack.push((node, next + 1));
-                if !visited[to] {
-                    visited[to] = true;
-                    stack.push((to, 0));
+        for op in &mut self.operations {
+            for param in op.path_params.iter_mut().chain(&mut op.query_params).chain(&mut op.header_params) {
+                param.ty.ids_mut(f);
+            }
+            op.body.iter_mut().for_each(|b| b.ty.ids_mut(f));
+            match &mut op.success {
+                Success::Json(ty) => ty.ids_mut(f),
+                Success::ByStatus { cases, .. } => {
+                    for (_, body) in cases {
+                        if let StatusBody::Json(ty) = body {
+                            ty.ids_mut(f);
+                        }
+                    }
                 }
-            } else {
-                order.push(node);
+                Success::Empty | Success::Bytes { .. } | Success::Text => {}
             }
         }
-    }
-    let mut reverse = vec![Vec::new(); n];
-    for (from, tos) in edges.iter().enumerate() {
-        for &to in tos {
-            reverse[to].push(from);
-        }
-    }
-    let mut component = vec![usize::MAX; n];
-    for (count, &start) in order.iter().rev().enumerate() {
-        if component[start] != usize::MAX {
-            continue;
-        }
-        component[start] = count;
-        let mut stack = vec![start];
-        while let Some(node) = stack.pop() {
-            for &from in &reverse[node] {
-                if component[from] == usize::MAX {
-                    component[from] = count;
-                    stack.push(from);
-                }
-            }
-        }
-    }
-    component
-}
-
-/// The named type a value of `ty` holds inline (not behind a `Vec` or map).
-fn by_value(ty: &TypeRef) -> Option<&str> {
-    match ty {
-        TypeRef::Named(name) => Some(name),
-        TypeRef::Option(inner) => by_value(inner),
-        _ => None,
-    }
-}
-
-/// Marks every type a request can carry, so only those get client-side validation.
-fn mark_validated(types: &mut BTreeMap<String, TypeDef>, operations: &[Operation]) {
-    let mut pending: Vec<String> = operations.iter().filter_map(|op| op.body.as_ref()).flat_map(|b| named_in(&b.ty)).collect();
-    while let Some(name) = pending.pop() {
-        let Some(def) = types.get_mut(&name) else { continue };
-        if def.validate {
-            continue;
-        }
-        def.validate = true;
-        match &def.kind {
-            TypeKind::Struct(s) => {
-                pending.extend(s.fields.iter().flat_map(|f| named_in(&f.ty)));
-                pending.extend(s.additional.iter().flat_map(named_in));
-            }
-            TypeKind::Union(u) => pending.extend(u.variants.iter().flat_map(|v| named_in(&v.ty))),
-            TypeKind::Alias(ty) => pending.extend(named_in(ty)),
-            TypeKind::Enum(_) | TypeKind::IntEnum(_) => {}
-        }
-    }
-    // Enums have nothing to check.
-    for def in types.values_mut() {
-        if matches!(def.kind, TypeKind::Enum(_) | TypeKind::IntEnum(_)) {
-            def.validate = false;
-        }
-    }
-}
-
-/// The named types a type reference mentions.
-pub fn named_in(ty: &TypeRef) -> Vec<String> {
-    match ty {
-        TypeRef::Named(name) => vec![name.clone()],
-        TypeRef::Vec(inner) | TypeRef::Map(inner) | TypeRef::Option(inner) => named_in(inner),
-        _ => Vec::new(),
+        self.webhooks.iter_mut().for_each(|w| w.ty.ids_mut(f));
     }
 }
 

@@ -1,17 +1,20 @@
 //! Operations, webhooks and API-wide facts (servers, token URL, scopes).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use heck::ToUpperCamelCase;
 use openapiv3::{OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, SecurityScheme};
 
-use super::schema::Schemas;
-use super::{ApiInfo, Docs, Operation, Pagination, Param, RequestBody, Success, TypeKind, TypeRef, Webhook};
+use super::collect::{Context, Schemas};
+use super::{ApiInfo, BodyEncoding, Docs, Method, StatusBody, Operation, Param, ParamLocation, PathTemplate, RequestBody, Success, TypeRef, Webhook};
 use crate::load::escape;
 use crate::naming;
 use crate::Error;
 
 /// Header parameters the runtime sets on every request; no method takes them.
+/// Fields and methods of every request builder.
+const BUILDER_NAMES: &[&str] = &["client", "body", "idempotency_key", "request", "send", "stream"];
+
 pub const RUNTIME_HEADERS: &[&str] =
     &["authorization", "signature", "signature-input", "upvest-client-id", "upvest-api-version", "accept", "content-type", "idempotency-key"];
 
@@ -24,6 +27,7 @@ pub fn operations(schemas: &mut Schemas<'_>) -> Result<Vec<Operation>, Error> {
         };
         for (method, op) in item.iter() {
             let pointer = format!("#/paths/{}/{method}", escape(path));
+            let method = Method::parse(method).ok_or_else(|| Error::unsupported(&pointer, format!("the HTTP method `{method}`")))?;
             out.push(operation(schemas, path, method, &item.parameters, op, &pointer)?);
         }
     }
@@ -34,7 +38,7 @@ pub fn operations(schemas: &mut Schemas<'_>) -> Result<Vec<Operation>, Error> {
 fn operation(
     schemas: &mut Schemas<'_>,
     path: &str,
-    method: &str,
+    method: Method,
     path_level: &[ReferenceOr<Parameter>],
     op: &openapiv3::Operation,
     pointer: &str,
@@ -44,33 +48,34 @@ fn operation(
     let rust_name = naming::field_name(&api_id);
     let builder_name = naming::type_name(&api_id);
     let module = naming::module_name(op.tags.first().map(String::as_str).unwrap_or("default"));
-    let mut params: BTreeMap<(String, String), (Parameter, String)> = BTreeMap::new();
+    let mut params: BTreeMap<(ParamLocation, String), (Parameter, String, Option<String>)> = BTreeMap::new();
     // Operation-level parameters override path-level ones of the same name and place.
     for (list, at) in [(path_level, format!("#/paths/{}/parameters", escape(path))), (&op.parameters[..], format!("{pointer}/parameters"))] {
         for (i, param) in list.iter().enumerate() {
-            let Some(resolved) = super::resolve_parameter(api, param) else {
+            let Some(resolved) = resolve_parameter(api, param) else {
                 return Err(Error::new(format!("{at}/{i}"), "parameter reference points at nothing", "define it under #/components/parameters"));
             };
             let data = resolved.parameter_data_ref();
             let place = match resolved {
-                Parameter::Query { .. } => "query",
-                Parameter::Header { .. } => "header",
-                Parameter::Path { .. } => "path",
-                Parameter::Cookie { .. } => "cookie",
+                Parameter::Query { .. } => ParamLocation::Query,
+                Parameter::Header { .. } => ParamLocation::Header,
+                Parameter::Path { .. } => ParamLocation::Path,
+                Parameter::Cookie { .. } => ParamLocation::Cookie,
             };
-            let param_at = match param {
-                ReferenceOr::Reference { reference } => reference.clone(),
-                ReferenceOr::Item(_) => format!("{at}/{i}"),
+            // A shared parameter component names its type (`Order`), wherever it is used.
+            let (param_at, component) = match param {
+                ReferenceOr::Reference { reference } => (reference.clone(), reference.strip_prefix("#/components/parameters/").map(naming::type_name)),
+                ReferenceOr::Item(_) => (format!("{at}/{i}"), None),
             };
-            params.insert((place.to_owned(), data.name.to_lowercase()), (resolved.clone(), param_at));
+            params.insert((place, data.name.to_lowercase()), (resolved.clone(), param_at, component));
         }
     }
     let mut operation = Operation {
         api_id: api_id.clone(),
         rust_name,
         builder_name: builder_name.clone(),
-        method: method.to_uppercase(),
-        path: path.to_owned(),
+        method,
+        path: PathTemplate::parse(path),
         module,
         docs: Docs { title: op.summary.clone(), description: op.description.clone(), deprecated: op.deprecated },
         path_params: Vec::new(),
@@ -83,37 +88,42 @@ fn operation(
         pagination: None,
     };
     // Path parameters in the order the template names them.
+    let order: Vec<String> = operation.path.params().map(str::to_lowercase).collect();
     let mut ordered: Vec<_> = params.into_iter().collect();
-    ordered.sort_by_key(|((place, name), _)| (place != "path", path.find(&format!("{{{name}}}")).unwrap_or(usize::MAX), name.clone()));
-    for ((place, name), (param, at)) in ordered {
-        if place == "header" && RUNTIME_HEADERS.contains(&name.as_str()) {
+    ordered.sort_by_key(|((place, name), _)| (*place, order.iter().position(|p| p == name).unwrap_or(usize::MAX), name.clone()));
+    // A parameter must not take the name of the builder's own fields and methods.
+    let mut taken: BTreeSet<String> = BUILDER_NAMES.iter().map(|n| (*n).to_owned()).collect();
+    for ((place, name), (param, at, component)) in ordered {
+        if place == ParamLocation::Header && RUNTIME_HEADERS.contains(&name.as_str()) {
             operation.idempotency_key |= name == "idempotency-key";
             continue;
         }
-        if place == "cookie" {
-            return Err(Error::unsupported(at, "cookie parameters"));
+        if place == ParamLocation::Cookie {
+            schemas.warnings.push(&at, format!("the cookie parameter `{name}` cannot be set: the client sends no cookies"));
+            continue;
         }
-        let built = param_model(schemas, &param, &format!("{builder_name}{}", naming::type_name(&name)), &at)?;
-        match place.as_str() {
-            "path" => operation.path_params.push(built),
-            "query" => operation.query_params.push(built),
-            _ => operation.header_params.push(built),
+        let context = Context { name: format!("{builder_name}{}", naming::type_name(&name)), property: Some(name.clone()), preferred: component };
+        let mut built = param_model(schemas, &param, &context, &at)?;
+        built.rust_name = naming::unique(built.rust_name, &mut taken);
+        match place {
+            ParamLocation::Path => operation.path_params.push(built),
+            ParamLocation::Query => operation.query_params.push(built),
+            ParamLocation::Header | ParamLocation::Cookie => operation.header_params.push(built),
         }
     }
     if let Some(body) = &op.request_body {
-        operation.body = Some(request_body(schemas, body, &format!("{builder_name}Request"), &format!("{pointer}/requestBody"))?);
+        operation.body = request_body(schemas, body, &Context::new(format!("{builder_name}Request")), &format!("{pointer}/requestBody"))?;
     }
     operation.success = success(schemas, op, &builder_name, pointer)?;
-    operation.pagination = pagination(schemas, &operation);
     Ok(operation)
 }
 
-fn param_model(schemas: &mut Schemas<'_>, param: &Parameter, hint: &str, at: &str) -> Result<Param, Error> {
+fn param_model(schemas: &mut Schemas<'_>, param: &Parameter, context: &Context, at: &str) -> Result<Param, Error> {
     let data = param.parameter_data_ref();
     let ParameterSchemaOrContent::Schema(schema) = &data.format else {
         return Err(Error::unsupported(at, "a parameter with `content` instead of `schema`"));
     };
-    let shape = schemas.shape(schema, hint, &format!("{at}/schema"))?;
+    let shape = schemas.shape(schema, context, &format!("{at}/schema"))?;
     let explode = match param {
         Parameter::Query { style, .. } => data.explode.unwrap_or(matches!(style, openapiv3::QueryStyle::Form)),
         _ => data.explode.unwrap_or(false),
@@ -130,7 +140,7 @@ fn param_model(schemas: &mut Schemas<'_>, param: &Parameter, hint: &str, at: &st
     })
 }
 
-fn request_body(schemas: &mut Schemas<'_>, body: &ReferenceOr<openapiv3::RequestBody>, hint: &str, at: &str) -> Result<RequestBody, Error> {
+fn request_body(schemas: &mut Schemas<'_>, body: &ReferenceOr<openapiv3::RequestBody>, context: &Context, at: &str) -> Result<Option<RequestBody>, Error> {
     let (body, at) = match body {
         ReferenceOr::Item(body) => (body.clone(), at.to_owned()),
         ReferenceOr::Reference { reference } => {
@@ -142,19 +152,40 @@ fn request_body(schemas: &mut Schemas<'_>, body: &ReferenceOr<openapiv3::Request
             }
         }
     };
-    let (content_type, media) = body
+    // JSON first, then a form, then whatever the document lists first.
+    let Some((content_type, media)) = body
         .content
         .iter()
         .find(|(ct, _)| is_json(ct))
-        .or_else(|| body.content.iter().find(|(ct, _)| ct.as_str() == "application/x-www-form-urlencoded"))
-        .ok_or_else(|| Error::unsupported(format!("{at}/content"), "a request body that is neither JSON nor application/x-www-form-urlencoded"))?;
-    let media_at = format!("{at}/content/{}", escape(content_type));
-    let ty = match &media.schema {
-        Some(schema) => schemas.shape(schema, hint, &format!("{media_at}/schema"))?.ty(),
-        None => TypeRef::Json,
+        .or_else(|| body.content.iter().find(|(ct, _)| ct.as_str() == FORM))
+        .or_else(|| body.content.first())
+    else {
+        schemas.warnings.push(format!("{at}/content"), "a request body without any media type is not sent; list its media type under `content`");
+        return Ok(None);
     };
-    Ok(RequestBody { ty, content_type: content_type.clone(), form: !is_json(content_type) })
+    let media_at = format!("{at}/content/{}", escape(content_type));
+    let encoding = if is_json(content_type) {
+        BodyEncoding::Json
+    } else if content_type == FORM {
+        BodyEncoding::Form
+    } else {
+        BodyEncoding::Raw
+    };
+    let ty = match (encoding, &media.schema) {
+        (BodyEncoding::Raw, _) if content_type.starts_with("text/") => TypeRef::String,
+        (BodyEncoding::Raw, _) => {
+            if content_type.starts_with("multipart/") {
+                schemas.warnings.push(&media_at, format!("a `{content_type}` body is taken as bytes the caller encodes, sent with this content type (no boundary parameter): the client does not build multipart bodies yet"));
+            }
+            TypeRef::Bytes
+        }
+        (_, Some(schema)) => schemas.shape(schema, context, &format!("{media_at}/schema"))?.ty(),
+        (_, None) => TypeRef::Json,
+    };
+    Ok(Some(RequestBody { ty, content_type: content_type.clone(), encoding }))
 }
+
+const FORM: &str = "application/x-www-form-urlencoded";
 
 fn is_json(content_type: &str) -> bool {
     let base = content_type.split(';').next().unwrap_or_default().trim();
@@ -184,7 +215,7 @@ fn success(schemas: &mut Schemas<'_>, op: &openapiv3::Operation, builder: &str, 
         if let Some((ct, media)) = response.content.iter().find(|(ct, _)| is_json(ct)) {
             let hint = if cases.is_empty() { format!("{builder}Response") } else { format!("{builder}Response{code}") };
             let ty = match &media.schema {
-                Some(schema) => schemas.shape(schema, &hint, &format!("{at}/content/{}/schema", escape(ct)))?.ty(),
+                Some(schema) => schemas.shape(schema, &Context::new(hint), &format!("{at}/content/{}/schema", escape(ct)))?.ty(),
                 None => TypeRef::Json,
             };
             cases.push((code, Some(ty), None));
@@ -201,45 +232,21 @@ fn success(schemas: &mut Schemas<'_>, op: &openapiv3::Operation, builder: &str, 
         [(_, None, None)] => Success::Empty,
         [(_, None, Some(ct))] if ct.starts_with("text/") => Success::Text,
         [(_, None, Some(ct))] => Success::Bytes { accept: ct.clone() },
-        many => {
-            if many.iter().any(|(_, ty, ct)| ty.is_none() && ct.is_some()) {
-                return Err(Error::unsupported(format!("{pointer}/responses"), "several success responses where one is not JSON"));
-            }
-            Success::ByStatus { name: format!("{builder}Response"), cases: many.iter().map(|(code, ty, _)| (*code, ty.clone())).collect() }
-        }
-    })
-}
-
-/// Offset pagination: `offset` and `limit` query parameters, and an answer with a
-/// `data` list and a `meta` object holding `total_count`.
-fn pagination(schemas: &Schemas<'_>, op: &Operation) -> Option<Pagination> {
-    let has = |name: &str| op.query_params.iter().any(|p| p.api_name == name && !p.required && matches!(p.ty, TypeRef::I32 | TypeRef::I64));
-    if !has("offset") || !has("limit") {
-        return None;
-    }
-    let Success::Json(TypeRef::Named(page)) = &op.success else { return None };
-    let types = schemas.types();
-    let TypeKind::Struct(page_struct) = &types.get(page)?.kind else { return None };
-    let data = page_struct.fields.iter().find(|f| f.api_name == "data" && f.required && !f.nullable)?;
-    let item = match &data.ty {
-        TypeRef::Vec(item) => (**item).clone(),
-        TypeRef::Named(alias) => match &types.get(alias)?.kind {
-            TypeKind::Alias(TypeRef::Vec(item)) => (**item).clone(),
-            _ => return None,
+        many => Success::ByStatus {
+            name: format!("{builder}Response"),
+            cases: many
+                .iter()
+                .map(|(code, ty, ct)| {
+                    let body = match (ty, ct) {
+                        (Some(ty), _) => StatusBody::Json(ty.clone()),
+                        (None, Some(ct)) if ct.starts_with("text/") => StatusBody::Text,
+                        (None, Some(_)) => StatusBody::Bytes,
+                        (None, None) => StatusBody::Empty,
+                    };
+                    (*code, body)
+                })
+                .collect(),
         },
-        _ => return None,
-    };
-    let meta = page_struct.fields.iter().find(|f| f.api_name == "meta")?;
-    let TypeRef::Named(meta_name) = &meta.ty else { return None };
-    let TypeKind::Struct(meta_struct) = &types.get(meta_name)?.kind else { return None };
-    let total = meta_struct.fields.iter().find(|f| f.api_name == "total_count" && matches!(f.ty, TypeRef::I32 | TypeRef::I64))?;
-    let default_limit = op.query_params.iter().find(|p| p.api_name == "limit").and_then(|p| p.default.as_ref()).and_then(serde_json::Value::as_u64).unwrap_or(100);
-    Some(Pagination {
-        page: page.clone(),
-        item,
-        meta_required: meta.required && !meta.nullable,
-        total_required: total.required && !total.nullable,
-        default_limit,
     })
 }
 
@@ -282,7 +289,11 @@ pub fn webhooks(schemas: &mut Schemas<'_>) -> Result<Vec<Webhook>, Error> {
         };
         let rust_name = naming::field_name(&name).trim_start_matches("r#").to_owned();
         let hint = format!("{}Delivery", name.to_upper_camel_case());
-        let body = request_body(schemas, body, &naming::type_name(&hint), &format!("{at}/post/requestBody"))?;
+        let Some(body) = request_body(schemas, body, &Context::new(naming::type_name(&hint)), &format!("{at}/post/requestBody"))? else { continue };
+        if body.encoding != BodyEncoding::Json {
+            schemas.warnings.push(format!("{at}/post/requestBody"), format!("a `{}` webhook body has no decoder; decode the delivery yourself", body.content_type));
+            continue;
+        }
         out.push(Webhook {
             api_name: name,
             rust_name,
@@ -349,5 +360,16 @@ fn url_path(url: &str) -> String {
     match url.split_once("://") {
         Some((_, rest)) => rest.find('/').map(|i| rest[i..].to_owned()).unwrap_or_else(|| "/".to_owned()),
         None => url.to_owned(),
+    }
+}
+
+/// Resolves a parameter `$ref` to `#/components/parameters/...`.
+pub fn resolve_parameter<'a>(api: &'a OpenAPI, param: &'a ReferenceOr<Parameter>) -> Option<&'a Parameter> {
+    match param {
+        ReferenceOr::Item(param) => Some(param),
+        ReferenceOr::Reference { reference } => {
+            let name = reference.strip_prefix("#/components/parameters/")?;
+            resolve_parameter(api, api.components.as_ref()?.parameters.get(name)?)
+        }
     }
 }
