@@ -1,15 +1,13 @@
 //! Lists every user of the tenant, page after page, and prints each as BYOL or TOL.
 //!
-//! Configuration comes from the environment:
+//! Configuration comes from the environment, as `Client::from_env` reads it
+//! (`UPVEST_CLIENT_ID`, `UPVEST_CLIENT_SECRET`, `UPVEST_KEY_ID`,
+//! `UPVEST_PRIVATE_KEY_FILE` or `UPVEST_PRIVATE_KEY_PEM`, optionally
+//! `UPVEST_PRIVATE_KEY_PASSPHRASE`, `UPVEST_ENVIRONMENT` and `UPVEST_SCOPES`;
+//! see the generated README), plus two variables for local mocks:
 //!
 //! | variable | meaning |
 //! | --- | --- |
-//! | `UPVEST_CLIENT_ID` | OAuth2 client id (a UUID), also sent as `upvest-client-id` |
-//! | `UPVEST_CLIENT_SECRET` | OAuth2 client secret |
-//! | `UPVEST_KEY_ID` | the id Upvest gave your public signing key |
-//! | `UPVEST_PRIVATE_KEY_PEM` | path to the private key: PKCS#8 PEM (Ed25519 or ECDSA P-521) or SEC1 PEM (P-521) |
-//! | `UPVEST_BASE_URL` | optional; default the sandbox, `https://sandbox.upvest.co` |
-//! | `UPVEST_TOKEN_URL` | optional token endpoint; default `<base URL>/auth/token` |
 //! | `UPVEST_TOKEN_STUB` | optional, local mocks only: `1` serves tokens from a stub inside this program |
 //! | `UPVEST_PRISM_EXAMPLE` | optional, Prism only: asks Prism for this named example (`byol`, `tol`, `empty`) |
 //!
@@ -17,7 +15,7 @@
 //!
 //! ```sh
 //! UPVEST_CLIENT_ID=... UPVEST_CLIENT_SECRET=... UPVEST_KEY_ID=... \
-//! UPVEST_PRIVATE_KEY_PEM=path/to/key.pem \
+//! UPVEST_PRIVATE_KEY_FILE=path/to/key.pem \
 //! cargo run -p upvest-client-tests --example list_users
 //! ```
 //!
@@ -29,10 +27,10 @@
 //! ```sh
 //! tools/node_modules/.bin/prism mock -p 4010 --errors spec/upvest.yaml &
 //! openssl genpkey -algorithm ed25519 -out /tmp/upvest-test-key.pem
-//! UPVEST_BASE_URL=http://127.0.0.1:4010 UPVEST_TOKEN_STUB=1 \
+//! UPVEST_ENVIRONMENT=http://127.0.0.1:4010 UPVEST_TOKEN_STUB=1 \
 //! UPVEST_CLIENT_ID=ebabcf4d-61c3-4942-875c-e265a7c2d062 UPVEST_CLIENT_SECRET=secret \
 //! UPVEST_KEY_ID=5d0a7c1e-2b3f-4c8d-9e6f-7a8b9c0d1e2f \
-//! UPVEST_PRIVATE_KEY_PEM=/tmp/upvest-test-key.pem \
+//! UPVEST_PRIVATE_KEY_FILE=/tmp/upvest-test-key.pem \
 //! UPVEST_PRISM_EXAMPLE=tol \
 //! cargo run -p upvest-client-tests --example list_users
 //! ```
@@ -44,7 +42,7 @@ use std::process::ExitCode;
 
 use futures_util::TryStreamExt as _;
 use upvest_client::types::User;
-use upvest_client::{Client, Environment, PrivateKey};
+use upvest_client::{Client, ClientBuilder};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -60,7 +58,7 @@ async fn main() -> ExitCode {
 async fn run() -> Result<(), String> {
     let client = client_from_env().await?;
     let mut users = std::pin::pin!(client.list_users().limit(100).stream());
-    let (mut byol, mut tol) = (0, 0);
+    let (mut byol, mut tol, mut other) = (0, 0, 0);
     while let Some(user) = users.try_next().await.map_err(|e| e.to_string())? {
         match user {
             User::Byol(user) => {
@@ -85,14 +83,15 @@ async fn run() -> Result<(), String> {
                         .map_or("-".to_string(), |f| f.status.to_string()),
                 );
             }
+            // A kind of user a later API version may add.
+            _ => other += 1,
         }
     }
-    println!("{} users: {byol} BYOL, {tol} TOL", byol + tol);
+    println!(
+        "{} users: {byol} BYOL, {tol} TOL, {other} of another kind",
+        byol + tol + other
+    );
     Ok(())
-}
-
-fn var(name: &str) -> Result<String, String> {
-    std::env::var(name).map_err(|_| format!("set {name} (see the top of examples/list_users.rs)"))
 }
 
 fn optional_var(name: &str) -> Option<String> {
@@ -100,24 +99,9 @@ fn optional_var(name: &str) -> Option<String> {
 }
 
 async fn client_from_env() -> Result<Client, String> {
-    let pem_path = var("UPVEST_PRIVATE_KEY_PEM")?;
-    let pem = std::fs::read_to_string(&pem_path)
-        .map_err(|e| format!("cannot read UPVEST_PRIVATE_KEY_PEM {pem_path}: {e}"))?;
-    let key = PrivateKey::from_pem(&pem).map_err(|e| format!("{pem_path}: {e}"))?;
-    let environment = match optional_var("UPVEST_BASE_URL") {
-        Some(url) => Environment::Custom(url),
-        None => Environment::Sandbox,
-    };
-    let mut builder = Client::builder()
-        .environment(environment)
-        .client_id(var("UPVEST_CLIENT_ID")?)
-        .client_secret(var("UPVEST_CLIENT_SECRET")?)
-        .signing_key(var("UPVEST_KEY_ID")?, key)
-        .scopes(["users:read"]);
+    let mut builder = ClientBuilder::from_env().map_err(|e| e.to_string())?;
     if optional_var("UPVEST_TOKEN_STUB").as_deref() == Some("1") {
         builder = builder.token_url(local_token_stub().await?);
-    } else if let Some(url) = optional_var("UPVEST_TOKEN_URL") {
-        builder = builder.token_url(url);
     }
     if let Some(example) = optional_var("UPVEST_PRISM_EXAMPLE") {
         // Prism picks a named example when asked with `Prefer: example=<name>`.
@@ -128,6 +112,7 @@ async fn client_from_env() -> Result<Client, String> {
         headers.insert("prefer", value);
         let http = reqwest::Client::builder()
             .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         builder = builder.http_client(http);

@@ -194,3 +194,50 @@ fn additive_spec_changes_do_not_break_consumers() {
     workspace.run_consumer("v2", "v2");
     workspace.run_consumer("v2", "v1");
 }
+
+/// The cheap check that stands in for `cargo-semver-checks` on every run: a
+/// consumer cannot write code that an additive spec change breaks, because the
+/// compiler refuses it already. Every generated enum (string enums and unions)
+/// is `#[non_exhaustive]`, so every `match` needs a wildcard arm; every struct
+/// with named fields is `#[non_exhaustive]`, so request bodies are built with
+/// `new()` and `with_*` and never with a struct literal that a new field breaks;
+/// and the unknown value of a string enum is sealed, so no code matches on the
+/// text of a value a later version turns into a variant of its own.
+#[test]
+fn the_compiler_forbids_code_that_additive_changes_would_break() {
+    let repo = repo();
+    for spec in ["evolution/v1.yaml", "evolution/v2.yaml", "spec/upvest.yaml"] {
+        let output = generator::generate_from_str(&read(&repo.join(spec)))
+            .unwrap_or_else(|err| panic!("{spec}: {err}"));
+        let types = &output.files["src/types.rs"];
+        let lines: Vec<&str> = types.lines().collect();
+        let mut checked = 0;
+        for (i, line) in lines.iter().enumerate() {
+            let item = line.trim_start();
+            let is_enum = item.starts_with("pub enum ");
+            let is_struct = item.starts_with("pub struct ") && item.trim_end().ends_with('{');
+            if !(is_enum || is_struct) {
+                continue;
+            }
+            let attributes = lines[..i]
+                .iter()
+                .rev()
+                .take_while(|l| {
+                    let l = l.trim_start();
+                    l.starts_with("#[") || l.starts_with("///") || l.starts_with(')')
+                })
+                .any(|l| l.trim() == "#[non_exhaustive]");
+            assert!(
+                attributes,
+                "{spec}: `{}` is not #[non_exhaustive]",
+                item.trim()
+            );
+            checked += 1;
+        }
+        assert!(checked > 5, "{spec}: only {checked} items found");
+        assert!(
+            !types.contains("(::std::string::String),\n}"),
+            "{spec}: an enum keeps unknown values as a plain String"
+        );
+    }
+}

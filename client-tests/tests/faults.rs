@@ -39,17 +39,11 @@ fn user_id() -> Uuid {
 /// A body for `POST /users/{id}/data_change_requests`, which takes no
 /// idempotency key.
 fn data_change() -> UserByolDataChangeRequest {
-    UserByolDataChangeRequest {
-        last_name: Some("Gabler".into()),
-        ..Default::default()
-    }
+    UserByolDataChangeRequest::new().with_last_name("Gabler")
 }
 
 fn account_group_request() -> CreateAccountGroupRequest {
-    CreateAccountGroupRequest {
-        user_id: user_id(),
-        r#type: "PERSONAL".into(),
-    }
+    CreateAccountGroupRequest::new(user_id(), "PERSONAL")
 }
 
 /// The spec's own account group example, as a 200 answer.
@@ -317,9 +311,7 @@ async fn a_post_without_an_idempotency_key_is_not_retried_after_a_503() {
         .respond_with(problem(503, "service_unavailable", "later"))
         .mount(&server)
         .await;
-    let update = upvest_client::types::UpdateUserIdentifierRequest {
-        identifier: "44051401359".into(),
-    };
+    let update = upvest_client::types::UpdateUserIdentifierRequest::new("44051401359");
     let err = client
         .update_user_identifier(user_id(), user_id(), update)
         .send()
@@ -336,7 +328,8 @@ async fn a_post_without_an_idempotency_key_is_not_retried_after_a_503() {
 #[tokio::test]
 async fn a_slow_answer_times_out_and_only_repeatable_calls_are_retried() {
     let server = MockServer::start().await;
-    support::token_mock().expect(1).mount(&server).await;
+    // A read token for the GET, an admin token for the POSTs.
+    support::token_mock().expect(2).mount(&server).await;
     let slow = Duration::from_secs(3);
     Mock::given(method("GET"))
         .and(path("/users"))
@@ -369,7 +362,7 @@ async fn a_slow_answer_times_out_and_only_repeatable_calls_are_retried() {
 
     let started = Instant::now();
     let err = client.list_users().send().await.unwrap_err();
-    assert!(matches!(err, Error::Timeout), "{err:?}");
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
     assert!(err.is_retryable());
     assert!(
         started.elapsed() < slow,
@@ -383,7 +376,7 @@ async fn a_slow_answer_times_out_and_only_repeatable_calls_are_retried() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Timeout), "{err:?}");
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
     assert_eq!(
         received(&server, "POST", &endpoint).await.len(),
         1,
@@ -490,7 +483,7 @@ async fn a_dropped_connection_is_retried_only_when_repeatable() {
     .unwrap();
 
     let err = client.list_users().send().await.unwrap_err();
-    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     let heads = dropping.requests();
     assert_eq!(heads.len(), 3, "a GET is retried up to max_attempts");
     assert!(
@@ -503,7 +496,7 @@ async fn a_dropped_connection_is_retried_only_when_repeatable() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert_eq!(
         dropping.requests().len(),
         4,
@@ -517,15 +510,16 @@ async fn a_dropped_connection_is_retried_only_when_repeatable() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     let heads = dropping.requests();
     assert_eq!(heads.len(), 7, "a keyed POST is retried up to max_attempts");
     for head in &heads[4..] {
         assert!(head.starts_with("post /users "), "{head}");
         assert_eq!(head_header(head, "idempotency-key"), Some(key.to_string()));
     }
-    // One token for the whole test.
-    assert_eq!(received(&tokens, "POST", TOKEN_PATH).await.len(), 1);
+    // One token per scope set for the whole test: a read token for the GET,
+    // an admin token for the POSTs.
+    assert_eq!(received(&tokens, "POST", TOKEN_PATH).await.len(), 2);
 }
 
 /// `Error::is_retryable` promises "a connection failure" is retryable, and the
@@ -550,7 +544,7 @@ async fn a_dropped_connection_is_reported_as_retryable() {
     .build()
     .unwrap();
     let err = client.list_users().send().await.unwrap_err();
-    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert_eq!(dropping.requests().len(), 1);
     assert!(
         err.is_retryable(),
@@ -670,7 +664,14 @@ async fn problem_json_errors_are_typed() {
         api.headers["content-type"].to_str().unwrap(),
         "application/problem+json"
     );
-    assert!(err.to_string().contains("no user with this id"), "{err}");
+    // `detail` describes the occurrence and may quote personal data: it stays
+    // in the problem, out of Display and Debug.
+    assert!(!err.to_string().contains("no user with this id"), "{err}");
+    assert!(
+        !format!("{err:?}").contains("no user with this id"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("not_found"), "{err}");
     assert!(err.to_string().contains(REQUEST_ID), "{err}");
 
     let err = client
@@ -905,7 +906,8 @@ async fn no_secret_reaches_the_logs_or_debug_output() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(received(&server, "POST", TOKEN_PATH).await.len(), 2);
+    // The read token, its refresh after the 401, and the admin token.
+    assert_eq!(received(&server, "POST", TOKEN_PATH).await.len(), 3);
 
     // A token answer that does not decode, holding a token: the error must not
     // carry it.
@@ -941,4 +943,429 @@ async fn no_secret_reaches_the_logs_or_debug_output() {
         );
     }
     support::assert_no_secrets("the TRACE logs", &text, &secrets);
+}
+
+// ---------------------------------------------------------------------------
+// Least privilege
+// ---------------------------------------------------------------------------
+
+/// A token endpoint that counts requests and hands out `token-<scope>-<n>`.
+async fn counting_token_endpoint(server: &MockServer) -> Arc<Mutex<Vec<String>>> {
+    let scopes = Arc::new(Mutex::new(Vec::new()));
+    let seen = scopes.clone();
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(move |request: &wiremock::Request| {
+            let form: Vec<(String, String)> = url_form(&request.body);
+            let scope = form
+                .iter()
+                .find(|(k, _)| k == "scope")
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default();
+            let mut seen = seen.lock().unwrap();
+            seen.push(scope.clone());
+            let token = format!("token-{}-{}", scope.replace(':', "_"), seen.len());
+            ResponseTemplate::new(200).set_body_json(support::token_body(&token))
+        })
+        .mount(server)
+        .await;
+    scopes
+}
+
+fn url_form(body: &[u8]) -> Vec<(String, String)> {
+    let text = String::from_utf8_lossy(body);
+    text.split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.replace('+', " ").replace("%3A", ":")))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_and_writes_use_separate_least_privileged_tokens() {
+    let server = MockServer::start().await;
+    let scopes = counting_token_endpoint(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/users"))
+        .respond_with(empty_users_json())
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/users"))
+        .respond_with(user_json())
+        .mount(&server)
+        .await;
+    // No scope configuration at all.
+    let client = client_for(&server, &TestKey::ed25519()).build().unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..60 {
+        let client = client.clone();
+        tasks.push(tokio::spawn(async move {
+            if i % 3 == 0 {
+                client
+                    .create_user(byol_user_request())
+                    .send()
+                    .await
+                    .map(|_| ())
+            } else {
+                client.list_users().send().await.map(|_| ())
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    let mut requested = scopes.lock().unwrap().clone();
+    requested.sort();
+    assert_eq!(
+        requested,
+        ["users:admin", "users:read"],
+        "one token per scope set"
+    );
+    for call in received(&server, "GET", "/users").await {
+        let auth = header(&call, "authorization").unwrap();
+        assert!(
+            auth.starts_with("Bearer token-users_read-"),
+            "a read carries the read token: {auth}"
+        );
+    }
+    for call in received(&server, "POST", "/users").await {
+        let auth = header(&call, "authorization").unwrap();
+        assert!(
+            auth.starts_with("Bearer token-users_admin-"),
+            "a write carries the admin token: {auth}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_read_only_client_refuses_writes_before_sending_anything() {
+    let server = MockServer::start().await;
+    let scopes = counting_token_endpoint(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/users"))
+        .respond_with(empty_users_json())
+        .mount(&server)
+        .await;
+    let client = client_for(&server, &TestKey::ed25519())
+        .scopes(["users:read", "accounts:read"])
+        .build()
+        .unwrap();
+    let err = client
+        .create_user(byol_user_request())
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Scope { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains("users:admin") && text.contains("ClientBuilder::scopes"),
+        "{text}"
+    );
+    assert!(
+        server.received_requests().await.unwrap().is_empty(),
+        "nothing was sent"
+    );
+    client.list_users().send().await.unwrap();
+    assert_eq!(*scopes.lock().unwrap(), ["users:read"]);
+}
+
+#[tokio::test]
+async fn a_401_that_a_new_token_does_not_cure_refreshes_rarely() {
+    let server = MockServer::start().await;
+    let scopes = counting_token_endpoint(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/users"))
+        .respond_with(problem(401, "unauthorized", "bad signature"))
+        .mount(&server)
+        .await;
+    let client = client_for(&server, &TestKey::ed25519()).build().unwrap();
+    for _ in 0..5 {
+        let err = client.list_users().send().await.unwrap_err();
+        assert_eq!(err.status(), Some(StatusCode::UNAUTHORIZED), "{err:?}");
+    }
+    // The first token and one refresh, not one per call.
+    assert_eq!(scopes.lock().unwrap().len(), 2);
+    assert_eq!(received(&server, "GET", "/users").await.len(), 6);
+}
+
+// ---------------------------------------------------------------------------
+// Hostile networks
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn redirects_are_never_followed() {
+    let elsewhere = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(empty_users_json())
+        .mount(&elsewhere)
+        .await;
+    let to_elsewhere = |p: &str| {
+        ResponseTemplate::new(307).insert_header("location", format!("{}{p}", elsewhere.uri()))
+    };
+
+    // The token endpoint redirects: the client secret must not follow.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(to_elsewhere(TOKEN_PATH))
+        .mount(&server)
+        .await;
+    let client = client_for(&server, &TestKey::ed25519()).build().unwrap();
+    let err = client.list_users().send().await.unwrap_err();
+    match &err {
+        Error::Token(inner) => assert!(matches!(**inner, Error::Redirect { .. }), "{inner:?}"),
+        other => panic!("expected a token error, got {other:?}"),
+    }
+    assert_eq!(
+        received(&server, "POST", TOKEN_PATH).await.len(),
+        1,
+        "not retried"
+    );
+
+    // An API path redirects: the signed call must not follow.
+    let server = MockServer::start().await;
+    support::token_mock().mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/users"))
+        .respond_with(to_elsewhere("/users"))
+        .mount(&server)
+        .await;
+    let client = client_for(&server, &TestKey::ed25519()).build().unwrap();
+    let err = client.list_users().send().await.unwrap_err();
+    assert!(matches!(err, Error::Redirect { .. }), "{err:?}");
+    assert_eq!(err.status(), Some(StatusCode::TEMPORARY_REDIRECT));
+    assert!(err.to_string().contains(&elsewhere.uri()), "{err}");
+    assert!(
+        elsewhere.received_requests().await.unwrap().is_empty(),
+        "nothing reached the other host"
+    );
+}
+
+#[tokio::test]
+async fn a_huge_body_ends_the_call_at_the_limit() {
+    let server = MockServer::start().await;
+    support::token_mock().mount(&server).await;
+    let padding = "x".repeat(2 * 1024 * 1024);
+    let body = serde_json::json!({
+        "meta": {"offset": 0, "limit": 100, "count": 0, "total_count": 0},
+        "data": [],
+        "padding": padding,
+    });
+    Mock::given(method("GET"))
+        .and(path("/users"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(&server)
+        .await;
+    let client = client_for(&server, &TestKey::ed25519())
+        .max_response_body(1024 * 1024)
+        .build()
+        .unwrap();
+    let err = client.list_users().send().await.unwrap_err();
+    assert!(
+        matches!(err, Error::BodyTooLarge { limit: 1048576, .. }),
+        "{err:?}"
+    );
+    assert!(!err.is_retryable());
+    // A call that expects a large answer raises its own limit.
+    client
+        .list_users()
+        .max_response_body(4 * 1024 * 1024)
+        .send()
+        .await
+        .expect("within the call's limit");
+}
+
+#[tokio::test]
+async fn any_expires_in_from_the_token_endpoint_is_survived() {
+    for expires_in in [
+        serde_json::json!(0),
+        serde_json::json!(-30),
+        serde_json::json!(12.5),
+        serde_json::json!(1e300),
+        serde_json::json!(u64::MAX),
+        serde_json::json!("1799"),
+        serde_json::json!("soon"),
+        serde_json::json!(null),
+    ] {
+        let server = MockServer::start().await;
+        let mut answer = support::token_body(ACCESS_TOKEN);
+        answer["expires_in"] = expires_in.clone();
+        Mock::given(method("POST"))
+            .and(path(TOKEN_PATH))
+            .respond_with(ResponseTemplate::new(200).set_body_json(answer))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/users"))
+            .respond_with(empty_users_json())
+            .mount(&server)
+            .await;
+        let client = client_for(&server, &TestKey::ed25519()).build().unwrap();
+        for _ in 0..2 {
+            client
+                .list_users()
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("expires_in {expires_in}: {e:?}"));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Time and control
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn the_deadline_covers_the_token_the_attempts_and_the_waits() {
+    // A slow token endpoint: the deadline ends the call during the token fetch.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(support::token_body(ACCESS_TOKEN))
+                .set_delay(Duration::from_secs(3)),
+        )
+        .mount(&server)
+        .await;
+    let client = client_for(&server, &TestKey::ed25519())
+        .deadline(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = client.list_users().send().await.unwrap_err();
+    assert!(matches!(err, Error::Deadline { .. }), "{err:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // A throttled endpoint asking for a second: a wait past the deadline is
+    // not begun; the call ends with the answer at hand.
+    let server = MockServer::start().await;
+    support::token_mock().mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/users"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
+        .mount(&server)
+        .await;
+    let client = client_for(&server, &TestKey::ed25519())
+        .retry_policy(support::fast_retries().max_attempts(10))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = client
+        .list_users()
+        .deadline(Duration::from_millis(300))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::TOO_MANY_REQUESTS), "{err:?}");
+    assert!(
+        started.elapsed() < Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(received(&server, "GET", "/users").await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_call_overrides_timeout_retries_and_headers() {
+    let server = MockServer::start().await;
+    support::token_mock().mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/users"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/users/{USER_ID}")))
+        .respond_with(user_json().set_delay(Duration::from_secs(3)))
+        .mount(&server)
+        .await;
+    let client = client_for(&server, &TestKey::ed25519()).build().unwrap();
+
+    let err = client
+        .list_users()
+        .retry_policy(RetryPolicy::none())
+        .header("x-correlation-id", "trace-42")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+    let calls = received(&server, "GET", "/users").await;
+    assert_eq!(calls.len(), 1, "the call's policy: one attempt");
+    assert_eq!(
+        header(&calls[0], "x-correlation-id").as_deref(),
+        Some("trace-42")
+    );
+
+    let started = Instant::now();
+    let err = client
+        .get_user(user_id())
+        .timeout(Duration::from_millis(100))
+        .retry_policy(RetryPolicy::none())
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_retry_after_above_the_cap_waits_the_cap_instead_of_giving_up() {
+    let server = MockServer::start().await;
+    support::token_mock().mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/users"))
+        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "3600"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/users"))
+        .respond_with(empty_users_json())
+        .mount(&server)
+        .await;
+    let client = client_for(&server, &TestKey::ed25519())
+        .retry_policy(support::fast_retries().max_retry_after(Duration::from_millis(50)))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    client
+        .list_users()
+        .send()
+        .await
+        .expect("retried after the capped wait");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(received(&server, "GET", "/users").await.len(), 2);
+}
+
+#[tokio::test]
+async fn an_error_names_the_idempotency_key_of_the_call() {
+    let server = MockServer::start().await;
+    support::token_mock().mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/users"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let client = client_for(&server, &TestKey::ed25519()).build().unwrap();
+    let key = Uuid::new_v4();
+    let err = client
+        .create_user(byol_user_request())
+        .idempotency_key(key)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.idempotency_key().map(|k| k.as_str().to_string()),
+        Some(key.to_string())
+    );
+    assert!(err.to_string().contains(&key.to_string()), "{err}");
 }

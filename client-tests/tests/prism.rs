@@ -170,18 +170,12 @@ async fn call_every_operation(
     // user identifiers
     let r = client.list_user_identifiers(user).send().await;
     check("list_user_identifiers", "", accepted(r).map(drop));
-    let body = CreateUserIdentifierRequest {
-        r#type: "NATIONAL_ID".into(),
-        issuing_country: "PL".into(),
-        identifier: "44051401359".into(),
-    };
+    let body = CreateUserIdentifierRequest::new("NATIONAL_ID", "PL", "44051401359");
     let r = client.create_user_identifier(user, body).send().await;
     check("create_user_identifier", "", accepted(r).map(drop));
     let r = client.get_user_identifier(user, identifier).send().await;
     check("get_user_identifier", "", accepted(r).map(drop));
-    let body = UpdateUserIdentifierRequest {
-        identifier: "44051401360".into(),
-    };
+    let body = UpdateUserIdentifierRequest::new("44051401360");
     let r = client
         .update_user_identifier(user, identifier, body)
         .send()
@@ -191,10 +185,7 @@ async fn call_every_operation(
     // account groups and accounts
     let r = client.list_account_groups().limit(1000).send().await;
     check("list_account_groups", "", accepted(r).map(drop));
-    let body = CreateAccountGroupRequest {
-        user_id: user,
-        r#type: "PERSONAL".into(),
-    };
+    let body = CreateAccountGroupRequest::new(user, "PERSONAL");
     let r = client.create_account_group(body).send().await;
     check("create_account_group", "", accepted(r).map(drop));
     let r = client.get_account_group(group).send().await;
@@ -258,10 +249,7 @@ async fn call_every_operation(
 
     // Prism is strict (`--errors` is in effect): a request that breaks the
     // document is refused, naming the violation.
-    let body = CreateAccountGroupRequest {
-        user_id: user,
-        r#type: "PERSONAL".into(),
-    };
+    let body = CreateAccountGroupRequest::new(user, "PERSONAL");
     let r = client
         .create_account_group(body)
         .idempotency_key("not-a-uuid")
@@ -285,14 +273,9 @@ async fn call_every_operation(
 }
 
 fn address() -> Address {
-    Address {
-        address_line1: "Rosenweg 221".into(),
-        address_line2: Some("apt. 33".into()),
-        postcode: "45678".into(),
-        country: "DE".into(),
-        state: Some("BE".into()),
-        city: "Berlin".into(),
-    }
+    Address::new("Rosenweg 221", "45678", "DE", "Berlin")
+        .with_address_line2("apt. 33")
+        .with_state("BE")
 }
 
 fn date(text: &str) -> chrono::NaiveDate {
@@ -304,72 +287,58 @@ fn instant(text: &str) -> chrono::DateTime<chrono::Utc> {
 }
 
 fn byol_create_request() -> UserCreateRequest {
-    UserByolCreateRequest {
-        first_name: "Karl".into(),
-        last_name: "Schmidt".into(),
-        salutation: Some("SALUTATION_MALE".into()),
-        title: Some("DR".into()),
-        birth_date: date("1972-09-30"),
-        birth_city: Some("Berlin".into()),
-        birth_country: Some("DE".into()),
-        birth_name: None,
-        nationalities: vec!["DE".into()],
-        address: address(),
-        // An explicit null: "no postal address other than the residential one".
-        postal_address: Nullable::Null,
-    }
+    UserByolCreateRequest::new(
+        "Karl",
+        "Schmidt",
+        date("1972-09-30"),
+        vec!["DE".to_string()],
+        address(),
+    )
+    .with_salutation("SALUTATION_MALE")
+    .with_title("DR")
+    .with_birth_city("Berlin")
+    .with_birth_country("DE")
+    .with_postal_address(Nullable::Null)
     .into()
 }
 
 fn tol_create_request() -> UserCreateRequest {
-    UserTolCreateRequest {
-        first_name: "Erika".into(),
-        last_name: "Mustermann".into(),
-        email: "erika.mustermann@example.com".into(),
-        salutation: Some("SALUTATION_FEMALE".into()),
-        title: None,
-        birth_date: date("1984-08-12"),
-        birth_city: "Köln".into(),
-        birth_country: "DE".into(),
-        birth_name: Some("Gabler".into()),
-        nationalities: vec!["DE".into(), "AT".into()],
-        phone_number: Some("4930901820".into()),
-        address: address(),
-        postal_address: Nullable::Value(address()),
-        fatca: Fatca {
-            status: false,
-            confirmed_at: instant("2024-05-01T10:00:00Z"),
-        },
-        terms_and_conditions: TermsAndConditions {
-            consent_document_id: Uuid::new_v4(),
-            confirmed_at: instant("2024-05-01T10:00:01Z"),
-        },
-        data_privacy_and_sharing_agreement: DataPrivacyAndSharingAgreement {
-            consent_document_id: Uuid::new_v4(),
-            confirmed_at: instant("2024-05-01T10:00:02Z"),
-        },
-    }
+    UserTolCreateRequest::new(
+        "Erika",
+        "Mustermann",
+        "erika.mustermann@example.com",
+        date("1984-08-12"),
+        "Köln",
+        "DE",
+        vec!["DE".to_string(), "AT".to_string()],
+        address(),
+        Fatca::new(false, instant("2024-05-01T10:00:00Z")),
+        TermsAndConditions::new(Uuid::new_v4(), instant("2024-05-01T10:00:01Z")),
+        DataPrivacyAndSharingAgreement::new(Uuid::new_v4(), instant("2024-05-01T10:00:02Z")),
+    )
+    .with_salutation("SALUTATION_FEMALE")
+    .with_birth_name("Gabler")
+    .with_phone_number("4930901820")
+    .with_postal_address(Nullable::Value(address()))
     .into()
 }
 
 fn tol_name_change() -> UserDataChangeRequest {
-    let change = UserTolDataChangeNameChange {
-        first_name: "Erika".into(),
-        last_name: "Gabler".into(),
-        issuance_date: date("2024-01-15"),
-        data_download_link: "https://bucket.example.com/ident/erika.zip".into(),
-        document_type: "ID_CARD".into(),
-    };
+    let change = UserTolDataChangeNameChange::new(
+        "Erika",
+        "Gabler",
+        date("2024-01-15"),
+        "https://bucket.example.com/ident/erika.zip",
+        "ID_CARD",
+    );
     UserDataChangeRequest::Tol(change.into())
 }
 
 fn byol_data_change() -> UserDataChangeRequest {
-    UserByolDataChangeRequest {
-        last_name: Some("Gabler".into()),
-        address: Some(address()),
-        ..Default::default()
-    }
-    .into()
+    UserByolDataChangeRequest::new()
+        .with_last_name("Gabler")
+        .with_address(address())
+        .into()
 }
 
 // ---------------------------------------------------------------------------
@@ -467,6 +436,7 @@ fn check_user(
             match got {
                 User::Byol(_) => "User::Byol",
                 User::Tol(_) => "User::Tol",
+                _ => "a user of a kind this version does not know",
             }
         )),
     }
@@ -568,10 +538,7 @@ async fn decode_example(
             to_json(&accepted(client.get_account_group(group).send().await)?.body)
         }
         "create_account_group" => {
-            let body = CreateAccountGroupRequest {
-                user_id: user,
-                r#type: "PERSONAL".into(),
-            };
+            let body = CreateAccountGroupRequest::new(user, "PERSONAL");
             to_json(&accepted(client.create_account_group(body).send().await)?.body)
         }
         "list_user_identifiers" => {
@@ -581,17 +548,11 @@ async fn decode_example(
             to_json(&accepted(client.get_user_identifier(user, identifier).send().await)?.body)
         }
         "create_user_identifier" => {
-            let body = CreateUserIdentifierRequest {
-                r#type: "NATIONAL_ID".into(),
-                issuing_country: "PL".into(),
-                identifier: "44051401359".into(),
-            };
+            let body = CreateUserIdentifierRequest::new("NATIONAL_ID", "PL", "44051401359");
             to_json(&accepted(client.create_user_identifier(user, body).send().await)?.body)
         }
         "update_user_identifier" => {
-            let body = UpdateUserIdentifierRequest {
-                identifier: "44051401359".into(),
-            };
+            let body = UpdateUserIdentifierRequest::new("44051401359");
             to_json(
                 &accepted(
                     client

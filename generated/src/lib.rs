@@ -49,12 +49,16 @@ pub mod operations;
 pub mod runtime;
 pub mod types;
 pub mod webhooks;
+/// The HTTP client crate this one is built on, for [`ClientBuilder::http_client`]
+/// and the types in errors, at the exact version this crate uses.
+pub use reqwest;
 pub use runtime::{
-    ApiError, Client, ClientBuilder, Environment, Error, IdempotencyKey, Nullable,
-    PrivateKey, Problem, Response, RetryPolicy,
+    ApiError, CallOptions, Client, ClientBuilder, Environment, Error, IdempotencyKey,
+    Nullable, PrivateKey, Problem, Response, RetryPolicy, UnknownValue,
 };
-/// The OAuth2 scopes the operations of this crate ask for. The client requests them
-/// unless [`ClientBuilder::scopes`] says otherwise.
+/// Every OAuth2 scope the operations of this crate name. The client never asks
+/// for all of them at once: each call asks for the least its operation needs
+/// (see [`ClientBuilder::scopes`]).
 pub const DEFAULT_SCOPES: &[&str] = &[
     "accounts:admin",
     "accounts:read",

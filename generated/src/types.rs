@@ -5,6 +5,7 @@
 ///
 /// Schema: `#/components/schemas/Account`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct Account {
     /// Account unique identifier.
     pub id: ::uuid::Uuid,
@@ -35,6 +36,7 @@ pub struct Account {
 ///
 /// Schema: `#/components/schemas/AccountGroup`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct AccountGroup {
     /// Account group unique identifier.
     pub id: ::uuid::Uuid,
@@ -63,6 +65,7 @@ pub struct AccountGroup {
 ///
 /// Schema: `#/components/schemas/AccountGroupEvent`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct AccountGroupEvent {
     /// Date and time when the event was created. RFC 3339-5, ISO8601 UTC
     pub created_at: ::chrono::DateTime<::chrono::Utc>,
@@ -81,6 +84,7 @@ pub struct AccountGroupEvent {
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AccountGroupEventType {
     /// `"ACCOUNT_GROUP.CREATED"`
     AccountGroupCreated,
@@ -92,8 +96,9 @@ pub enum AccountGroupEventType {
     AccountGroupClosed,
     /// `"ACCOUNT_GROUP.LOCKED"`
     AccountGroupLocked,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
 }
 impl AccountGroupEventType {
     /// The value as sent on the wire.
@@ -104,7 +109,7 @@ impl AccountGroupEventType {
             Self::AccountGroupClosingInitiated => "ACCOUNT_GROUP.CLOSING_INITIATED",
             Self::AccountGroupClosed => "ACCOUNT_GROUP.CLOSED",
             Self::AccountGroupLocked => "ACCOUNT_GROUP.LOCKED",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -116,7 +121,7 @@ impl ::std::convert::From<&str> for AccountGroupEventType {
             "ACCOUNT_GROUP.CLOSING_INITIATED" => Self::AccountGroupClosingInitiated,
             "ACCOUNT_GROUP.CLOSED" => Self::AccountGroupClosed,
             "ACCOUNT_GROUP.LOCKED" => Self::AccountGroupLocked,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
         }
     }
 }
@@ -146,6 +151,7 @@ impl<'de> ::serde::Deserialize<'de> for AccountGroupEventType {
 ///
 /// Schema: `#/components/schemas/AccountGroupEventsDelivery`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct AccountGroupEventsDelivery {
     pub payload: ::std::vec::Vec<crate::types::AccountGroupEvent>,
 }
@@ -157,13 +163,15 @@ pub struct AccountGroupEventsDelivery {
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AccountGroupType {
     /// `"PERSONAL"`
     Personal,
     /// `"LEGAL_ENTITY"`
     LegalEntity,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
 }
 impl AccountGroupType {
     /// The value as sent on the wire.
@@ -171,7 +179,7 @@ impl AccountGroupType {
         match self {
             Self::Personal => "PERSONAL",
             Self::LegalEntity => "LEGAL_ENTITY",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -180,7 +188,7 @@ impl ::std::convert::From<&str> for AccountGroupType {
         match value {
             "PERSONAL" => Self::Personal,
             "LEGAL_ENTITY" => Self::LegalEntity,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
         }
     }
 }
@@ -208,6 +216,7 @@ impl<'de> ::serde::Deserialize<'de> for AccountGroupType {
 pub type CreateAccountGroupRequestType = AccountGroupType;
 /// Schema: `#/components/schemas/AccountGroup/properties/users/items`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct AccountGroupUsersItem {
     /// User unique identifier.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -226,19 +235,21 @@ pub struct AccountGroupUsersItem {
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[non_exhaustive]
 pub enum AccountGroupUsersItemType {
     /// `"OWNER"`
     #[default]
     Owner,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
 }
 impl AccountGroupUsersItemType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::Owner => "OWNER",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -246,7 +257,7 @@ impl ::std::convert::From<&str> for AccountGroupUsersItemType {
     fn from(value: &str) -> Self {
         match value {
             "OWNER" => Self::Owner,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
         }
     }
 }
@@ -281,6 +292,7 @@ impl<'de> ::serde::Deserialize<'de> for AccountGroupUsersItemType {
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AccountStatus {
     /// `"PENDING_APPROVAL"`
     PendingApproval,
@@ -292,8 +304,9 @@ pub enum AccountStatus {
     Closed,
     /// `"LOCKED"`
     Locked,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
 }
 impl AccountStatus {
     /// The value as sent on the wire.
@@ -304,7 +317,7 @@ impl AccountStatus {
             Self::Closing => "CLOSING",
             Self::Closed => "CLOSED",
             Self::Locked => "LOCKED",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -316,7 +329,7 @@ impl ::std::convert::From<&str> for AccountStatus {
             "CLOSING" => Self::Closing,
             "CLOSED" => Self::Closed,
             "LOCKED" => Self::Locked,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
         }
     }
 }
@@ -350,13 +363,15 @@ pub type AccountGroupStatus = AccountStatus;
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AccountType {
     /// `"TRADING"`
     Trading,
     /// `"PORTFOLIO"`
     Portfolio,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
 }
 impl AccountType {
     /// The value as sent on the wire.
@@ -364,7 +379,7 @@ impl AccountType {
         match self {
             Self::Trading => "TRADING",
             Self::Portfolio => "PORTFOLIO",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -373,7 +388,7 @@ impl ::std::convert::From<&str> for AccountType {
         match value {
             "TRADING" => Self::Trading,
             "PORTFOLIO" => Self::Portfolio,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
         }
     }
 }
@@ -399,6 +414,7 @@ impl<'de> ::serde::Deserialize<'de> for AccountType {
 }
 /// Schema: `#/components/schemas/Account/properties/users/items`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct AccountUsersItem {
     /// User unique identifier.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -415,18 +431,20 @@ pub struct AccountUsersItem {
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AccountUsersItemType {
     /// `"OWNER"`
     Owner,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
 }
 impl AccountUsersItemType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::Owner => "OWNER",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -434,7 +452,7 @@ impl ::std::convert::From<&str> for AccountUsersItemType {
     fn from(value: &str) -> Self {
         match value {
             "OWNER" => Self::Owner,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
         }
     }
 }
@@ -466,13 +484,15 @@ impl<'de> ::serde::Deserialize<'de> for AccountUsersItemType {
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AccountsOrder {
     /// `"ASC"`
     Asc,
     /// `"DESC"`
     Desc,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
 }
 impl AccountsOrder {
     /// The value as sent on the wire.
@@ -480,7 +500,7 @@ impl AccountsOrder {
         match self {
             Self::Asc => "ASC",
             Self::Desc => "DESC",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -489,7 +509,7 @@ impl ::std::convert::From<&str> for AccountsOrder {
         match value {
             "ASC" => Self::Asc,
             "DESC" => Self::Desc,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
         }
     }
 }
@@ -521,13 +541,15 @@ pub type ListAccountsOrder = AccountsOrder;
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AccountsSort {
     /// `"created_at"`
     CreatedAt,
     /// `"updated_at"`
     UpdatedAt,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
 }
 impl AccountsSort {
     /// The value as sent on the wire.
@@ -535,7 +557,7 @@ impl AccountsSort {
         match self {
             Self::CreatedAt => "created_at",
             Self::UpdatedAt => "updated_at",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -544,7 +566,7 @@ impl ::std::convert::From<&str> for AccountsSort {
         match value {
             "created_at" => Self::CreatedAt,
             "updated_at" => Self::UpdatedAt,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
         }
     }
 }
@@ -574,6 +596,7 @@ pub type ListAccountsSort = AccountsSort;
 ///
 /// Schema: `#/components/schemas/Address`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct Address {
     /// First address line of the address.
     ///
@@ -704,6 +727,7 @@ impl crate::runtime::validate::Validate for Address {
 }
 /// Schema: `#/paths/~1account_groups/post/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct CreateAccountGroupRequest {
     /// User unique identifier.
     pub user_id: ::uuid::Uuid,
@@ -734,6 +758,7 @@ impl crate::runtime::validate::Validate for CreateAccountGroupRequest {
 }
 /// Schema: `#/paths/~1users~1{user_id}~1identifiers/post/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct CreateUserIdentifierRequest {
     /// Identifier type.
     /// * NATIONAL_ID -
@@ -796,6 +821,7 @@ impl crate::runtime::validate::Validate for CreateUserIdentifierRequest {
 ///
 /// Schema: `#/components/schemas/DataPrivacyAndSharingAgreement`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct DataPrivacyAndSharingAgreement {
     /// Consent unique identifier.
     pub consent_document_id: ::uuid::Uuid,
@@ -830,13 +856,15 @@ impl crate::runtime::validate::Validate for DataPrivacyAndSharingAgreement {
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum DocumentType {
     /// `"PASSPORT"`
     Passport,
     /// `"ID_CARD"`
     IdCard,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
 }
 impl DocumentType {
     /// The value as sent on the wire.
@@ -844,7 +872,7 @@ impl DocumentType {
         match self {
             Self::Passport => "PASSPORT",
             Self::IdCard => "ID_CARD",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -853,7 +881,7 @@ impl ::std::convert::From<&str> for DocumentType {
         match value {
             "PASSPORT" => Self::Passport,
             "ID_CARD" => Self::IdCard,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
         }
     }
 }
@@ -885,6 +913,7 @@ pub type UserTolDataChangeNationalityDocumentType = DocumentType;
 ///
 /// Schema: `#/components/schemas/Fatca`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct Fatca {
     /// The user’s FATCA status is true if the user is subject to paying taxes in the US, otherwise it can be set to false.
     pub status: bool,
@@ -915,6 +944,7 @@ impl crate::runtime::validate::Validate for Fatca {
 ///
 /// Schema: `#/components/schemas/Identifier`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct Identifier {
     /// Unique identifier for the user's national ID.
     pub id: ::uuid::Uuid,
@@ -949,19 +979,21 @@ pub struct Identifier {
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[non_exhaustive]
 pub enum IdentifierType {
     /// `"NATIONAL_ID"`
     #[default]
     NationalId,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
 }
 impl IdentifierType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::NationalId => "NATIONAL_ID",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -969,7 +1001,7 @@ impl ::std::convert::From<&str> for IdentifierType {
     fn from(value: &str) -> Self {
         match value {
             "NATIONAL_ID" => Self::NationalId,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
         }
     }
 }
@@ -997,6 +1029,7 @@ impl<'de> ::serde::Deserialize<'de> for IdentifierType {
 pub type CreateUserIdentifierRequestType = IdentifierType;
 /// Schema: `#/paths/~1users~1{user_id}~1account_groups/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ListAccountGroupsResponse {
     /// meta
     pub meta: crate::types::Meta,
@@ -1006,6 +1039,7 @@ pub struct ListAccountGroupsResponse {
 pub type ListUserAccountGroupsResponse = ListAccountGroupsResponse;
 /// Schema: `#/paths/~1accounts/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ListAccountsResponse {
     /// meta
     pub meta: crate::types::Meta,
@@ -1013,11 +1047,13 @@ pub struct ListAccountsResponse {
 }
 /// Schema: `#/paths/~1users~1{user_id}~1identifiers/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ListUserIdentifiersResponse {
     pub data: ::std::vec::Vec<crate::types::Identifier>,
 }
 /// Schema: `#/paths/~1users/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ListUsersResponse {
     /// meta
     pub meta: crate::types::Meta,
@@ -1027,6 +1063,7 @@ pub struct ListUsersResponse {
 ///
 /// Schema: `#/components/schemas/Meta`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct Meta {
     /// Amount of resource to offset in the response.
     pub offset: i64,
@@ -1049,19 +1086,21 @@ pub struct Meta {
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[non_exhaustive]
 pub enum Order {
     /// `"ASC"`
     #[default]
     Asc,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
 }
 impl Order {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::Asc => "ASC",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -1069,7 +1108,7 @@ impl ::std::convert::From<&str> for Order {
     fn from(value: &str) -> Self {
         match value {
             "ASC" => Self::Asc,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
         }
     }
 }
@@ -1105,6 +1144,7 @@ pub type ListAccountGroupsOrder = Order;
 ///
 /// Schema: `#/components/schemas/Problem`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct Problem {
     /// URL to a document describing the error condition.
     pub r#type: ::std::string::String,
@@ -1134,6 +1174,7 @@ pub struct Problem {
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[non_exhaustive]
 pub enum Salutation {
     /// `""`: The empty string: not specified.
     #[default]
@@ -1146,8 +1187,9 @@ pub enum Salutation {
     FemaleMarried,
     /// `"SALUTATION_DIVERSE"`
     Diverse,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
 }
 impl Salutation {
     /// The same as [`Self::Male`]: its name before the enum's own prefix was dropped.
@@ -1174,7 +1216,7 @@ impl Salutation {
             Self::Female => "SALUTATION_FEMALE",
             Self::FemaleMarried => "SALUTATION_FEMALE_MARRIED",
             Self::Diverse => "SALUTATION_DIVERSE",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -1186,7 +1228,7 @@ impl ::std::convert::From<&str> for Salutation {
             "SALUTATION_FEMALE" => Self::Female,
             "SALUTATION_FEMALE_MARRIED" => Self::FemaleMarried,
             "SALUTATION_DIVERSE" => Self::Diverse,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
         }
     }
 }
@@ -1226,19 +1268,21 @@ pub type UserTolDataChangeOtherSalutation = Salutation;
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[non_exhaustive]
 pub enum Sort {
     /// `"created_at"`
     #[default]
     CreatedAt,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
 }
 impl Sort {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
             Self::CreatedAt => "created_at",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -1246,7 +1290,7 @@ impl ::std::convert::From<&str> for Sort {
     fn from(value: &str) -> Self {
         match value {
             "created_at" => Self::CreatedAt,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
         }
     }
 }
@@ -1280,6 +1324,7 @@ pub type ListAccountGroupsSort = Sort;
 ///
 /// Schema: `#/components/schemas/TermsAndConditions`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct TermsAndConditions {
     /// Consent unique identifier.
     pub consent_document_id: ::uuid::Uuid,
@@ -1318,6 +1363,7 @@ impl crate::runtime::validate::Validate for TermsAndConditions {
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[non_exhaustive]
 pub enum Title {
     /// `""`: The empty string: not specified.
     #[default]
@@ -1332,8 +1378,9 @@ pub enum Title {
     DiplIng,
     /// `"MAGISTER"`
     Magister,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
 }
 impl Title {
     /// The value as sent on the wire.
@@ -1345,7 +1392,7 @@ impl Title {
             Self::ProfDr => "PROF_DR",
             Self::DiplIng => "DIPL_ING",
             Self::Magister => "MAGISTER",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -1358,7 +1405,7 @@ impl ::std::convert::From<&str> for Title {
             "PROF_DR" => Self::ProfDr,
             "DIPL_ING" => Self::DiplIng,
             "MAGISTER" => Self::Magister,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
         }
     }
 }
@@ -1396,6 +1443,7 @@ pub type UserTolCreateRequestTitle = Title;
 pub type UserTolDataChangeOtherTitle = Title;
 /// Schema: `#/paths/~1users~1{user_id}~1identifiers~1{identifier_id}/patch/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct UpdateUserIdentifierRequest {
     /// Identifier value. See guide here
     ///
@@ -1438,6 +1486,7 @@ impl crate::runtime::validate::Validate for UpdateUserIdentifierRequest {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum User {
     /// A [`crate::types::UserByol`].
     Byol(crate::types::UserByol),
@@ -1729,6 +1778,7 @@ pub type ListUsersResponseDataItem = User;
 ///
 /// Schema: `#/components/schemas/UserByol`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct UserByol {
     /// User unique identifier.
     pub id: ::uuid::Uuid,
@@ -1802,6 +1852,7 @@ pub struct UserByol {
 ///
 /// Schema: `#/components/schemas/UserByolCreateRequest`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct UserByolCreateRequest {
     /// First name of the user.
     ///
@@ -2021,6 +2072,7 @@ impl crate::runtime::validate::Validate for UserByolCreateRequest {
 ///
 /// Schema: `#/components/schemas/UserByolDataChangeRequest`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct UserByolDataChangeRequest {
     /// First name of the user.
     ///
@@ -2279,6 +2331,7 @@ impl crate::runtime::validate::Validate for UserByolDataChangeRequest {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum UserCreateRequest {
     /// A [`crate::types::UserByolCreateRequest`].
     Byol(crate::types::UserByolCreateRequest),
@@ -2558,6 +2611,7 @@ pub type UserCreateResponse = crate::types::User;
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum UserDataChangeRequest {
     /// A [`crate::types::UserByolDataChangeRequest`].
     Byol(crate::types::UserByolDataChangeRequest),
@@ -2642,6 +2696,7 @@ pub type UserGetResponse = crate::types::User;
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UserStatus {
     /// `"ACTIVE"`
     Active,
@@ -2651,8 +2706,9 @@ pub enum UserStatus {
     Offboarding,
     /// `"OFFBOARDED"`
     Offboarded,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
 }
 impl UserStatus {
     /// The value as sent on the wire.
@@ -2662,7 +2718,7 @@ impl UserStatus {
             Self::Inactive => "INACTIVE",
             Self::Offboarding => "OFFBOARDING",
             Self::Offboarded => "OFFBOARDED",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -2673,7 +2729,7 @@ impl ::std::convert::From<&str> for UserStatus {
             "INACTIVE" => Self::Inactive,
             "OFFBOARDING" => Self::Offboarding,
             "OFFBOARDED" => Self::Offboarded,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
         }
     }
 }
@@ -2705,6 +2761,7 @@ pub type UserTolStatus = UserStatus;
 ///
 /// Schema: `#/components/schemas/UserTol`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct UserTol {
     /// User unique identifier.
     pub id: ::uuid::Uuid,
@@ -2799,6 +2856,7 @@ pub struct UserTol {
 ///
 /// Schema: `#/components/schemas/UserTolCreateRequest`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct UserTolCreateRequest {
     /// First name of the user.
     ///
@@ -3085,6 +3143,7 @@ impl crate::runtime::validate::Validate for UserTolCreateRequest {
 ///
 /// Schema: `#/components/schemas/UserTolDataChangeAddress`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct UserTolDataChangeAddress {
     /// Address
     pub address: crate::types::Address,
@@ -3160,6 +3219,7 @@ impl crate::runtime::validate::Validate for UserTolDataChangeAddress {
 ///
 /// Values this version does not know are kept, not rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UserTolDataChangeAddressDocumentType {
     /// `"UTILITY_BILL"`
     UtilityBill,
@@ -3175,8 +3235,9 @@ pub enum UserTolDataChangeAddressDocumentType {
     ResidencePermit,
     /// `"ID_CARD"`
     IdCard,
-    /// A value this version of the client does not know, kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Sealed:
+    /// read it with `as_str()`; a later version may turn it into a variant.
+    Unknown(crate::runtime::enums::UnknownValue),
 }
 impl UserTolDataChangeAddressDocumentType {
     /// The value as sent on the wire.
@@ -3189,7 +3250,7 @@ impl UserTolDataChangeAddressDocumentType {
             Self::RegistrationCert => "REGISTRATION_CERT",
             Self::ResidencePermit => "RESIDENCE_PERMIT",
             Self::IdCard => "ID_CARD",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -3203,7 +3264,7 @@ impl ::std::convert::From<&str> for UserTolDataChangeAddressDocumentType {
             "REGISTRATION_CERT" => Self::RegistrationCert,
             "RESIDENCE_PERMIT" => Self::ResidencePermit,
             "ID_CARD" => Self::IdCard,
-            other => Self::Unknown(other.to_owned()),
+            other => Self::Unknown(crate::runtime::enums::UnknownValue::new(other)),
         }
     }
 }
@@ -3231,6 +3292,7 @@ impl<'de> ::serde::Deserialize<'de> for UserTolDataChangeAddressDocumentType {
 ///
 /// Schema: `#/components/schemas/UserTolDataChangeNameChange`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct UserTolDataChangeNameChange {
     /// First name of the user.
     ///
@@ -3311,6 +3373,7 @@ impl crate::runtime::validate::Validate for UserTolDataChangeNameChange {
 ///
 /// Schema: `#/components/schemas/UserTolDataChangeNationality`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct UserTolDataChangeNationality {
     /// Nationalities of the user. ISO 3166 alpha-2 Codes.
     ///
@@ -3382,6 +3445,7 @@ impl crate::runtime::validate::Validate for UserTolDataChangeNationality {
 ///
 /// Schema: `#/components/schemas/UserTolDataChangeOther`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct UserTolDataChangeOther {
     /// Email of the user. Must be a valid email address.
     ///
@@ -3536,6 +3600,7 @@ impl crate::runtime::validate::Validate for UserTolDataChangeOther {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum UserTolDataChangeRequest {
     /// A [`crate::types::UserTolDataChangeNameChange`].
     NameChange(crate::types::UserTolDataChangeNameChange),

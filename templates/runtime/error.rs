@@ -7,27 +7,59 @@ use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
 
-/// Statuses that [`Error::is_retryable`] treats as transient; the same list is
-/// the default of [`crate::runtime::RetryPolicy`].
-pub(crate) const DEFAULT_RETRYABLE_STATUSES: &[u16] = &[408, 429, 502, 503, 504];
+use super::idempotency::IdempotencyKey;
 
 /// Everything that can go wrong when calling the API.
 ///
-/// `Debug` never shows secrets: requests are not kept, and token-endpoint
-/// success bodies are dropped before an error is built from them.
+/// `Debug` and `Display` never show secrets or bodies: requests are not kept,
+/// token-endpoint success bodies are dropped before an error is built from
+/// them, and response bodies (which hold personal data) are reachable only
+/// through [`Error::body`] and the variants' fields.
 ///
 /// Large parts (the API error, response headers) are boxed so that
 /// `Result<T, Error>` stays small on the happy path.
-#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
-    /// The API answered with a non-2xx status (after retries).
+    /// The API answered with a non-2xx, non-3xx status (after retries).
     Api(Box<ApiError>),
     /// The request could not be sent or the answer not read (connection
     /// refused, reset, TLS failure, ...).
-    Transport(reqwest::Error),
-    /// The connect timeout or the total per-attempt timeout elapsed.
-    Timeout,
+    Transport {
+        /// What went wrong.
+        source: reqwest::Error,
+        /// The idempotency key the call used: repeat the call with it to be
+        /// safe whether or not the request arrived.
+        idempotency_key: Option<IdempotencyKey>,
+    },
+    /// The connect timeout or the per-attempt timeout elapsed.
+    Timeout {
+        /// The idempotency key the call used: repeat the call with it to be
+        /// safe whether or not the request arrived.
+        idempotency_key: Option<IdempotencyKey>,
+    },
+    /// The call's overall deadline (token, attempts and waits together) passed.
+    Deadline {
+        /// The deadline that passed.
+        deadline: std::time::Duration,
+        /// The idempotency key the call used.
+        idempotency_key: Option<IdempotencyKey>,
+    },
+    /// The server answered with a redirect. Redirects are never followed: they
+    /// would carry signed requests, tokens and the client secret elsewhere.
+    Redirect {
+        /// The 3xx status.
+        status: StatusCode,
+        /// The `location` the server named, if any.
+        location: Option<String>,
+    },
+    /// The response body was longer than the configured limit
+    /// ([`crate::runtime::ClientBuilder::max_response_body`]); reading stopped there.
+    BodyTooLarge {
+        /// HTTP status of the answer.
+        status: StatusCode,
+        /// The limit in bytes.
+        limit: usize,
+    },
     /// A 2xx JSON answer did not decode into the expected type. `source.path()`
     /// says where; `body` keeps the raw bytes.
     Decode {
@@ -62,8 +94,21 @@ pub enum Error {
     /// token answer may hold a token). Shared (`Arc`) because calls that waited
     /// for the same failed token request all get this one error.
     Token(std::sync::Arc<Error>),
-    /// Signing the request failed, or the private key could not be read.
+    /// The operation needs a scope the client may not request
+    /// ([`crate::runtime::ClientBuilder::scopes`]); nothing was sent.
+    Scope {
+        /// The operation.
+        operation: &'static str,
+        /// The scope sets that grant it: any one of them suffices.
+        needs: Vec<Vec<&'static str>>,
+        /// The scopes the client may request.
+        allowed: Vec<String>,
+    },
+    /// Signing the request failed.
     Signing(String),
+    /// The private key could not be read: the message names the format found
+    /// and the `openssl` command that converts it, never the key's content.
+    Key(String),
     /// The request was refused before sending because a value breaks a
     /// constraint of the API description.
     Validation(ValidationError),
@@ -79,10 +124,11 @@ impl Error {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Api(e) => Some(e.status),
-            Error::Decode { status, .. } | Error::UnexpectedContentType { status, .. } => {
-                Some(*status)
-            }
-            Error::Transport(e) => e.status(),
+            Error::Decode { status, .. }
+            | Error::UnexpectedContentType { status, .. }
+            | Error::Redirect { status, .. }
+            | Error::BodyTooLarge { status, .. } => Some(*status),
+            Error::Transport { source, .. } => source.status(),
             Error::Token(inner) => inner.status(),
             _ => None,
         }
@@ -100,17 +146,38 @@ impl Error {
         }
     }
 
+    /// The idempotency key the failed call used, if it sent one. Repeating the
+    /// call with this key is safe whether or not the request reached the server.
+    pub fn idempotency_key(&self) -> Option<&IdempotencyKey> {
+        match self {
+            Error::Api(e) => e.idempotency_key.as_ref(),
+            Error::Transport {
+                idempotency_key, ..
+            }
+            | Error::Timeout { idempotency_key }
+            | Error::Deadline {
+                idempotency_key, ..
+            } => idempotency_key.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The raw response body behind this error, if there was one. It may hold
+    /// personal data, which is why `Debug` and `Display` never show it.
+    pub fn body(&self) -> Option<&Bytes> {
+        match self {
+            Error::Api(e) => Some(&e.body),
+            Error::Decode { body, .. } | Error::UnexpectedContentType { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+
     /// Whether trying the same call again later may succeed: an API error with
     /// status 408, 429, 502, 503 or 504, a connection failure (refused, reset or
-    /// dropped), or a timeout. The client's own retry loop uses the same rule.
+    /// dropped), or a timeout. The client's retry loop decides with the same
+    /// rule ([`crate::runtime::RetryPolicy`]).
     pub fn is_retryable(&self) -> bool {
-        match self {
-            Error::Api(e) => DEFAULT_RETRYABLE_STATUSES.contains(&e.status.as_u16()),
-            Error::Transport(e) => is_transient(e),
-            Error::Timeout => true,
-            Error::Token(inner) => inner.is_retryable(),
-            _ => false,
-        }
+        super::retry::is_transient(self, DEFAULT_RETRYABLE_STATUSES)
     }
 
     /// The typed problem body of an API error, if it had one.
@@ -123,18 +190,124 @@ impl Error {
     }
 }
 
-/// A transport failure that says nothing against the request itself: not a request
-/// that could not be built, nor a redirect the client refused to follow.
-pub(crate) fn is_transient(e: &reqwest::Error) -> bool {
-    !e.is_builder() && !e.is_redirect()
+/// Statuses that [`Error::is_retryable`] treats as transient; the same list is
+/// the default of [`crate::runtime::RetryPolicy`].
+pub(crate) const DEFAULT_RETRYABLE_STATUSES: &[u16] = &[408, 429, 502, 503, 504];
+
+/// Shows what went wrong and where, never a body or a secret.
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Api(e) => f.debug_tuple("Api").field(e).finish(),
+            Error::Transport {
+                source,
+                idempotency_key,
+            } => f
+                .debug_struct("Transport")
+                .field("source", source)
+                .field("idempotency_key", idempotency_key)
+                .finish(),
+            Error::Timeout { idempotency_key } => f
+                .debug_struct("Timeout")
+                .field("idempotency_key", idempotency_key)
+                .finish(),
+            Error::Deadline {
+                deadline,
+                idempotency_key,
+            } => f
+                .debug_struct("Deadline")
+                .field("deadline", deadline)
+                .field("idempotency_key", idempotency_key)
+                .finish(),
+            Error::Redirect { status, location } => f
+                .debug_struct("Redirect")
+                .field("status", status)
+                .field("location", location)
+                .finish(),
+            Error::BodyTooLarge { status, limit } => f
+                .debug_struct("BodyTooLarge")
+                .field("status", status)
+                .field("limit", limit)
+                .finish(),
+            Error::Decode {
+                status,
+                request_id,
+                body,
+                source,
+                ..
+            } => f
+                .debug_struct("Decode")
+                .field("status", status)
+                .field("request_id", request_id)
+                .field("body_len", &body.len())
+                .field("path", &source.path().to_string())
+                .finish_non_exhaustive(),
+            Error::UnexpectedContentType {
+                status,
+                request_id,
+                content_type,
+                body,
+                ..
+            } => f
+                .debug_struct("UnexpectedContentType")
+                .field("status", status)
+                .field("request_id", request_id)
+                .field("content_type", content_type)
+                .field("body_len", &body.len())
+                .finish_non_exhaustive(),
+            Error::Token(inner) => f.debug_tuple("Token").field(inner).finish(),
+            Error::Scope {
+                operation,
+                needs,
+                allowed,
+            } => f
+                .debug_struct("Scope")
+                .field("operation", operation)
+                .field("needs", needs)
+                .field("allowed", allowed)
+                .finish(),
+            Error::Signing(m) => f.debug_tuple("Signing").field(m).finish(),
+            Error::Key(m) => f.debug_tuple("Key").field(m).finish(),
+            Error::Validation(e) => f.debug_tuple("Validation").field(e).finish(),
+            Error::Encode(e) => f.debug_tuple("Encode").field(e).finish(),
+            Error::Config(m) => f.debug_tuple("Config").field(m).finish(),
+        }
+    }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Api(e) => e.fmt(f),
-            Error::Transport(e) => write!(f, "transport error: {e}"),
-            Error::Timeout => f.write_str("request timed out"),
+            Error::Transport {
+                source,
+                idempotency_key,
+            } => {
+                write!(f, "transport error: {source}")?;
+                write_idempotency_key(f, idempotency_key.as_ref())
+            }
+            Error::Timeout { idempotency_key } => {
+                f.write_str("request timed out")?;
+                write_idempotency_key(f, idempotency_key.as_ref())
+            }
+            Error::Deadline {
+                deadline,
+                idempotency_key,
+            } => {
+                write!(f, "the call's deadline of {deadline:?} passed")?;
+                write_idempotency_key(f, idempotency_key.as_ref())
+            }
+            Error::Redirect { status, location } => write!(
+                f,
+                "the server answered {status} redirecting to {:?}; redirects are not followed \
+                 (check the base URL and token URL)",
+                location.as_deref().unwrap_or("")
+            ),
+            Error::BodyTooLarge { status, limit } => write!(
+                f,
+                "the {status} response body is longer than {limit} bytes; raise \
+                 ClientBuilder::max_response_body if this answer is expected"
+            ),
             Error::Decode {
                 status,
                 request_id,
@@ -143,7 +316,8 @@ impl fmt::Display for Error {
             } => {
                 write!(f, "could not decode the {status} response")?;
                 write_request_id(f, request_id.as_deref())?;
-                write!(f, ": {source}")
+                // The path, not serde's message: that may quote body content.
+                write!(f, " at `{}`", source.path())
             }
             Error::UnexpectedContentType {
                 status,
@@ -159,7 +333,22 @@ impl fmt::Display for Error {
                 write_request_id(f, request_id.as_deref())
             }
             Error::Token(inner) => write!(f, "could not obtain an access token: {inner}"),
+            Error::Scope {
+                operation,
+                needs,
+                allowed,
+            } => {
+                let needs: Vec<String> = needs.iter().map(|set| set.join(" ")).collect();
+                write!(
+                    f,
+                    "{operation} needs the scope {} but the client may only request [{}]; \
+                     add it to ClientBuilder::scopes (or UPVEST_SCOPES)",
+                    needs.join(" or "),
+                    allowed.join(" ")
+                )
+            }
             Error::Signing(msg) => write!(f, "request signing failed: {msg}"),
+            Error::Key(msg) => write!(f, "cannot use the private key: {msg}"),
             Error::Validation(e) => write!(f, "invalid request: {e}"),
             Error::Encode(e) => write!(f, "could not encode the request body: {e}"),
             Error::Config(msg) => write!(f, "client configuration error: {msg}"),
@@ -170,13 +359,19 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Transport(e) => Some(e),
-            Error::Decode { source, .. } => Some(source),
+            Error::Transport { source, .. } => Some(source),
             Error::Token(inner) => Some(inner.as_ref()),
             Error::Validation(e) => Some(e),
             Error::Encode(e) => Some(e.as_ref()),
             _ => None,
         }
+    }
+}
+
+fn write_idempotency_key(f: &mut fmt::Formatter<'_>, key: Option<&IdempotencyKey>) -> fmt::Result {
+    match key {
+        Some(key) => write!(f, " (idempotency key {key}: repeat the call with it)"),
+        None => Ok(()),
     }
 }
 
@@ -199,8 +394,11 @@ fn write_request_id(f: &mut fmt::Formatter<'_>, request_id: Option<&str>) -> fmt
     }
 }
 
-/// A non-2xx answer of the API.
-#[derive(Debug, Clone)]
+/// A non-2xx answer of the API. `Debug` and `Display` show the status, the
+/// problem type and title and the request id, never the body: read it with
+/// [`ApiError::body`].
+#[derive(Clone)]
+#[non_exhaustive]
 pub struct ApiError {
     /// HTTP status.
     pub status: StatusCode,
@@ -212,6 +410,8 @@ pub struct ApiError {
     pub problem: Option<Problem>,
     /// The raw body, always kept.
     pub body: Bytes,
+    /// The idempotency key the call used, if it sent one.
+    pub idempotency_key: Option<IdempotencyKey>,
 }
 
 impl ApiError {
@@ -230,21 +430,45 @@ impl ApiError {
             request_id,
             problem,
             body,
+            idempotency_key: None,
         }
+    }
+
+    /// The raw response body. It may hold personal data.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiError")
+            .field("status", &self.status)
+            .field("request_id", &self.request_id)
+            .field("problem_type", &self.problem.as_ref().map(|p| &p.r#type))
+            .field(
+                "problem_title",
+                &self.problem.as_ref().and_then(|p| p.title.as_ref()),
+            )
+            .field("body_len", &self.body.len())
+            .field("idempotency_key", &self.idempotency_key)
+            .finish_non_exhaustive()
     }
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "API error {}", self.status)?;
+        // The type and title name the kind of problem; `detail` describes this
+        // occurrence and may quote personal data, so it stays in `problem`.
         if let Some(p) = &self.problem {
-            let text = p.detail.as_deref().or(p.title.as_deref());
             write!(f, " {}", p.r#type)?;
-            if let Some(text) = text {
-                write!(f, ": {text}")?;
+            if let Some(title) = &p.title {
+                write!(f, ": {title}")?;
             }
         }
-        write_request_id(f, self.request_id.as_deref())
+        write_request_id(f, self.request_id.as_deref())?;
+        write_idempotency_key(f, self.idempotency_key.as_ref())
     }
 }
 
@@ -353,7 +577,11 @@ mod tests {
         assert_eq!(err.status(), Some(StatusCode::BAD_REQUEST));
         assert_eq!(err.request_id(), Some("rid"));
         assert!(!err.is_retryable());
-        assert!(err.to_string().contains("missing key"), "{err}");
+        // Display and Debug name the problem but never quote the body.
+        assert!(err.to_string().contains("Bad Request"), "{err}");
+        assert!(!err.to_string().contains("missing key"), "{err}");
+        assert!(!format!("{err:?}").contains("missing key"), "{err:?}");
+        assert_eq!(err.body().map(|b| b.len()), Some(PROBLEM.len()));
     }
 
     #[test]
@@ -384,7 +612,10 @@ mod tests {
             ));
             assert_eq!(e.is_retryable(), retry, "{code}");
         }
-        assert!(Error::Timeout.is_retryable());
+        assert!(Error::Timeout {
+            idempotency_key: None
+        }
+        .is_retryable());
         assert!(!Error::Config("x".into()).is_retryable());
     }
 

@@ -125,7 +125,9 @@ mod tests {
         let fetch = move |offset: u64, limit: u64| {
             seen.lock().unwrap().push((offset, limit));
             if Some(offset) == fail_at {
-                return std::future::ready(Err(Error::Timeout));
+                return std::future::ready(Err(Error::Timeout {
+                    idempotency_key: None,
+                }));
             }
             let items = (offset..len.min(offset + limit)).collect();
             std::future::ready(ok(items, total))
@@ -165,7 +167,7 @@ mod tests {
         let got: Vec<Result<u64, Error>> = paginate(0, 3, fetch).collect().await;
         assert_eq!(got.len(), 4);
         assert!(got[..3].iter().all(Result::is_ok));
-        assert!(matches!(got[3], Err(Error::Timeout)));
+        assert!(matches!(got[3], Err(Error::Timeout { .. })));
         assert_eq!(calls.lock().unwrap().len(), 2);
     }
 

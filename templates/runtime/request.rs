@@ -43,6 +43,8 @@ pub struct Request {
     pub accept: &'static str,
     /// The idempotency key, set before the first attempt so retries reuse it.
     pub idempotency_key: Option<IdempotencyKey>,
+    /// What this call overrides of the client's settings.
+    pub options: CallOptions,
 }
 
 impl Request {
@@ -56,7 +58,52 @@ impl Request {
             body: None,
             accept: "application/json",
             idempotency_key: None,
+            options: CallOptions::default(),
         }
+    }
+}
+
+/// Settings of one call that override the client's: set them on any request
+/// builder (`.timeout(...)`, `.deadline(...)`, `.retry_policy(...)`,
+/// `.header(...)`, `.max_response_body(...)`) before `.send()`.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct CallOptions {
+    pub(crate) timeout: Option<std::time::Duration>,
+    pub(crate) deadline: Option<std::time::Duration>,
+    pub(crate) retry_policy: Option<super::retry::RetryPolicy>,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) max_response_body: Option<usize>,
+}
+
+impl CallOptions {
+    /// How long one attempt may take (instead of [`crate::runtime::ClientBuilder::timeout`]).
+    pub fn timeout(&mut self, timeout: std::time::Duration) {
+        self.timeout = Some(timeout);
+    }
+
+    /// How long the whole call may take, token, attempts and waits included
+    /// (instead of [`crate::runtime::ClientBuilder::deadline`]).
+    pub fn deadline(&mut self, deadline: std::time::Duration) {
+        self.deadline = Some(deadline);
+    }
+
+    /// How this call is retried (instead of [`crate::runtime::ClientBuilder::retry_policy`]).
+    pub fn retry_policy(&mut self, policy: super::retry::RetryPolicy) {
+        self.retry_policy = Some(policy);
+    }
+
+    /// An extra header sent (and, if it is one the signature covers, signed)
+    /// with this call. Headers the client sets itself (authorization,
+    /// signature, idempotency key, ...) cannot be replaced this way.
+    pub fn header(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        self.headers.push((name.into(), value.into()));
+    }
+
+    /// The longest response body read, in bytes (instead of
+    /// [`crate::runtime::ClientBuilder::max_response_body`]).
+    pub fn max_response_body(&mut self, bytes: usize) {
+        self.max_response_body = Some(bytes);
     }
 }
 
@@ -121,8 +168,10 @@ pub fn encode_path_segment(value: &str) -> String {
     utf8_percent_encode(value, PATH_SEGMENT).to_string()
 }
 
-/// A successful answer with its decoded body.
-#[derive(Debug, Clone)]
+/// A successful answer with its decoded body. `Debug` shows status and
+/// request id but not the body, which holds personal data.
+#[derive(Clone)]
+#[non_exhaustive]
 pub struct Response<T> {
     /// HTTP status.
     pub status: StatusCode,
@@ -132,6 +181,16 @@ pub struct Response<T> {
     pub request_id: Option<String>,
     /// The decoded body.
     pub body: T,
+}
+
+impl<T> std::fmt::Debug for Response<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("request_id", &self.request_id)
+            .field("body", &std::any::type_name::<T>())
+            .finish_non_exhaustive()
+    }
 }
 
 impl<T> Response<T> {
@@ -153,7 +212,7 @@ impl<T> Response<T> {
 
 /// A 2xx answer whose body is not decoded yet.
 #[doc(hidden)]
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RawResponse {
     /// HTTP status.
     pub status: StatusCode,
@@ -163,6 +222,16 @@ pub struct RawResponse {
     pub request_id: Option<String>,
     /// The raw body.
     pub body: Bytes,
+}
+
+impl std::fmt::Debug for RawResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawResponse")
+            .field("status", &self.status)
+            .field("request_id", &self.request_id)
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl RawResponse {
@@ -275,6 +344,22 @@ mod tests {
     #[derive(Debug, serde::Deserialize, PartialEq)]
     struct Address {
         postcode: String,
+    }
+
+    #[test]
+    fn debug_never_shows_a_body() {
+        let raw = raw(
+            Some("application/json"),
+            r#"{"id":"Erika Mustermann","address":{"postcode":"50667"}}"#,
+        );
+        let raw_debug = format!("{raw:?}");
+        assert!(!raw_debug.contains("Erika"), "{raw_debug}");
+        assert!(raw_debug.contains("rid"), "{raw_debug}");
+        let decoded = raw.json::<User>().unwrap();
+        let debug = format!("{decoded:?}");
+        assert!(!debug.contains("Erika"), "{debug}");
+        assert!(debug.contains("200") && debug.contains("rid"), "{debug}");
+        assert_eq!(decoded.body.id, "Erika Mustermann");
     }
 
     #[test]

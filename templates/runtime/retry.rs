@@ -2,14 +2,16 @@
 
 use std::time::{Duration, SystemTime};
 
-use super::error::DEFAULT_RETRYABLE_STATUSES;
+use super::error::{Error, DEFAULT_RETRYABLE_STATUSES};
 
 /// How failed attempts are retried.
 ///
 /// Defaults: 3 attempts in total, backoff starting at 500 ms and doubling up to
 /// 10 s with equal jitter, statuses 408, 429, 502, 503 and 504 retried,
 /// connection errors retried, `Retry-After` honoured up to 60 s (a longer
-/// demand ends the call with the error instead of sleeping that long).
+/// demand waits 60 s) with up to 10% jitter so that throttled clients do not
+/// come back together; an unreadable `Retry-After` falls back to the backoff.
+/// The call's deadline ([`crate::runtime::ClientBuilder::deadline`]) bounds it all.
 ///
 /// A POST or PATCH without an idempotency key is retried only when it surely
 /// did not reach the server (the connection could not be made), whatever this
@@ -73,16 +75,10 @@ impl RetryPolicy {
         self
     }
 
-    /// The longest `Retry-After` that is waited for; a longer one ends the call
-    /// with the error at once.
+    /// The longest `Retry-After` that is waited for; a longer demand waits this long.
     pub fn max_retry_after(mut self, max: Duration) -> Self {
         self.max_retry_after = max;
         self
-    }
-
-    /// Whether answers with this status are retried.
-    pub(crate) fn retries_status(&self, status: u16) -> bool {
-        self.retryable_statuses.contains(&status)
     }
 
     /// The exponential backoff after the failed attempt number `attempt`
@@ -98,14 +94,44 @@ impl RetryPolicy {
         half + half.mul_f64(random_fraction())
     }
 
-    /// How long to wait before the next attempt, or `None` to give up because
-    /// the server asked for a wait longer than [`RetryPolicy::max_retry_after`].
-    pub(crate) fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Option<Duration> {
+    /// How long to wait before the next attempt: the server's `Retry-After`,
+    /// capped at [`RetryPolicy::max_retry_after`] and jittered downwards by up to
+    /// 10% (never above the cap), or the backoff when there is none.
+    pub(crate) fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
         match retry_after {
-            Some(wait) if wait > self.max_retry_after => None,
-            Some(wait) => Some(wait),
-            None => Some(self.backoff(attempt)),
+            Some(wait) => {
+                let capped = wait.min(self.max_retry_after);
+                capped - (capped / 10).mul_f64(random_fraction())
+            }
+            None => self.backoff(attempt),
         }
+    }
+
+    /// Whether a failed attempt is worth repeating under this policy: the one
+    /// classification, shared with [`Error::is_retryable`]. `repeatable` says
+    /// whether sending the request twice is harmless; `maybe_sent` whether this
+    /// attempt may have reached the server.
+    pub(crate) fn should_retry(&self, error: &Error, repeatable: bool, maybe_sent: bool) -> bool {
+        if !is_transient(error, &self.retryable_statuses) {
+            return false;
+        }
+        match error {
+            Error::Api(_) => repeatable,
+            _ => self.retry_connection_errors && (repeatable || !maybe_sent),
+        }
+    }
+}
+
+/// Whether an error says nothing against the request itself, so the same call
+/// may succeed later: a listed status, a connection failure or a timeout.
+pub(crate) fn is_transient(error: &Error, statuses: &[u16]) -> bool {
+    match error {
+        Error::Api(e) => statuses.contains(&e.status.as_u16()),
+        // Not a request that could not be built, nor a redirect refused.
+        Error::Transport { source, .. } => !source.is_builder() && !source.is_redirect(),
+        Error::Timeout { .. } => true,
+        Error::Token(inner) => is_transient(inner, statuses),
+        _ => false,
     }
 }
 
@@ -184,24 +210,65 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_cap_gives_up() {
-        let p = RetryPolicy::default().max_retry_after(Duration::from_secs(5));
-        assert_eq!(
-            p.delay(1, Some(Duration::from_secs(3))),
-            Some(Duration::from_secs(3))
-        );
-        assert_eq!(p.delay(1, Some(Duration::from_secs(6))), None);
-        assert!(p.delay(1, None).is_some());
+    fn retry_after_is_capped_and_jittered() {
+        let p = RetryPolicy::default()
+            .max_retry_after(Duration::from_secs(5))
+            .initial_backoff(Duration::from_millis(100));
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..100 {
+            let d = p.delay(1, Some(Duration::from_secs(3)));
+            assert!(
+                d <= Duration::from_secs(3) && d >= Duration::from_millis(2700),
+                "{d:?}"
+            );
+            seen.insert(d);
+            // Above the cap: the cap, jittered, instead of giving up.
+            let long = p.delay(1, Some(Duration::from_secs(3600)));
+            assert!(
+                long <= Duration::from_secs(5) && long >= Duration::from_millis(4500),
+                "{long:?}"
+            );
+        }
+        assert!(seen.len() > 1, "Retry-After waits are jittered");
+        assert!(p.delay(1, None) <= Duration::from_millis(100));
     }
 
     #[test]
     fn defaults_and_setters() {
         let p = RetryPolicy::default();
         assert_eq!(p.max_attempts, 3);
-        assert!(p.retries_status(429) && p.retries_status(503) && !p.retries_status(500));
+        let api = |status: u16| {
+            Error::from(super::super::error::ApiError::new(
+                reqwest::StatusCode::from_u16(status).unwrap(),
+                Default::default(),
+                None,
+                Default::default(),
+            ))
+        };
+        assert!(p.should_retry(&api(429), true, true) && p.should_retry(&api(503), true, true));
+        assert!(!p.should_retry(&api(500), true, true));
+        // A 503 to a call that must not repeat is final.
+        assert!(!p.should_retry(&api(503), false, true));
+        let timeout = Error::Timeout {
+            idempotency_key: None,
+        };
+        assert!(p.should_retry(&timeout, true, true));
+        assert!(!p.should_retry(&timeout, false, true));
+        assert!(!p
+            .clone()
+            .retry_connection_errors(false)
+            .should_retry(&timeout, true, false));
+        // Error::is_retryable is the same rule with the default statuses.
+        assert_eq!(
+            api(503).is_retryable(),
+            p.should_retry(&api(503), true, true)
+        );
         assert_eq!(RetryPolicy::none().max_attempts, 1);
         assert_eq!(RetryPolicy::default().max_attempts(0).max_attempts, 1);
         let custom = RetryPolicy::default().retryable_statuses([500]);
-        assert!(custom.retries_status(500) && !custom.retries_status(503));
+        assert!(
+            custom.should_retry(&api(500), true, true)
+                && !custom.should_retry(&api(503), true, true)
+        );
     }
 }

@@ -1,7 +1,6 @@
 //! HTTP Message Signatures (draft-ietf-httpbis-message-signatures-15) as the
 //! Upvest API takes them: Ed25519, or ECDSA P-521 with SHA-512 (DER signature).
 
-use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -10,6 +9,7 @@ use reqwest::header::HeaderMap;
 use sha2::{Digest as _, Sha512};
 
 use super::error::Error;
+use super::keys::PrivateKey;
 
 /// How long a signature stays valid (`expires - created`), in seconds. Upvest's
 /// own helpers use 5 to 60 s; 30 s leaves room for slow networks and small
@@ -29,86 +29,6 @@ const SIGNED_HEADERS: &[&str] = &[
     "idempotency-key",
     "upvest-client-id",
 ];
-
-/// The private key requests are signed with: Ed25519, or ECDSA on P-521.
-///
-/// Load it with [`PrivateKey::from_pem`]. `Debug` never shows key material.
-/// Opaque so that the crypto crates' versions stay out of the public API.
-#[derive(Clone)]
-pub struct PrivateKey(pub(crate) Key);
-
-#[derive(Clone)]
-pub(crate) enum Key {
-    Ed25519(Box<ed25519_dalek::SigningKey>),
-    EcdsaP521(Box<p521::ecdsa::SigningKey>),
-}
-
-impl PrivateKey {
-    /// Reads a PEM private key: PKCS#8 (`BEGIN PRIVATE KEY`) holding an Ed25519
-    /// or a P-521 key, or SEC1 (`BEGIN EC PRIVATE KEY`) holding a P-521 key.
-    /// Encrypted keys are not supported; decrypt them first.
-    pub fn from_pem(pem: &str) -> Result<PrivateKey, Error> {
-        use ed25519_dalek::pkcs8::DecodePrivateKey as _;
-        let pem = pem.trim();
-        // Errors name the problem, never the content: the input is a secret.
-        if pem.starts_with("-----BEGIN PRIVATE KEY-----") {
-            if let Ok(key) = ed25519_dalek::SigningKey::from_pkcs8_pem(pem) {
-                return Ok(PrivateKey(Key::Ed25519(Box::new(key))));
-            }
-            match p521::ecdsa::SigningKey::from_pkcs8_pem(pem) {
-                Ok(key) => Ok(PrivateKey(Key::EcdsaP521(Box::new(key)))),
-                Err(e) => Err(Error::Signing(format!(
-                    "the PKCS#8 key is neither Ed25519 nor ECDSA P-521 ({e})"
-                ))),
-            }
-        } else if pem.starts_with("-----BEGIN EC PRIVATE KEY-----") {
-            match p521::SecretKey::from_sec1_pem(pem) {
-                Ok(secret) => Ok(PrivateKey(Key::EcdsaP521(Box::new((&secret).into())))),
-                Err(e) => Err(Error::Signing(format!(
-                    "the SEC1 EC key is not a P-521 key ({e})"
-                ))),
-            }
-        } else if pem.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
-            Err(Error::Signing(
-                "encrypted private keys are not supported; decrypt the key first".into(),
-            ))
-        } else {
-            Err(Error::Signing(
-                "expected a PEM private key (BEGIN PRIVATE KEY or BEGIN EC PRIVATE KEY)".into(),
-            ))
-        }
-    }
-
-    /// Signs `message`: raw 64-byte Ed25519 signature, or DER-encoded ECDSA.
-    pub(crate) fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
-        match &self.0 {
-            Key::Ed25519(key) => {
-                use ed25519_dalek::Signer as _;
-                Ok(key.sign(message).to_bytes().to_vec())
-            }
-            Key::EcdsaP521(key) => {
-                use p521::ecdsa::signature::Signer as _;
-                let sig: p521::ecdsa::DerSignature = key
-                    .try_sign(message)
-                    .map_err(|e| Error::Signing(format!("ECDSA signing failed: {e}")))?;
-                Ok(sig.as_bytes().to_vec())
-            }
-        }
-    }
-
-    fn algorithm(&self) -> &'static str {
-        match &self.0 {
-            Key::Ed25519(_) => "Ed25519",
-            Key::EcdsaP521(_) => "ECDSA P-521",
-        }
-    }
-}
-
-impl fmt::Debug for PrivateKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PrivateKey({}, [REDACTED])", self.algorithm())
-    }
-}
 
 /// `sha-512=:<base64>:` of the exact body bytes.
 pub(crate) fn content_digest(body: &[u8]) -> String {
@@ -224,7 +144,8 @@ pub(crate) fn valid_key_id(key_id: &str) -> bool {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
+    use super::super::keys::Key;
     use super::*;
     use reqwest::header::HeaderValue;
 
@@ -366,47 +287,6 @@ pub(crate) mod tests {
         let a = sign_request(&key, "kid", &reqwest::Method::GET, &url, &h).unwrap();
         let b = sign_request(&key, "kid", &reqwest::Method::GET, &url, &h).unwrap();
         assert_ne!(a.signature_input, b.signature_input, "nonce must differ");
-    }
-
-    #[test]
-    fn pem_loading() {
-        use ed25519_dalek::pkcs8::EncodePrivateKey as _;
-        let ed_pem = ed25519_key().to_pkcs8_pem(Default::default()).unwrap();
-        assert!(matches!(
-            PrivateKey::from_pem(&ed_pem),
-            Ok(PrivateKey(Key::Ed25519(_)))
-        ));
-
-        let p_pem = p521_key().to_pkcs8_pem(Default::default()).unwrap();
-        assert!(matches!(
-            PrivateKey::from_pem(&p_pem),
-            Ok(PrivateKey(Key::EcdsaP521(_)))
-        ));
-
-        let sec1 = p521::SecretKey::from_slice(&p521_key().to_bytes())
-            .unwrap()
-            .to_sec1_pem(Default::default())
-            .unwrap();
-        let loaded = PrivateKey::from_pem(&sec1).unwrap();
-        assert!(matches!(loaded.0, Key::EcdsaP521(_)));
-        assert_eq!(format!("{loaded:?}"), "PrivateKey(ECDSA P-521, [REDACTED])");
-    }
-
-    #[test]
-    fn pem_loading_errors() {
-        for bad in [
-            "",
-            "not a key",
-            "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
-            "-----BEGIN EC PRIVATE KEY-----\n!!!\n-----END EC PRIVATE KEY-----\n",
-            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n",
-            "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n",
-        ] {
-            match PrivateKey::from_pem(bad) {
-                Err(Error::Signing(msg)) => assert!(!msg.contains("AAAA"), "{msg}"),
-                other => panic!("{bad:?} gave {other:?}"),
-            }
-        }
     }
 
     #[test]

@@ -22,7 +22,10 @@ where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
 {
-    deserializer.deserialize_map(ObjectVisitor { union, marker: PhantomData })
+    deserializer.deserialize_map(ObjectVisitor {
+        union,
+        marker: PhantomData,
+    })
 }
 
 struct ObjectVisitor<T> {
@@ -154,9 +157,12 @@ mod tests {
 
     #[test]
     fn slots_come_only_from_objects() {
-        let err = object::<_, Slots>(&mut serde_json::Deserializer::from_str("[1]"), "U").err().unwrap();
+        let err = object::<_, Slots>(&mut serde_json::Deserializer::from_str("[1]"), "U")
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("union `U`"), "{err}");
-        let ok: Slots = object(&mut serde_json::Deserializer::from_str(r#"{"a": 1}"#), "U").unwrap();
+        let ok: Slots =
+            object(&mut serde_json::Deserializer::from_str(r#"{"a": 1}"#), "U").unwrap();
         assert_eq!(ok.a, Some(Some(1)));
     }
 
@@ -186,7 +192,9 @@ mod tests {
         assert_eq!(str_at(&value, "kind"), Some("A"));
         assert!(is_integer(&serde_json::json!(3)) && is_integer(&serde_json::json!(u64::MAX)));
         assert!(!is_integer(&serde_json::json!(1.5)));
-        assert!(one_of(Some("A"), &["A", "B"]) && !one_of(Some("C"), &["A"]) && !one_of(None, &["A"]));
+        assert!(
+            one_of(Some("A"), &["A", "B"]) && !one_of(Some("C"), &["A"]) && !one_of(None, &["A"])
+        );
         assert_eq!(slot_str(&Some(Some(serde_json::json!("x")))), Some("x"));
     }
 }

@@ -54,10 +54,18 @@ fn within<T: PartialOrd + std::fmt::Display>(
     unit: &str,
 ) -> Result<(), ValidationError> {
     if let Some(min) = min.filter(|min| value < *min) {
-        return Err(fail(prefix, field, format!("must {verb} at least {min}{unit}")));
+        return Err(fail(
+            prefix,
+            field,
+            format!("must {verb} at least {min}{unit}"),
+        ));
     }
     if let Some(max) = max.filter(|max| value > *max) {
-        return Err(fail(prefix, field, format!("must {verb} at most {max}{unit}")));
+        return Err(fail(
+            prefix,
+            field,
+            format!("must {verb} at most {max}{unit}"),
+        ));
     }
     Ok(())
 }

@@ -6,6 +6,7 @@
 //!   benchmarks, beside progenitor's.
 //! - `cargo xtask corpus [--corpus DIR] [--no-build] [--only NAME]` tries the generator on
 //!   published OpenAPI documents.
+//! - `cargo xtask semver` runs `cargo-semver-checks` between the v1 and v2 evolution clients.
 
 mod anchor;
 mod bench;
@@ -15,6 +16,7 @@ mod corpus;
 mod crate_dir;
 mod synthetic;
 mod table;
+mod semver;
 mod test_all;
 
 use std::ffi::OsString;
@@ -44,7 +46,10 @@ usage:
       print a Markdown table and fail if any document fails.
       --corpus DIR  the documents (default: shared/corpus next to the repository)
       --no-build    generate only
-      --only NAME   one document, by file name, file stem or crate name";
+      --only NAME   one document, by file name, file stem or crate name
+  cargo xtask semver
+      Run cargo-semver-checks between the clients generated from evolution/v1.yaml and
+      evolution/v2.yaml (slow; CI runs a cheaper equivalent in client-tests).";
 
 fn main() -> ExitCode {
     match run(std::env::args_os().skip(1).collect()) {
@@ -74,6 +79,7 @@ fn run(args: Vec<OsString>) -> Result<(), String> {
             let options = corpus::Options::parse(rest, &current_dir()?, workspace_root())?;
             corpus::run(workspace_root(), &options)
         }
+        Some("semver") if rest.is_empty() => semver::run(workspace_root()),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             Ok(())

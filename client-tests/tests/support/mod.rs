@@ -25,6 +25,8 @@ pub const KEY_ID: &str = "5d0a7c1e-2b3f-4c8d-9e6f-7a8b9c0d1e2f";
 /// The access token the stub hands out. It matches the `authorization`
 /// pattern of the spec (`^Bearer [a-zA-Z0-9\-\._~+/]*=*`).
 pub const ACCESS_TOKEN: &str = "access-token-7c2e9b4d.do-not-log";
+/// The passphrase of the encrypted key fixtures (fixtures/keys/make.sh).
+pub const FIXTURE_PASSPHRASE: &str = "upvest-test-passphrase";
 /// The path of the token endpoint.
 pub const TOKEN_PATH: &str = "/auth/token";
 

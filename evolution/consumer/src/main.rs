@@ -7,7 +7,8 @@
 //! against the crate generated from `evolution/v2.yaml`.
 //!
 //! It uses the crate the way its README asks for forward compatibility: request
-//! bodies with `..Default::default()`, and a wildcard arm on every enum match.
+//! bodies with `new()` and `with_*` (the compiler allows nothing else: structs are
+//! `#[non_exhaustive]`), and a wildcard arm on every enum match (required too).
 
 use futures_util::StreamExt as _;
 use upvest_client::types::{Order, OrderCreateRequest, OrderSide, OrderStatus};
@@ -177,12 +178,10 @@ async fn main() {
     }
 
     // A create, with a body built the forward-compatible way.
-    let body = OrderCreateRequest {
-        instrument_id: Some("US0378331005".to_owned()),
-        side: Some(OrderSide::Buy),
-        quantity: Some("2".to_owned()),
-        ..Default::default()
-    };
+    let body = OrderCreateRequest::new()
+        .with_instrument_id("US0378331005")
+        .with_side(OrderSide::Buy)
+        .with_quantity("2");
     let created = client
         .create_order(body)
         .send()

@@ -20,6 +20,7 @@ impl crate::Client {
         CloseAccountGroup {
             client: ::std::clone::Clone::clone(self),
             account_group_id: account_group_id.into(),
+            options: ::std::default::Default::default(),
         }
     }
 }
@@ -35,8 +36,40 @@ static CLOSE_ACCOUNT_GROUP: crate::runtime::Operation = crate::runtime::Operatio
 pub struct CloseAccountGroup {
     client: crate::Client,
     account_group_id: ::uuid::Uuid,
+    options: crate::runtime::CallOptions,
 }
 impl CloseAccountGroup {
+    /// How long one attempt of this call may take, instead of the client's timeout.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.options.timeout(timeout);
+        self
+    }
+    /// How long this call may take in total (token, attempts and waits), instead
+    /// of the client's deadline.
+    pub fn deadline(mut self, deadline: ::std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+    /// How this call is retried, instead of the client's retry policy.
+    pub fn retry_policy(mut self, policy: crate::runtime::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+    /// Sends an extra header with this call. Headers the client sets itself
+    /// (authorization, signature, idempotency key, ...) are not replaced.
+    pub fn header(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.options.header(name, value);
+        self
+    }
+    /// The longest response body read for this call, in bytes.
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.options.max_response_body(bytes);
+        self
+    }
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
         let query = ::std::vec::Vec::new();
         let headers = ::std::vec::Vec::new();
@@ -54,6 +87,7 @@ impl CloseAccountGroup {
             body: ::std::option::Option::None,
             accept: "application/json",
             idempotency_key: ::std::option::Option::None,
+            options: ::std::clone::Clone::clone(&self.options),
         })
     }
     /// Sends the request (signed, authenticated, retried by the client's policy)
@@ -83,6 +117,7 @@ impl crate::Client {
             client: ::std::clone::Clone::clone(self),
             body: body.into(),
             idempotency_key: ::std::option::Option::None,
+            options: ::std::default::Default::default(),
         }
     }
 }
@@ -99,6 +134,7 @@ pub struct CreateAccountGroup {
     client: crate::Client,
     body: crate::types::CreateAccountGroupRequest,
     idempotency_key: ::std::option::Option<crate::runtime::IdempotencyKey>,
+    options: crate::runtime::CallOptions,
 }
 impl CreateAccountGroup {
     /// Sets the idempotency key instead of a generated one (UUID v4). The same key
@@ -108,6 +144,37 @@ impl CreateAccountGroup {
         key: impl ::std::convert::Into<crate::runtime::IdempotencyKey>,
     ) -> Self {
         self.idempotency_key = ::std::option::Option::Some(key.into());
+        self
+    }
+    /// How long one attempt of this call may take, instead of the client's timeout.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.options.timeout(timeout);
+        self
+    }
+    /// How long this call may take in total (token, attempts and waits), instead
+    /// of the client's deadline.
+    pub fn deadline(mut self, deadline: ::std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+    /// How this call is retried, instead of the client's retry policy.
+    pub fn retry_policy(mut self, policy: crate::runtime::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+    /// Sends an extra header with this call. Headers the client sets itself
+    /// (authorization, signature, idempotency key, ...) are not replaced.
+    pub fn header(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.options.header(name, value);
+        self
+    }
+    /// The longest response body read for this call, in bytes.
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.options.max_response_body(bytes);
         self
     }
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
@@ -138,6 +205,7 @@ impl CreateAccountGroup {
                     .clone()
                     .unwrap_or_else(|| self.client.new_idempotency_key()),
             ),
+            options: ::std::clone::Clone::clone(&self.options),
         })
     }
     /// Sends the request (signed, authenticated, retried by the client's policy)
@@ -173,6 +241,7 @@ impl crate::Client {
         GetAccountGroup {
             client: ::std::clone::Clone::clone(self),
             account_group_id: account_group_id.into(),
+            options: ::std::default::Default::default(),
         }
     }
 }
@@ -188,8 +257,40 @@ static GET_ACCOUNT_GROUP: crate::runtime::Operation = crate::runtime::Operation 
 pub struct GetAccountGroup {
     client: crate::Client,
     account_group_id: ::uuid::Uuid,
+    options: crate::runtime::CallOptions,
 }
 impl GetAccountGroup {
+    /// How long one attempt of this call may take, instead of the client's timeout.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.options.timeout(timeout);
+        self
+    }
+    /// How long this call may take in total (token, attempts and waits), instead
+    /// of the client's deadline.
+    pub fn deadline(mut self, deadline: ::std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+    /// How this call is retried, instead of the client's retry policy.
+    pub fn retry_policy(mut self, policy: crate::runtime::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+    /// Sends an extra header with this call. Headers the client sets itself
+    /// (authorization, signature, idempotency key, ...) are not replaced.
+    pub fn header(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.options.header(name, value);
+        self
+    }
+    /// The longest response body read for this call, in bytes.
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.options.max_response_body(bytes);
+        self
+    }
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
         let query = ::std::vec::Vec::new();
         let headers = ::std::vec::Vec::new();
@@ -207,6 +308,7 @@ impl GetAccountGroup {
             body: ::std::option::Option::None,
             accept: "application/json",
             idempotency_key: ::std::option::Option::None,
+            options: ::std::clone::Clone::clone(&self.options),
         })
     }
     /// Sends the request (signed, authenticated, retried by the client's policy)
@@ -240,6 +342,7 @@ impl crate::Client {
             offset: ::std::option::Option::None,
             order: ::std::option::Option::None,
             sort: ::std::option::Option::None,
+            options: ::std::default::Default::default(),
         }
     }
 }
@@ -258,6 +361,7 @@ pub struct ListAccountGroups {
     offset: ::std::option::Option<i32>,
     order: ::std::option::Option<crate::types::Order>,
     sort: ::std::option::Option<crate::types::Sort>,
+    options: crate::runtime::CallOptions,
 }
 impl ListAccountGroups {
     /// Use the limit argument to specify the maximum number of items returned.
@@ -291,6 +395,37 @@ impl ListAccountGroups {
     /// Server default: `"created_at"`.
     pub fn sort(mut self, value: impl ::std::convert::Into<crate::types::Sort>) -> Self {
         self.sort = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// How long one attempt of this call may take, instead of the client's timeout.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.options.timeout(timeout);
+        self
+    }
+    /// How long this call may take in total (token, attempts and waits), instead
+    /// of the client's deadline.
+    pub fn deadline(mut self, deadline: ::std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+    /// How this call is retried, instead of the client's retry policy.
+    pub fn retry_policy(mut self, policy: crate::runtime::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+    /// Sends an extra header with this call. Headers the client sets itself
+    /// (authorization, signature, idempotency key, ...) are not replaced.
+    pub fn header(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.options.header(name, value);
+        self
+    }
+    /// The longest response body read for this call, in bytes.
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.options.max_response_body(bytes);
         self
     }
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
@@ -339,6 +474,7 @@ impl ListAccountGroups {
             body: ::std::option::Option::None,
             accept: "application/json",
             idempotency_key: ::std::option::Option::None,
+            options: ::std::clone::Clone::clone(&self.options),
         })
     }
     /// Sends the request (signed, authenticated, retried by the client's policy)

@@ -22,6 +22,7 @@ impl crate::Client {
             client: ::std::clone::Clone::clone(self),
             user_id: user_id.into(),
             body: body.into(),
+            options: ::std::default::Default::default(),
         }
     }
 }
@@ -38,8 +39,40 @@ pub struct CreateUserIdentifier {
     client: crate::Client,
     user_id: ::uuid::Uuid,
     body: crate::types::CreateUserIdentifierRequest,
+    options: crate::runtime::CallOptions,
 }
 impl CreateUserIdentifier {
+    /// How long one attempt of this call may take, instead of the client's timeout.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.options.timeout(timeout);
+        self
+    }
+    /// How long this call may take in total (token, attempts and waits), instead
+    /// of the client's deadline.
+    pub fn deadline(mut self, deadline: ::std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+    /// How this call is retried, instead of the client's retry policy.
+    pub fn retry_policy(mut self, policy: crate::runtime::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+    /// Sends an extra header with this call. Headers the client sets itself
+    /// (authorization, signature, idempotency key, ...) are not replaced.
+    pub fn header(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.options.header(name, value);
+        self
+    }
+    /// The longest response body read for this call, in bytes.
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.options.max_response_body(bytes);
+        self
+    }
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
         let prefix = "";
         (|| -> ::std::result::Result<(), crate::runtime::ValidationError> {
@@ -69,6 +102,7 @@ impl CreateUserIdentifier {
             body: ::std::option::Option::Some(crate::runtime::Body::json(&self.body)?),
             accept: "application/json",
             idempotency_key: ::std::option::Option::None,
+            options: ::std::clone::Clone::clone(&self.options),
         })
     }
     /// Sends the request (signed, authenticated, retried by the client's policy)
@@ -105,6 +139,7 @@ impl crate::Client {
             client: ::std::clone::Clone::clone(self),
             user_id: user_id.into(),
             identifier_id: identifier_id.into(),
+            options: ::std::default::Default::default(),
         }
     }
 }
@@ -121,8 +156,40 @@ pub struct GetUserIdentifier {
     client: crate::Client,
     user_id: ::uuid::Uuid,
     identifier_id: ::uuid::Uuid,
+    options: crate::runtime::CallOptions,
 }
 impl GetUserIdentifier {
+    /// How long one attempt of this call may take, instead of the client's timeout.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.options.timeout(timeout);
+        self
+    }
+    /// How long this call may take in total (token, attempts and waits), instead
+    /// of the client's deadline.
+    pub fn deadline(mut self, deadline: ::std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+    /// How this call is retried, instead of the client's retry policy.
+    pub fn retry_policy(mut self, policy: crate::runtime::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+    /// Sends an extra header with this call. Headers the client sets itself
+    /// (authorization, signature, idempotency key, ...) are not replaced.
+    pub fn header(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.options.header(name, value);
+        self
+    }
+    /// The longest response body read for this call, in bytes.
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.options.max_response_body(bytes);
+        self
+    }
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
         let query = ::std::vec::Vec::new();
         let headers = ::std::vec::Vec::new();
@@ -146,6 +213,7 @@ impl GetUserIdentifier {
             body: ::std::option::Option::None,
             accept: "application/json",
             idempotency_key: ::std::option::Option::None,
+            options: ::std::clone::Clone::clone(&self.options),
         })
     }
     /// Sends the request (signed, authenticated, retried by the client's policy)
@@ -178,6 +246,7 @@ impl crate::Client {
         ListUserIdentifiers {
             client: ::std::clone::Clone::clone(self),
             user_id: user_id.into(),
+            options: ::std::default::Default::default(),
         }
     }
 }
@@ -193,8 +262,40 @@ static LIST_USER_IDENTIFIERS: crate::runtime::Operation = crate::runtime::Operat
 pub struct ListUserIdentifiers {
     client: crate::Client,
     user_id: ::uuid::Uuid,
+    options: crate::runtime::CallOptions,
 }
 impl ListUserIdentifiers {
+    /// How long one attempt of this call may take, instead of the client's timeout.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.options.timeout(timeout);
+        self
+    }
+    /// How long this call may take in total (token, attempts and waits), instead
+    /// of the client's deadline.
+    pub fn deadline(mut self, deadline: ::std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+    /// How this call is retried, instead of the client's retry policy.
+    pub fn retry_policy(mut self, policy: crate::runtime::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+    /// Sends an extra header with this call. Headers the client sets itself
+    /// (authorization, signature, idempotency key, ...) are not replaced.
+    pub fn header(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.options.header(name, value);
+        self
+    }
+    /// The longest response body read for this call, in bytes.
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.options.max_response_body(bytes);
+        self
+    }
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
         let query = ::std::vec::Vec::new();
         let headers = ::std::vec::Vec::new();
@@ -212,6 +313,7 @@ impl ListUserIdentifiers {
             body: ::std::option::Option::None,
             accept: "application/json",
             idempotency_key: ::std::option::Option::None,
+            options: ::std::clone::Clone::clone(&self.options),
         })
     }
     /// Sends the request (signed, authenticated, retried by the client's policy)
@@ -253,6 +355,7 @@ impl crate::Client {
             user_id: user_id.into(),
             identifier_id: identifier_id.into(),
             body: body.into(),
+            options: ::std::default::Default::default(),
         }
     }
 }
@@ -270,8 +373,40 @@ pub struct UpdateUserIdentifier {
     user_id: ::uuid::Uuid,
     identifier_id: ::uuid::Uuid,
     body: crate::types::UpdateUserIdentifierRequest,
+    options: crate::runtime::CallOptions,
 }
 impl UpdateUserIdentifier {
+    /// How long one attempt of this call may take, instead of the client's timeout.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.options.timeout(timeout);
+        self
+    }
+    /// How long this call may take in total (token, attempts and waits), instead
+    /// of the client's deadline.
+    pub fn deadline(mut self, deadline: ::std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+    /// How this call is retried, instead of the client's retry policy.
+    pub fn retry_policy(mut self, policy: crate::runtime::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+    /// Sends an extra header with this call. Headers the client sets itself
+    /// (authorization, signature, idempotency key, ...) are not replaced.
+    pub fn header(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.options.header(name, value);
+        self
+    }
+    /// The longest response body read for this call, in bytes.
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.options.max_response_body(bytes);
+        self
+    }
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
         let prefix = "";
         (|| -> ::std::result::Result<(), crate::runtime::ValidationError> {
@@ -307,6 +442,7 @@ impl UpdateUserIdentifier {
             body: ::std::option::Option::Some(crate::runtime::Body::json(&self.body)?),
             accept: "application/json",
             idempotency_key: ::std::option::Option::None,
+            options: ::std::clone::Clone::clone(&self.options),
         })
     }
     /// Sends the request (signed, authenticated, retried by the client's policy)

@@ -19,6 +19,7 @@ impl crate::Client {
             client: ::std::clone::Clone::clone(self),
             body: body.into(),
             idempotency_key: ::std::option::Option::None,
+            options: ::std::default::Default::default(),
         }
     }
 }
@@ -35,6 +36,7 @@ pub struct CreateUser {
     client: crate::Client,
     body: crate::types::UserCreateRequest,
     idempotency_key: ::std::option::Option<crate::runtime::IdempotencyKey>,
+    options: crate::runtime::CallOptions,
 }
 impl CreateUser {
     /// Sets the idempotency key instead of a generated one (UUID v4). The same key
@@ -44,6 +46,37 @@ impl CreateUser {
         key: impl ::std::convert::Into<crate::runtime::IdempotencyKey>,
     ) -> Self {
         self.idempotency_key = ::std::option::Option::Some(key.into());
+        self
+    }
+    /// How long one attempt of this call may take, instead of the client's timeout.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.options.timeout(timeout);
+        self
+    }
+    /// How long this call may take in total (token, attempts and waits), instead
+    /// of the client's deadline.
+    pub fn deadline(mut self, deadline: ::std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+    /// How this call is retried, instead of the client's retry policy.
+    pub fn retry_policy(mut self, policy: crate::runtime::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+    /// Sends an extra header with this call. Headers the client sets itself
+    /// (authorization, signature, idempotency key, ...) are not replaced.
+    pub fn header(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.options.header(name, value);
+        self
+    }
+    /// The longest response body read for this call, in bytes.
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.options.max_response_body(bytes);
         self
     }
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
@@ -74,6 +107,7 @@ impl CreateUser {
                     .clone()
                     .unwrap_or_else(|| self.client.new_idempotency_key()),
             ),
+            options: ::std::clone::Clone::clone(&self.options),
         })
     }
     /// Sends the request (signed, authenticated, retried by the client's policy)
@@ -111,6 +145,7 @@ impl crate::Client {
             client: ::std::clone::Clone::clone(self),
             user_id: user_id.into(),
             body: body.into(),
+            options: ::std::default::Default::default(),
         }
     }
 }
@@ -127,8 +162,40 @@ pub struct CreateUserDataChangeRequest {
     client: crate::Client,
     user_id: ::uuid::Uuid,
     body: crate::types::UserDataChangeRequest,
+    options: crate::runtime::CallOptions,
 }
 impl CreateUserDataChangeRequest {
+    /// How long one attempt of this call may take, instead of the client's timeout.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.options.timeout(timeout);
+        self
+    }
+    /// How long this call may take in total (token, attempts and waits), instead
+    /// of the client's deadline.
+    pub fn deadline(mut self, deadline: ::std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+    /// How this call is retried, instead of the client's retry policy.
+    pub fn retry_policy(mut self, policy: crate::runtime::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+    /// Sends an extra header with this call. Headers the client sets itself
+    /// (authorization, signature, idempotency key, ...) are not replaced.
+    pub fn header(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.options.header(name, value);
+        self
+    }
+    /// The longest response body read for this call, in bytes.
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.options.max_response_body(bytes);
+        self
+    }
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
         let prefix = "";
         (|| -> ::std::result::Result<(), crate::runtime::ValidationError> {
@@ -158,6 +225,7 @@ impl CreateUserDataChangeRequest {
             body: ::std::option::Option::Some(crate::runtime::Body::json(&self.body)?),
             accept: "application/json",
             idempotency_key: ::std::option::Option::None,
+            options: ::std::clone::Clone::clone(&self.options),
         })
     }
     /// Sends the request (signed, authenticated, retried by the client's policy)
@@ -185,6 +253,7 @@ impl crate::Client {
         GetUser {
             client: ::std::clone::Clone::clone(self),
             user_id: user_id.into(),
+            options: ::std::default::Default::default(),
         }
     }
 }
@@ -200,8 +269,40 @@ static GET_USER: crate::runtime::Operation = crate::runtime::Operation {
 pub struct GetUser {
     client: crate::Client,
     user_id: ::uuid::Uuid,
+    options: crate::runtime::CallOptions,
 }
 impl GetUser {
+    /// How long one attempt of this call may take, instead of the client's timeout.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.options.timeout(timeout);
+        self
+    }
+    /// How long this call may take in total (token, attempts and waits), instead
+    /// of the client's deadline.
+    pub fn deadline(mut self, deadline: ::std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+    /// How this call is retried, instead of the client's retry policy.
+    pub fn retry_policy(mut self, policy: crate::runtime::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+    /// Sends an extra header with this call. Headers the client sets itself
+    /// (authorization, signature, idempotency key, ...) are not replaced.
+    pub fn header(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.options.header(name, value);
+        self
+    }
+    /// The longest response body read for this call, in bytes.
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.options.max_response_body(bytes);
+        self
+    }
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
         let query = ::std::vec::Vec::new();
         let headers = ::std::vec::Vec::new();
@@ -219,6 +320,7 @@ impl GetUser {
             body: ::std::option::Option::None,
             accept: "application/json",
             idempotency_key: ::std::option::Option::None,
+            options: ::std::clone::Clone::clone(&self.options),
         })
     }
     /// Sends the request (signed, authenticated, retried by the client's policy)
@@ -258,6 +360,7 @@ impl crate::Client {
             offset: ::std::option::Option::None,
             order: ::std::option::Option::None,
             sort: ::std::option::Option::None,
+            options: ::std::default::Default::default(),
         }
     }
 }
@@ -277,6 +380,7 @@ pub struct ListUserAccountGroups {
     offset: ::std::option::Option<i32>,
     order: ::std::option::Option<crate::types::Order>,
     sort: ::std::option::Option<crate::types::Sort>,
+    options: crate::runtime::CallOptions,
 }
 impl ListUserAccountGroups {
     /// Use the limit argument to specify the maximum number of items returned.
@@ -310,6 +414,37 @@ impl ListUserAccountGroups {
     /// Server default: `"created_at"`.
     pub fn sort(mut self, value: impl ::std::convert::Into<crate::types::Sort>) -> Self {
         self.sort = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// How long one attempt of this call may take, instead of the client's timeout.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.options.timeout(timeout);
+        self
+    }
+    /// How long this call may take in total (token, attempts and waits), instead
+    /// of the client's deadline.
+    pub fn deadline(mut self, deadline: ::std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+    /// How this call is retried, instead of the client's retry policy.
+    pub fn retry_policy(mut self, policy: crate::runtime::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+    /// Sends an extra header with this call. Headers the client sets itself
+    /// (authorization, signature, idempotency key, ...) are not replaced.
+    pub fn header(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.options.header(name, value);
+        self
+    }
+    /// The longest response body read for this call, in bytes.
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.options.max_response_body(bytes);
         self
     }
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
@@ -364,6 +499,7 @@ impl ListUserAccountGroups {
             body: ::std::option::Option::None,
             accept: "application/json",
             idempotency_key: ::std::option::Option::None,
+            options: ::std::clone::Clone::clone(&self.options),
         })
     }
     /// Sends the request (signed, authenticated, retried by the client's policy)
@@ -423,6 +559,7 @@ impl crate::Client {
             offset: ::std::option::Option::None,
             order: ::std::option::Option::None,
             sort: ::std::option::Option::None,
+            options: ::std::default::Default::default(),
         }
     }
 }
@@ -441,6 +578,7 @@ pub struct ListUsers {
     offset: ::std::option::Option<i32>,
     order: ::std::option::Option<crate::types::Order>,
     sort: ::std::option::Option<crate::types::Sort>,
+    options: crate::runtime::CallOptions,
 }
 impl ListUsers {
     /// Use the limit argument to specify the maximum number of items returned.
@@ -474,6 +612,37 @@ impl ListUsers {
     /// Server default: `"created_at"`.
     pub fn sort(mut self, value: impl ::std::convert::Into<crate::types::Sort>) -> Self {
         self.sort = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// How long one attempt of this call may take, instead of the client's timeout.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.options.timeout(timeout);
+        self
+    }
+    /// How long this call may take in total (token, attempts and waits), instead
+    /// of the client's deadline.
+    pub fn deadline(mut self, deadline: ::std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+    /// How this call is retried, instead of the client's retry policy.
+    pub fn retry_policy(mut self, policy: crate::runtime::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+    /// Sends an extra header with this call. Headers the client sets itself
+    /// (authorization, signature, idempotency key, ...) are not replaced.
+    pub fn header(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.options.header(name, value);
+        self
+    }
+    /// The longest response body read for this call, in bytes.
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.options.max_response_body(bytes);
         self
     }
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
@@ -522,6 +691,7 @@ impl ListUsers {
             body: ::std::option::Option::None,
             accept: "application/json",
             idempotency_key: ::std::option::Option::None,
+            options: ::std::clone::Clone::clone(&self.options),
         })
     }
     /// Sends the request (signed, authenticated, retried by the client's policy)
@@ -583,6 +753,7 @@ impl crate::Client {
         OffboardUser {
             client: ::std::clone::Clone::clone(self),
             user_id: user_id.into(),
+            options: ::std::default::Default::default(),
         }
     }
 }
@@ -598,8 +769,40 @@ static OFFBOARD_USER: crate::runtime::Operation = crate::runtime::Operation {
 pub struct OffboardUser {
     client: crate::Client,
     user_id: ::uuid::Uuid,
+    options: crate::runtime::CallOptions,
 }
 impl OffboardUser {
+    /// How long one attempt of this call may take, instead of the client's timeout.
+    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+        self.options.timeout(timeout);
+        self
+    }
+    /// How long this call may take in total (token, attempts and waits), instead
+    /// of the client's deadline.
+    pub fn deadline(mut self, deadline: ::std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+    /// How this call is retried, instead of the client's retry policy.
+    pub fn retry_policy(mut self, policy: crate::runtime::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+    /// Sends an extra header with this call. Headers the client sets itself
+    /// (authorization, signature, idempotency key, ...) are not replaced.
+    pub fn header(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.options.header(name, value);
+        self
+    }
+    /// The longest response body read for this call, in bytes.
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.options.max_response_body(bytes);
+        self
+    }
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
         let query = ::std::vec::Vec::new();
         let headers = ::std::vec::Vec::new();
@@ -617,6 +820,7 @@ impl OffboardUser {
             body: ::std::option::Option::None,
             accept: "application/json",
             idempotency_key: ::std::option::Option::None,
+            options: ::std::clone::Clone::clone(&self.options),
         })
     }
     /// Sends the request (signed, authenticated, retried by the client's policy)

@@ -44,6 +44,8 @@ pub struct Request {
     pub accept: &'static str,
     /// The idempotency key, set before the first attempt so retries reuse it.
     pub idempotency_key: Option<IdempotencyKey>,
+    /// What this call overrides of the client's settings.
+    pub options: CallOptions,
 }
 
 impl Request {
@@ -57,7 +59,52 @@ impl Request {
             body: None,
             accept: "application/json",
             idempotency_key: None,
+            options: CallOptions::default(),
         }
+    }
+}
+
+/// Settings of one call that override the client's: set them on any request
+/// builder (`.timeout(...)`, `.deadline(...)`, `.retry_policy(...)`,
+/// `.header(...)`, `.max_response_body(...)`) before `.send()`.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct CallOptions {
+    pub(crate) timeout: Option<std::time::Duration>,
+    pub(crate) deadline: Option<std::time::Duration>,
+    pub(crate) retry_policy: Option<super::retry::RetryPolicy>,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) max_response_body: Option<usize>,
+}
+
+impl CallOptions {
+    /// How long one attempt may take (instead of [`crate::runtime::ClientBuilder::timeout`]).
+    pub fn timeout(&mut self, timeout: std::time::Duration) {
+        self.timeout = Some(timeout);
+    }
+
+    /// How long the whole call may take, token, attempts and waits included
+    /// (instead of [`crate::runtime::ClientBuilder::deadline`]).
+    pub fn deadline(&mut self, deadline: std::time::Duration) {
+        self.deadline = Some(deadline);
+    }
+
+    /// How this call is retried (instead of [`crate::runtime::ClientBuilder::retry_policy`]).
+    pub fn retry_policy(&mut self, policy: super::retry::RetryPolicy) {
+        self.retry_policy = Some(policy);
+    }
+
+    /// An extra header sent (and, if it is one the signature covers, signed)
+    /// with this call. Headers the client sets itself (authorization,
+    /// signature, idempotency key, ...) cannot be replaced this way.
+    pub fn header(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        self.headers.push((name.into(), value.into()));
+    }
+
+    /// The longest response body read, in bytes (instead of
+    /// [`crate::runtime::ClientBuilder::max_response_body`]).
+    pub fn max_response_body(&mut self, bytes: usize) {
+        self.max_response_body = Some(bytes);
     }
 }
 
@@ -122,8 +169,10 @@ pub fn encode_path_segment(value: &str) -> String {
     utf8_percent_encode(value, PATH_SEGMENT).to_string()
 }
 
-/// A successful answer with its decoded body.
-#[derive(Debug, Clone)]
+/// A successful answer with its decoded body. `Debug` shows status and
+/// request id but not the body, which holds personal data.
+#[derive(Clone)]
+#[non_exhaustive]
 pub struct Response<T> {
     /// HTTP status.
     pub status: StatusCode,
@@ -133,6 +182,16 @@ pub struct Response<T> {
     pub request_id: Option<String>,
     /// The decoded body.
     pub body: T,
+}
+
+impl<T> std::fmt::Debug for Response<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("request_id", &self.request_id)
+            .field("body", &std::any::type_name::<T>())
+            .finish_non_exhaustive()
+    }
 }
 
 impl<T> Response<T> {
@@ -154,7 +213,7 @@ impl<T> Response<T> {
 
 /// A 2xx answer whose body is not decoded yet.
 #[doc(hidden)]
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RawResponse {
     /// HTTP status.
     pub status: StatusCode,
@@ -164,6 +223,16 @@ pub struct RawResponse {
     pub request_id: Option<String>,
     /// The raw body.
     pub body: Bytes,
+}
+
+impl std::fmt::Debug for RawResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawResponse")
+            .field("status", &self.status)
+            .field("request_id", &self.request_id)
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl RawResponse {
@@ -247,132 +316,4 @@ pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(
         serde_path_to_error::Error::new(serde_path_to_error::Track::new().path(), e)
     })?;
     Ok(value)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use reqwest::header::{HeaderValue, CONTENT_TYPE};
-
-    fn raw(ct: Option<&str>, body: &'static str) -> RawResponse {
-        let mut headers = HeaderMap::new();
-        if let Some(ct) = ct {
-            headers.insert(CONTENT_TYPE, HeaderValue::from_str(ct).unwrap());
-        }
-        RawResponse {
-            status: StatusCode::OK,
-            headers,
-            request_id: Some("rid".into()),
-            body: Bytes::from_static(body.as_bytes()),
-        }
-    }
-
-    #[derive(Debug, serde::Deserialize, PartialEq)]
-    struct User {
-        id: String,
-        address: Address,
-    }
-
-    #[derive(Debug, serde::Deserialize, PartialEq)]
-    struct Address {
-        postcode: String,
-    }
-
-    #[test]
-    fn json_decodes_and_keeps_metadata() {
-        let r = raw(
-            Some("application/json; charset=utf-8"),
-            r#"{"id":"1","address":{"postcode":"X"},"new_field":true}"#,
-        )
-        .json::<User>()
-        .unwrap();
-        assert_eq!(r.request_id.as_deref(), Some("rid"));
-        assert_eq!(r.body.address.postcode, "X");
-        assert_eq!(r.map(|u| u.id).into_body(), "1");
-        assert!(raw(
-            Some("application/vnd.x+json"),
-            r#"{"id":"1","address":{"postcode":"X"}}"#
-        )
-        .json::<User>()
-        .is_ok());
-    }
-
-    #[test]
-    fn decode_error_keeps_bytes_and_path() {
-        let body = r#"{"id":"1","address":{"postcode":5}}"#;
-        match raw(Some("application/json"), body).json::<User>() {
-            Err(Error::Decode {
-                body: b,
-                source,
-                request_id,
-                ..
-            }) => {
-                assert_eq!(b, body.as_bytes());
-                assert_eq!(source.path().to_string(), "address.postcode");
-                assert_eq!(request_id.as_deref(), Some("rid"));
-            }
-            other => panic!("{other:?}"),
-        }
-        assert!(matches!(
-            raw(
-                Some("application/json"),
-                r#"{"id":"1","address":{"postcode":"X"}} x"#
-            )
-            .json::<User>(),
-            Err(Error::Decode { .. })
-        ));
-    }
-
-    #[test]
-    fn wrong_content_type_is_reported() {
-        match raw(Some("text/html"), "<html>").json::<User>() {
-            Err(Error::UnexpectedContentType {
-                content_type, body, ..
-            }) => {
-                assert_eq!(content_type.as_deref(), Some("text/html"));
-                assert_eq!(body, "<html>".as_bytes());
-            }
-            other => panic!("{other:?}"),
-        }
-        assert!(matches!(
-            raw(None, "{}").json::<serde_json::Value>(),
-            Err(Error::UnexpectedContentType { .. })
-        ));
-    }
-
-    #[test]
-    fn other_body_kinds() {
-        assert_eq!(raw(None, "").empty().body, ());
-        assert_eq!(
-            raw(Some("application/pdf"), "%PDF").bytes().body,
-            "%PDF".as_bytes()
-        );
-        assert_eq!(raw(Some("text/plain"), "hi").text().unwrap().body, "hi");
-    }
-
-    #[test]
-    fn bodies() {
-        let b = Body::json(&serde_json::json!({"a": 1})).unwrap();
-        assert_eq!(b.bytes, r#"{"a":1}"#.as_bytes());
-        assert_eq!(b.content_type, "application/json");
-        let f = Body::form(&[("scope", "users:read users:admin"), ("a", "b&c")]).unwrap();
-        assert_eq!(
-            f.bytes,
-            "scope=users%3Aread+users%3Aadmin&a=b%26c".as_bytes()
-        );
-        assert_eq!(
-            format!("{f:?}"),
-            r#"Body { content_type: "application/x-www-form-urlencoded", len: 40 }"#
-        );
-        let mut bad = std::collections::HashMap::new();
-        bad.insert(vec![1u8], 1);
-        assert!(matches!(Body::json(&bad), Err(Error::Encode(_))));
-    }
-
-    #[test]
-    fn path_segments_are_encoded() {
-        assert_eq!(encode_path_segment("abc-1.2_3~"), "abc-1.2_3~");
-        assert_eq!(encode_path_segment("a/b c?d#e%"), "a%2Fb%20c%3Fd%23e%25");
-        assert_eq!(encode_path_segment("ü"), "%C3%BC");
-    }
 }

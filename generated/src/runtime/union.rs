@@ -23,7 +23,10 @@ where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
 {
-    deserializer.deserialize_map(ObjectVisitor { union, marker: PhantomData })
+    deserializer.deserialize_map(ObjectVisitor {
+        union,
+        marker: PhantomData,
+    })
 }
 
 struct ObjectVisitor<T> {
@@ -130,64 +133,4 @@ pub fn str_at<'v>(value: &'v serde_json::Value, key: &str) -> Option<&'v str> {
 /// Converts a buffered value into the chosen branch.
 pub fn from_value<T: DeserializeOwned, E: Error>(value: serde_json::Value) -> Result<T, E> {
     serde_json::from_value(value).map_err(E::custom)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[derive(Deserialize)]
-    struct Slots {
-        #[serde(default, deserialize_with = "present")]
-        a: Option<Option<u32>>,
-    }
-
-    fn slots(json: &str) -> Slots {
-        serde_json::from_str(json).unwrap()
-    }
-
-    #[test]
-    fn slots_tell_absent_null_and_value_apart() {
-        assert_eq!(slots("{}").a, None);
-        assert_eq!(slots(r#"{"a": null}"#).a, Some(None));
-        assert_eq!(slots(r#"{"a": 3}"#).a, Some(Some(3)));
-    }
-
-    #[test]
-    fn slots_come_only_from_objects() {
-        let err = object::<_, Slots>(&mut serde_json::Deserializer::from_str("[1]"), "U").err().unwrap();
-        assert!(err.to_string().contains("union `U`"), "{err}");
-        let ok: Slots = object(&mut serde_json::Deserializer::from_str(r#"{"a": 1}"#), "U").unwrap();
-        assert_eq!(ok.a, Some(Some(1)));
-    }
-
-    #[test]
-    fn field_modes() {
-        type E = serde_json::Error;
-        assert_eq!(required::<_, E>(Some(Some(1)), "a").unwrap(), 1);
-        assert!(required::<u32, E>(Some(None), "a").is_err());
-        assert!(required::<u32, E>(None, "a")
-            .unwrap_err()
-            .to_string()
-            .contains("missing field `a`"));
-        assert_eq!(required_nullable::<u32, E>(Some(None), "a").unwrap(), None);
-        assert_eq!(optional(Some(None::<u32>)), None);
-        assert_eq!(tristate(Some(None::<u32>)), Nullable::Null);
-        assert_eq!(tristate(None::<Option<u32>>), Nullable::Absent);
-        let converted: Option<Option<u32>> =
-            convert::<_, E>(Some(Some(serde_json::json!(5)))).unwrap();
-        assert_eq!(converted, Some(Some(5)));
-    }
-
-    #[test]
-    fn buffered_lookups() {
-        let value = serde_json::json!({"kind": "A", "n": null});
-        assert!(has(&value, "n"));
-        assert!(!has(&value, "m"));
-        assert_eq!(str_at(&value, "kind"), Some("A"));
-        assert!(is_integer(&serde_json::json!(3)) && is_integer(&serde_json::json!(u64::MAX)));
-        assert!(!is_integer(&serde_json::json!(1.5)));
-        assert!(one_of(Some("A"), &["A", "B"]) && !one_of(Some("C"), &["A"]) && !one_of(None, &["A"]));
-        assert_eq!(slot_str(&Some(Some(serde_json::json!("x")))), Some("x"));
-    }
 }

@@ -55,10 +55,18 @@ fn within<T: PartialOrd + std::fmt::Display>(
     unit: &str,
 ) -> Result<(), ValidationError> {
     if let Some(min) = min.filter(|min| value < *min) {
-        return Err(fail(prefix, field, format!("must {verb} at least {min}{unit}")));
+        return Err(fail(
+            prefix,
+            field,
+            format!("must {verb} at least {min}{unit}"),
+        ));
     }
     if let Some(max) = max.filter(|max| value > *max) {
-        return Err(fail(prefix, field, format!("must {verb} at most {max}{unit}")));
+        return Err(fail(
+            prefix,
+            field,
+            format!("must {verb} at most {max}{unit}"),
+        ));
     }
     Ok(())
 }
@@ -247,98 +255,3 @@ leaf!(
     serde_json::Value,
     bytes::Bytes,
 );
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    struct Address {
-        postcode: String,
-    }
-
-    impl Validate for Address {
-        fn validate(&self, prefix: &str) -> Result<(), ValidationError> {
-            check_length(prefix, "postcode", &self.postcode, Some(1), Some(5))?;
-            static RE: OnceLock<regex::Regex> = OnceLock::new();
-            check_pattern(prefix, "postcode", &self.postcode, &RE, "^[0-9A-Z]+$")
-        }
-    }
-
-    struct User {
-        address: Address,
-        previous: Vec<Address>,
-        tags: Nullable<Vec<String>>,
-    }
-
-    impl Validate for User {
-        fn validate(&self, prefix: &str) -> Result<(), ValidationError> {
-            self.address.validate(&join(prefix, "address"))?;
-            self.previous.validate(&join(prefix, "previous"))?;
-            self.tags.validate(&join(prefix, "tags"))
-        }
-    }
-
-    fn addr(p: &str) -> Address {
-        Address { postcode: p.into() }
-    }
-
-    #[test]
-    fn join_paths() {
-        assert_eq!(join("a", "b"), "a.b");
-        assert_eq!(join("", "b"), "b");
-        assert_eq!(join("a", "b[3]"), "a.b[3]");
-    }
-
-    #[test]
-    fn length_counts_chars() {
-        assert!(check_length("", "f", "äöü", None, Some(3)).is_ok());
-        let e = check_length("x", "f", "äöüß", None, Some(3)).unwrap_err();
-        assert_eq!(e.field, "x.f");
-        assert!(check_length("", "f", "", Some(1), None).is_err());
-        assert!(check_length("", "f", "a", Some(1), Some(1)).is_ok());
-    }
-
-    #[test]
-    fn pattern_and_ranges_and_items() {
-        static RE: OnceLock<regex::Regex> = OnceLock::new();
-        assert!(check_pattern("", "p", "AB1", &RE, "^[A-Z0-9]+$").is_ok());
-        assert!(check_pattern("", "p", "ab", &RE, "^[A-Z0-9]+$").is_err());
-        static BAD: OnceLock<regex::Regex> = OnceLock::new();
-        assert!(check_pattern("", "p", "anything", &BAD, "(").is_ok());
-        assert!(check_range_i64("", "n", 5, Some(0), Some(5)).is_ok());
-        assert!(check_range_i64("", "n", 6, Some(0), Some(5)).is_err());
-        assert!(check_range_i64("", "n", -1, Some(0), None).is_err());
-        assert!(check_range_f64("", "n", 0.5, Some(0.0), Some(1.0)).is_ok());
-        assert!(check_range_f64("", "n", 1.5, None, Some(1.0)).is_err());
-        assert!(check_range_f64("", "n", f64::NAN, None, None).is_err());
-        assert!(check_items("", "l", 2, Some(1), Some(2)).is_ok());
-        assert!(check_items("", "l", 0, Some(1), None).is_err());
-        assert!(check_items("", "l", 3, None, Some(2)).is_err());
-    }
-
-    #[test]
-    fn nested_paths() {
-        let mut u = User {
-            address: addr("12345"),
-            previous: vec![addr("1"), addr("2")],
-            tags: Nullable::Value(vec!["a".into()]),
-        };
-        assert!(u.validate("").is_ok());
-        u.address.postcode = "123456".into();
-        assert_eq!(u.validate("").unwrap_err().field, "address.postcode");
-        assert_eq!(
-            u.validate("user").unwrap_err().field,
-            "user.address.postcode"
-        );
-        u.address.postcode = "1".into();
-        u.previous[1].postcode = "".into();
-        assert_eq!(u.validate("").unwrap_err().field, "previous[1].postcode");
-        let nested: Vec<Vec<Address>> = vec![vec![], vec![addr("1"), addr("x")]];
-        assert_eq!(nested.validate("m").unwrap_err().field, "m[1][1].postcode");
-        let mut map = BTreeMap::new();
-        map.insert("home".to_string(), addr("toolong"));
-        assert_eq!(map.validate("").unwrap_err().field, "home.postcode");
-        let none: Option<Address> = None;
-        assert!(none.validate("").is_ok());
-    }
-}

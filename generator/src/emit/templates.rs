@@ -38,6 +38,7 @@ struct Readme<'a> {
     operations: Vec<OperationRow>,
     webhooks: Vec<String>,
     paginated: Option<String>,
+    example_operation: Option<&'a str>,
 }
 
 struct OperationRow {
@@ -60,13 +61,14 @@ pub fn cargo_toml(model: &Model) -> Result<String, Error> {
     )
 }
 
+/// The operation the first-call examples call: a GET that needs no argument.
+fn example_operation(model: &Model) -> Option<&str> {
+    model.operations.iter().find(|op| op.path_params.is_empty() && op.body.is_none() && op.method == Method::Get).map(|op| op.rust_name.as_str())
+}
+
 pub fn lib_rs(model: &Model) -> Result<String, Error> {
     let description = model.api.description.as_deref().unwrap_or_default().lines().map(|l| l.trim().to_owned()).collect();
-    let example_operation = model
-        .operations
-        .iter()
-        .find(|op| op.path_params.is_empty() && op.body.is_none() && op.method == Method::Get)
-        .map(|op| op.rust_name.as_str());
+    let example_operation = example_operation(model);
     render(
         &LibRs {
             title: &model.api.title,
@@ -111,6 +113,7 @@ pub fn readme(model: &Model) -> Result<String, Error> {
             operations,
             webhooks: model.webhooks.iter().map(|w| format!("`webhooks::parse_{}` ({})", w.rust_name, w.api_name)).collect(),
             paginated,
+            example_operation: example_operation(model),
         },
         "templates/README.md.askama",
     )

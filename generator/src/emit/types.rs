@@ -99,6 +99,7 @@ fn struct_def(model: &Model, def: &TypeDef, s: &Struct, schema_doc: &str) -> Tok
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, #default ::serde::Serialize, ::serde::Deserialize)]
+        #[non_exhaustive]
         pub struct #name { #(#fields)* #additional }
         #builder
         #validate
@@ -316,21 +317,23 @@ fn enum_def(def: &TypeDef, e: &StringEnum, schema_doc: &str) -> TokenStream {
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, #default)]
+        #[non_exhaustive]
         pub enum #name {
             #(#variants)*
-            /// A value this version of the client does not know, kept as sent.
-            #unknown(::std::string::String),
+            /// A value this version of the client does not know, kept as sent. Sealed:
+            /// read it with `as_str()`; a later version may turn it into a variant.
+            #unknown(crate::runtime::enums::UnknownValue),
         }
         impl #name {
             #(#long_names)*
             /// The value as sent on the wire.
             pub fn as_str(&self) -> &str {
-                match self { #(#as_str)* Self::#unknown(value) => value }
+                match self { #(#as_str)* Self::#unknown(value) => value.as_str() }
             }
         }
         impl ::std::convert::From<&str> for #name {
             fn from(value: &str) -> Self {
-                match value { #(#from)* other => Self::#unknown(other.to_owned()) }
+                match value { #(#from)* other => Self::#unknown(crate::runtime::enums::UnknownValue::new(other)) }
             }
         }
         impl ::std::fmt::Display for #name {

@@ -39,6 +39,7 @@ pub fn union_def(model: &Model, def: &TypeDef, u: &Union, schema_doc: &str) -> T
         #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
         #[serde(untagged)]
         #[allow(clippy::large_enum_variant)]
+        #[non_exhaustive]
         pub enum #name { #(#variants)* #unknown }
         #froms
         impl<'de> ::serde::Deserialize<'de> for #name {
