@@ -94,15 +94,15 @@ impl RetryPolicy {
         half + half.mul_f64(random_fraction())
     }
 
-    /// How long to wait before the next attempt: the server's `Retry-After`,
-    /// capped at [`RetryPolicy::max_retry_after`] and jittered downwards by up to
-    /// 10% (never above the cap), or the backoff when there is none.
+    /// How long to wait before the next attempt: the server's `Retry-After`
+    /// lengthened by up to 10% (never shortened: it is the least the server asks
+    /// for), or, when that is above [`RetryPolicy::max_retry_after`], the cap
+    /// shortened by up to 10%; the backoff when there is none.
     pub(crate) fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        let cap = self.max_retry_after;
         match retry_after {
-            Some(wait) => {
-                let capped = wait.min(self.max_retry_after);
-                capped - (capped / 10).mul_f64(random_fraction())
-            }
+            Some(wait) if wait <= cap => (wait + (wait / 10).mul_f64(random_fraction())).min(cap),
+            Some(_) => cap - (cap / 10).mul_f64(random_fraction()),
             None => self.backoff(attempt),
         }
     }
@@ -218,7 +218,7 @@ mod tests {
         for _ in 0..100 {
             let d = p.delay(1, Some(Duration::from_secs(3)));
             assert!(
-                d <= Duration::from_secs(3) && d >= Duration::from_millis(2700),
+                d >= Duration::from_secs(3) && d <= Duration::from_millis(3300),
                 "{d:?}"
             );
             seen.insert(d);
