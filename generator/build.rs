@@ -13,7 +13,8 @@ fn main() {
         .filter(|path| path.extension().is_some_and(|ext| ext == "rs"))
         .collect();
     files.sort();
-    let mut out = String::from("/// The runtime's files: name and content.\npub const RUNTIME_FILES: &[(&str, &str)] = &[\n");
+    let mut out =
+        String::from("/// The runtime's files: name and content.\npub const RUNTIME_FILES: &[(&str, &str)] = &[\n");
     for path in &files {
         println!("cargo:rerun-if-changed={}", path.display());
         let name = path.file_name().unwrap().to_str().unwrap();

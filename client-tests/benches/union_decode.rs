@@ -80,7 +80,11 @@ fn main() {
     println!();
     println!("| decoder | time per list | throughput | vs plain Vec<UserTol> |");
     println!("|---|---|---|---|");
-    for (name, time) in [("plain Vec<UserTol> (limit)", plain), ("generated union (ListUsersResponse)", union), ("naive #[serde(untagged)]", naive)] {
+    for (name, time) in [
+        ("plain Vec<UserTol> (limit)", plain),
+        ("generated union (ListUsersResponse)", union),
+        ("naive #[serde(untagged)]", naive),
+    ] {
         println!(
             "| {name} | {:.2} ms | {:.0} MB/s | {:.2}x |",
             time.as_secs_f64() * 1e3,

@@ -63,10 +63,7 @@ async fn run() -> Result<(), String> {
         match user {
             User::Byol(user) => {
                 byol += 1;
-                println!(
-                    "BYOL {}  {} {}  status {}",
-                    user.id, user.first_name, user.last_name, user.status
-                );
+                println!("BYOL {}  {} {}  status {}", user.id, user.first_name, user.last_name, user.status);
             }
             User::Tol(user) => {
                 tol += 1;
@@ -78,19 +75,14 @@ async fn run() -> Result<(), String> {
                     user.status,
                     user.email.as_deref().unwrap_or("-"),
                     user.phone_number.as_deref().unwrap_or("-"),
-                    user.fatca
-                        .as_ref()
-                        .map_or("-".to_string(), |f| f.status.to_string()),
+                    user.fatca.as_ref().map_or("-".to_string(), |f| f.status.to_string()),
                 );
             }
             // A kind of user a later API version may add.
             _ => other += 1,
         }
     }
-    println!(
-        "{} users: {byol} BYOL, {tol} TOL, {other} of another kind",
-        byol + tol + other
-    );
+    println!("{} users: {byol} BYOL, {tol} TOL, {other} of another kind", byol + tol + other);
     Ok(())
 }
 
@@ -125,12 +117,12 @@ async fn client_from_env() -> Result<Client, String> {
 async fn local_token_stub() -> Result<String, String> {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| format!("cannot start the token stub: {e}"))?;
+    let listener =
+        tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| format!("cannot start the token stub: {e}"))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     tokio::spawn(async move {
-        let body = r#"{"access_token":"local-stub-token","token_type":"bearer","expires_in":1799,"scope":"users:read"}"#;
+        let body =
+            r#"{"access_token":"local-stub-token","token_type":"bearer","expires_in":1799,"scope":"users:read"}"#;
         let answer = format!(
             "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
             body.len()

@@ -18,15 +18,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("client-tests sits in the repository root")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("client-tests sits in the repository root").to_path_buf()
 }
 
 fn read(path: &Path) -> String {
-    std::fs::read_to_string(path)
-        .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()))
+    std::fs::read_to_string(path).unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()))
 }
 
 /// Writes `content` unless the file already holds it, so cargo's fingerprints (file
@@ -36,11 +32,9 @@ fn write_if_changed(path: &Path, content: &str) {
         return;
     }
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .unwrap_or_else(|err| panic!("cannot create {}: {err}", parent.display()));
+        std::fs::create_dir_all(parent).unwrap_or_else(|err| panic!("cannot create {}: {err}", parent.display()));
     }
-    std::fs::write(path, content)
-        .unwrap_or_else(|err| panic!("cannot write {}: {err}", path.display()));
+    std::fs::write(path, content).unwrap_or_else(|err| panic!("cannot write {}: {err}", path.display()));
 }
 
 /// Every file below `dir`, relative, `/`-separated.
@@ -70,16 +64,12 @@ fn generate_client(spec: &Path, dir: &Path) -> generator::Output {
         .unwrap_or_else(|err| panic!("the generator rejects {}:\n{err}", spec.display()));
     for stale in files_below(dir) {
         if !output.files.contains_key(&stale) {
-            std::fs::remove_file(dir.join(&stale))
-                .unwrap_or_else(|err| panic!("cannot remove {stale}: {err}"));
+            std::fs::remove_file(dir.join(&stale)).unwrap_or_else(|err| panic!("cannot remove {stale}: {err}"));
         }
     }
     for (relative, content) in &output.files {
         let content = if relative == "Cargo.toml" {
-            assert!(
-                !content.contains("[workspace]"),
-                "the generated Cargo.toml now has a [workspace] table"
-            );
+            assert!(!content.contains("[workspace]"), "the generated Cargo.toml now has a [workspace] table");
             format!("{content}\n[workspace]\n")
         } else {
             content.clone()
@@ -94,9 +84,7 @@ fn generate_client(spec: &Path, dir: &Path) -> generator::Output {
 fn install_consumer(repo: &Path, dir: &Path) {
     let source = repo.join("evolution/consumer");
     // Only the manifest and the sources: not a `target/` or lockfile of a local build there.
-    let sources = files_below(&source.join("src"))
-        .into_iter()
-        .map(|relative| format!("src/{relative}"));
+    let sources = files_below(&source.join("src")).into_iter().map(|relative| format!("src/{relative}"));
     for relative in std::iter::once("Cargo.toml".to_owned()).chain(sources) {
         write_if_changed(&dir.join(&relative), &read(&source.join(&relative)));
     }
@@ -117,9 +105,7 @@ fn show(output: &Output) -> String {
 }
 
 fn run(command: &mut Command, what: &str) -> String {
-    let output = command
-        .output()
-        .unwrap_or_else(|err| panic!("cannot start {what}: {err}"));
+    let output = command.output().unwrap_or_else(|err| panic!("cannot start {what}: {err}"));
     assert!(output.status.success(), "{what} failed: {}", show(&output));
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -145,18 +131,12 @@ impl Workspace {
 
     /// Runs the consumer against a server speaking `server`.
     fn run_consumer(&self, client: &str, server: &str) {
-        let binary = self.target.join("debug").join(format!(
-            "evolution-consumer{}",
-            std::env::consts::EXE_SUFFIX
-        ));
+        let binary = self.target.join("debug").join(format!("evolution-consumer{}", std::env::consts::EXE_SUFFIX));
         let stdout = run(
             Command::new(&binary).env("EVOLUTION_SERVER", server),
             &format!("the consumer with the {client} client against a {server} server"),
         );
-        assert!(
-            stdout.contains("evolution consumer: ok"),
-            "the consumer did not finish: {stdout}"
-        );
+        assert!(stdout.contains("evolution consumer: ok"), "the consumer did not finish: {stdout}");
     }
 }
 
@@ -165,10 +145,7 @@ fn additive_spec_changes_do_not_break_consumers() {
     let repo = repo();
     let work = repo.join("target/evolution");
     let client = work.join("client");
-    let workspace = Workspace {
-        consumer: work.join("consumer"),
-        target: work.join("target"),
-    };
+    let workspace = Workspace { consumer: work.join("consumer"), target: work.join("target") };
     install_consumer(&repo, &workspace.consumer);
 
     let v1 = generate_client(&repo.join("evolution/v1.yaml"), &client);
@@ -182,14 +159,8 @@ fn additive_spec_changes_do_not_break_consumers() {
     // The additive changes really are in the new client, so the rest is not vacuous.
     let orders = &v2.files["src/operations/orders.rs"];
     assert!(orders.contains("fn get_order("), "v2 has the new operation");
-    assert!(
-        v2.files["src/types.rs"].contains("PartiallyFilled"),
-        "v2 has the new enum value"
-    );
-    assert!(
-        v2.files["src/types.rs"].contains("client_reference"),
-        "v2 has the new optional field"
-    );
+    assert!(v2.files["src/types.rs"].contains("PartiallyFilled"), "v2 has the new enum value");
+    assert!(v2.files["src/types.rs"].contains("client_reference"), "v2 has the new optional field");
     workspace.build_consumer("v2");
     workspace.run_consumer("v2", "v2");
     workspace.run_consumer("v2", "v1");
@@ -207,8 +178,8 @@ fn additive_spec_changes_do_not_break_consumers() {
 fn the_compiler_forbids_code_that_additive_changes_would_break() {
     let repo = repo();
     for spec in ["evolution/v1.yaml", "evolution/v2.yaml", "spec/upvest.yaml"] {
-        let output = generator::generate_from_str(&read(&repo.join(spec)))
-            .unwrap_or_else(|err| panic!("{spec}: {err}"));
+        let output =
+            generator::generate_from_str(&read(&repo.join(spec))).unwrap_or_else(|err| panic!("{spec}: {err}"));
         let types = &output.files["src/types.rs"];
         let lines: Vec<&str> = types.lines().collect();
         let mut checked = 0;
@@ -227,11 +198,7 @@ fn the_compiler_forbids_code_that_additive_changes_would_break() {
                     l.starts_with("#[") || l.starts_with("///") || l.starts_with(')')
                 })
                 .any(|l| l.trim() == "#[non_exhaustive]");
-            assert!(
-                attributes,
-                "{spec}: `{}` is not #[non_exhaustive]",
-                item.trim()
-            );
+            assert!(attributes, "{spec}: `{}` is not #[non_exhaustive]", item.trim());
             checked += 1;
         }
         assert!(checked > 5, "{spec}: only {checked} items found");

@@ -16,9 +16,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use support::{TestKey, ACCESS_TOKEN, CLIENT_SECRET, TOKEN_PATH};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use upvest_client::types::{
-    CreateAccountGroupRequest, UserByolDataChangeRequest, UserCreateRequest,
-};
+use upvest_client::types::{CreateAccountGroupRequest, UserByolDataChangeRequest, UserCreateRequest};
 use upvest_client::{ClientBuilder, Error, RetryPolicy};
 use uuid::Uuid;
 use wiremock::matchers::{method, path};
@@ -49,34 +47,23 @@ fn account_group_request() -> CreateAccountGroupRequest {
 /// The spec's own account group example, as a 200 answer.
 fn account_group_json() -> ResponseTemplate {
     let spec = upvest_client_tests::spec();
-    let example = spec
-        .pointer("/components/examples/AccountGroup/value")
-        .expect("the spec has an AccountGroup example")
-        .clone();
-    ResponseTemplate::new(200)
-        .insert_header("upvest-request-id", REQUEST_ID)
-        .set_body_json(example)
+    let example =
+        spec.pointer("/components/examples/AccountGroup/value").expect("the spec has an AccountGroup example").clone();
+    ResponseTemplate::new(200).insert_header("upvest-request-id", REQUEST_ID).set_body_json(example)
 }
 
 /// The spec's BYOL user example, as a 200 answer.
 fn user_json() -> ResponseTemplate {
     let spec = upvest_client_tests::spec();
-    let example = spec
-        .pointer("/components/examples/UserByol/value")
-        .expect("the spec has a UserByol example")
-        .clone();
-    ResponseTemplate::new(200)
-        .insert_header("upvest-request-id", REQUEST_ID)
-        .set_body_json(example)
+    let example = spec.pointer("/components/examples/UserByol/value").expect("the spec has a UserByol example").clone();
+    ResponseTemplate::new(200).insert_header("upvest-request-id", REQUEST_ID).set_body_json(example)
 }
 
 fn empty_users_json() -> ResponseTemplate {
-    ResponseTemplate::new(200)
-        .insert_header("upvest-request-id", REQUEST_ID)
-        .set_body_json(serde_json::json!({
-            "meta": {"offset": 0, "limit": 100, "count": 0, "total_count": 0},
-            "data": []
-        }))
+    ResponseTemplate::new(200).insert_header("upvest-request-id", REQUEST_ID).set_body_json(serde_json::json!({
+        "meta": {"offset": 0, "limit": 100, "count": 0, "total_count": 0},
+        "data": []
+    }))
 }
 
 fn byol_user_request() -> UserCreateRequest {
@@ -89,19 +76,17 @@ fn byol_user_request() -> UserCreateRequest {
 }
 
 fn problem(status: u16, kind: &str, detail: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status)
-        .insert_header("upvest-request-id", REQUEST_ID)
-        .set_body_raw(
-            serde_json::json!({
-                "type": format!("https://api.upvest.co/problems/{kind}"),
-                "status": status,
-                "title": kind,
-                "detail": detail,
-                "request_id": REQUEST_ID,
-            })
-            .to_string(),
-            "application/problem+json",
-        )
+    ResponseTemplate::new(status).insert_header("upvest-request-id", REQUEST_ID).set_body_raw(
+        serde_json::json!({
+            "type": format!("https://api.upvest.co/problems/{kind}"),
+            "status": status,
+            "title": kind,
+            "detail": detail,
+            "request_id": REQUEST_ID,
+        })
+        .to_string(),
+        "application/problem+json",
+    )
 }
 
 /// The requests `server` received for `method path`, in order.
@@ -116,18 +101,12 @@ async fn received(server: &MockServer, verb: &str, p: &str) -> Vec<wiremock::Req
 }
 
 fn header(request: &wiremock::Request, name: &str) -> Option<String> {
-    request
-        .headers
-        .get(name)
-        .map(|v| v.to_str().expect("ASCII header").to_string())
+    request.headers.get(name).map(|v| v.to_str().expect("ASCII header").to_string())
 }
 
 /// The idempotency keys of `requests` (`None` where none was sent).
 fn keys(requests: &[wiremock::Request]) -> Vec<Option<String>> {
-    requests
-        .iter()
-        .map(|r| header(r, "idempotency-key"))
-        .collect()
+    requests.iter().map(|r| header(r, "idempotency-key")).collect()
 }
 
 // ---------------------------------------------------------------------------
@@ -140,17 +119,11 @@ async fn a_429_is_retried_after_retry_after_with_the_same_idempotency_key() {
     support::token_mock().expect(1).mount(&server).await;
     Mock::given(method("POST"))
         .and(path("/account_groups"))
-        .respond_with(
-            problem(429, "too_many_requests", "slow down").insert_header("retry-after", "1"),
-        )
+        .respond_with(problem(429, "too_many_requests", "slow down").insert_header("retry-after", "1"))
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/account_groups"))
-        .respond_with(account_group_json())
-        .mount(&server)
-        .await;
+    Mock::given(method("POST")).and(path("/account_groups")).respond_with(account_group_json()).mount(&server).await;
     // Seeded keys: one per logical call, numbered.
     let made = Arc::new(AtomicUsize::new(0));
     let counter = made.clone();
@@ -163,11 +136,7 @@ async fn a_429_is_retried_after_retry_after_with_the_same_idempotency_key() {
         .unwrap();
 
     let started = Instant::now();
-    let response = client
-        .create_account_group(account_group_request())
-        .send()
-        .await
-        .expect("the retry succeeds");
+    let response = client.create_account_group(account_group_request()).send().await.expect("the retry succeeds");
     let waited = started.elapsed();
     assert_eq!(response.status, StatusCode::OK);
     assert_eq!(response.request_id.as_deref(), Some(REQUEST_ID));
@@ -180,17 +149,10 @@ async fn a_429_is_retried_after_retry_after_with_the_same_idempotency_key() {
     assert_eq!(keys(&attempts), [key.clone(), key]);
 
     // The next logical call gets the next key, once.
-    client
-        .create_account_group(account_group_request())
-        .send()
-        .await
-        .unwrap();
+    client.create_account_group(account_group_request()).send().await.unwrap();
     let attempts = received(&server, "POST", "/account_groups").await;
     assert_eq!(attempts.len(), 3);
-    assert_eq!(
-        header(&attempts[2], "idempotency-key").as_deref(),
-        Some("00000000-0000-4000-8000-000000000002")
-    );
+    assert_eq!(header(&attempts[2], "idempotency-key").as_deref(), Some("00000000-0000-4000-8000-000000000002"));
     assert_eq!(made.load(Ordering::SeqCst), 2, "one key per call");
     assert_eq!(received(&server, "POST", TOKEN_PATH).await.len(), 1);
 }
@@ -205,17 +167,9 @@ async fn a_503_then_200_is_retried_once() {
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/users"))
-        .respond_with(empty_users_json())
-        .mount(&server)
-        .await;
+    Mock::given(method("GET")).and(path("/users")).respond_with(empty_users_json()).mount(&server).await;
     let client = client_for(&server, &TestKey::ed25519()).build().unwrap();
-    let page = client
-        .list_users()
-        .send()
-        .await
-        .expect("the retry succeeds");
+    let page = client.list_users().send().await.expect("the retry succeeds");
     assert!(page.body.data.is_empty());
     assert_eq!(received(&server, "GET", "/users").await.len(), 2);
 }
@@ -230,22 +184,13 @@ async fn a_post_with_a_key_keeps_it_on_every_attempt_until_attempts_run_out() {
         .up_to_n_times(2)
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/users"))
-        .respond_with(user_json())
-        .mount(&server)
-        .await;
+    Mock::given(method("POST")).and(path("/users")).respond_with(user_json()).mount(&server).await;
     let client = client_for(&server, &TestKey::ed25519())
         .idempotency_key_generator(|| panic!("the caller's key is used, none is generated"))
         .build()
         .unwrap();
     let key = Uuid::new_v4();
-    client
-        .create_user(byol_user_request())
-        .idempotency_key(key)
-        .send()
-        .await
-        .expect("the third attempt succeeds");
+    client.create_user(byol_user_request()).idempotency_key(key).send().await.expect("the third attempt succeeds");
     let attempts = received(&server, "POST", "/users").await;
     assert_eq!(attempts.len(), 3, "two 503s and the success");
     assert_eq!(keys(&attempts), vec![Some(key.to_string()); 3]);
@@ -258,12 +203,7 @@ async fn a_post_with_a_key_keeps_it_on_every_attempt_until_attempts_run_out() {
         .respond_with(problem(503, "service_unavailable", "later"))
         .mount(&server)
         .await;
-    let err = client
-        .create_user(byol_user_request())
-        .idempotency_key(key)
-        .send()
-        .await
-        .unwrap_err();
+    let err = client.create_user(byol_user_request()).idempotency_key(key).send().await.unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
     assert!(err.is_retryable());
     let attempts = received(&server, "POST", "/users").await;
@@ -279,9 +219,7 @@ async fn a_post_without_an_idempotency_key_is_not_retried_after_a_503() {
         .and_then(|p| p.as_array())
         .expect("the operation has parameters");
     assert!(
-        !params.iter().any(|p| p["$ref"]
-            .as_str()
-            .is_some_and(|r| r.ends_with("/IdempotencyKey"))),
+        !params.iter().any(|p| p["$ref"].as_str().is_some_and(|r| r.ends_with("/IdempotencyKey"))),
         "the spec now gives data change requests an idempotency key: pick another operation"
     );
 
@@ -294,11 +232,7 @@ async fn a_post_without_an_idempotency_key_is_not_retried_after_a_503() {
         .mount(&server)
         .await;
     let client = client_for(&server, &TestKey::ed25519()).build().unwrap();
-    let err = client
-        .create_user_data_change_request(user_id(), data_change())
-        .send()
-        .await
-        .unwrap_err();
+    let err = client.create_user_data_change_request(user_id(), data_change()).send().await.unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
     let attempts = received(&server, "POST", &endpoint).await;
     assert_eq!(attempts.len(), 1, "a POST without a key is sent once");
@@ -312,11 +246,7 @@ async fn a_post_without_an_idempotency_key_is_not_retried_after_a_503() {
         .mount(&server)
         .await;
     let update = upvest_client::types::UpdateUserIdentifierRequest::new("44051401359");
-    let err = client
-        .update_user_identifier(user_id(), user_id(), update)
-        .send()
-        .await
-        .unwrap_err();
+    let err = client.update_user_identifier(user_id(), user_id(), update).send().await.unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
     assert_eq!(received(&server, "PATCH", &endpoint).await.len(), 1);
 }
@@ -349,11 +279,7 @@ async fn a_slow_answer_times_out_and_only_repeatable_calls_are_retried() {
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/users"))
-        .respond_with(user_json())
-        .mount(&server)
-        .await;
+    Mock::given(method("POST")).and(path("/users")).respond_with(user_json()).mount(&server).await;
     let client = client_for(&server, &TestKey::ed25519())
         .timeout(Duration::from_millis(200))
         .retry_policy(support::fast_retries().max_attempts(2))
@@ -364,18 +290,10 @@ async fn a_slow_answer_times_out_and_only_repeatable_calls_are_retried() {
     let err = client.list_users().send().await.unwrap_err();
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
     assert!(err.is_retryable());
-    assert!(
-        started.elapsed() < slow,
-        "gave up only after {:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < slow, "gave up only after {:?}", started.elapsed());
     assert_eq!(received(&server, "GET", "/users").await.len(), 2);
 
-    let err = client
-        .create_user_data_change_request(user_id(), data_change())
-        .send()
-        .await
-        .unwrap_err();
+    let err = client.create_user_data_change_request(user_id(), data_change()).send().await.unwrap_err();
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
     assert_eq!(
         received(&server, "POST", &endpoint).await.len(),
@@ -422,11 +340,7 @@ impl DroppingServer {
                 drop(socket);
             }
         });
-        DroppingServer {
-            url,
-            requests,
-            task,
-        }
+        DroppingServer { url, requests, task }
     }
 
     /// The heads (request line and headers) of the requests read so far.
@@ -450,11 +364,8 @@ async fn read_request(socket: &mut tokio::net::TcpStream) -> String {
         }
     };
     let head = String::from_utf8_lossy(&data[..head_end]).to_lowercase();
-    let length: usize = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0);
+    let length: usize =
+        head.lines().find_map(|l| l.strip_prefix("content-length:")).and_then(|v| v.trim().parse().ok()).unwrap_or(0);
     while data.len() < head_end + length {
         match socket.read(&mut buf).await {
             Ok(0) | Err(_) => break,
@@ -465,51 +376,27 @@ async fn read_request(socket: &mut tokio::net::TcpStream) -> String {
 }
 
 fn head_header(head: &str, name: &str) -> Option<String> {
-    head.lines()
-        .find_map(|l| l.strip_prefix(&format!("{name}:")))
-        .map(|v| v.trim().to_string())
+    head.lines().find_map(|l| l.strip_prefix(&format!("{name}:"))).map(|v| v.trim().to_string())
 }
 
 #[tokio::test]
 async fn a_dropped_connection_is_retried_only_when_repeatable() {
     let dropping = DroppingServer::start().await;
     let tokens = support::token_stub().await;
-    let client = support::builder(
-        &dropping.url,
-        &support::token_url(&tokens),
-        &TestKey::ed25519(),
-    )
-    .build()
-    .unwrap();
+    let client = support::builder(&dropping.url, &support::token_url(&tokens), &TestKey::ed25519()).build().unwrap();
 
     let err = client.list_users().send().await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     let heads = dropping.requests();
     assert_eq!(heads.len(), 3, "a GET is retried up to max_attempts");
-    assert!(
-        heads.iter().all(|h| h.starts_with("get /users ")),
-        "{heads:?}"
-    );
+    assert!(heads.iter().all(|h| h.starts_with("get /users ")), "{heads:?}");
 
-    let err = client
-        .create_user_data_change_request(user_id(), data_change())
-        .send()
-        .await
-        .unwrap_err();
+    let err = client.create_user_data_change_request(user_id(), data_change()).send().await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
-    assert_eq!(
-        dropping.requests().len(),
-        4,
-        "a POST without a key is sent once"
-    );
+    assert_eq!(dropping.requests().len(), 4, "a POST without a key is sent once");
 
     let key = Uuid::new_v4();
-    let err = client
-        .create_user(byol_user_request())
-        .idempotency_key(key)
-        .send()
-        .await
-        .unwrap_err();
+    let err = client.create_user(byol_user_request()).idempotency_key(key).send().await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     let heads = dropping.requests();
     assert_eq!(heads.len(), 7, "a keyed POST is retried up to max_attempts");
@@ -535,21 +422,14 @@ async fn a_dropped_connection_is_retried_only_when_repeatable() {
 async fn a_dropped_connection_is_reported_as_retryable() {
     let dropping = DroppingServer::start().await;
     let tokens = support::token_stub().await;
-    let client = support::builder(
-        &dropping.url,
-        &support::token_url(&tokens),
-        &TestKey::ed25519(),
-    )
-    .retry_policy(RetryPolicy::none())
-    .build()
-    .unwrap();
+    let client = support::builder(&dropping.url, &support::token_url(&tokens), &TestKey::ed25519())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
     let err = client.list_users().send().await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert_eq!(dropping.requests().len(), 1);
-    assert!(
-        err.is_retryable(),
-        "a dropped connection is retried by the client but is_retryable() says false: {err:?}"
-    );
+    assert!(err.is_retryable(), "a dropped connection is retried by the client but is_retryable() says false: {err:?}");
 }
 
 // ---------------------------------------------------------------------------
@@ -560,8 +440,7 @@ async fn a_dropped_connection_is_reported_as_retryable() {
 async fn malformed_json_is_a_decode_error_that_keeps_the_body() {
     let server = MockServer::start().await;
     support::token_mock().mount(&server).await;
-    let body =
-        r#"{"meta": {"offset": 0, "limit": 100, "count": 1, "total_count": 1}, "data": [{"id": "#;
+    let body = r#"{"meta": {"offset": 0, "limit": 100, "count": 1, "total_count": 1}, "data": [{"id": "#;
     Mock::given(method("GET"))
         .and(path("/users"))
         .respond_with(
@@ -575,12 +454,7 @@ async fn malformed_json_is_a_decode_error_that_keeps_the_body() {
     let client = client_for(&server, &TestKey::ed25519()).build().unwrap();
     let err = client.list_users().send().await.unwrap_err();
     match &err {
-        Error::Decode {
-            status,
-            request_id,
-            body: kept,
-            ..
-        } => {
+        Error::Decode { status, request_id, body: kept, .. } => {
             assert_eq!(*status, StatusCode::OK);
             assert_eq!(request_id.as_deref(), Some(REQUEST_ID));
             assert_eq!(kept, body.as_bytes());
@@ -606,24 +480,14 @@ async fn html_instead_of_json_is_an_unexpected_content_type() {
     let client = client_for(&server, &TestKey::ed25519()).build().unwrap();
     let err = client.get_user(user_id()).send().await.unwrap_err();
     match &err {
-        Error::UnexpectedContentType {
-            status,
-            content_type,
-            body,
-            ..
-        } => {
+        Error::UnexpectedContentType { status, content_type, body, .. } => {
             assert_eq!(*status, StatusCode::OK);
             assert_eq!(content_type.as_deref(), Some("text/html; charset=utf-8"));
             assert_eq!(body, html.as_bytes());
         }
         other => panic!("expected Error::UnexpectedContentType, got {other:?}"),
     }
-    assert_eq!(
-        received(&server, "GET", &format!("/users/{USER_ID}"))
-            .await
-            .len(),
-        1
-    );
+    assert_eq!(received(&server, "GET", &format!("/users/{USER_ID}")).await.len(), 1);
 }
 
 #[tokio::test]
@@ -638,11 +502,7 @@ async fn problem_json_errors_are_typed() {
         .await;
     Mock::given(method("POST"))
         .and(path("/users"))
-        .respond_with(problem(
-            400,
-            "missing_idempotency_key",
-            "send an idempotency-key",
-        ))
+        .respond_with(problem(400, "missing_idempotency_key", "send an idempotency-key"))
         .expect(1)
         .mount(&server)
         .await;
@@ -660,25 +520,15 @@ async fn problem_json_errors_are_typed() {
     assert_eq!(problem.status, 404);
     assert_eq!(problem.detail.as_deref(), Some("no user with this id"));
     assert_eq!(problem.request_id.as_deref(), Some(REQUEST_ID));
-    assert_eq!(
-        api.headers["content-type"].to_str().unwrap(),
-        "application/problem+json"
-    );
+    assert_eq!(api.headers["content-type"].to_str().unwrap(), "application/problem+json");
     // `detail` describes the occurrence and may quote personal data: it stays
     // in the problem, out of Display and Debug.
     assert!(!err.to_string().contains("no user with this id"), "{err}");
-    assert!(
-        !format!("{err:?}").contains("no user with this id"),
-        "{err:?}"
-    );
+    assert!(!format!("{err:?}").contains("no user with this id"), "{err:?}");
     assert!(err.to_string().contains("not_found"), "{err}");
     assert!(err.to_string().contains(REQUEST_ID), "{err}");
 
-    let err = client
-        .create_user(byol_user_request())
-        .send()
-        .await
-        .unwrap_err();
+    let err = client.create_user(byol_user_request()).send().await.unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::BAD_REQUEST));
     assert_eq!(
         err.problem().map(|p| p.r#type.as_str()),
@@ -692,10 +542,7 @@ async fn every_documented_problem_example_is_a_typed_api_error() {
     let examples = support::problem_examples(&spec);
     assert!(examples.len() >= 8, "{examples:?}");
     let server = MockServer::start().await;
-    let client = client_for(&server, &TestKey::ed25519())
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let client = client_for(&server, &TestKey::ed25519()).retry_policy(RetryPolicy::none()).build().unwrap();
     for (status, name, example) in examples {
         server.reset().await;
         support::token_mock().mount(&server).await;
@@ -715,19 +562,12 @@ async fn every_documented_problem_example_is_a_typed_api_error() {
         let Error::Api(api) = &err else {
             panic!("{what}: expected Error::Api, got {err:?}");
         };
-        let problem = api
-            .problem
-            .as_ref()
-            .unwrap_or_else(|| panic!("{what}: untyped"));
+        let problem = api.problem.as_ref().unwrap_or_else(|| panic!("{what}: untyped"));
         assert_eq!(serde_json::to_value(problem).unwrap(), example, "{what}");
         assert_eq!(api.body, example.to_string().as_bytes(), "{what}");
         // One attempt (no retries by policy); a 401 refreshes the token once.
         let expected = if status == 401 { 2 } else { 1 };
-        assert_eq!(
-            received(&server, "GET", "/users").await.len(),
-            expected,
-            "{what}"
-        );
+        assert_eq!(received(&server, "GET", "/users").await.len(), expected, "{what}");
     }
 }
 
@@ -754,31 +594,14 @@ async fn a_401_refreshes_the_token_once_and_the_call_succeeds() {
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/users"))
-        .respond_with(empty_users_json())
-        .mount(&server)
-        .await;
+    Mock::given(method("GET")).and(path("/users")).respond_with(empty_users_json()).mount(&server).await;
     // No retries by policy: the refresh after a 401 does not depend on them.
-    let client = client_for(&server, &TestKey::ed25519())
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap();
-    client
-        .list_users()
-        .send()
-        .await
-        .expect("the call succeeds with the refreshed token");
+    let client = client_for(&server, &TestKey::ed25519()).retry_policy(RetryPolicy::none()).build().unwrap();
+    client.list_users().send().await.expect("the call succeeds with the refreshed token");
     assert_eq!(received(&server, "POST", TOKEN_PATH).await.len(), 2);
     let calls = received(&server, "GET", "/users").await;
     let auth: Vec<Option<String>> = calls.iter().map(|r| header(r, "authorization")).collect();
-    assert_eq!(
-        auth,
-        [
-            Some("Bearer token-1".to_string()),
-            Some("Bearer token-2".to_string())
-        ]
-    );
+    assert_eq!(auth, [Some("Bearer token-1".to_string()), Some("Bearer token-2".to_string())]);
 
     // The refreshed token is cached.
     client.list_users().send().await.unwrap();
@@ -794,12 +617,7 @@ async fn a_failing_token_endpoint_is_a_token_error_and_nothing_is_called() {
         .respond_with(problem(500, "internal_server_error", "token service down"))
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/users"))
-        .respond_with(empty_users_json())
-        .expect(0)
-        .mount(&server)
-        .await;
+    Mock::given(method("GET")).and(path("/users")).respond_with(empty_users_json()).expect(0).mount(&server).await;
     let client = client_for(&server, &TestKey::ed25519()).build().unwrap();
     let err = client.list_users().send().await.unwrap_err();
     match &err {
@@ -859,9 +677,7 @@ async fn no_secret_reaches_the_logs_or_debug_output() {
         .await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(support::token_body(refreshed_token)),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_json(support::token_body(refreshed_token)))
         .mount(&server)
         .await;
     // A retry (logged as a warning with the error), a 401 refresh, a success.
@@ -877,11 +693,7 @@ async fn no_secret_reaches_the_logs_or_debug_output() {
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/users"))
-        .respond_with(empty_users_json())
-        .mount(&server)
-        .await;
+    Mock::given(method("GET")).and(path("/users")).respond_with(empty_users_json()).mount(&server).await;
     // An API error.
     Mock::given(method("POST"))
         .and(path("/users"))
@@ -890,22 +702,10 @@ async fn no_secret_reaches_the_logs_or_debug_output() {
         .await;
 
     let builder = client_for(&server, &key);
-    support::assert_no_secrets(
-        "Debug of the ClientBuilder",
-        &format!("{builder:?}"),
-        &secrets,
-    );
+    support::assert_no_secrets("Debug of the ClientBuilder", &format!("{builder:?}"), &secrets);
     let client = builder.build().unwrap();
-    client
-        .list_users()
-        .send()
-        .await
-        .expect("retried and refreshed");
-    let api_error = client
-        .create_user(byol_user_request())
-        .send()
-        .await
-        .unwrap_err();
+    client.list_users().send().await.expect("retried and refreshed");
+    let api_error = client.create_user(byol_user_request()).send().await.unwrap_err();
     // The read token, its refresh after the 401, and the admin token.
     assert_eq!(received(&server, "POST", TOKEN_PATH).await.len(), 3);
 
@@ -916,10 +716,12 @@ async fn no_secret_reaches_the_logs_or_debug_output() {
     secrets.push(leaked_token);
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(
-            format!(r#"{{"access_token": "{leaked_token}", "expires_in": 1799,"#),
-            "application/json",
-        ))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(
+                format!(r#"{{"access_token": "{leaked_token}", "expires_in": 1799,"#),
+                "application/json",
+            ),
+        )
         .mount(&broken)
         .await;
     let broken_client = client_for(&broken, &key).build().unwrap();
@@ -937,10 +739,7 @@ async fn no_secret_reaches_the_logs_or_debug_output() {
     let text = logs.text();
     // The capture works: the calls, the retry and the refresh are in it.
     for expected in ["upvest.request", "upvest.token", "list_users", "retrying"] {
-        assert!(
-            text.contains(expected),
-            "{expected:?} missing from the logs:\n{text}"
-        );
+        assert!(text.contains(expected), "{expected:?} missing from the logs:\n{text}");
     }
     support::assert_no_secrets("the TRACE logs", &text, &secrets);
 }
@@ -957,11 +756,7 @@ async fn counting_token_endpoint(server: &MockServer) -> Arc<Mutex<Vec<String>>>
         .and(path(TOKEN_PATH))
         .respond_with(move |request: &wiremock::Request| {
             let form: Vec<(String, String)> = url_form(&request.body);
-            let scope = form
-                .iter()
-                .find(|(k, _)| k == "scope")
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default();
+            let scope = form.iter().find(|(k, _)| k == "scope").map(|(_, v)| v.clone()).unwrap_or_default();
             let mut seen = seen.lock().unwrap();
             seen.push(scope.clone());
             let token = format!("token-{}-{}", scope.replace(':', "_"), seen.len());
@@ -984,16 +779,8 @@ fn url_form(body: &[u8]) -> Vec<(String, String)> {
 async fn reads_and_writes_use_separate_least_privileged_tokens() {
     let server = MockServer::start().await;
     let scopes = counting_token_endpoint(&server).await;
-    Mock::given(method("GET"))
-        .and(path("/users"))
-        .respond_with(empty_users_json())
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/users"))
-        .respond_with(user_json())
-        .mount(&server)
-        .await;
+    Mock::given(method("GET")).and(path("/users")).respond_with(empty_users_json()).mount(&server).await;
+    Mock::given(method("POST")).and(path("/users")).respond_with(user_json()).mount(&server).await;
     // No scope configuration at all.
     let client = client_for(&server, &TestKey::ed25519()).build().unwrap();
     let mut tasks = Vec::new();
@@ -1001,11 +788,7 @@ async fn reads_and_writes_use_separate_least_privileged_tokens() {
         let client = client.clone();
         tasks.push(tokio::spawn(async move {
             if i % 3 == 0 {
-                client
-                    .create_user(byol_user_request())
-                    .send()
-                    .await
-                    .map(|_| ())
+                client.create_user(byol_user_request()).send().await.map(|_| ())
             } else {
                 client.list_users().send().await.map(|_| ())
             }
@@ -1016,24 +799,14 @@ async fn reads_and_writes_use_separate_least_privileged_tokens() {
     }
     let mut requested = scopes.lock().unwrap().clone();
     requested.sort();
-    assert_eq!(
-        requested,
-        ["users:admin", "users:read"],
-        "one token per scope set"
-    );
+    assert_eq!(requested, ["users:admin", "users:read"], "one token per scope set");
     for call in received(&server, "GET", "/users").await {
         let auth = header(&call, "authorization").unwrap();
-        assert!(
-            auth.starts_with("Bearer token-users_read-"),
-            "a read carries the read token: {auth}"
-        );
+        assert!(auth.starts_with("Bearer token-users_read-"), "a read carries the read token: {auth}");
     }
     for call in received(&server, "POST", "/users").await {
         let auth = header(&call, "authorization").unwrap();
-        assert!(
-            auth.starts_with("Bearer token-users_admin-"),
-            "a write carries the admin token: {auth}"
-        );
+        assert!(auth.starts_with("Bearer token-users_admin-"), "a write carries the admin token: {auth}");
     }
 }
 
@@ -1041,30 +814,13 @@ async fn reads_and_writes_use_separate_least_privileged_tokens() {
 async fn a_read_only_client_refuses_writes_before_sending_anything() {
     let server = MockServer::start().await;
     let scopes = counting_token_endpoint(&server).await;
-    Mock::given(method("GET"))
-        .and(path("/users"))
-        .respond_with(empty_users_json())
-        .mount(&server)
-        .await;
-    let client = client_for(&server, &TestKey::ed25519())
-        .scopes(["users:read", "accounts:read"])
-        .build()
-        .unwrap();
-    let err = client
-        .create_user(byol_user_request())
-        .send()
-        .await
-        .unwrap_err();
+    Mock::given(method("GET")).and(path("/users")).respond_with(empty_users_json()).mount(&server).await;
+    let client = client_for(&server, &TestKey::ed25519()).scopes(["users:read", "accounts:read"]).build().unwrap();
+    let err = client.create_user(byol_user_request()).send().await.unwrap_err();
     assert!(matches!(err, Error::Scope { .. }), "{err:?}");
     let text = err.to_string();
-    assert!(
-        text.contains("users:admin") && text.contains("ClientBuilder::scopes"),
-        "{text}"
-    );
-    assert!(
-        server.received_requests().await.unwrap().is_empty(),
-        "nothing was sent"
-    );
+    assert!(text.contains("users:admin") && text.contains("ClientBuilder::scopes"), "{text}");
+    assert!(server.received_requests().await.unwrap().is_empty(), "nothing was sent");
     client.list_users().send().await.unwrap();
     assert_eq!(*scopes.lock().unwrap(), ["users:read"]);
 }
@@ -1095,50 +851,31 @@ async fn a_401_that_a_new_token_does_not_cure_refreshes_rarely() {
 #[tokio::test]
 async fn redirects_are_never_followed() {
     let elsewhere = MockServer::start().await;
-    Mock::given(wiremock::matchers::any())
-        .respond_with(empty_users_json())
-        .mount(&elsewhere)
-        .await;
-    let to_elsewhere = |p: &str| {
-        ResponseTemplate::new(307).insert_header("location", format!("{}{p}", elsewhere.uri()))
-    };
+    Mock::given(wiremock::matchers::any()).respond_with(empty_users_json()).mount(&elsewhere).await;
+    let to_elsewhere =
+        |p: &str| ResponseTemplate::new(307).insert_header("location", format!("{}{p}", elsewhere.uri()));
 
     // The token endpoint redirects: the client secret must not follow.
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
-        .respond_with(to_elsewhere(TOKEN_PATH))
-        .mount(&server)
-        .await;
+    Mock::given(method("POST")).and(path(TOKEN_PATH)).respond_with(to_elsewhere(TOKEN_PATH)).mount(&server).await;
     let client = client_for(&server, &TestKey::ed25519()).build().unwrap();
     let err = client.list_users().send().await.unwrap_err();
     match &err {
         Error::Token(inner) => assert!(matches!(**inner, Error::Redirect { .. }), "{inner:?}"),
         other => panic!("expected a token error, got {other:?}"),
     }
-    assert_eq!(
-        received(&server, "POST", TOKEN_PATH).await.len(),
-        1,
-        "not retried"
-    );
+    assert_eq!(received(&server, "POST", TOKEN_PATH).await.len(), 1, "not retried");
 
     // An API path redirects: the signed call must not follow.
     let server = MockServer::start().await;
     support::token_mock().mount(&server).await;
-    Mock::given(method("GET"))
-        .and(path("/users"))
-        .respond_with(to_elsewhere("/users"))
-        .mount(&server)
-        .await;
+    Mock::given(method("GET")).and(path("/users")).respond_with(to_elsewhere("/users")).mount(&server).await;
     let client = client_for(&server, &TestKey::ed25519()).build().unwrap();
     let err = client.list_users().send().await.unwrap_err();
     assert!(matches!(err, Error::Redirect { .. }), "{err:?}");
     assert_eq!(err.status(), Some(StatusCode::TEMPORARY_REDIRECT));
     assert!(err.to_string().contains(&elsewhere.uri()), "{err}");
-    assert!(
-        elsewhere.received_requests().await.unwrap().is_empty(),
-        "nothing reached the other host"
-    );
+    assert!(elsewhere.received_requests().await.unwrap().is_empty(), "nothing reached the other host");
 }
 
 #[tokio::test]
@@ -1156,23 +893,12 @@ async fn a_huge_body_ends_the_call_at_the_limit() {
         .respond_with(ResponseTemplate::new(200).set_body_json(body))
         .mount(&server)
         .await;
-    let client = client_for(&server, &TestKey::ed25519())
-        .max_response_body(1024 * 1024)
-        .build()
-        .unwrap();
+    let client = client_for(&server, &TestKey::ed25519()).max_response_body(1024 * 1024).build().unwrap();
     let err = client.list_users().send().await.unwrap_err();
-    assert!(
-        matches!(err, Error::BodyTooLarge { limit: 1048576, .. }),
-        "{err:?}"
-    );
+    assert!(matches!(err, Error::BodyTooLarge { limit: 1048576, .. }), "{err:?}");
     assert!(!err.is_retryable());
     // A call that expects a large answer raises its own limit.
-    client
-        .list_users()
-        .max_response_body(4 * 1024 * 1024)
-        .send()
-        .await
-        .expect("within the call's limit");
+    client.list_users().max_response_body(4 * 1024 * 1024).send().await.expect("within the call's limit");
 }
 
 #[tokio::test]
@@ -1195,18 +921,10 @@ async fn any_expires_in_from_the_token_endpoint_is_survived() {
             .respond_with(ResponseTemplate::new(200).set_body_json(answer))
             .mount(&server)
             .await;
-        Mock::given(method("GET"))
-            .and(path("/users"))
-            .respond_with(empty_users_json())
-            .mount(&server)
-            .await;
+        Mock::given(method("GET")).and(path("/users")).respond_with(empty_users_json()).mount(&server).await;
         let client = client_for(&server, &TestKey::ed25519()).build().unwrap();
         for _ in 0..2 {
-            client
-                .list_users()
-                .send()
-                .await
-                .unwrap_or_else(|e| panic!("expires_in {expires_in}: {e:?}"));
+            client.list_users().send().await.unwrap_or_else(|e| panic!("expires_in {expires_in}: {e:?}"));
         }
     }
 }
@@ -1228,18 +946,11 @@ async fn the_deadline_covers_the_token_the_attempts_and_the_waits() {
         )
         .mount(&server)
         .await;
-    let client = client_for(&server, &TestKey::ed25519())
-        .deadline(Duration::from_millis(300))
-        .build()
-        .unwrap();
+    let client = client_for(&server, &TestKey::ed25519()).deadline(Duration::from_millis(300)).build().unwrap();
     let started = Instant::now();
     let err = client.list_users().send().await.unwrap_err();
     assert!(matches!(err, Error::Deadline { .. }), "{err:?}");
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
 
     // A throttled endpoint asking for a second: a wait past the deadline is
     // not begun; the call ends with the answer at hand.
@@ -1255,18 +966,9 @@ async fn the_deadline_covers_the_token_the_attempts_and_the_waits() {
         .build()
         .unwrap();
     let started = Instant::now();
-    let err = client
-        .list_users()
-        .deadline(Duration::from_millis(300))
-        .send()
-        .await
-        .unwrap_err();
+    let err = client.list_users().deadline(Duration::from_millis(300)).send().await.unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::TOO_MANY_REQUESTS), "{err:?}");
-    assert!(
-        started.elapsed() < Duration::from_millis(900),
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < Duration::from_millis(900), "{:?}", started.elapsed());
     assert_eq!(received(&server, "GET", "/users").await.len(), 1);
 }
 
@@ -1274,11 +976,7 @@ async fn the_deadline_covers_the_token_the_attempts_and_the_waits() {
 async fn a_call_overrides_timeout_retries_and_headers() {
     let server = MockServer::start().await;
     support::token_mock().mount(&server).await;
-    Mock::given(method("GET"))
-        .and(path("/users"))
-        .respond_with(ResponseTemplate::new(503))
-        .mount(&server)
-        .await;
+    Mock::given(method("GET")).and(path("/users")).respond_with(ResponseTemplate::new(503)).mount(&server).await;
     Mock::given(method("GET"))
         .and(path(format!("/users/{USER_ID}")))
         .respond_with(user_json().set_delay(Duration::from_secs(3)))
@@ -1296,10 +994,7 @@ async fn a_call_overrides_timeout_retries_and_headers() {
     assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
     let calls = received(&server, "GET", "/users").await;
     assert_eq!(calls.len(), 1, "the call's policy: one attempt");
-    assert_eq!(
-        header(&calls[0], "x-correlation-id").as_deref(),
-        Some("trace-42")
-    );
+    assert_eq!(header(&calls[0], "x-correlation-id").as_deref(), Some("trace-42"));
 
     let started = Instant::now();
     let err = client
@@ -1310,11 +1005,7 @@ async fn a_call_overrides_timeout_retries_and_headers() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
 }
 
 #[tokio::test]
@@ -1327,21 +1018,13 @@ async fn a_retry_after_above_the_cap_waits_the_cap_instead_of_giving_up() {
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/users"))
-        .respond_with(empty_users_json())
-        .mount(&server)
-        .await;
+    Mock::given(method("GET")).and(path("/users")).respond_with(empty_users_json()).mount(&server).await;
     let client = client_for(&server, &TestKey::ed25519())
         .retry_policy(support::fast_retries().max_retry_after(Duration::from_millis(50)))
         .build()
         .unwrap();
     let started = Instant::now();
-    client
-        .list_users()
-        .send()
-        .await
-        .expect("retried after the capped wait");
+    client.list_users().send().await.expect("retried after the capped wait");
     assert!(started.elapsed() < Duration::from_secs(2));
     assert_eq!(received(&server, "GET", "/users").await.len(), 2);
 }
@@ -1350,22 +1033,10 @@ async fn a_retry_after_above_the_cap_waits_the_cap_instead_of_giving_up() {
 async fn an_error_names_the_idempotency_key_of_the_call() {
     let server = MockServer::start().await;
     support::token_mock().mount(&server).await;
-    Mock::given(method("POST"))
-        .and(path("/users"))
-        .respond_with(ResponseTemplate::new(503))
-        .mount(&server)
-        .await;
+    Mock::given(method("POST")).and(path("/users")).respond_with(ResponseTemplate::new(503)).mount(&server).await;
     let client = client_for(&server, &TestKey::ed25519()).build().unwrap();
     let key = Uuid::new_v4();
-    let err = client
-        .create_user(byol_user_request())
-        .idempotency_key(key)
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(
-        err.idempotency_key().map(|k| k.as_str().to_string()),
-        Some(key.to_string())
-    );
+    let err = client.create_user(byol_user_request()).idempotency_key(key).send().await.unwrap_err();
+    assert_eq!(err.idempotency_key().map(|k| k.as_str().to_string()), Some(key.to_string()));
     assert!(err.to_string().contains(&key.to_string()), "{err}");
 }

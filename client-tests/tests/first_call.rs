@@ -18,9 +18,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 /// The code blocks of the generated README whose first line is `#[tokio::main]`.
 fn readme_first_call() -> String {
     let readme = include_str!("../../generated/README.md");
-    let start = readme
-        .find("```rust\n#[tokio::main]")
-        .expect("the README shows a first call");
+    let start = readme.find("```rust\n#[tokio::main]").expect("the README shows a first call");
     let code = &readme[start + "```rust\n".len()..];
     code[..code.find("```").unwrap()].to_string()
 }
@@ -33,11 +31,7 @@ fn without_whitespace(text: &str) -> String {
 fn the_readme_first_call_is_the_example_and_at_most_five_lines() {
     let block = readme_first_call();
     let example = include_str!("../examples/first_call.rs");
-    assert_eq!(
-        without_whitespace(&block),
-        without_whitespace(example),
-        "README:\n{block}"
-    );
+    assert_eq!(without_whitespace(&block), without_whitespace(example), "README:\n{block}");
     assert!(block.lines().count() <= 5, "{block}");
 }
 
@@ -50,32 +44,24 @@ fn the_first_call_runs_against_a_local_mock_from_the_environment() {
         support::token_mock().mount(&server).await;
         Mock::given(method("GET"))
             .and(path("/account_groups"))
-            .respond_with(
-                ResponseTemplate::new(200)
-                    .insert_header("upvest-request-id", "req-1")
-                    .set_body_json(serde_json::json!({
-                        "meta": {"offset": 0, "limit": 100, "count": 0, "total_count": 0},
-                        "data": []
-                    })),
-            )
+            .respond_with(ResponseTemplate::new(200).insert_header("upvest-request-id", "req-1").set_body_json(
+                serde_json::json!({
+                    "meta": {"offset": 0, "limit": 100, "count": 0, "total_count": 0},
+                    "data": []
+                }),
+            ))
             .mount(&server)
             .await;
         server
     });
-    let key = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/keys/p521-sec1-aes256.pem"
-    );
+    let key = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/keys/p521-sec1-aes256.pem");
     // This test binary has this one test touching the environment.
     for (name, value) in [
         ("UPVEST_CLIENT_ID", support::CLIENT_ID.to_string()),
         ("UPVEST_CLIENT_SECRET", support::CLIENT_SECRET.to_string()),
         ("UPVEST_KEY_ID", support::KEY_ID.to_string()),
         ("UPVEST_PRIVATE_KEY_FILE", key.to_string()),
-        (
-            "UPVEST_PRIVATE_KEY_PASSPHRASE",
-            support::FIXTURE_PASSPHRASE.to_string(),
-        ),
+        ("UPVEST_PRIVATE_KEY_PASSPHRASE", support::FIXTURE_PASSPHRASE.to_string()),
         ("UPVEST_ENVIRONMENT", server.uri()),
     ] {
         std::env::set_var(name, value);

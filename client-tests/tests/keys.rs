@@ -20,30 +20,17 @@ fn key_error(result: Result<PrivateKey, Error>) -> String {
 
 #[test]
 fn encrypted_keys_without_a_passphrase_say_how_to_load_them() {
-    for name in [
-        "p521-sec1-aes256.pem",
-        "p521-pkcs8-aes256.pem",
-        "ed25519-aes256.pem",
-    ] {
+    for name in ["p521-sec1-aes256.pem", "p521-pkcs8-aes256.pem", "ed25519-aes256.pem"] {
         let message = key_error(PrivateKey::from_pem_file(fixture(name)));
-        assert!(
-            message.contains("from_pem_with_passphrase"),
-            "{name}: {message}"
-        );
-        assert!(
-            message.contains("UPVEST_PRIVATE_KEY_PASSPHRASE"),
-            "{name}: {message}"
-        );
+        assert!(message.contains("from_pem_with_passphrase"), "{name}: {message}");
+        assert!(message.contains("UPVEST_PRIVATE_KEY_PASSPHRASE"), "{name}: {message}");
     }
 }
 
 #[test]
 fn a_wrong_passphrase_is_named() {
     for name in ["p521-sec1-aes256.pem", "p521-pkcs8-aes256.pem"] {
-        let message = key_error(PrivateKey::from_pem_file_with_passphrase(
-            fixture(name),
-            "wrong",
-        ));
+        let message = key_error(PrivateKey::from_pem_file_with_passphrase(fixture(name), "wrong"));
         assert!(message.contains("wrong passphrase"), "{name}: {message}");
     }
 }
@@ -60,15 +47,9 @@ fn unusable_keys_name_the_format_and_the_openssl_command() {
         let message = key_error(PrivateKey::from_pem_file(fixture(name)));
         assert!(message.contains(found), "{name}: {message}");
         if name != "p521-public.pem" {
-            assert!(
-                message.contains("openssl ecparam -name secp521r1 -genkey"),
-                "{name}: {message}"
-            );
+            assert!(message.contains("openssl ecparam -name secp521r1 -genkey"), "{name}: {message}");
         }
-        assert!(
-            message.contains(name),
-            "{name}: the file is named: {message}"
-        );
+        assert!(message.contains(name), "{name}: the file is named: {message}");
         // The key's base64 never shows up.
         let pem = std::fs::read_to_string(fixture(name)).unwrap();
         for line in support::pem_secret_lines(&pem) {

@@ -19,59 +19,32 @@ fn dependency_tree(features: &[&str]) -> String {
         .current_dir(generated())
         .output()
         .expect("cargo tree runs");
-    assert!(
-        output.status.success(),
-        "cargo tree failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "cargo tree failed: {}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 #[test]
 fn the_tls_stack_is_chosen_by_features() {
     let default = dependency_tree(&[]);
-    assert!(
-        default.contains("aws-lc-rs"),
-        "rustls with its default provider:\n{default}"
-    );
-    let own_provider =
-        dependency_tree(&["--no-default-features", "--features", "rustls-no-provider"]);
-    assert!(
-        !own_provider.contains("aws-lc"),
-        "no aws-lc C build:\n{own_provider}"
-    );
+    assert!(default.contains("aws-lc-rs"), "rustls with its default provider:\n{default}");
+    let own_provider = dependency_tree(&["--no-default-features", "--features", "rustls-no-provider"]);
+    assert!(!own_provider.contains("aws-lc"), "no aws-lc C build:\n{own_provider}");
     assert!(own_provider.contains("rustls"), "{own_provider}");
-    assert!(
-        !own_provider.contains("ring v"),
-        "no provider installed:\n{own_provider}"
-    );
+    assert!(!own_provider.contains("ring v"), "no provider installed:\n{own_provider}");
 }
 
 #[test]
 fn the_generated_crate_ships_no_test_code_and_no_dev_dependencies() {
     let manifest = std::fs::read_to_string(generated().join("Cargo.toml")).unwrap();
     assert!(!manifest.contains("dev-dependencies"), "{manifest}");
-    for line in [
-        "rust-version",
-        "repository",
-        "[package.metadata.docs.rs]",
-        "API document version",
-    ] {
+    for line in ["rust-version", "repository", "[package.metadata.docs.rs]", "API document version"] {
         assert!(manifest.contains(line), "the manifest lacks {line}");
     }
     let runtime = generated().join("src/runtime");
     for entry in std::fs::read_dir(&runtime).unwrap() {
         let path = entry.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(
-            !text.contains("#[cfg(test)]"),
-            "{} carries test code",
-            path.display()
-        );
-        assert!(
-            !text.contains("wiremock"),
-            "{} mentions wiremock",
-            path.display()
-        );
+        assert!(!text.contains("#[cfg(test)]"), "{} carries test code", path.display());
+        assert!(!text.contains("wiremock"), "{} mentions wiremock", path.display());
     }
 }

@@ -40,10 +40,9 @@ use futures_util::TryStreamExt as _;
 use serde_json::Value;
 use support::TestKey;
 use upvest_client::types::{
-    Address, CreateAccountGroupRequest, CreateUserIdentifierRequest,
-    DataPrivacyAndSharingAgreement, Fatca, TermsAndConditions, UpdateUserIdentifierRequest, User,
-    UserByolCreateRequest, UserByolDataChangeRequest, UserCreateRequest, UserDataChangeRequest,
-    UserTolCreateRequest, UserTolDataChangeNameChange,
+    Address, CreateAccountGroupRequest, CreateUserIdentifierRequest, DataPrivacyAndSharingAgreement, Fatca,
+    TermsAndConditions, UpdateUserIdentifierRequest, User, UserByolCreateRequest, UserByolDataChangeRequest,
+    UserCreateRequest, UserDataChangeRequest, UserTolCreateRequest, UserTolDataChangeNameChange,
 };
 use upvest_client::{Client, ClientBuilder, Error, Nullable, Response};
 use uuid::Uuid;
@@ -62,14 +61,10 @@ async fn prism_accepts_every_operation_and_every_example_decodes() {
     let started = Instant::now();
     let called = call_every_operation(&prism, &tokens, &spec, &mut failures).await;
     let operations = support::spec_operations(&spec);
-    let missing: Vec<&String> = operations
-        .keys()
-        .filter(|op| !called.contains(*op))
-        .collect();
+    let missing: Vec<&String> = operations.keys().filter(|op| !called.contains(*op)).collect();
     if !missing.is_empty() {
-        failures.push(format!(
-            "operations of the spec not called through the client (add them to prism.rs): {missing:?}"
-        ));
+        failures
+            .push(format!("operations of the spec not called through the client (add them to prism.rs): {missing:?}"));
     }
     let examples = decode_every_example(&prism, &tokens, &spec, &mut failures).await;
     assert!(
@@ -82,11 +77,7 @@ async fn prism_accepts_every_operation_and_every_example_decodes() {
     assert_eq!(operations.len(), called.len(), "{called:?}");
     // The document has examples for users (byol, tol, empty) at least.
     assert!(examples >= 15, "only {examples} examples checked");
-    eprintln!(
-        "prism: {} operations and {examples} response examples checked in {:?}",
-        called.len(),
-        started.elapsed()
-    );
+    eprintln!("prism: {} operations and {examples} response examples checked in {:?}", called.len(), started.elapsed());
 }
 
 // ---------------------------------------------------------------------------
@@ -114,57 +105,23 @@ async fn call_every_operation(
     };
 
     // users
-    let r = client
-        .list_users()
-        .limit(10)
-        .offset(0)
-        .sort("created_at")
-        .order("ASC")
-        .send()
-        .await;
+    let r = client.list_users().limit(10).offset(0).sort("created_at").order("ASC").send().await;
     check("list_users", "all query parameters", accepted(r).map(drop));
     let r: Result<Vec<User>, Error> = client.list_users().limit(2).stream().try_collect().await;
-    check(
-        "list_users",
-        ".stream()",
-        r.map(drop).map_err(|e| describe(&e)),
-    );
+    check("list_users", ".stream()", r.map(drop).map_err(|e| describe(&e)));
     let r = client.create_user(byol_create_request()).send().await;
     check("create_user", "BYOL body", accepted(r).map(drop));
-    let r = client
-        .create_user(tol_create_request())
-        .idempotency_key(Uuid::new_v4())
-        .send()
-        .await;
+    let r = client.create_user(tol_create_request()).idempotency_key(Uuid::new_v4()).send().await;
     check("create_user", "TOL body, own key", accepted(r).map(drop));
     let r = client.get_user(user).send().await;
     check("get_user", "", accepted(r).map(drop));
     let r = client.offboard_user(user).send().await;
     check("offboard_user", "", accepted(r).map(drop));
-    let r = client
-        .create_user_data_change_request(user, tol_name_change())
-        .send()
-        .await;
-    check(
-        "create_user_data_change_request",
-        "TOL name change",
-        accepted(r).map(drop),
-    );
-    let r = client
-        .create_user_data_change_request(user, byol_data_change())
-        .send()
-        .await;
-    check(
-        "create_user_data_change_request",
-        "BYOL change",
-        accepted(r).map(drop),
-    );
-    let r = client
-        .list_user_account_groups(user)
-        .limit(5)
-        .offset(0)
-        .send()
-        .await;
+    let r = client.create_user_data_change_request(user, tol_name_change()).send().await;
+    check("create_user_data_change_request", "TOL name change", accepted(r).map(drop));
+    let r = client.create_user_data_change_request(user, byol_data_change()).send().await;
+    check("create_user_data_change_request", "BYOL change", accepted(r).map(drop));
+    let r = client.list_user_account_groups(user).limit(5).offset(0).send().await;
     check("list_user_account_groups", "", accepted(r).map(drop));
 
     // user identifiers
@@ -176,10 +133,7 @@ async fn call_every_operation(
     let r = client.get_user_identifier(user, identifier).send().await;
     check("get_user_identifier", "", accepted(r).map(drop));
     let body = UpdateUserIdentifierRequest::new("44051401360");
-    let r = client
-        .update_user_identifier(user, identifier, body)
-        .send()
-        .await;
+    let r = client.update_user_identifier(user, identifier, body).send().await;
     check("update_user_identifier", "", accepted(r).map(drop));
 
     // account groups and accounts
@@ -192,13 +146,7 @@ async fn call_every_operation(
     check("get_account_group", "", accepted(r).map(drop));
     let r = client.close_account_group(group).send().await;
     check("close_account_group", "", accepted(r).map(drop));
-    let r = client
-        .list_accounts()
-        .sort("updated_at")
-        .order("DESC")
-        .limit(50)
-        .send()
-        .await;
+    let r = client.list_accounts().sort("updated_at").order("DESC").limit(50).send().await;
     check("list_accounts", "", accepted(r).map(drop));
 
     // Every request example of the document, decoded into the generated body
@@ -211,38 +159,22 @@ async fn call_every_operation(
                 Err(e) => Err(e),
             },
             "create_user_data_change_request" => match decode::<UserDataChangeRequest>(&value) {
-                Ok(body) => accepted(
-                    client
-                        .create_user_data_change_request(user, body)
-                        .send()
-                        .await,
-                )
-                .map(drop),
+                Ok(body) => accepted(client.create_user_data_change_request(user, body).send().await).map(drop),
                 Err(e) => Err(e),
             },
             "create_user_identifier" => match decode::<CreateUserIdentifierRequest>(&value) {
-                Ok(body) => {
-                    accepted(client.create_user_identifier(user, body).send().await).map(drop)
-                }
+                Ok(body) => accepted(client.create_user_identifier(user, body).send().await).map(drop),
                 Err(e) => Err(e),
             },
             "update_user_identifier" => match decode::<UpdateUserIdentifierRequest>(&value) {
-                Ok(body) => accepted(
-                    client
-                        .update_user_identifier(user, identifier, body)
-                        .send()
-                        .await,
-                )
-                .map(drop),
+                Ok(body) => accepted(client.update_user_identifier(user, identifier, body).send().await).map(drop),
                 Err(e) => Err(e),
             },
             "create_account_group" => match decode::<CreateAccountGroupRequest>(&value) {
                 Ok(body) => accepted(client.create_account_group(body).send().await).map(drop),
                 Err(e) => Err(e),
             },
-            other => Err(format!(
-                "no body type known for operation {other}: add it to prism.rs"
-            )),
+            other => Err(format!("no body type known for operation {other}: add it to prism.rs")),
         };
         check(&op, &what, outcome);
     }
@@ -250,11 +182,7 @@ async fn call_every_operation(
     // Prism is strict (`--errors` is in effect): a request that breaks the
     // document is refused, naming the violation.
     let body = CreateAccountGroupRequest::new(user, "PERSONAL");
-    let r = client
-        .create_account_group(body)
-        .idempotency_key("not-a-uuid")
-        .send()
-        .await;
+    let r = client.create_account_group(body).idempotency_key("not-a-uuid").send().await;
     let refused = match &r {
         Err(Error::Api(api)) => api
             .headers
@@ -273,9 +201,7 @@ async fn call_every_operation(
 }
 
 fn address() -> Address {
-    Address::new("Rosenweg 221", "45678", "DE", "Berlin")
-        .with_address_line2("apt. 33")
-        .with_state("BE")
+    Address::new("Rosenweg 221", "45678", "DE", "Berlin").with_address_line2("apt. 33").with_state("BE")
 }
 
 fn date(text: &str) -> chrono::NaiveDate {
@@ -287,19 +213,13 @@ fn instant(text: &str) -> chrono::DateTime<chrono::Utc> {
 }
 
 fn byol_create_request() -> UserCreateRequest {
-    UserByolCreateRequest::new(
-        "Karl",
-        "Schmidt",
-        date("1972-09-30"),
-        vec!["DE".to_string()],
-        address(),
-    )
-    .with_salutation("SALUTATION_MALE")
-    .with_title("DR")
-    .with_birth_city("Berlin")
-    .with_birth_country("DE")
-    .with_postal_address(Nullable::Null)
-    .into()
+    UserByolCreateRequest::new("Karl", "Schmidt", date("1972-09-30"), vec!["DE".to_string()], address())
+        .with_salutation("SALUTATION_MALE")
+        .with_title("DR")
+        .with_birth_city("Berlin")
+        .with_birth_country("DE")
+        .with_postal_address(Nullable::Null)
+        .into()
 }
 
 fn tol_create_request() -> UserCreateRequest {
@@ -335,10 +255,7 @@ fn tol_name_change() -> UserDataChangeRequest {
 }
 
 fn byol_data_change() -> UserDataChangeRequest {
-    UserByolDataChangeRequest::new()
-        .with_last_name("Gabler")
-        .with_address(address())
-        .into()
+    UserByolDataChangeRequest::new().with_last_name("Gabler").with_address(address()).into()
 }
 
 // ---------------------------------------------------------------------------
@@ -389,10 +306,7 @@ enum Model {
 /// By the example's name (`byol...`, `tol...`); for other names by its keys:
 /// a key that BYOL users do not have makes it a TOL user.
 fn expected_model(name: &str, user: &Value, byol_properties: &BTreeSet<String>) -> Model {
-    let has_tol_keys = || {
-        user.as_object()
-            .is_some_and(|o| o.keys().any(|k| !byol_properties.contains(k)))
-    };
+    let has_tol_keys = || user.as_object().is_some_and(|o| o.keys().any(|k| !byol_properties.contains(k)));
     if name.starts_with("byol") {
         Model::Byol
     } else if name.starts_with("tol") || has_tol_keys() {
@@ -404,12 +318,7 @@ fn expected_model(name: &str, user: &Value, byol_properties: &BTreeSet<String>) 
 
 /// Checks that `user` is the right variant and, for TOL, kept what only TOL
 /// users have.
-fn check_user(
-    user: &User,
-    name: &str,
-    example: &Value,
-    byol_properties: &BTreeSet<String>,
-) -> Result<(), String> {
+fn check_user(user: &User, name: &str, example: &Value, byol_properties: &BTreeSet<String>) -> Result<(), String> {
     let model = expected_model(name, example, byol_properties);
     match (model, user) {
         (Model::Byol, User::Byol(_)) => Ok(()),
@@ -419,10 +328,7 @@ fn check_user(
                 ("phone_number", tol.phone_number.is_some()),
                 ("fatca", tol.fatca.is_some()),
                 ("terms_and_conditions", tol.terms_and_conditions.is_some()),
-                (
-                    "data_privacy_and_sharing_agreement",
-                    tol.data_privacy_and_sharing_agreement.is_some(),
-                ),
+                ("data_privacy_and_sharing_agreement", tol.data_privacy_and_sharing_agreement.is_some()),
             ];
             for (field, present) in kept {
                 if example.get(field).is_some() && !present {
@@ -442,19 +348,10 @@ fn check_user(
     }
 }
 
-fn check_users(
-    users: &[User],
-    name: &str,
-    expected: &Value,
-    byol_properties: &BTreeSet<String>,
-) -> Result<(), String> {
+fn check_users(users: &[User], name: &str, expected: &Value, byol_properties: &BTreeSet<String>) -> Result<(), String> {
     let items = expected["data"].as_array().cloned().unwrap_or_default();
     if users.len() != items.len() {
-        return Err(format!(
-            "{} users decoded, the example has {}",
-            users.len(),
-            items.len()
-        ));
+        return Err(format!("{} users decoded, the example has {}", users.len(), items.len()));
     }
     if name == "empty" && !users.is_empty() {
         return Err("the empty example did not decode to an empty `data`".into());
@@ -481,12 +378,8 @@ async fn decode_example(
         "list_users" => {
             let page = accepted(client.list_users().send().await)?.body;
             check_users(&page.data, name, expected, byol)?;
-            let streamed: Vec<User> = client
-                .list_users()
-                .stream()
-                .try_collect()
-                .await
-                .map_err(|e| format!(".stream(): {}", describe(&e)))?;
+            let streamed: Vec<User> =
+                client.list_users().stream().try_collect().await.map_err(|e| format!(".stream(): {}", describe(&e)))?;
             check_users(&streamed, name, expected, byol).map_err(|e| format!(".stream(): {e}"))?;
             to_json(&page)
         }
@@ -503,71 +396,40 @@ async fn decode_example(
         }
         "list_user_account_groups" => {
             let page = accepted(client.list_user_account_groups(user).send().await)?.body;
-            let streamed: Vec<_> = client
-                .list_user_account_groups(user)
-                .stream()
-                .try_collect()
-                .await
-                .map_err(|e| describe(&e))?;
+            let streamed: Vec<_> =
+                client.list_user_account_groups(user).stream().try_collect().await.map_err(|e| describe(&e))?;
             same_len(streamed.len(), page.data.len())?;
             to_json(&page)
         }
         "list_account_groups" => {
             let page = accepted(client.list_account_groups().send().await)?.body;
-            let streamed: Vec<_> = client
-                .list_account_groups()
-                .stream()
-                .try_collect()
-                .await
-                .map_err(|e| describe(&e))?;
+            let streamed: Vec<_> =
+                client.list_account_groups().stream().try_collect().await.map_err(|e| describe(&e))?;
             same_len(streamed.len(), page.data.len())?;
             to_json(&page)
         }
         "list_accounts" => {
             let page = accepted(client.list_accounts().send().await)?.body;
-            let streamed: Vec<_> = client
-                .list_accounts()
-                .stream()
-                .try_collect()
-                .await
-                .map_err(|e| describe(&e))?;
+            let streamed: Vec<_> = client.list_accounts().stream().try_collect().await.map_err(|e| describe(&e))?;
             same_len(streamed.len(), page.data.len())?;
             to_json(&page)
         }
-        "get_account_group" => {
-            to_json(&accepted(client.get_account_group(group).send().await)?.body)
-        }
+        "get_account_group" => to_json(&accepted(client.get_account_group(group).send().await)?.body),
         "create_account_group" => {
             let body = CreateAccountGroupRequest::new(user, "PERSONAL");
             to_json(&accepted(client.create_account_group(body).send().await)?.body)
         }
-        "list_user_identifiers" => {
-            to_json(&accepted(client.list_user_identifiers(user).send().await)?.body)
-        }
-        "get_user_identifier" => {
-            to_json(&accepted(client.get_user_identifier(user, identifier).send().await)?.body)
-        }
+        "list_user_identifiers" => to_json(&accepted(client.list_user_identifiers(user).send().await)?.body),
+        "get_user_identifier" => to_json(&accepted(client.get_user_identifier(user, identifier).send().await)?.body),
         "create_user_identifier" => {
             let body = CreateUserIdentifierRequest::new("NATIONAL_ID", "PL", "44051401359");
             to_json(&accepted(client.create_user_identifier(user, body).send().await)?.body)
         }
         "update_user_identifier" => {
             let body = UpdateUserIdentifierRequest::new("44051401359");
-            to_json(
-                &accepted(
-                    client
-                        .update_user_identifier(user, identifier, body)
-                        .send()
-                        .await,
-                )?
-                .body,
-            )
+            to_json(&accepted(client.update_user_identifier(user, identifier, body).send().await)?.body)
         }
-        other => {
-            return Err(format!(
-                "no call known for operation {other} with a JSON example: add it to prism.rs"
-            ))
-        }
+        other => return Err(format!("no call known for operation {other} with a JSON example: add it to prism.rs")),
     };
     same_json(expected, &decoded, "$")
         .map_err(|e| format!("the decoded answer, serialized again, differs from the example: {e}"))
@@ -577,9 +439,7 @@ fn same_len(streamed: usize, page: usize) -> Result<(), String> {
     if streamed == page {
         Ok(())
     } else {
-        Err(format!(
-            ".stream() gave {streamed} items, the page has {page}"
-        ))
+        Err(format!(".stream() gave {streamed} items, the page has {page}"))
     }
 }
 
@@ -588,8 +448,7 @@ fn to_json<T: serde::Serialize>(value: &T) -> Value {
 }
 
 fn decode<T: serde::de::DeserializeOwned>(value: &Value) -> Result<T, String> {
-    serde_json::from_value(value.clone())
-        .map_err(|e| format!("the example does not decode into the body type: {e}"))
+    serde_json::from_value(value.clone()).map_err(|e| format!("the example does not decode into the body type: {e}"))
 }
 
 /// Compares JSON values: same keys, same array lengths, same values; two
@@ -603,17 +462,13 @@ fn same_json(expected: &Value, actual: &Value, at: &str) -> Result<(), String> {
             if !lost.is_empty() || !added.is_empty() {
                 return Err(format!("at {at}: keys lost {lost:?}, keys added {added:?}"));
             }
-            e.iter()
-                .try_for_each(|(k, v)| same_json(v, &a[k], &format!("{at}.{k}")))
+            e.iter().try_for_each(|(k, v)| same_json(v, &a[k], &format!("{at}.{k}")))
         }
         (Value::Array(e), Value::Array(a)) => {
             if e.len() != a.len() {
                 return Err(format!("at {at}: {} items, expected {}", a.len(), e.len()));
             }
-            e.iter()
-                .zip(a)
-                .enumerate()
-                .try_for_each(|(i, (e, a))| same_json(e, a, &format!("{at}[{i}]")))
+            e.iter().zip(a).enumerate().try_for_each(|(i, (e, a))| same_json(e, a, &format!("{at}[{i}]")))
         }
         (Value::String(e), Value::String(a)) if e != a => {
             let same_instant = matches!(
@@ -698,10 +553,7 @@ fn accepted<T>(result: Result<Response<T>, Error>) -> Result<Response<T>, String
             }
             match response.request_id.as_deref().map(Uuid::parse_str) {
                 Some(Ok(_)) => Ok(response),
-                other => Err(format!(
-                    "no UUID upvest-request-id on the {} answer: {other:?}",
-                    response.status
-                )),
+                other => Err(format!("no UUID upvest-request-id on the {} answer: {other:?}", response.status)),
             }
         }
         Err(e) => Err(describe(&e)),
@@ -750,10 +602,7 @@ impl Drop for Prism {
 }
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("client-tests/ is inside the repository")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("client-tests/ is inside the repository").to_path_buf()
 }
 
 impl Prism {
@@ -765,36 +614,20 @@ impl Prism {
         let mut last_error = String::new();
         for _ in 0..3 {
             let port = free_port();
-            let log_path =
-                PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("prism-{port}.log"));
-            let log = File::create(&log_path)
-                .unwrap_or_else(|e| panic!("cannot create {}: {e}", log_path.display()));
+            let log_path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("prism-{port}.log"));
+            let log = File::create(&log_path).unwrap_or_else(|e| panic!("cannot create {}: {e}", log_path.display()));
             let child = Command::new(&bin)
-                .args([
-                    "mock",
-                    "-h",
-                    "127.0.0.1",
-                    "-p",
-                    &port.to_string(),
-                    "--errors",
-                ])
+                .args(["mock", "-h", "127.0.0.1", "-p", &port.to_string(), "--errors"])
                 .arg(&spec)
                 .stdin(Stdio::null())
                 .stdout(log.try_clone().expect("log file handle"))
                 .stderr(log)
                 .spawn()
                 .unwrap_or_else(|e| {
-                    panic!(
-                        "cannot start Prism ({}): {e}; Prism needs Node.js >= 20.19 on PATH",
-                        bin.display()
-                    )
+                    panic!("cannot start Prism ({}): {e}; Prism needs Node.js >= 20.19 on PATH", bin.display())
                 });
-            let mut prism = Prism {
-                child,
-                base_url: format!("http://127.0.0.1:{port}"),
-                log_path,
-                key: TestKey::ed25519(),
-            };
+            let mut prism =
+                Prism { child, base_url: format!("http://127.0.0.1:{port}"), log_path, key: TestKey::ed25519() };
             match prism.wait_until_ready(Duration::from_secs(60)).await {
                 Ok(()) => return prism,
                 Err(e) => last_error = e, // dropping `prism` kills it
@@ -811,13 +644,7 @@ impl Prism {
                 return Err(format!("Prism exited with {status}: {}", self.log()));
             }
             // Any HTTP answer means Prism has loaded the document and listens.
-            if http
-                .get(format!("{}/", self.base_url))
-                .timeout(Duration::from_secs(2))
-                .send()
-                .await
-                .is_ok()
-            {
+            if http.get(format!("{}/", self.base_url)).timeout(Duration::from_secs(2)).send().await.is_ok() {
                 return Ok(());
             }
             if started.elapsed() > limit {
@@ -839,10 +666,7 @@ impl Prism {
         if let Some(prefer) = prefer {
             let mut headers = reqwest::header::HeaderMap::new();
             headers.insert("prefer", prefer.parse().expect("a valid header value"));
-            let http = reqwest::Client::builder()
-                .default_headers(headers)
-                .build()
-                .expect("reqwest client");
+            let http = reqwest::Client::builder().default_headers(headers).build().expect("reqwest client");
             builder = builder.http_client(http);
         }
         builder
@@ -850,10 +674,7 @@ impl Prism {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port on 127.0.0.1")
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port on 127.0.0.1").port()
 }
 
 /// `UPVEST_PRISM_BIN`, else `tools/node_modules/.bin/prism`, installing the
@@ -911,10 +732,7 @@ fn install_tools(root: &Path, bin: &Path) {
     if bin.is_file() {
         return;
     }
-    eprintln!(
-        "prism: {} is missing; running `npm ci --prefix tools`",
-        bin.display()
-    );
+    eprintln!("prism: {} is missing; running `npm ci --prefix tools`", bin.display());
     let status = Command::new("npm")
         .current_dir(root)
         .args(["ci", "--prefix", "tools", "--no-audit", "--no-fund"])
@@ -930,11 +748,7 @@ fn install_tools(root: &Path, bin: &Path) {
         ),
         Err(e) => panic!("cannot run npm: {e}"),
     }
-    assert!(
-        bin.is_file(),
-        "`npm ci --prefix tools` succeeded but {} is still missing",
-        bin.display()
-    );
+    assert!(bin.is_file(), "`npm ci --prefix tools` succeeded but {} is still missing", bin.display());
 }
 
 /// Removes the install lock when the install is over (or failed).
@@ -950,7 +764,5 @@ impl Drop for LockFile {
 fn fnv1a(path: &Path) -> u64 {
     path.to_string_lossy()
         .bytes()
-        .fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
-        })
+        .fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3))
 }

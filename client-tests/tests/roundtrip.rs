@@ -12,7 +12,12 @@ fn roundtrip<T: DeserializeOwned + Serialize>(value: &Value, what: &str) {
     let decoded: T = serde_path_to_error::deserialize(value)
         .unwrap_or_else(|err| panic!("{what}: does not decode as {}: {err}", std::any::type_name::<T>()));
     let encoded = serde_json::to_value(&decoded).unwrap();
-    assert_eq!(normalize(encoded), normalize(value.clone()), "{what}: changed in a round trip through {}", std::any::type_name::<T>());
+    assert_eq!(
+        normalize(encoded),
+        normalize(value.clone()),
+        "{what}: changed in a round trip through {}",
+        std::any::type_name::<T>()
+    );
 }
 
 /// Date-times compare as instants: `14:10:00.00Z` and `14:10:00Z` are the same value.
@@ -48,7 +53,8 @@ fn check_body(op: &str, place: &str, value: &Value, what: &str) {
         ("list_accounts", "response") => roundtrip::<types::ListAccountsResponse>(value, what),
         (_, "problem") => {
             roundtrip::<types::Problem>(value, what);
-            serde_json::from_value::<upvest_client::Problem>(value.clone()).unwrap_or_else(|err| panic!("{what}: runtime Problem: {err}"));
+            serde_json::from_value::<upvest_client::Problem>(value.clone())
+                .unwrap_or_else(|err| panic!("{what}: runtime Problem: {err}"));
         }
         _ => panic!("{what}: no generated type is known for the {place} of `{op}`; add it to this table"),
     }
@@ -106,7 +112,11 @@ fn every_example_in_the_spec_survives_a_round_trip() {
             let bytes = serde_json::to_vec(value).unwrap();
             let decoded = upvest_client::webhooks::parse_account_group_events(&bytes)
                 .unwrap_or_else(|err| panic!("webhook {name} example {example}: {err}"));
-            assert_eq!(normalize(serde_json::to_value(decoded).unwrap()), normalize(value.clone()), "webhook {name} example {example}");
+            assert_eq!(
+                normalize(serde_json::to_value(decoded).unwrap()),
+                normalize(value.clone()),
+                "webhook {name} example {example}"
+            );
             checked += 1;
         }
     }

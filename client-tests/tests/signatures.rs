@@ -22,9 +22,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use sha2::{Digest as _, Sha512};
 use support::{TestKey, KEY_ID, TOKEN_PATH};
-use upvest_client::types::{
-    UpdateUserIdentifierRequest, UserByolDataChangeRequest, UserCreateRequest,
-};
+use upvest_client::types::{UpdateUserIdentifierRequest, UserByolDataChangeRequest, UserCreateRequest};
 use uuid::Uuid;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -53,12 +51,8 @@ struct SignatureInput {
 /// Reads a structured-field string (`"..."`) at the start of `s`; returns it
 /// and the rest. The values used here never need escapes, so none are allowed.
 fn sf_string(s: &str) -> Result<(String, &str), String> {
-    let rest = s
-        .strip_prefix('"')
-        .ok_or_else(|| format!("expected a quoted string at {s:?}"))?;
-    let end = rest
-        .find('"')
-        .ok_or_else(|| format!("unterminated string at {s:?}"))?;
+    let rest = s.strip_prefix('"').ok_or_else(|| format!("expected a quoted string at {s:?}"))?;
+    let end = rest.find('"').ok_or_else(|| format!("unterminated string at {s:?}"))?;
     let value = &rest[..end];
     if value.contains('\\') {
         return Err(format!("unexpected escape in {value:?}"));
@@ -67,12 +61,8 @@ fn sf_string(s: &str) -> Result<(String, &str), String> {
 }
 
 fn parse_signature_input(header: &str) -> Result<SignatureInput, String> {
-    let (label, params) = header
-        .split_once('=')
-        .ok_or_else(|| format!("no `label=` in {header:?}"))?;
-    let mut rest = params
-        .strip_prefix('(')
-        .ok_or_else(|| format!("no inner list in {header:?}"))?;
+    let (label, params) = header.split_once('=').ok_or_else(|| format!("no `label=` in {header:?}"))?;
+    let mut rest = params.strip_prefix('(').ok_or_else(|| format!("no inner list in {header:?}"))?;
     let mut components = Vec::new();
     loop {
         rest = rest.trim_start_matches(' ');
@@ -86,12 +76,8 @@ fn parse_signature_input(header: &str) -> Result<SignatureInput, String> {
     }
     let (mut keyid, mut created, mut expires, mut nonce) = (None, None, None, None);
     while !rest.is_empty() {
-        let after = rest
-            .strip_prefix(';')
-            .ok_or_else(|| format!("expected `;` at {rest:?}"))?;
-        let (name, value) = after
-            .split_once('=')
-            .ok_or_else(|| format!("parameter without value at {after:?}"))?;
+        let after = rest.strip_prefix(';').ok_or_else(|| format!("expected `;` at {rest:?}"))?;
+        let (name, value) = after.split_once('=').ok_or_else(|| format!("parameter without value at {after:?}"))?;
         let (value, after) = if value.starts_with('"') {
             sf_string(value)?
         } else {
@@ -120,9 +106,7 @@ fn parse_signature_input(header: &str) -> Result<SignatureInput, String> {
 
 /// `signature: sig1=:<base64>:`: the label and the signature bytes.
 fn parse_signature(header: &str) -> Result<(String, Vec<u8>), String> {
-    let (label, value) = header
-        .split_once('=')
-        .ok_or_else(|| format!("no `label=` in {header:?}"))?;
+    let (label, value) = header.split_once('=').ok_or_else(|| format!("no `label=` in {header:?}"))?;
     let b64 = value
         .strip_prefix(':')
         .and_then(|v| v.strip_suffix(':'))
@@ -149,18 +133,11 @@ fn signature_base(request: &wiremock::Request, input: &SignatureInput) -> Result
         let value = match name.as_str() {
             "@method" => request.method.as_str().to_string(),
             "@path" => request.url.path().to_string(),
-            "@query" => format!(
-                "?{}",
-                request
-                    .url
-                    .query()
-                    .ok_or("`@query` is covered but the request has no query")?
-            ),
-            derived if derived.starts_with('@') => {
-                return Err(format!("unexpected derived component {derived}"))
+            "@query" => format!("?{}", request.url.query().ok_or("`@query` is covered but the request has no query")?),
+            derived if derived.starts_with('@') => return Err(format!("unexpected derived component {derived}")),
+            header => {
+                header_value(request, header).ok_or_else(|| format!("covered header `{header}` was not received"))?
             }
-            header => header_value(request, header)
-                .ok_or_else(|| format!("covered header `{header}` was not received"))?,
         };
         lines.push(format!("\"{name}\": {value}"));
     }
@@ -188,8 +165,8 @@ fn verify(key: &TestKey, message: &[u8], signature: &[u8]) -> Result<(), String>
             if signature.first() != Some(&0x30) {
                 return Err("the ECDSA signature is not DER (no SEQUENCE tag)".into());
             }
-            let sig = p521::ecdsa::Signature::from_der(signature)
-                .map_err(|e| format!("not a DER ECDSA signature: {e}"))?;
+            let sig =
+                p521::ecdsa::Signature::from_der(signature).map_err(|e| format!("not a DER ECDSA signature: {e}"))?;
             // SHA-512 explicitly, over the base.
             let digest = Sha512::digest(message);
             sk.verifying_key()
@@ -200,10 +177,7 @@ fn verify(key: &TestKey, message: &[u8], signature: &[u8]) -> Result<(), String>
 }
 
 fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
 }
 
 /// Checks one received request as the server would; returns its parsed
@@ -238,10 +212,7 @@ fn check_request(request: &wiremock::Request, key: &TestKey) -> Result<Signature
     // Covered components.
     let covered: BTreeSet<&str> = input.components.iter().map(String::as_str).collect();
     if covered.len() != input.components.len() {
-        return Err(format!(
-            "a component is covered twice: {:?}",
-            input.components
-        ));
+        return Err(format!("a component is covered twice: {:?}", input.components));
     }
     let is_token_request = request.url.path() == TOKEN_PATH;
     let mut required = vec!["@method", "@path", "accept", "upvest-client-id"];
@@ -262,9 +233,7 @@ fn check_request(request: &wiremock::Request, key: &TestKey) -> Result<Signature
             return Err(format!("`{name}` is not covered: {:?}", input.components));
         }
     }
-    if is_token_request
-        && (covered.contains("authorization") || request.headers.contains_key("authorization"))
-    {
+    if is_token_request && (covered.contains("authorization") || request.headers.contains_key("authorization")) {
         return Err("the token request carries or covers `authorization`".into());
     }
     if covered.contains("upvest-signature-version") {
@@ -274,20 +243,14 @@ fn check_request(request: &wiremock::Request, key: &TestKey) -> Result<Signature
     // The body and its digest.
     match header_value(request, "content-digest") {
         Some(digest) if digest != expected_digest(&request.body) => {
-            return Err(format!(
-                "content-digest {digest} does not match the body ({})",
-                expected_digest(&request.body)
-            ))
+            return Err(format!("content-digest {digest} does not match the body ({})", expected_digest(&request.body)))
         }
         None if !request.body.is_empty() => return Err("a body without content-digest".into()),
         _ => {}
     }
     if let Some(length) = header_value(request, "content-length") {
         if length != request.body.len().to_string() {
-            return Err(format!(
-                "content-length {length} but {} bytes",
-                request.body.len()
-            ));
+            return Err(format!("content-length {length} but {} bytes", request.body.len()));
         }
     }
 
@@ -323,7 +286,8 @@ fn content_digest_test_vectors_from_the_platform_notes() {
 
 #[test]
 fn the_signature_input_parser_reads_the_documented_form() {
-    let header = r#"sig1=("@method" "@path" "@query" "accept");keyid="k-1";created=1700000000;expires=1700000030;nonce="abc""#;
+    let header =
+        r#"sig1=("@method" "@path" "@query" "accept");keyid="k-1";created=1700000000;expires=1700000030;nonce="abc""#;
     let input = parse_signature_input(header).unwrap();
     assert_eq!(input.label, "sig1");
     assert_eq!(input.components, ["@method", "@path", "@query", "accept"]);
@@ -332,12 +296,7 @@ fn the_signature_input_parser_reads_the_documented_form() {
         r#"("@method" "@path" "@query" "accept");keyid="k-1";created=1700000000;expires=1700000030;nonce="abc""#
     );
     assert_eq!(
-        (
-            input.keyid.as_str(),
-            input.created,
-            input.expires,
-            input.nonce.as_str()
-        ),
+        (input.keyid.as_str(), input.created, input.expires, input.nonce.as_str()),
         ("k-1", 1700000000, 1700000030, "abc")
     );
     assert!(parse_signature_input(r#"sig1="@method""#).is_err());
@@ -350,9 +309,7 @@ async fn server() -> MockServer {
     support::token_mock().mount(&server).await;
     let spec = upvest_client_tests::spec();
     let example = |name: &str| {
-        spec.pointer(&format!("/components/examples/{name}/value"))
-            .unwrap_or_else(|| panic!("example {name}"))
-            .clone()
+        spec.pointer(&format!("/components/examples/{name}/value")).unwrap_or_else(|| panic!("example {name}")).clone()
     };
     let users = serde_json::json!({
         "meta": {"offset": 10, "limit": 5, "count": 0, "total_count": 0},
@@ -361,36 +318,17 @@ async fn server() -> MockServer {
     let answers = [
         ("GET", "/users".to_string(), 200, Some(users)),
         ("POST", "/users".to_string(), 200, Some(example("UserByol"))),
-        (
-            "GET",
-            format!("/users/{USER_ID}"),
-            200,
-            Some(example("UserByol")),
-        ),
+        ("GET", format!("/users/{USER_ID}"), 200, Some(example("UserByol"))),
         ("DELETE", format!("/users/{USER_ID}"), 202, None),
-        (
-            "POST",
-            format!("/users/{USER_ID}/data_change_requests"),
-            202,
-            None,
-        ),
-        (
-            "PATCH",
-            format!("/users/{USER_ID}/identifiers/{IDENTIFIER_ID}"),
-            200,
-            Some(example("Identifier")),
-        ),
+        ("POST", format!("/users/{USER_ID}/data_change_requests"), 202, None),
+        ("PATCH", format!("/users/{USER_ID}/identifiers/{IDENTIFIER_ID}"), 200, Some(example("Identifier"))),
     ];
     for (verb, p, status, body) in answers {
         let mut answer = ResponseTemplate::new(status);
         if let Some(body) = body {
             answer = answer.set_body_json(body);
         }
-        Mock::given(method(verb))
-            .and(path(p.as_str()))
-            .respond_with(answer)
-            .mount(&server)
-            .await;
+        Mock::given(method(verb)).and(path(p.as_str())).respond_with(answer).mount(&server).await;
     }
     server
 }
@@ -400,48 +338,25 @@ async fn server() -> MockServer {
 /// the server received, the token request included.
 async fn every_request_verifies(key: TestKey) {
     let server = server().await;
-    let client = support::builder(&server.uri(), &support::token_url(&server), &key)
-        .build()
-        .unwrap();
+    let client = support::builder(&server.uri(), &support::token_url(&server), &key).build().unwrap();
     let user = Uuid::parse_str(USER_ID).unwrap();
     let identifier = Uuid::parse_str(IDENTIFIER_ID).unwrap();
     let spec = upvest_client_tests::spec();
-    let create: UserCreateRequest = serde_json::from_value(
-        spec.pointer("/components/examples/UserTolCreateRequest/value")
-            .unwrap()
-            .clone(),
-    )
-    .unwrap();
+    let create: UserCreateRequest =
+        serde_json::from_value(spec.pointer("/components/examples/UserTolCreateRequest/value").unwrap().clone())
+            .unwrap();
 
-    client
-        .list_users()
-        .limit(5)
-        .offset(10)
-        .send()
-        .await
-        .unwrap();
+    client.list_users().limit(5).offset(10).send().await.unwrap();
     client.create_user(create).send().await.unwrap();
     client.get_user(user).send().await.unwrap();
     let change = UserByolDataChangeRequest::new().with_first_name("Jürgen");
-    client
-        .create_user_data_change_request(user, change)
-        .send()
-        .await
-        .unwrap();
+    client.create_user_data_change_request(user, change).send().await.unwrap();
     let update = UpdateUserIdentifierRequest::new("44051401359");
-    client
-        .update_user_identifier(user, identifier, update)
-        .send()
-        .await
-        .unwrap();
+    client.update_user_identifier(user, identifier, update).send().await.unwrap();
     client.offboard_user(user).send().await.unwrap();
 
     let requests = server.received_requests().await.unwrap();
-    assert_eq!(
-        requests.len(),
-        8,
-        "two token requests (read and admin scope) and six calls"
-    );
+    assert_eq!(requests.len(), 8, "two token requests (read and admin scope) and six calls");
     let mut nonces = BTreeSet::new();
     for request in &requests {
         let what = format!("{} {} ({})", request.method, request.url, key.name());
@@ -454,20 +369,11 @@ async fn every_request_verifies(key: TestKey) {
     assert_eq!(token.url.path(), TOKEN_PATH);
     let input = parse_signature_input(&header_value(token, "signature-input").unwrap()).unwrap();
     assert!(!input.components.iter().any(|c| c == "authorization"));
-    assert_eq!(
-        header_value(token, "content-type").as_deref(),
-        Some("application/x-www-form-urlencoded")
-    );
-    assert_eq!(
-        header_value(token, "upvest-client-id").as_deref(),
-        Some(support::CLIENT_ID)
-    );
+    assert_eq!(header_value(token, "content-type").as_deref(), Some("application/x-www-form-urlencoded"));
+    assert_eq!(header_value(token, "upvest-client-id").as_deref(), Some(support::CLIENT_ID));
 
     // The call with a query covers it; the others have none.
-    let list = requests
-        .iter()
-        .find(|r| r.url.path() == "/users" && r.method.as_str() == "GET")
-        .unwrap();
+    let list = requests.iter().find(|r| r.url.path() == "/users" && r.method.as_str() == "GET").unwrap();
     assert_eq!(list.url.query(), Some("limit=5&offset=10"));
 }
 
@@ -493,48 +399,25 @@ async fn a_retried_request_is_signed_again() {
             .mount(&server)
             .await;
         let spec = upvest_client_tests::spec();
-        let example = |name: &str| {
-            spec.pointer(&format!("/components/examples/{name}/value"))
-                .unwrap()
-                .clone()
-        };
+        let example = |name: &str| spec.pointer(&format!("/components/examples/{name}/value")).unwrap().clone();
         Mock::given(method("POST"))
             .and(path("/users"))
             .respond_with(ResponseTemplate::new(200).set_body_json(example("UserByol")))
             .mount(&server)
             .await;
-        let client = support::builder(&server.uri(), &support::token_url(&server), &key)
-            .build()
-            .unwrap();
-        let create: UserCreateRequest =
-            serde_json::from_value(example("UserByolCreateRequest")).unwrap();
+        let client = support::builder(&server.uri(), &support::token_url(&server), &key).build().unwrap();
+        let create: UserCreateRequest = serde_json::from_value(example("UserByolCreateRequest")).unwrap();
         client.create_user(create).send().await.unwrap();
 
-        let attempts: Vec<wiremock::Request> = server
-            .received_requests()
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|r| r.url.path() == "/users")
-            .collect();
+        let attempts: Vec<wiremock::Request> =
+            server.received_requests().await.unwrap().into_iter().filter(|r| r.url.path() == "/users").collect();
         assert_eq!(attempts.len(), 2, "{}: one 503, one retry", key.name());
         let first = check_request(&attempts[0], &key).unwrap();
         let second = check_request(&attempts[1], &key).unwrap();
-        assert_ne!(
-            first.nonce,
-            second.nonce,
-            "{}: a retry is signed anew",
-            key.name()
-        );
-        assert_ne!(
-            header_value(&attempts[0], "signature"),
-            header_value(&attempts[1], "signature")
-        );
+        assert_ne!(first.nonce, second.nonce, "{}: a retry is signed anew", key.name());
+        assert_ne!(header_value(&attempts[0], "signature"), header_value(&attempts[1], "signature"));
         // Same logical call: same key and body.
-        assert_eq!(
-            header_value(&attempts[0], "idempotency-key"),
-            header_value(&attempts[1], "idempotency-key")
-        );
+        assert_eq!(header_value(&attempts[0], "idempotency-key"), header_value(&attempts[1], "idempotency-key"));
         assert_eq!(attempts[0].body, attempts[1].body);
     }
 }
@@ -549,48 +432,24 @@ async fn keys_written_by_openssl_sign_verifiable_requests() {
     use upvest_client::PrivateKey;
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/keys");
     let read = |name: &str| std::fs::read_to_string(format!("{dir}/{name}")).unwrap();
-    let p521 =
-        TestKey::P521(p521::ecdsa::SigningKey::from_pkcs8_pem(&read("p521-pkcs8.pem")).unwrap());
-    let ed25519 =
-        TestKey::Ed25519(ed25519_dalek::SigningKey::from_pkcs8_pem(&read("ed25519.pem")).unwrap());
+    let p521 = TestKey::P521(p521::ecdsa::SigningKey::from_pkcs8_pem(&read("p521-pkcs8.pem")).unwrap());
+    let ed25519 = TestKey::Ed25519(ed25519_dalek::SigningKey::from_pkcs8_pem(&read("ed25519.pem")).unwrap());
     let pass = support::FIXTURE_PASSPHRASE;
     let cases: Vec<(&str, &TestKey, PrivateKey)> = vec![
-        (
-            "ecparam",
-            &p521,
-            PrivateKey::from_pem_file(format!("{dir}/p521-ecparam.pem")).unwrap(),
-        ),
-        (
-            "sec1",
-            &p521,
-            PrivateKey::from_pem(&read("p521-sec1.pem")).unwrap(),
-        ),
-        (
-            "pkcs8",
-            &p521,
-            PrivateKey::from_pem_file(format!("{dir}/p521-pkcs8.pem")).unwrap(),
-        ),
+        ("ecparam", &p521, PrivateKey::from_pem_file(format!("{dir}/p521-ecparam.pem")).unwrap()),
+        ("sec1", &p521, PrivateKey::from_pem(&read("p521-sec1.pem")).unwrap()),
+        ("pkcs8", &p521, PrivateKey::from_pem_file(format!("{dir}/p521-pkcs8.pem")).unwrap()),
         (
             "legacy encrypted sec1",
             &p521,
-            PrivateKey::from_pem_file_with_passphrase(format!("{dir}/p521-sec1-aes256.pem"), pass)
-                .unwrap(),
+            PrivateKey::from_pem_file_with_passphrase(format!("{dir}/p521-sec1-aes256.pem"), pass).unwrap(),
         ),
-        (
-            "encrypted pkcs8",
-            &p521,
-            PrivateKey::from_pem_with_passphrase(&read("p521-pkcs8-aes256.pem"), pass).unwrap(),
-        ),
-        (
-            "ed25519",
-            &ed25519,
-            PrivateKey::from_pem_file(format!("{dir}/ed25519.pem")).unwrap(),
-        ),
+        ("encrypted pkcs8", &p521, PrivateKey::from_pem_with_passphrase(&read("p521-pkcs8-aes256.pem"), pass).unwrap()),
+        ("ed25519", &ed25519, PrivateKey::from_pem_file(format!("{dir}/ed25519.pem")).unwrap()),
         (
             "encrypted ed25519",
             &ed25519,
-            PrivateKey::from_pem_file_with_passphrase(format!("{dir}/ed25519-aes256.pem"), pass)
-                .unwrap(),
+            PrivateKey::from_pem_file_with_passphrase(format!("{dir}/ed25519-aes256.pem"), pass).unwrap(),
         ),
     ];
     for (what, public, key) in cases {
@@ -599,11 +458,7 @@ async fn keys_written_by_openssl_sign_verifiable_requests() {
             .signing_key(KEY_ID, key)
             .build()
             .unwrap();
-        client
-            .get_user(Uuid::parse_str(USER_ID).unwrap())
-            .send()
-            .await
-            .unwrap();
+        client.get_user(Uuid::parse_str(USER_ID).unwrap()).send().await.unwrap();
         for request in server.received_requests().await.unwrap() {
             check_request(&request, public).unwrap_or_else(|e| panic!("{what}: {e}"));
         }

@@ -6,11 +6,10 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 /// Words Rust reserves; a field or module with one of these names gets a raw identifier
 /// (`r#type`), except the few that cannot be raw and get a trailing underscore.
 const KEYWORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
-    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
-    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
-    "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type",
-    "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do", "dyn", "else",
+    "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro", "match", "mod",
+    "move", "mut", "override", "priv", "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait",
+    "true", "try", "type", "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
 /// Keywords that `r#` cannot escape.
@@ -154,7 +153,11 @@ pub fn distinct_parts(names: &[String]) -> Vec<String> {
         .zip(names)
         .map(|(words, name)| {
             let part = words[prefix..words.len() - suffix].concat();
-            if part.is_empty() { name.clone() } else { part }
+            if part.is_empty() {
+                name.clone()
+            } else {
+                part
+            }
         })
         .collect()
 }

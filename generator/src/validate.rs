@@ -136,7 +136,11 @@ fn check_operations(api: &OpenAPI) -> Result<(), Error> {
         for (method, op) in item.iter() {
             let at = format!("#/paths/{}/{method}", escape(path));
             let Some(id) = &op.operation_id else {
-                return Err(Error::new(at, "the operation has no operationId", "add a unique snake_case `operationId`; it names the client method"));
+                return Err(Error::new(
+                    at,
+                    "the operation has no operationId",
+                    "add a unique snake_case `operationId`; it names the client method",
+                ));
             };
             if !id.chars().any(|c| c.is_ascii_alphabetic()) {
                 return Err(Error::new(
@@ -196,7 +200,8 @@ fn declared_path_params(
 /// no finite Rust type: `A: {$ref: B}`, `B: {allOf: [{$ref: A}]}`.
 fn check_ref_cycles(raw: &Value) -> Result<(), Error> {
     let Some(schemas) = raw.pointer("/components/schemas").and_then(Value::as_object) else { return Ok(()) };
-    let edges: BTreeMap<&str, Vec<&str>> = schemas.iter().map(|(key, schema)| (key.as_str(), direct_refs(schema))).collect();
+    let edges: BTreeMap<&str, Vec<&str>> =
+        schemas.iter().map(|(key, schema)| (key.as_str(), direct_refs(schema))).collect();
     let mut done = BTreeSet::new();
     for start in edges.keys() {
         let mut stack = Vec::new();

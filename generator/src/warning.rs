@@ -23,10 +23,7 @@ impl Warnings {
     /// Records that something at `location` (a JSON pointer) was given up; `message`
     /// says what, and how to write the document so nothing is.
     pub fn push(&mut self, location: impl Into<String>, message: impl Into<String>) {
-        self.0.insert(Warning {
-            location: location.into(),
-            message: message.into(),
-        });
+        self.0.insert(Warning { location: location.into(), message: message.into() });
     }
 
     /// Adds warnings another stage collected.

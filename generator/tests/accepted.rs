@@ -7,29 +7,18 @@ use std::path::PathBuf;
 use generator::Output;
 
 fn generate(name: &str) -> Output {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/accepted")
-        .join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/accepted").join(name);
     generator::generate(&path).unwrap_or_else(|err| panic!("{name}: generation failed:\n{err}"))
 }
 
 /// The warnings of `output` as `(location, message)`, for a whole-list comparison.
 fn warnings(output: &Output) -> Vec<(&str, &str)> {
-    output
-        .warnings
-        .iter()
-        .map(|w| (w.location.as_str(), w.message.as_str()))
-        .collect()
+    output.warnings.iter().map(|w| (w.location.as_str(), w.message.as_str())).collect()
 }
 
 /// The generated files joined, to look for a type.
 fn all_code(output: &Output) -> String {
-    output
-        .files
-        .values()
-        .cloned()
-        .collect::<Vec<_>>()
-        .join("\n")
+    output.files.values().cloned().collect::<Vec<_>>().join("\n")
 }
 
 #[test]
@@ -44,10 +33,7 @@ fn not_is_dropped_with_a_warning() {
     );
     assert_eq!(
         output.warnings[0].to_string(),
-        format!(
-            "warning: {}: {}",
-            output.warnings[0].location, output.warnings[0].message
-        )
+        format!("warning: {}: {}", output.warnings[0].location, output.warnings[0].message)
     );
 }
 
@@ -61,10 +47,7 @@ fn an_array_without_items_is_a_list_of_any_json() {
             "an array without `items` is typed as a list of any JSON values; add `items` with the schema of one element"
         )]
     );
-    assert!(
-        all_code(&output).contains("::std::vec::Vec<::serde_json::Value>"),
-        "tags: a list of JSON values"
-    );
+    assert!(all_code(&output).contains("::std::vec::Vec<::serde_json::Value>"), "tags: a list of JSON values");
 }
 
 #[test]
@@ -94,22 +77,13 @@ fn openapi_31_forms_need_no_warning() {
     assert_eq!(output.summary.operations, 1);
     let code = all_code(&output);
     assert!(code.contains("pet_born"), "`webhooks` are read as webhooks");
-    assert!(
-        code.contains("Who feeds it."),
-        "a `$ref` keeps the description beside it"
-    );
-    assert!(
-        code.contains("pub name: ::std::option::Option<::std::string::String>"),
-        "`type: [string, 'null']`"
-    );
+    assert!(code.contains("Who feeds it."), "a `$ref` keeps the description beside it");
+    assert!(code.contains("pub name: ::std::option::Option<::std::string::String>"), "`type: [string, 'null']`");
     assert!(
         code.contains("pub tag: crate::runtime::Nullable<::std::string::String>"),
         "`anyOf: [string, {{type: 'null'}}]`"
     );
-    assert!(
-        code.contains("pub kind: crate::types::PetKind"),
-        "`const` is a one-value enum"
-    );
+    assert!(code.contains("pub kind: crate::types::PetKind"), "`const` is a one-value enum");
 }
 
 /// The committed document is typed exactly: CI runs codegen with --deny-warnings.
@@ -129,7 +103,11 @@ fn constructs_once_refused_are_generated() {
         ("colliding_properties.yaml", &[], "pub created_at_2:"),
         ("cookie_param.yaml", &["the cookie parameter `session` cannot be set"], "pub fn get_a("),
         ("discriminator_inline_branch.yaml", &["the `discriminator` is not used"], "pub enum P"),
-        ("indistinguishable_union.yaml", &["union branches `Left` and `Right` cannot be told apart"], "pub enum Either"),
+        (
+            "indistinguishable_union.yaml",
+            &["union branches `Left` and `Right` cannot be told apart"],
+            "pub enum Either",
+        ),
         ("mixed_success_bodies.yaml", &[], "Status201(::bytes::Bytes)"),
         ("xml_request_body.yaml", &[], "body: ::bytes::Bytes"),
         ("no_servers.yaml", &[], "SANDBOX_URL: &str = \"\""),

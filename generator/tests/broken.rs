@@ -19,14 +19,11 @@ use std::path::{Path, PathBuf};
 use generator::{Error, Output};
 
 fn broken_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/broken")
-        .join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/broken").join(name)
 }
 
 fn read(path: &Path) -> String {
-    std::fs::read_to_string(path)
-        .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()))
+    std::fs::read_to_string(path).unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()))
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
@@ -57,9 +54,10 @@ fn expectations(text: &str) -> Result<Expected, String> {
     for line in text.lines().map_while(|line| line.strip_prefix('#')) {
         let line = line.trim();
         if let Some(rest) = line.strip_prefix("error:") {
-            let (location, fragment) = rest.trim().split_once(": ").ok_or_else(|| {
-                format!("`# error:{rest}` needs `<location>: <fragment of the message>`")
-            })?;
+            let (location, fragment) = rest
+                .trim()
+                .split_once(": ")
+                .ok_or_else(|| format!("`# error:{rest}` needs `<location>: <fragment of the message>`"))?;
             expected.error = Some((location.to_owned(), fragment.to_owned()));
         } else if let Some(rest) = line.strip_prefix("fix:") {
             expected.fix = Some(rest.trim().to_owned());
@@ -76,24 +74,16 @@ fn check(text: &str) -> Result<(), String> {
     let expected = expectations(text)?;
     let err = match run(text)? {
         Ok(output) => {
-            return Err(format!(
-                "expected an error, but generation succeeded with {} files",
-                output.files.len()
-            ))
+            return Err(format!("expected an error, but generation succeeded with {} files", output.files.len()))
         }
         Err(err) => err,
     };
     let (location, fragment) = expected.error.as_ref().expect("checked by expectations");
     if &err.location != location || !err.message.contains(fragment.as_str()) {
-        return Err(format!(
-            "expected `{location}: ...{fragment}...`, got `{}: {}`",
-            err.location, err.message
-        ));
+        return Err(format!("expected `{location}: ...{fragment}...`, got `{}: {}`", err.location, err.message));
     }
     if err.fix.trim().is_empty() {
-        return Err(format!(
-            "the error says nothing about what to change:\n{err}"
-        ));
+        return Err(format!("the error says nothing about what to change:\n{err}"));
     }
     if let Some(fix) = &expected.fix {
         if !err.fix.contains(fix.as_str()) {
@@ -101,13 +91,8 @@ fn check(text: &str) -> Result<(), String> {
         }
     }
     let shown = err.to_string();
-    if ![&err.location, &err.message, &err.fix]
-        .iter()
-        .all(|part| shown.contains(part.as_str()))
-    {
-        return Err(format!(
-            "Display must show location, message and fix:\n{shown}"
-        ));
+    if ![&err.location, &err.message, &err.fix].iter().all(|part| shown.contains(part.as_str())) {
+        return Err(format!("Display must show location, message and fix:\n{shown}"));
     }
     // The error is part of the interface (CI logs, the maintainer's next step), so it
     // must not depend on hash order.
@@ -127,11 +112,7 @@ fn broken_documents_fail_as_their_comment_says() {
         .filter(|path| path.extension().is_some_and(|ext| ext == "yaml"))
         .collect();
     paths.sort();
-    assert!(
-        !paths.is_empty(),
-        "no broken documents in {}",
-        dir.display()
-    );
+    assert!(!paths.is_empty(), "no broken documents in {}", dir.display());
     let failures: Vec<String> = paths
         .iter()
         .filter_map(|path| {
@@ -157,17 +138,13 @@ fn broken_document_yields_no_output_and_writes_nothing() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create a scratch folder");
     let spec = dir.join("spec.yaml");
-    std::fs::write(&spec, read(&broken_path("dangling_ref.yaml")))
-        .expect("write the broken document");
+    std::fs::write(&spec, read(&broken_path("dangling_ref.yaml"))).expect("write the broken document");
     let before = std::fs::metadata(&spec).and_then(|m| m.modified()).ok();
 
     let result = catch_unwind(AssertUnwindSafe(|| generator::generate(&spec)))
         .unwrap_or_else(|panic| panic!("generate panicked: {}", panic_message(&panic)));
     let err = match result {
-        Ok(output) => panic!(
-            "a broken document produced an Output with {} files",
-            output.files.len()
-        ),
+        Ok(output) => panic!("a broken document produced an Output with {} files", output.files.len()),
         Err(err) => err,
     };
     assert!(err.location.starts_with("#/paths/"), "{err}");
@@ -189,9 +166,7 @@ fn broken_document_yields_no_output_and_writes_nothing() {
 #[test]
 fn missing_file() {
     let path = broken_path("does-not-exist.yaml");
-    let Err(err) = generator::generate(&path) else {
-        panic!("a missing file generated an Output")
-    };
+    let Err(err) = generator::generate(&path) else { panic!("a missing file generated an Output") };
     assert_eq!(err.location, path.display().to_string());
     assert!(err.message.contains("cannot read"), "{err}");
     assert!(!err.fix.is_empty(), "{err}");
@@ -201,14 +176,9 @@ fn missing_file() {
 /// no partial output: all or nothing.
 #[test]
 fn late_error_yields_nothing() {
-    let good = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../spec/upvest.yaml"),
-    )
-    .expect("read spec/upvest.yaml");
-    assert!(
-        matches!(run(&good), Ok(Ok(_))),
-        "the real document must generate"
-    );
+    let good = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../spec/upvest.yaml"))
+        .expect("read spec/upvest.yaml");
+    assert!(matches!(run(&good), Ok(Ok(_))), "the real document must generate");
     // Append an operation whose schema refers to nothing to the real document's paths.
     let mut doc: serde_json::Value = serde_yaml::from_str(&good).expect("spec/upvest.yaml is YAML");
     doc["paths"]["/zz-broken"] = serde_json::json!({
@@ -220,10 +190,7 @@ fn late_error_yields_nothing() {
     let text = serde_json::to_string(&doc).expect("serialize");
     match run(&text) {
         Err(panic) => panic!("{panic}"),
-        Ok(Ok(output)) => panic!(
-            "a document with one broken operation generated {} files",
-            output.files.len()
-        ),
+        Ok(Ok(output)) => panic!("a document with one broken operation generated {} files", output.files.len()),
         Ok(Err(err)) => assert!(err.location.starts_with("#/paths/~1zz-broken/get"), "{err}"),
     }
 }

@@ -108,10 +108,7 @@ fn seeds() -> &'static [Seed] {
                 Some(Seed { text, value })
             })
             .collect();
-        assert!(
-            seeds.len() > 1,
-            "the seed corpus (spec/upvest.yaml, generator/tests/fixtures/) is missing"
-        );
+        assert!(seeds.len() > 1, "the seed corpus (spec/upvest.yaml, generator/tests/fixtures/) is missing");
         seeds
     })
 }
@@ -124,11 +121,7 @@ fn documents_in(dir: &Path) -> Vec<PathBuf> {
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))
         .filter(|path| {
-            path.is_file()
-                && matches!(
-                    path.extension().and_then(|ext| ext.to_str()),
-                    Some("yaml" | "yml" | "json")
-                )
+            path.is_file() && matches!(path.extension().and_then(|ext| ext.to_str()), Some("yaml" | "yml" | "json"))
         })
         .collect();
     paths.sort();
@@ -192,30 +185,14 @@ fn pick<T: Clone>(items: &[T], selector: usize) -> Option<T> {
 
 /// Paths of the nodes satisfying `keep`.
 fn paths_where(root: &Value, keep: impl Fn(&Value) -> bool) -> Vec<Vec<Seg>> {
-    all_paths(root)
-        .into_iter()
-        .filter(|path| get(root, path).is_some_and(&keep))
-        .collect()
+    all_paths(root).into_iter().filter(|path| get(root, path).is_some_and(&keep)).collect()
 }
 
 /// Paths of the objects that look like schemas.
 fn schema_paths(root: &Value) -> Vec<Vec<Seg>> {
-    const SCHEMA_KEYS: [&str; 9] = [
-        "type",
-        "$ref",
-        "properties",
-        "items",
-        "allOf",
-        "anyOf",
-        "oneOf",
-        "enum",
-        "additionalProperties",
-    ];
-    paths_where(root, |value| {
-        value
-            .as_object()
-            .is_some_and(|map| SCHEMA_KEYS.iter().any(|key| map.contains_key(*key)))
-    })
+    const SCHEMA_KEYS: [&str; 9] =
+        ["type", "$ref", "properties", "items", "allOf", "anyOf", "oneOf", "enum", "additionalProperties"];
+    paths_where(root, |value| value.as_object().is_some_and(|map| SCHEMA_KEYS.iter().any(|key| map.contains_key(*key))))
 }
 
 const KEYWORDS: [&str; 40] = [
@@ -284,23 +261,13 @@ fn keyword_values(keyword: &str) -> Vec<Value> {
         ],
         "const" => vec![json!(null), json!("a"), json!(1), json!({"$ref": "#/x"})],
         "examples" => vec![json!(["a", 1]), json!({"a": {"value": 1}})],
-        "exclusiveMinimum" => vec![
-            json!(true),
-            json!(0),
-            json!(1.5),
-            json!(i64::MIN),
-            json!("0"),
-        ],
+        "exclusiveMinimum" => vec![json!(true), json!(0), json!(1.5), json!(i64::MIN), json!("0")],
         "not" | "propertyNames" => vec![json!({"type": "null"}), json!(false), json!(true)],
-        "prefixItems" => vec![
-            json!([{"type": "string"}, true, false]),
-            json!([{"not": {}}]),
-        ],
+        "prefixItems" => vec![json!([{"type": "string"}, true, false]), json!([{"not": {}}])],
         "$recursiveRef" => vec![json!("#"), json!(1)],
-        "$defs" => vec![
-            json!({"D": {"type": "string"}}),
-            json!({"D": false, "E": {"$ref": "#/components/schemas/X/$defs/D"}}),
-        ],
+        "$defs" => {
+            vec![json!({"D": {"type": "string"}}), json!({"D": false, "E": {"$ref": "#/components/schemas/X/$defs/D"}})]
+        }
         "contentEncoding" => vec![json!("base64"), json!(7)],
         "webhooks" => vec![
             json!({"w": {"post": {"requestBody": {"content": {"application/json": {"schema": {}}}}}}}),
@@ -333,13 +300,7 @@ fn keyword_values(keyword: &str) -> Vec<Value> {
             json!([{"a": 1}, [1]]),
             json!(["a_b", "aB", "A_B", "a-b", "a b"]),
         ],
-        "required" => vec![
-            json!([]),
-            json!(["missing"]),
-            json!(["id", "id"]),
-            json!("id"),
-            json!([1]),
-        ],
+        "required" => vec![json!([]), json!(["missing"]), json!(["id", "id"]), json!("id"), json!([1])],
         "nullable" | "readOnly" | "explode" => vec![json!(true), json!(false), json!("yes")],
         "items" | "additionalProperties" | "schema" => vec![
             json!(true),
@@ -373,36 +334,12 @@ fn keyword_values(keyword: &str) -> Vec<Value> {
             json!([{"type": "object"}, {"type": "array", "items": {}}]),
             json!([{"type": "string", "enum": ["A"]}, {"type": "integer"}, {"type": "null"}]),
         ],
-        "pattern" => vec![
-            json!("["),
-            json!("^(a|b)$"),
-            json!("\\"),
-            json!("(?<x>a)"),
-            json!("\\p{Foo}"),
-        ],
-        "in" => vec![
-            json!("query"),
-            json!("path"),
-            json!("header"),
-            json!("cookie"),
-            json!("body"),
-        ],
-        "style" => vec![
-            json!("form"),
-            json!("simple"),
-            json!("deepObject"),
-            json!("pipeDelimited"),
-            json!("matrix"),
-        ],
-        "minimum" | "maximum" | "minLength" | "maxLength" | "minItems" => vec![
-            json!(-1),
-            json!(0),
-            json!(1.5),
-            json!(u64::MAX),
-            json!(i64::MIN),
-            json!(1e300),
-            json!("1"),
-        ],
+        "pattern" => vec![json!("["), json!("^(a|b)$"), json!("\\"), json!("(?<x>a)"), json!("\\p{Foo}")],
+        "in" => vec![json!("query"), json!("path"), json!("header"), json!("cookie"), json!("body")],
+        "style" => vec![json!("form"), json!("simple"), json!("deepObject"), json!("pipeDelimited"), json!("matrix")],
+        "minimum" | "maximum" | "minLength" | "maxLength" | "minItems" => {
+            vec![json!(-1), json!(0), json!(1.5), json!(u64::MAX), json!(i64::MIN), json!(1e300), json!("1")]
+        }
         "$ref" => ref_garbage(),
         _ => vec![],
     };
@@ -470,18 +407,9 @@ enum Mutation {
     /// Points a `$ref` somewhere else.
     Retarget { at: usize, target: usize },
     /// Sets a keyword on an object (a schema where there is one).
-    SetKeyword {
-        at: usize,
-        keyword: usize,
-        value: usize,
-        random: Option<Value>,
-    },
+    SetKeyword { at: usize, keyword: usize, value: usize, random: Option<Value> },
     /// Wraps a schema in `anyOf`/`oneOf`/`allOf`, optionally with a `type: 'null'` branch.
-    Wrap {
-        at: usize,
-        kind: usize,
-        with_null: bool,
-    },
+    Wrap { at: usize, kind: usize, with_null: bool },
     /// Adds a `type: 'null'` branch to a union (making one when there is none).
     AddNullBranch { at: usize },
     /// Renames a key of an object.
@@ -559,12 +487,7 @@ fn apply(root: &mut Value, mutation: &Mutation) {
                 map.insert("$ref".into(), target);
             }
         }
-        Mutation::SetKeyword {
-            at,
-            keyword,
-            value,
-            random,
-        } => {
+        Mutation::SetKeyword { at, keyword, value, random } => {
             let mut targets = schema_paths(root);
             if targets.is_empty() || at % 4 == 3 {
                 targets = paths_where(root, Value::is_object);
@@ -581,11 +504,7 @@ fn apply(root: &mut Value, mutation: &Mutation) {
                 map.insert(keyword.into(), new_value);
             }
         }
-        Mutation::Wrap {
-            at,
-            kind,
-            with_null,
-        } => {
+        Mutation::Wrap { at, kind, with_null } => {
             let Some(path) = pick(&schema_paths(root), *at) else {
                 return;
             };
@@ -608,9 +527,7 @@ fn apply(root: &mut Value, mutation: &Mutation) {
                 return;
             };
             let null = serde_json::json!({"type": "null"});
-            let existing = ["anyOf", "oneOf"]
-                .into_iter()
-                .find(|kind| node.get(*kind).is_some_and(Value::is_array));
+            let existing = ["anyOf", "oneOf"].into_iter().find(|kind| node.get(*kind).is_some_and(Value::is_array));
             match existing {
                 Some(kind) => {
                     if let Some(Value::Array(branches)) = node.get_mut(kind) {
@@ -621,10 +538,8 @@ fn apply(root: &mut Value, mutation: &Mutation) {
             }
         }
         Mutation::Rename { at, to } => {
-            let keys = all_paths(root)
-                .into_iter()
-                .filter(|path| matches!(path.last(), Some(Seg::Key(_))))
-                .collect::<Vec<_>>();
+            let keys =
+                all_paths(root).into_iter().filter(|path| matches!(path.last(), Some(Seg::Key(_)))).collect::<Vec<_>>();
             let Some(path) = pick(&keys, *at) else { return };
             let Some((Seg::Key(key), parent)) = path.split_last() else {
                 return;
@@ -633,13 +548,7 @@ fn apply(root: &mut Value, mutation: &Mutation) {
                 // Rebuilt in order, so the renamed key keeps its place.
                 *map = std::mem::take(map)
                     .into_iter()
-                    .map(|(name, value)| {
-                        if name == *key {
-                            (to.clone(), value)
-                        } else {
-                            (name, value)
-                        }
-                    })
+                    .map(|(name, value)| if name == *key { (to.clone(), value) } else { (name, value) })
                     .collect();
             }
         }
@@ -774,16 +683,8 @@ impl MutatedDocument {
 }
 
 fn mutated_document() -> impl Strategy<Value = MutatedDocument> {
-    (
-        any::<usize>(),
-        prop::collection::vec(mutation(), 1..6),
-        prop::bool::weighted(0.2),
-    )
-        .prop_map(|(seed, mutations, json)| MutatedDocument {
-            seed,
-            mutations,
-            json,
-        })
+    (any::<usize>(), prop::collection::vec(mutation(), 1..6), prop::bool::weighted(0.2))
+        .prop_map(|(seed, mutations, json)| MutatedDocument { seed, mutations, json })
 }
 
 /// Raw text: arbitrary bytes, YAML-ish noise, or a seed cut short or spliced.
@@ -791,16 +692,8 @@ fn mutated_document() -> impl Strategy<Value = MutatedDocument> {
 enum RawText {
     Bytes(Vec<u8>),
     Noise(String),
-    Truncated {
-        seed: usize,
-        at: usize,
-    },
-    Spliced {
-        seed: usize,
-        at: usize,
-        len: usize,
-        insert: String,
-    },
+    Truncated { seed: usize, at: usize },
+    Spliced { seed: usize, at: usize, len: usize, insert: String },
 }
 
 impl RawText {
@@ -820,12 +713,7 @@ impl RawText {
                 let text = &seeds[seed % seeds.len()].text;
                 text[..boundary(text, *at)].to_owned()
             }
-            RawText::Spliced {
-                seed,
-                at,
-                len,
-                insert,
-            } => {
+            RawText::Spliced { seed, at, len, insert } => {
                 let text = &seeds[seed % seeds.len()].text;
                 let start = boundary(text, *at);
                 let end = boundary(text, start + len % 64);
@@ -841,18 +729,8 @@ fn raw_text() -> impl Strategy<Value = RawText> {
         prop::collection::vec(any::<u8>(), 0..256).prop_map(RawText::Bytes),
         "(openapi: 3\\.0\\.3\n)?[ a-z0-9:{}\\[\\],'\"&*!|>#\n-]{0,200}".prop_map(RawText::Noise),
         (any::<usize>(), any::<usize>()).prop_map(|(seed, at)| RawText::Truncated { seed, at }),
-        (
-            any::<usize>(),
-            any::<usize>(),
-            any::<usize>(),
-            "[ a-z0-9:{}\\[\\],'\"&*!|>#\n-]{0,12}"
-        )
-            .prop_map(|(seed, at, len, insert)| RawText::Spliced {
-                seed,
-                at,
-                len,
-                insert
-            }),
+        (any::<usize>(), any::<usize>(), any::<usize>(), "[ a-z0-9:{}\\[\\],'\"&*!|>#\n-]{0,12}")
+            .prop_map(|(seed, at, len, insert)| RawText::Spliced { seed, at, len, insert }),
     ]
 }
 

@@ -41,17 +41,13 @@ fn fixture_paths() -> Vec<PathBuf> {
 }
 
 fn fixture_name(path: &Path) -> String {
-    path.file_stem()
-        .expect("a fixture file name")
-        .to_string_lossy()
-        .into_owned()
+    path.file_stem().expect("a fixture file name").to_string_lossy().into_owned()
 }
 
 /// Generates the crate from a fixture: its files by path, or why it did not generate
 /// (the generator's error, or its panic).
 fn generate(path: &Path) -> Result<BTreeMap<String, String>, String> {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()));
+    let text = std::fs::read_to_string(path).unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()));
     match catch_unwind(AssertUnwindSafe(|| generator::generate_from_str(&text))) {
         Ok(Ok(output)) => Ok(output.files),
         Ok(Err(err)) => Err(format!("the generator rejected the document:\n{err}")),
@@ -77,16 +73,10 @@ fn emitted_rust(files: &BTreeMap<String, String>) -> String {
         "src/webhooks.rs" => Some(3),
         _ => None,
     };
-    let mut shown: Vec<(usize, &String, &String)> = files
-        .iter()
-        .filter_map(|(path, text)| Some((section(path)?, path, text)))
-        .collect();
+    let mut shown: Vec<(usize, &String, &String)> =
+        files.iter().filter_map(|(path, text)| Some((section(path)?, path, text))).collect();
     shown.sort();
-    shown
-        .into_iter()
-        .map(|(_, path, text)| format!("// ---- {path} ----\n{text}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    shown.into_iter().map(|(_, path, text)| format!("// ---- {path} ----\n{text}")).collect::<Vec<_>>().join("\n")
 }
 
 #[test]
@@ -147,11 +137,7 @@ fn fixture_crates_pass_clippy() {
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .output()
         .expect("cargo runs");
-    eprintln!(
-        "cargo clippy on {} fixture crates: {:.1?}",
-        names.len(),
-        started.elapsed()
-    );
+    eprintln!("cargo clippy on {} fixture crates: {:.1?}", names.len(), started.elapsed());
     let stderr = String::from_utf8_lossy(&output.stderr);
     for (name, errors) in errors_by_fixture(&stderr, &names) {
         failures.insert(name, errors);
@@ -159,10 +145,7 @@ fn fixture_crates_pass_clippy() {
     if !output.status.success() && failures.is_empty() {
         // Not a fixture's fault: most likely a dependency never downloaded, as after
         // building only this package on a fresh clone.
-        failures.insert(
-            "(the workspace; `cargo fetch` downloads the dependencies)".to_owned(),
-            stderr.into_owned(),
-        );
+        failures.insert("(the workspace; `cargo fetch` downloads the dependencies)".to_owned(), stderr.into_owned());
     }
     assert!(
         failures.is_empty(),
@@ -170,11 +153,7 @@ fn fixture_crates_pass_clippy() {
         failures.len(),
         names.len(),
         workspace.display(),
-        failures
-            .iter()
-            .map(|(name, why)| format!("{name}:\n{why}"))
-            .collect::<Vec<_>>()
-            .join("\n\n")
+        failures.iter().map(|(name, why)| format!("{name}:\n{why}")).collect::<Vec<_>>().join("\n\n")
     );
 }
 
@@ -189,11 +168,7 @@ fn write_crate(dir: &Path, name: &str, files: &BTreeMap<String, String>) {
     }
     for (path, text) in files {
         let text = if path == "Cargo.toml" {
-            text.replacen(
-                "name = \"upvest-client\"",
-                &format!("name = \"fixture-{}\"", name.replace('_', "-")),
-                1,
-            )
+            text.replacen("name = \"upvest-client\"", &format!("name = \"fixture-{}\"", name.replace('_', "-")), 1)
         } else {
             text.clone()
         };
@@ -213,8 +188,7 @@ fn write_workspace(dir: &Path, members: &[String]) {
         ),
     );
     let lock = manifest_dir().join("../Cargo.lock");
-    std::fs::copy(&lock, dir.join("Cargo.lock"))
-        .unwrap_or_else(|err| panic!("cannot copy {}: {err}", lock.display()));
+    std::fs::copy(&lock, dir.join("Cargo.lock")).unwrap_or_else(|err| panic!("cannot copy {}: {err}", lock.display()));
 }
 
 /// The files under `dir`, as `/`-separated paths relative to `root`.
@@ -240,8 +214,7 @@ fn write_if_changed(path: &Path, text: &str) {
     }
     std::fs::create_dir_all(path.parent().expect("a file in a folder"))
         .unwrap_or_else(|err| panic!("cannot create the folder of {}: {err}", path.display()));
-    std::fs::write(path, text)
-        .unwrap_or_else(|err| panic!("cannot write {}: {err}", path.display()));
+    std::fs::write(path, text).unwrap_or_else(|err| panic!("cannot write {}: {err}", path.display()));
 }
 
 /// The first errors and warnings of each fixture crate in `cargo --message-format
@@ -250,10 +223,7 @@ fn errors_by_fixture(stderr: &str, names: &[String]) -> BTreeMap<String, String>
     const SHOWN: usize = 5;
     let mut found: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     for line in stderr.lines() {
-        let Some(name) = names
-            .iter()
-            .find(|name| line.starts_with(&format!("{name}/")))
-        else {
+        let Some(name) = names.iter().find(|name| line.starts_with(&format!("{name}/"))) else {
             continue;
         };
         found.entry(name.clone()).or_default().push(line);

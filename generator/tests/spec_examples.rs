@@ -33,14 +33,7 @@ use std::path::PathBuf;
 use serde_json::{json, Map, Value};
 
 /// OpenAPI keywords that JSON Schema does not have (or that only annotate).
-const OPENAPI_ONLY_KEYWORDS: [&str; 6] = [
-    "nullable",
-    "discriminator",
-    "xml",
-    "externalDocs",
-    "example",
-    "deprecated",
-];
+const OPENAPI_ONLY_KEYWORDS: [&str; 6] = ["nullable", "discriminator", "xml", "externalDocs", "example", "deprecated"];
 
 fn spec_path() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/upvest.yaml"))
@@ -48,10 +41,8 @@ fn spec_path() -> PathBuf {
 
 fn load_spec() -> Value {
     let path = spec_path();
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()));
-    serde_yaml::from_str(&text)
-        .unwrap_or_else(|err| panic!("{} is not valid YAML: {err}", path.display()))
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()));
+    serde_yaml::from_str(&text).unwrap_or_else(|err| panic!("{} is not valid YAML: {err}", path.display()))
 }
 
 // ---------------------------------------------------------------------------
@@ -76,19 +67,14 @@ fn to_json_schema(schema: &Value) -> Value {
         let converted = match key.as_str() {
             // Maps from property names to schemas: the names are not keywords.
             "properties" | "patternProperties" => match value {
-                Value::Object(props) => Value::Object(
-                    props
-                        .iter()
-                        .map(|(name, sub)| (name.clone(), to_json_schema(sub)))
-                        .collect(),
-                ),
+                Value::Object(props) => {
+                    Value::Object(props.iter().map(|(name, sub)| (name.clone(), to_json_schema(sub))).collect())
+                }
                 other => other.clone(),
             },
             "items" | "additionalProperties" | "not" => to_json_schema(value),
             "allOf" | "anyOf" | "oneOf" => match value {
-                Value::Array(branches) => {
-                    Value::Array(branches.iter().map(to_json_schema).collect())
-                }
+                Value::Array(branches) => Value::Array(branches.iter().map(to_json_schema).collect()),
                 other => other.clone(),
             },
             _ => value.clone(),
@@ -96,15 +82,10 @@ fn to_json_schema(schema: &Value) -> Value {
         out.insert(key.clone(), converted);
     }
     // OpenAPI 3.0 (JSON Schema draft 4): `exclusiveMinimum: true` modifies `minimum`.
-    for (exclusive, bound) in [
-        ("exclusiveMinimum", "minimum"),
-        ("exclusiveMaximum", "maximum"),
-    ] {
+    for (exclusive, bound) in [("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")] {
         match out.get(exclusive) {
             Some(Value::Bool(true)) => {
-                let limit = out
-                    .remove(bound)
-                    .expect("exclusiveMinimum/Maximum: true without minimum/maximum");
+                let limit = out.remove(bound).expect("exclusiveMinimum/Maximum: true without minimum/maximum");
                 out.insert(exclusive.to_owned(), limit);
             }
             Some(Value::Bool(false)) => {
@@ -140,16 +121,9 @@ impl Checker {
         let schemas = doc
             .pointer("/components/schemas")
             .and_then(Value::as_object)
-            .map(|schemas| {
-                schemas
-                    .iter()
-                    .map(|(key, schema)| (key.clone(), to_json_schema(schema)))
-                    .collect()
-            })
+            .map(|schemas| schemas.iter().map(|(key, schema)| (key.clone(), to_json_schema(schema))).collect())
             .unwrap_or_default();
-        Checker {
-            components: json!({ "schemas": Value::Object(schemas) }),
-        }
+        Checker { components: json!({ "schemas": Value::Object(schemas) }) }
     }
 
     fn validator(&self, schema: &Value) -> jsonschema::Validator {
@@ -164,10 +138,7 @@ impl Checker {
             }
             other => panic!("not a schema: {other}"),
         };
-        root.insert(
-            "$schema".into(),
-            json!("https://json-schema.org/draft/2020-12/schema"),
-        );
+        root.insert("$schema".into(), json!("https://json-schema.org/draft/2020-12/schema"));
         root.insert("components".into(), self.components.clone());
         jsonschema::options()
             .with_draft(jsonschema::Draft::Draft202012)
@@ -179,10 +150,7 @@ impl Checker {
     /// All validation errors, one line each, empty when the instance is valid.
     fn errors(&self, schema: &Value, instance: &Value) -> Vec<String> {
         let validator = self.validator(schema);
-        validator
-            .iter_errors(instance)
-            .map(|err| format!("at `{}`: {err}", err.instance_path()))
-            .collect()
+        validator.iter_errors(instance).map(|err| format!("at `{}`: {err}", err.instance_path())).collect()
     }
 
     fn is_valid(&self, schema: &Value, instance: &Value) -> bool {
@@ -211,17 +179,11 @@ struct Walk {
 }
 
 fn child(pointer: &str, segment: &str) -> String {
-    format!(
-        "{pointer}/{}",
-        segment.replace('~', "~0").replace('/', "~1")
-    )
+    format!("{pointer}/{}", segment.replace('~', "~0").replace('/', "~1"))
 }
 
 fn entries(value: Option<&Value>) -> Vec<(&String, &Value)> {
-    value
-        .and_then(Value::as_object)
-        .map(|map| map.iter().collect())
-        .unwrap_or_default()
+    value.and_then(Value::as_object).map(|map| map.iter().collect()).unwrap_or_default()
 }
 
 impl Walk {
@@ -275,36 +237,21 @@ impl Walk {
             return;
         }
         let Some(schema) = schema else {
-            self.problems.push(format!(
-                "{pointer}: has examples but no schema to check them against"
-            ));
+            self.problems.push(format!("{pointer}: has examples but no schema to check them against"));
             return;
         };
         for (pointer, value) in found {
             let schema = schema.clone();
-            self.cases.push(Case {
-                pointer,
-                schema,
-                value,
-            });
+            self.cases.push(Case { pointer, schema, value });
         }
     }
 
     /// An Example Object (inline or `$ref`) -> (pointer for reports, value).
-    fn resolve_example(
-        &mut self,
-        doc: &Value,
-        pointer: &str,
-        example: &Value,
-    ) -> Option<(String, Value)> {
+    fn resolve_example(&mut self, doc: &Value, pointer: &str, example: &Value) -> Option<(String, Value)> {
         let (example, origin) = match example.get("$ref").and_then(Value::as_str) {
             Some(target) => {
-                let Some(resolved) = target
-                    .strip_prefix('#')
-                    .and_then(|local| doc.pointer(local))
-                else {
-                    self.problems
-                        .push(format!("{pointer}/$ref: `{target}` points at nothing"));
+                let Some(resolved) = target.strip_prefix('#').and_then(|local| doc.pointer(local)) else {
+                    self.problems.push(format!("{pointer}/$ref: `{target}` points at nothing"));
                     return None;
                 };
                 (resolved, format!("{pointer} (-> {target}/value)"))
@@ -313,9 +260,7 @@ impl Walk {
         };
         let value = example.get("value");
         if value.is_none() {
-            self.problems.push(format!(
-                "{pointer}: no inline `value` (`externalValue` is not checked)"
-            ));
+            self.problems.push(format!("{pointer}: no inline `value` (`externalValue` is not checked)"));
         }
         value.map(|value| (origin, value.clone()))
     }
@@ -388,10 +333,7 @@ fn users_list_data_schema(doc: &Value) -> Value {
 
 /// Indexes of the oneOf branches that `instance` matches.
 fn matching_branches(checker: &Checker, one_of: &Value, instance: &Value) -> Vec<usize> {
-    let branches = one_of
-        .get("oneOf")
-        .and_then(Value::as_array)
-        .expect("a oneOf schema");
+    let branches = one_of.get("oneOf").and_then(Value::as_array).expect("a oneOf schema");
     branches
         .iter()
         .enumerate()
@@ -416,10 +358,7 @@ fn every_example_in_the_spec_is_valid_against_its_schema() {
         failures.join("\n")
     );
     // The walk must actually reach the examples: the document has well over this many.
-    assert!(
-        count >= 40,
-        "only {count} examples found; the walk over the document is broken"
-    );
+    assert!(count >= 40, "only {count} examples found; the walk over the document is broken");
 }
 
 #[test]
@@ -429,52 +368,23 @@ fn tol_user_example_matches_the_user_any_of() {
     let tol = component_example(&doc, "UserTol");
     for response in ["UserGetResponse", "UserCreateResponse"] {
         let errors = checker.errors(&schema_ref(response), &tol);
-        assert!(
-            errors.is_empty(),
-            "the TOL user example does not match {response}:\n{}",
-            errors.join("\n")
-        );
+        assert!(errors.is_empty(), "the TOL user example does not match {response}:\n{}", errors.join("\n"));
     }
     let union = "User";
     let errors = checker.errors(&schema_ref(union), &tol);
-    assert!(
-        errors.is_empty(),
-        "the TOL user example does not match {union}:\n{}",
-        errors.join("\n")
-    );
-    let branches = doc
-        .pointer(&format!("/components/schemas/{union}/anyOf"))
-        .and_then(Value::as_array)
-        .unwrap();
-    assert_eq!(
-        branches,
-        &vec![schema_ref("UserByol"), schema_ref("UserTol")],
-        "{union} is anyOf [BYOL, TOL]"
-    );
+    assert!(errors.is_empty(), "the TOL user example does not match {union}:\n{}", errors.join("\n"));
+    let branches = doc.pointer(&format!("/components/schemas/{union}/anyOf")).and_then(Value::as_array).unwrap();
+    assert_eq!(branches, &vec![schema_ref("UserByol"), schema_ref("UserTol")], "{union} is anyOf [BYOL, TOL]");
     assert!(checker.is_valid(&schema_ref("UserTol"), &tol));
     // BYOL is a structural subset of TOL: the TOL payload also matches the BYOL
     // branch, which is why a decoder must not stop at the first matching branch.
     assert!(checker.is_valid(&schema_ref("UserByol"), &tol));
     let byol_fields: BTreeSet<&String> =
-        entries(doc.pointer("/components/schemas/UserByol/properties"))
-            .into_iter()
-            .map(|(name, _)| name)
-            .collect();
-    let tol_only: Vec<&String> = tol
-        .as_object()
-        .unwrap()
-        .keys()
-        .filter(|key| !byol_fields.contains(key))
-        .collect();
+        entries(doc.pointer("/components/schemas/UserByol/properties")).into_iter().map(|(name, _)| name).collect();
+    let tol_only: Vec<&String> = tol.as_object().unwrap().keys().filter(|key| !byol_fields.contains(key)).collect();
     assert_eq!(
         tol_only,
-        [
-            "data_privacy_and_sharing_agreement",
-            "email",
-            "fatca",
-            "phone_number",
-            "terms_and_conditions"
-        ],
+        ["data_privacy_and_sharing_agreement", "email", "fatca", "phone_number", "terms_and_conditions"],
         "the TOL example carries the fields that only TOL users have"
     );
     // And the BYOL example matches the union too.
@@ -490,11 +400,7 @@ fn list_data_matches_exactly_one_branch_of_the_one_of() {
 
     let empty = component_example(&doc, "UsersEmptyList")["data"].clone();
     assert_eq!(empty, json!([]));
-    assert_eq!(
-        matching_branches(&checker, &data, &empty),
-        vec![1],
-        "`data: []` matches only the empty-list branch"
-    );
+    assert_eq!(matching_branches(&checker, &data, &empty), vec![1], "`data: []` matches only the empty-list branch");
     assert!(checker.is_valid(&data, &empty));
 
     let one_tol_user = json!([component_example(&doc, "UserTol")]);
@@ -510,11 +416,7 @@ fn list_data_matches_exactly_one_branch_of_the_one_of() {
 
     for key in ["UsersByolList", "UsersTolList"] {
         let list = component_example(&doc, key)["data"].clone();
-        assert_eq!(
-            matching_branches(&checker, &data, &list),
-            vec![0],
-            "{key} matches only the BYOL/TOL branch"
-        );
+        assert_eq!(matching_branches(&checker, &data, &list), vec![0], "{key} matches only the BYOL/TOL branch");
     }
     // Inside the first branch, the BYOL and TOL lists refuse the empty list (minItems 1).
     assert!(!checker.is_valid(&schema_ref("UsersByolList"), &empty));
@@ -527,23 +429,14 @@ fn list_data_matches_exactly_one_branch_of_the_one_of() {
 fn postal_address_null_branch_admits_null_only() {
     let doc = load_spec();
     let checker = Checker::new(&doc);
-    let postal = doc
-        .pointer("/components/schemas/UserByol/properties/postal_address")
-        .unwrap()
-        .clone();
-    let address = doc
-        .pointer("/components/schemas/Address/example")
-        .unwrap()
-        .clone();
+    let postal = doc.pointer("/components/schemas/UserByol/properties/postal_address").unwrap().clone();
+    let address = doc.pointer("/components/schemas/Address/example").unwrap().clone();
     assert_eq!(matching_branches(&checker, &postal, &Value::Null), vec![1]);
     assert_eq!(matching_branches(&checker, &postal, &address), vec![0]);
     assert!(checker.is_valid(&postal, &Value::Null));
     assert!(checker.is_valid(&postal, &address));
     for not_null in [json!({}), json!(""), json!(0), json!([])] {
-        assert!(
-            !checker.is_valid(&postal, &not_null),
-            "postal_address must refuse {not_null}"
-        );
+        assert!(!checker.is_valid(&postal, &not_null), "postal_address must refuse {not_null}");
     }
     // The same null branch is used everywhere postal_address appears.
     for key in [
@@ -554,15 +447,8 @@ fn postal_address_null_branch_admits_null_only() {
         "UserByolDataChangeRequest",
         "UserTolDataChangeOther",
     ] {
-        let here = doc
-            .pointer(&format!(
-                "/components/schemas/{key}/properties/postal_address"
-            ))
-            .unwrap();
-        assert_eq!(
-            here, &postal,
-            "{key}.postal_address differs from UserByol.postal_address"
-        );
+        let here = doc.pointer(&format!("/components/schemas/{key}/properties/postal_address")).unwrap();
+        assert_eq!(here, &postal, "{key}.postal_address differs from UserByol.postal_address");
     }
 }
 
@@ -573,35 +459,18 @@ fn each_tol_data_change_example_matches_its_own_branch() {
     for (example, branch) in [
         ("UserTolDataChangeNameChange", "UserTolDataChangeNameChange"),
         ("UserTolDataChangeOther", "UserTolDataChangeOther"),
-        (
-            "UserTolDataChangeNationality",
-            "UserTolDataChangeNationality",
-        ),
+        ("UserTolDataChangeNationality", "UserTolDataChangeNationality"),
         ("UserTolDataChangeAddress", "UserTolDataChangeAddress"),
     ] {
         let value = component_example(&doc, example);
         let errors = checker.errors(&schema_ref(branch), &value);
-        assert!(
-            errors.is_empty(),
-            "{example} does not match {branch}:\n{}",
-            errors.join("\n")
-        );
+        assert!(errors.is_empty(), "{example} does not match {branch}:\n{}", errors.join("\n"));
         assert!(checker.is_valid(&schema_ref("UserDataChangeRequest"), &value));
     }
     // The email change is only an "Other" change: it has none of the fields the
     // other three branches require.
-    let tol = doc
-        .pointer("/components/schemas/UserTolDataChangeRequest")
-        .unwrap()
-        .clone();
-    assert_eq!(
-        matching_branches(
-            &checker,
-            &tol,
-            &component_example(&doc, "UserTolDataChangeOther")
-        ),
-        vec![1]
-    );
+    let tol = doc.pointer("/components/schemas/UserTolDataChangeRequest").unwrap().clone();
+    assert_eq!(matching_branches(&checker, &tol, &component_example(&doc, "UserTolDataChangeOther")), vec![1]);
     let byol = component_example(&doc, "UserByolDataChangeRequest");
     assert!(checker.is_valid(&schema_ref("UserByolDataChangeRequest"), &byol));
 }
@@ -655,33 +524,18 @@ fn the_validator_catches_broken_examples() {
     for (field, value, why) in [
         ("first_name", json!("K"), "minLength 2"),
         ("id", json!("not-a-uuid"), "format: uuid is asserted"),
-        (
-            "created_at",
-            json!("yesterday"),
-            "format: date-time is asserted",
-        ),
-        (
-            "nationalities",
-            json!(["de"]),
-            "country codes are upper case",
-        ),
+        ("created_at", json!("yesterday"), "format: date-time is asserted"),
+        ("nationalities", json!(["de"]), "country codes are upper case"),
         ("postal_address", json!({}), "neither an Address nor null"),
         ("title", json!("SIR"), "not in the enum"),
     ] {
         let mut broken = good.clone();
         broken[field] = value;
-        assert!(
-            !checker.is_valid(&user, &broken),
-            "{field} = {} must fail: {why}",
-            broken[field]
-        );
+        assert!(!checker.is_valid(&user, &broken), "{field} = {} must fail: {why}", broken[field]);
     }
     let mut null_postal = good.clone();
     null_postal["postal_address"] = Value::Null;
-    assert!(
-        checker.is_valid(&user, &null_postal),
-        "postal_address null is fine"
-    );
+    assert!(checker.is_valid(&user, &null_postal), "postal_address null is fine");
 
     // End to end: break one shared example in the document and the full check
     // reports it at the pointer of every place that uses it.
@@ -702,12 +556,7 @@ fn the_validator_catches_broken_examples() {
             failures.join("\n")
         );
     }
-    assert_eq!(
-        failures.len(),
-        4,
-        "exactly the four broken uses fail:\n{}",
-        failures.join("\n")
-    );
+    assert_eq!(failures.len(), 4, "exactly the four broken uses fail:\n{}", failures.join("\n"));
 }
 
 #[test]

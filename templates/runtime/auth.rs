@@ -29,10 +29,7 @@ impl Tokens {
 /// description lists the least-privileged first) that lies within `allowed`,
 /// when the caller restricted the client. `None` when the operation needs no
 /// token. Fails, before anything is sent, when no scope set is allowed.
-pub(crate) fn scope_for(
-    operation: &Operation,
-    allowed: Option<&[String]>,
-) -> Result<Option<String>, Error> {
+pub(crate) fn scope_for(operation: &Operation, allowed: Option<&[String]>) -> Result<Option<String>, Error> {
     if operation.scopes.is_empty() {
         return Ok(None);
     }
@@ -68,19 +65,10 @@ mod tests {
         scopes: &[&["users:read"], &["users:admin"]],
     };
 
-    static CREATE_USER: Operation = Operation {
-        id: "create_user",
-        method: Method::POST,
-        path_template: "/users",
-        scopes: &[&["users:admin"]],
-    };
+    static CREATE_USER: Operation =
+        Operation { id: "create_user", method: Method::POST, path_template: "/users", scopes: &[&["users:admin"]] };
 
-    static PUBLIC: Operation = Operation {
-        id: "public",
-        method: Method::GET,
-        path_template: "/public",
-        scopes: &[],
-    };
+    static PUBLIC: Operation = Operation { id: "public", method: Method::GET, path_template: "/public", scopes: &[] };
 
     fn allowed(scopes: &[&str]) -> Vec<String> {
         scopes.iter().map(|s| s.to_string()).collect()
@@ -88,36 +76,21 @@ mod tests {
 
     #[test]
     fn the_first_alternative_is_requested_without_restriction() {
-        assert_eq!(
-            scope_for(&GET_USER, None).unwrap().as_deref(),
-            Some("users:read")
-        );
-        assert_eq!(
-            scope_for(&CREATE_USER, None).unwrap().as_deref(),
-            Some("users:admin")
-        );
+        assert_eq!(scope_for(&GET_USER, None).unwrap().as_deref(), Some("users:read"));
+        assert_eq!(scope_for(&CREATE_USER, None).unwrap().as_deref(), Some("users:admin"));
         assert_eq!(scope_for(&PUBLIC, None).unwrap(), None);
     }
 
     #[test]
     fn a_restriction_picks_the_first_permitted_alternative() {
         let admin_only = allowed(&["users:admin"]);
-        assert_eq!(
-            scope_for(&GET_USER, Some(&admin_only)).unwrap().as_deref(),
-            Some("users:admin")
-        );
+        assert_eq!(scope_for(&GET_USER, Some(&admin_only)).unwrap().as_deref(), Some("users:admin"));
         let read_only = allowed(&["users:read", "accounts:read"]);
-        assert_eq!(
-            scope_for(&GET_USER, Some(&read_only)).unwrap().as_deref(),
-            Some("users:read")
-        );
+        assert_eq!(scope_for(&GET_USER, Some(&read_only)).unwrap().as_deref(), Some("users:read"));
         let err = scope_for(&CREATE_USER, Some(&read_only)).unwrap_err();
         assert!(matches!(err, Error::Scope { .. }), "{err:?}");
         let text = err.to_string();
-        assert!(
-            text.contains("create_user") && text.contains("users:admin"),
-            "{text}"
-        );
+        assert!(text.contains("create_user") && text.contains("users:admin"), "{text}");
         assert!(text.contains("ClientBuilder::scopes"), "{text}");
     }
 

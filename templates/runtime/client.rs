@@ -22,12 +22,8 @@ use super::secret::Secret;
 use super::token::{AccessToken, TokenCache, TokenResponse};
 
 /// The token request, described like an operation for tracing and retries.
-static TOKEN_OPERATION: Operation = Operation {
-    id: "oauth2_token",
-    method: Method::POST,
-    path_template: crate::TOKEN_PATH,
-    scopes: &[],
-};
+static TOKEN_OPERATION: Operation =
+    Operation { id: "oauth2_token", method: Method::POST, path_template: crate::TOKEN_PATH, scopes: &[] };
 
 /// The Upvest API client. Cheap to clone: clones share the connection pool
 /// and the access tokens.
@@ -84,9 +80,7 @@ pub(crate) struct Limits<'a> {
 
 impl Client {
     pub(crate) fn from_inner(inner: Inner) -> Client {
-        Client {
-            inner: Arc::new(inner),
-        }
+        Client { inner: Arc::new(inner) }
     }
 
     /// Starts configuring a client.
@@ -146,8 +140,7 @@ impl Client {
             body: request.body.as_ref(),
             idempotency_key: request.idempotency_key.as_ref(),
             // POST and PATCH are not idempotent unless a key makes them so.
-            repeatable: !(*method == Method::POST || *method == Method::PATCH)
-                || request.idempotency_key.is_some(),
+            repeatable: !(*method == Method::POST || *method == Method::PATCH) || request.idempotency_key.is_some(),
         };
         let span = tracing::info_span!(
             "upvest.request",
@@ -162,22 +155,14 @@ impl Client {
         let cache = scope.as_deref().map(|scope| inner.tokens.cache(scope));
         let token = || async {
             match (&cache, &scope) {
-                (Some(cache), Some(scope)) => cache
-                    .get(|| self.fetch_token(scope, limits.deadline_at))
-                    .await
-                    .map(Some),
+                (Some(cache), Some(scope)) => cache.get(|| self.fetch_token(scope, limits.deadline_at)).await.map(Some),
                 _ => Ok(None),
             }
         };
-        let run = self
-            .run(&call, &limits, token, cache.as_deref(), &span)
-            .instrument(span.clone());
+        let run = self.run(&call, &limits, token, cache.as_deref(), &span).instrument(span.clone());
         let result = match tokio::time::timeout_at(limits.deadline_at, run).await {
             Ok(result) => result,
-            Err(_) => Err(Error::Deadline {
-                deadline,
-                idempotency_key: None,
-            }),
+            Err(_) => Err(Error::Deadline { deadline, idempotency_key: None }),
         };
         result.map_err(|error| with_idempotency_key(error, request.idempotency_key.as_ref()))
     }
@@ -210,13 +195,7 @@ impl Client {
             attempt += 1;
             span.record("attempt", attempt);
             let token = token().await?;
-            let outcome = self
-                .attempt(
-                    call,
-                    token.as_ref().map(|t| t.value.expose().as_str()),
-                    limits,
-                )
-                .await;
+            let outcome = self.attempt(call, token.as_ref().map(|t| t.value.expose().as_str()), limits).await;
             let (error, maybe_sent, retry_after) = match outcome {
                 Ok(raw) => {
                     span.record("status", raw.status.as_u16());
@@ -246,19 +225,12 @@ impl Client {
                         .get(reqwest::header::RETRY_AFTER)
                         .and_then(|v| v.to_str().ok())
                         .and_then(|v| parse_retry_after(v, SystemTime::now()));
-                    let error = Error::from(ApiError::new(
-                        raw.status,
-                        raw.headers,
-                        raw.request_id,
-                        raw.body,
-                    ));
+                    let error = Error::from(ApiError::new(raw.status, raw.headers, raw.request_id, raw.body));
                     (error, true, retry_after)
                 }
                 Err(AttemptError { error, maybe_sent }) => (error, maybe_sent, None),
             };
-            if attempt >= policy.max_attempts
-                || !policy.should_retry(&error, call.repeatable, maybe_sent)
-            {
+            if attempt >= policy.max_attempts || !policy.should_retry(&error, call.repeatable, maybe_sent) {
                 return Err(error);
             }
             let delay = policy.delay(attempt, retry_after);
@@ -273,11 +245,7 @@ impl Client {
 
     /// Asks the token endpoint for a token carrying `scope`; errors are the
     /// endpoint's own (the cache wraps them in [`Error::Token`]).
-    async fn fetch_token(
-        &self,
-        scope: &str,
-        deadline_at: tokio::time::Instant,
-    ) -> Result<TokenResponse, Error> {
+    async fn fetch_token(&self, scope: &str, deadline_at: tokio::time::Instant) -> Result<TokenResponse, Error> {
         let inner = &self.inner;
         let form = [
             ("client_id", inner.client_id.as_str()),
@@ -315,10 +283,7 @@ impl Client {
             status = tracing::field::Empty,
             request_id = tracing::field::Empty,
         );
-        let raw = self
-            .run(&call, &limits, || async { Ok(None) }, None, &span)
-            .instrument(span.clone())
-            .await?;
+        let raw = self.run(&call, &limits, || async { Ok(None) }, None, &span).instrument(span.clone()).await?;
         let decoded = decode_json::<TokenResponse>(&raw.body).map_err(|source| Error::Decode {
             status: raw.status,
             headers: Box::new(raw.headers.clone()),
@@ -352,17 +317,9 @@ fn with_idempotency_key(error: Error, key: Option<&IdempotencyKey>) -> Error {
             e.idempotency_key = Some(key.clone());
             Error::Api(e)
         }
-        Error::Transport { source, .. } => Error::Transport {
-            source,
-            idempotency_key: Some(key.clone()),
-        },
-        Error::Timeout { .. } => Error::Timeout {
-            idempotency_key: Some(key.clone()),
-        },
-        Error::Deadline { deadline, .. } => Error::Deadline {
-            deadline,
-            idempotency_key: Some(key.clone()),
-        },
+        Error::Transport { source, .. } => Error::Transport { source, idempotency_key: Some(key.clone()) },
+        Error::Timeout { .. } => Error::Timeout { idempotency_key: Some(key.clone()) },
+        Error::Deadline { deadline, .. } => Error::Deadline { deadline, idempotency_key: Some(key.clone()) },
         other => other,
     }
 }
@@ -371,11 +328,10 @@ fn with_idempotency_key(error: Error, key: Option<&IdempotencyKey>) -> Error {
 /// query encoded once, here.
 fn build_url(base: &str, path: &str, query: &[(&'static str, String)]) -> Result<Url, Error> {
     let sep = if path.starts_with('/') { "" } else { "/" };
-    let mut url = Url::parse(&format!("{base}{sep}{path}"))
-        .map_err(|e| Error::Config(format!("invalid request URL: {e}")))?;
+    let mut url =
+        Url::parse(&format!("{base}{sep}{path}")).map_err(|e| Error::Config(format!("invalid request URL: {e}")))?;
     if !query.is_empty() {
-        url.query_pairs_mut()
-            .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+        url.query_pairs_mut().extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
     }
     Ok(url)
 }
@@ -397,16 +353,11 @@ mod tests {
     };
 
     fn key() -> PrivateKey {
-        PrivateKey(Key::Ed25519(Box::new(
-            ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]),
-        )))
+        PrivateKey(Key::Ed25519(Box::new(ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]))))
     }
 
     fn complete() -> ClientBuilder {
-        Client::builder()
-            .client_id("client-1")
-            .client_secret(SECRET)
-            .signing_key(KEY_ID, key())
+        Client::builder().client_id("client-1").client_secret(SECRET).signing_key(KEY_ID, key())
     }
 
     #[test]
@@ -424,9 +375,7 @@ mod tests {
     #[test]
     fn build_checks_required_settings() {
         let missing = [
-            Client::builder()
-                .client_secret("s")
-                .signing_key(KEY_ID, key()),
+            Client::builder().client_secret("s").signing_key(KEY_ID, key()),
             Client::builder().client_id("c").signing_key(KEY_ID, key()),
             Client::builder().client_id("c").client_secret("s"),
             complete().signing_key("bad\"id", key()),
@@ -435,37 +384,21 @@ mod tests {
         for b in missing {
             assert!(matches!(b.build(), Err(Error::Config(_))));
         }
-        let c = complete()
-            .environment(Environment::Production)
-            .build()
-            .unwrap();
+        let c = complete().environment(Environment::Production).build().unwrap();
         assert_eq!(c.base_url(), crate::PRODUCTION_URL);
-        assert_eq!(
-            c.inner.token_url.as_str(),
-            format!("{}{}", crate::PRODUCTION_URL, crate::TOKEN_PATH)
-        );
+        assert_eq!(c.inner.token_url.as_str(), format!("{}{}", crate::PRODUCTION_URL, crate::TOKEN_PATH));
         assert_eq!(Environment::Sandbox.base_url(), crate::SANDBOX_URL);
         assert!(uuid::Uuid::parse_str(c.new_idempotency_key().as_str()).is_ok());
     }
 
     #[test]
     fn plain_http_only_on_loopback_or_by_loud_opt_in() {
-        for url in [
-            "http://127.0.0.1:8080",
-            "http://localhost:1",
-            "http://[::1]:2",
-            "https://example.com",
-        ] {
-            let built = complete()
-                .environment(Environment::Custom(url.into()))
-                .build();
+        for url in ["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:2", "https://example.com"] {
+            let built = complete().environment(Environment::Custom(url.into())).build();
             assert!(built.is_ok(), "{url}: {built:?}");
         }
         for url in ["http://example.com", "http://10.0.0.1", "ftp://127.0.0.1"] {
-            let err = complete()
-                .environment(Environment::Custom(url.into()))
-                .build()
-                .unwrap_err();
+            let err = complete().environment(Environment::Custom(url.into())).build().unwrap_err();
             assert!(err.to_string().contains("https"), "{url}: {err}");
         }
         let err = complete()
@@ -484,10 +417,7 @@ mod tests {
     #[test]
     fn from_env_reads_the_documented_variables() {
         // The openssl-made fixture of client-tests (this runs in runtime-tests/).
-        let pem_path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../client-tests/fixtures/keys/ed25519.pem"
-        );
+        let pem_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../client-tests/fixtures/keys/ed25519.pem");
         let pem = std::fs::read_to_string(pem_path).unwrap();
         let vars = |extra: &[(&str, String)]| {
             let mut all: Vec<(String, String)> = vec![
@@ -512,36 +442,21 @@ mod tests {
             client.inner.allowed_scopes.as_deref(),
             Some(&["users:read".to_string(), "accounts:read".to_string()][..])
         );
-        let inline = ClientBuilder::from_vars(vars(&[("UPVEST_PRIVATE_KEY_PEM", pem.clone())]))
-            .unwrap()
-            .build()
-            .unwrap();
+        let inline =
+            ClientBuilder::from_vars(vars(&[("UPVEST_PRIVATE_KEY_PEM", pem.clone())])).unwrap().build().unwrap();
         assert_eq!(inline.base_url(), crate::SANDBOX_URL);
         let no_key = ClientBuilder::from_vars(vars(&[])).unwrap_err();
-        assert!(
-            no_key.to_string().contains("UPVEST_PRIVATE_KEY_FILE"),
-            "{no_key}"
-        );
-        let no_id = ClientBuilder::from_vars(|name| {
-            (name == "UPVEST_PRIVATE_KEY_PEM").then(|| pem.to_string())
-        })
-        .unwrap_err();
+        assert!(no_key.to_string().contains("UPVEST_PRIVATE_KEY_FILE"), "{no_key}");
+        let no_id =
+            ClientBuilder::from_vars(|name| (name == "UPVEST_PRIVATE_KEY_PEM").then(|| pem.to_string())).unwrap_err();
         assert!(no_id.to_string().contains("UPVEST_CLIENT_ID"), "{no_id}");
     }
 
     #[test]
     fn urls_are_built_once() {
-        let url = build_url(
-            "http://h:1/base",
-            "/users/a%2Fb",
-            &[("limit", "10".into()), ("q", "x y".into())],
-        )
-        .unwrap();
+        let url = build_url("http://h:1/base", "/users/a%2Fb", &[("limit", "10".into()), ("q", "x y".into())]).unwrap();
         assert_eq!(url.as_str(), "http://h:1/base/users/a%2Fb?limit=10&q=x+y");
-        assert_eq!(
-            build_url("http://h", "users", &[]).unwrap().as_str(),
-            "http://h/users"
-        );
+        assert_eq!(build_url("http://h", "users", &[]).unwrap().as_str(), "http://h/users");
     }
 
     #[test]

@@ -138,9 +138,7 @@ impl Error {
     pub fn request_id(&self) -> Option<&str> {
         match self {
             Error::Api(e) => e.request_id.as_deref(),
-            Error::Decode { request_id, .. } | Error::UnexpectedContentType { request_id, .. } => {
-                request_id.as_deref()
-            }
+            Error::Decode { request_id, .. } | Error::UnexpectedContentType { request_id, .. } => request_id.as_deref(),
             Error::Token(inner) => inner.request_id(),
             _ => None,
         }
@@ -151,13 +149,9 @@ impl Error {
     pub fn idempotency_key(&self) -> Option<&IdempotencyKey> {
         match self {
             Error::Api(e) => e.idempotency_key.as_ref(),
-            Error::Transport {
-                idempotency_key, ..
-            }
+            Error::Transport { idempotency_key, .. }
             | Error::Timeout { idempotency_key }
-            | Error::Deadline {
-                idempotency_key, ..
-            } => idempotency_key.as_ref(),
+            | Error::Deadline { idempotency_key, .. } => idempotency_key.as_ref(),
             _ => None,
         }
     }
@@ -199,56 +193,31 @@ impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Api(e) => f.debug_tuple("Api").field(e).finish(),
-            Error::Transport {
-                source,
-                idempotency_key,
-            } => f
-                .debug_struct("Transport")
-                .field("source", source)
-                .field("idempotency_key", idempotency_key)
-                .finish(),
-            Error::Timeout { idempotency_key } => f
-                .debug_struct("Timeout")
-                .field("idempotency_key", idempotency_key)
-                .finish(),
-            Error::Deadline {
-                deadline,
-                idempotency_key,
-            } => f
+            Error::Transport { source, idempotency_key } => {
+                f.debug_struct("Transport").field("source", source).field("idempotency_key", idempotency_key).finish()
+            }
+            Error::Timeout { idempotency_key } => {
+                f.debug_struct("Timeout").field("idempotency_key", idempotency_key).finish()
+            }
+            Error::Deadline { deadline, idempotency_key } => f
                 .debug_struct("Deadline")
                 .field("deadline", deadline)
                 .field("idempotency_key", idempotency_key)
                 .finish(),
-            Error::Redirect { status, location } => f
-                .debug_struct("Redirect")
-                .field("status", status)
-                .field("location", location)
-                .finish(),
-            Error::BodyTooLarge { status, limit } => f
-                .debug_struct("BodyTooLarge")
-                .field("status", status)
-                .field("limit", limit)
-                .finish(),
-            Error::Decode {
-                status,
-                request_id,
-                body,
-                source,
-                ..
-            } => f
+            Error::Redirect { status, location } => {
+                f.debug_struct("Redirect").field("status", status).field("location", location).finish()
+            }
+            Error::BodyTooLarge { status, limit } => {
+                f.debug_struct("BodyTooLarge").field("status", status).field("limit", limit).finish()
+            }
+            Error::Decode { status, request_id, body, source, .. } => f
                 .debug_struct("Decode")
                 .field("status", status)
                 .field("request_id", request_id)
                 .field("body_len", &body.len())
                 .field("path", &source.path().to_string())
                 .finish_non_exhaustive(),
-            Error::UnexpectedContentType {
-                status,
-                request_id,
-                content_type,
-                body,
-                ..
-            } => f
+            Error::UnexpectedContentType { status, request_id, content_type, body, .. } => f
                 .debug_struct("UnexpectedContentType")
                 .field("status", status)
                 .field("request_id", request_id)
@@ -256,11 +225,7 @@ impl fmt::Debug for Error {
                 .field("body_len", &body.len())
                 .finish_non_exhaustive(),
             Error::Token(inner) => f.debug_tuple("Token").field(inner).finish(),
-            Error::Scope {
-                operation,
-                needs,
-                allowed,
-            } => f
+            Error::Scope { operation, needs, allowed } => f
                 .debug_struct("Scope")
                 .field("operation", operation)
                 .field("needs", needs)
@@ -279,10 +244,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Api(e) => e.fmt(f),
-            Error::Transport {
-                source,
-                idempotency_key,
-            } => {
+            Error::Transport { source, idempotency_key } => {
                 write!(f, "transport error: {source}")?;
                 write_idempotency_key(f, idempotency_key.as_ref())
             }
@@ -290,10 +252,7 @@ impl fmt::Display for Error {
                 f.write_str("request timed out")?;
                 write_idempotency_key(f, idempotency_key.as_ref())
             }
-            Error::Deadline {
-                deadline,
-                idempotency_key,
-            } => {
+            Error::Deadline { deadline, idempotency_key } => {
                 write!(f, "the call's deadline of {deadline:?} passed")?;
                 write_idempotency_key(f, idempotency_key.as_ref())
             }
@@ -308,23 +267,13 @@ impl fmt::Display for Error {
                 "the {status} response body is longer than {limit} bytes; raise \
                  ClientBuilder::max_response_body if this answer is expected"
             ),
-            Error::Decode {
-                status,
-                request_id,
-                source,
-                ..
-            } => {
+            Error::Decode { status, request_id, source, .. } => {
                 write!(f, "could not decode the {status} response")?;
                 write_request_id(f, request_id.as_deref())?;
                 // The path, not serde's message: that may quote body content.
                 write!(f, " at `{}`", source.path())
             }
-            Error::UnexpectedContentType {
-                status,
-                content_type,
-                request_id,
-                ..
-            } => {
+            Error::UnexpectedContentType { status, content_type, request_id, .. } => {
                 write!(
                     f,
                     "unexpected content type {:?} in the {status} response",
@@ -333,11 +282,7 @@ impl fmt::Display for Error {
                 write_request_id(f, request_id.as_deref())
             }
             Error::Token(inner) => write!(f, "could not obtain an access token: {inner}"),
-            Error::Scope {
-                operation,
-                needs,
-                allowed,
-            } => {
+            Error::Scope { operation, needs, allowed } => {
                 let needs: Vec<String> = needs.iter().map(|set| set.join(" ")).collect();
                 write!(
                     f,
@@ -417,21 +362,9 @@ pub struct ApiError {
 impl ApiError {
     /// Builds the error from a response, decoding the body as a problem when it
     /// is `application/problem+json`, or JSON carrying `type` and `status`.
-    pub(crate) fn new(
-        status: StatusCode,
-        headers: HeaderMap,
-        request_id: Option<String>,
-        body: Bytes,
-    ) -> Self {
+    pub(crate) fn new(status: StatusCode, headers: HeaderMap, request_id: Option<String>, body: Bytes) -> Self {
         let problem = Problem::parse(&headers, &body);
-        ApiError {
-            status,
-            headers,
-            request_id,
-            problem,
-            body,
-            idempotency_key: None,
-        }
+        ApiError { status, headers, request_id, problem, body, idempotency_key: None }
     }
 
     /// The raw response body. It may hold personal data.
@@ -446,10 +379,7 @@ impl fmt::Debug for ApiError {
             .field("status", &self.status)
             .field("request_id", &self.request_id)
             .field("problem_type", &self.problem.as_ref().map(|p| &p.r#type))
-            .field(
-                "problem_title",
-                &self.problem.as_ref().and_then(|p| p.title.as_ref()),
-            )
+            .field("problem_title", &self.problem.as_ref().and_then(|p| p.title.as_ref()))
             .field("body_len", &self.body.len())
             .field("idempotency_key", &self.idempotency_key)
             .finish_non_exhaustive()
@@ -522,8 +452,7 @@ pub(crate) fn content_type_of(headers: &HeaderMap) -> Option<String> {
 
 /// Whether a media type (already lower-cased, no parameters) is JSON.
 pub(crate) fn is_json(essence: &str) -> bool {
-    essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// A value broke a constraint of the API description; nothing was sent.
@@ -597,25 +526,12 @@ mod tests {
 
     #[test]
     fn retryable_statuses() {
-        for (code, retry) in [
-            (429, true),
-            (503, true),
-            (408, true),
-            (500, false),
-            (404, false),
-        ] {
-            let e = Error::from(ApiError::new(
-                StatusCode::from_u16(code).unwrap(),
-                HeaderMap::new(),
-                None,
-                Bytes::new(),
-            ));
+        for (code, retry) in [(429, true), (503, true), (408, true), (500, false), (404, false)] {
+            let e =
+                Error::from(ApiError::new(StatusCode::from_u16(code).unwrap(), HeaderMap::new(), None, Bytes::new()));
             assert_eq!(e.is_retryable(), retry, "{code}");
         }
-        assert!(Error::Timeout {
-            idempotency_key: None
-        }
-        .is_retryable());
+        assert!(Error::Timeout { idempotency_key: None }.is_retryable());
         assert!(!Error::Config("x".into()).is_retryable());
     }
 
@@ -623,23 +539,13 @@ mod tests {
     fn error_stays_small() {
         // Keeps `Result<T, Error>` cheap and clippy's result_large_err quiet
         // in generated code.
-        assert!(
-            std::mem::size_of::<Error>() <= 128,
-            "{}",
-            std::mem::size_of::<Error>()
-        );
+        assert!(std::mem::size_of::<Error>() <= 128, "{}", std::mem::size_of::<Error>());
     }
 
     #[test]
     fn validation_error_display() {
-        let e = ValidationError {
-            field: "address.postcode".into(),
-            message: "too long".into(),
-        };
+        let e = ValidationError { field: "address.postcode".into(), message: "too long".into() };
         assert_eq!(e.to_string(), "address.postcode: too long");
-        assert_eq!(
-            Error::from(e).to_string(),
-            "invalid request: address.postcode: too long"
-        );
+        assert_eq!(Error::from(e).to_string(), "invalid request: address.postcode: too long");
     }
 }

@@ -71,10 +71,7 @@ impl PrivateKey {
 
     /// Reads a PEM private key, possibly encrypted, from a file (see
     /// [`PrivateKey::from_pem_with_passphrase`]).
-    pub fn from_pem_file_with_passphrase(
-        path: impl AsRef<Path>,
-        passphrase: &str,
-    ) -> Result<PrivateKey, Error> {
+    pub fn from_pem_file_with_passphrase(path: impl AsRef<Path>, passphrase: &str) -> Result<PrivateKey, Error> {
         let text = read_file(path.as_ref())?;
         load(&text, Some(passphrase.as_bytes())).map_err(|e| in_file(path.as_ref(), e))
     }
@@ -88,9 +85,8 @@ impl PrivateKey {
             }
             Key::EcdsaP521(key) => {
                 use p521::ecdsa::signature::Signer as _;
-                let sig: p521::ecdsa::DerSignature = key
-                    .try_sign(message)
-                    .map_err(|e| Error::Signing(format!("ECDSA signing failed: {e}")))?;
+                let sig: p521::ecdsa::DerSignature =
+                    key.try_sign(message).map_err(|e| Error::Signing(format!("ECDSA signing failed: {e}")))?;
                 Ok(sig.as_bytes().to_vec())
             }
         }
@@ -136,10 +132,7 @@ fn blocks(pem: &str) -> Result<Vec<Block<'_>>, Error> {
     let mut out = Vec::new();
     let mut lines = pem.lines().map(str::trim);
     while let Some(line) = lines.next() {
-        let Some(label) = line
-            .strip_prefix("-----BEGIN ")
-            .and_then(|rest| rest.strip_suffix("-----"))
-        else {
+        let Some(label) = line.strip_prefix("-----BEGIN ").and_then(|rest| rest.strip_suffix("-----")) else {
             continue;
         };
         let end = format!("-----END {label}-----");
@@ -157,19 +150,13 @@ fn blocks(pem: &str) -> Result<Vec<Block<'_>>, Error> {
             }
         }
         if !closed {
-            return Err(Error::Key(format!(
-                "the PEM block {label:?} has no END line"
-            )));
+            return Err(Error::Key(format!("the PEM block {label:?} has no END line")));
         }
         let der = BASE64
             .decode(body.as_bytes())
             .map(Zeroizing::new)
             .map_err(|_| Error::Key(format!("the PEM block {label:?} is not valid base64")))?;
-        out.push(Block {
-            label,
-            headers,
-            der,
-        });
+        out.push(Block { label, headers, der });
     }
     Ok(out)
 }
@@ -191,15 +178,11 @@ fn load(pem: &str, passphrase: Option<&[u8]>) -> Result<PrivateKey, Error> {
     match block.label {
         "PRIVATE KEY" => from_pkcs8(&block.der),
         "EC PRIVATE KEY" => {
-            let encrypted = block
-                .headers
-                .iter()
-                .any(|(name, value)| *name == "Proc-Type" && value.contains("ENCRYPTED"));
+            let encrypted =
+                block.headers.iter().any(|(name, value)| *name == "Proc-Type" && value.contains("ENCRYPTED"));
             if encrypted {
                 let Some(passphrase) = passphrase else {
-                    return Err(needs_passphrase(
-                        "a legacy encrypted SEC1 EC key (`Proc-Type: 4,ENCRYPTED`)",
-                    ));
+                    return Err(needs_passphrase("a legacy encrypted SEC1 EC key (`Proc-Type: 4,ENCRYPTED`)"));
                 };
                 let der = decrypt_legacy(block, passphrase)?;
                 from_sec1(&der)
@@ -237,9 +220,7 @@ fn load(pem: &str, passphrase: Option<&[u8]>) -> Result<PrivateKey, Error> {
             block.label.to_ascii_lowercase(),
             block.label
         ))),
-        other => Err(Error::Key(format!(
-            "found a PEM block `BEGIN {other}`, not a private key. {GENERATE_HINT}"
-        ))),
+        other => Err(Error::Key(format!("found a PEM block `BEGIN {other}`, not a private key. {GENERATE_HINT}"))),
     }
 }
 
@@ -261,11 +242,7 @@ fn from_pkcs8(der: &[u8]) -> Result<PrivateKey, Error> {
             .map(|key| PrivateKey(Key::Ed25519(Box::new(key))))
             .map_err(|e| Error::Key(format!("the Ed25519 PKCS#8 key is malformed ({e})"))),
         OID_EC_PUBLIC_KEY => {
-            let curve = info
-                .algorithm
-                .parameters_oid()
-                .map(|oid| oid.to_string())
-                .unwrap_or_default();
+            let curve = info.algorithm.parameters_oid().map(|oid| oid.to_string()).unwrap_or_default();
             if curve != OID_SECP521R1 {
                 return Err(wrong_curve(&curve));
             }
@@ -273,9 +250,7 @@ fn from_pkcs8(der: &[u8]) -> Result<PrivateKey, Error> {
                 .map(|key| PrivateKey(Key::EcdsaP521(Box::new(key))))
                 .map_err(|e| Error::Key(format!("the P-521 PKCS#8 key is malformed ({e})")))
         }
-        OID_RSA => Err(Error::Key(format!(
-            "found an RSA key in PKCS#8; Upvest does not take RSA. {GENERATE_HINT}"
-        ))),
+        OID_RSA => Err(Error::Key(format!("found an RSA key in PKCS#8; Upvest does not take RSA. {GENERATE_HINT}"))),
         other => Err(Error::Key(format!(
             "found a PKCS#8 key of algorithm {other}, which Upvest does not take. {GENERATE_HINT}"
         ))),
@@ -285,13 +260,9 @@ fn from_pkcs8(der: &[u8]) -> Result<PrivateKey, Error> {
 /// A SEC1 `ECPrivateKey` on P-521.
 fn from_sec1(der: &[u8]) -> Result<PrivateKey, Error> {
     use sec1::der::Decode as _;
-    let key = sec1::EcPrivateKey::from_der(der)
-        .map_err(|e| Error::Key(format!("the SEC1 EC key is malformed ({e})")))?;
-    let curve = key
-        .parameters
-        .and_then(|p| p.named_curve())
-        .map(|oid| oid.to_string())
-        .unwrap_or_default();
+    let key =
+        sec1::EcPrivateKey::from_der(der).map_err(|e| Error::Key(format!("the SEC1 EC key is malformed ({e})")))?;
+    let curve = key.parameters.and_then(|p| p.named_curve()).map(|oid| oid.to_string()).unwrap_or_default();
     // A key without parameters is taken as P-521 if its length fits.
     if !curve.is_empty() && curve != OID_SECP521R1 {
         return Err(wrong_curve(&curve));
@@ -309,9 +280,7 @@ fn wrong_curve(oid: &str) -> Error {
         "" => "an unnamed curve",
         _ => "another curve",
     };
-    Error::Key(format!(
-        "found an EC key on {name} ({oid}); Upvest takes P-521 (secp521r1). {GENERATE_HINT}"
-    ))
+    Error::Key(format!("found an EC key on {name} ({oid}); Upvest takes P-521 (secp521r1). {GENERATE_HINT}"))
 }
 
 /// Decrypts a legacy `Proc-Type: 4,ENCRYPTED` block: the key is OpenSSL's
@@ -324,9 +293,7 @@ fn decrypt_legacy(block: &Block<'_>, passphrase: &[u8]) -> Result<Zeroizing<Vec<
         .find(|(name, _)| *name == "DEK-Info")
         .map(|(_, value)| *value)
         .ok_or_else(|| Error::Key("the encrypted SEC1 key has no DEK-Info header".into()))?;
-    let (cipher, iv_hex) = dek
-        .split_once(',')
-        .ok_or_else(|| Error::Key("the DEK-Info header is malformed".into()))?;
+    let (cipher, iv_hex) = dek.split_once(',').ok_or_else(|| Error::Key("the DEK-Info header is malformed".into()))?;
     let key_len = match cipher.trim() {
         "AES-128-CBC" => 16,
         "AES-192-CBC" => 24,
@@ -389,8 +356,5 @@ fn decode_hex(text: &str) -> Option<Vec<u8>> {
     if !text.len().is_multiple_of(2) {
         return None;
     }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
 }

@@ -32,24 +32,14 @@ struct State<F, I> {
 /// server that caps the page size loses nothing. The first error is yielded
 /// and ends the stream. `fetch(offset, limit)` requests one page; it is called
 /// lazily, only when the consumer wants more items.
-pub fn paginate<P, F, Fut>(
-    start_offset: u64,
-    limit: u64,
-    fetch: F,
-) -> impl Stream<Item = Result<P::Item, Error>> + Send
+pub fn paginate<P, F, Fut>(start_offset: u64, limit: u64, fetch: F) -> impl Stream<Item = Result<P::Item, Error>> + Send
 where
     P: Page + Send,
     P::Item: Send,
     F: FnMut(u64, u64) -> Fut + Send,
     Fut: Future<Output = Result<Response<P>, Error>> + Send,
 {
-    let state = State {
-        fetch,
-        offset: start_offset,
-        limit,
-        buffer: Vec::new().into_iter(),
-        done: false,
-    };
+    let state = State { fetch, offset: start_offset, limit, buffer: Vec::new().into_iter(), done: false };
     futures_util::stream::unfold(state, |mut state| async move {
         loop {
             if let Some(item) = state.buffer.next() {
@@ -115,19 +105,13 @@ mod tests {
     type Fetched = std::future::Ready<Result<Response<TestPage>, Error>>;
 
     /// A fake list of `len` items; records every (offset, limit) requested.
-    fn fake(
-        len: u64,
-        total: Option<u64>,
-        fail_at: Option<u64>,
-    ) -> (Calls, impl FnMut(u64, u64) -> Fetched + Send) {
+    fn fake(len: u64, total: Option<u64>, fail_at: Option<u64>) -> (Calls, impl FnMut(u64, u64) -> Fetched + Send) {
         let calls = Arc::new(Mutex::new(Vec::new()));
         let seen = calls.clone();
         let fetch = move |offset: u64, limit: u64| {
             seen.lock().unwrap().push((offset, limit));
             if Some(offset) == fail_at {
-                return std::future::ready(Err(Error::Timeout {
-                    idempotency_key: None,
-                }));
+                return std::future::ready(Err(Error::Timeout { idempotency_key: None }));
             }
             let items = (offset..len.min(offset + limit)).collect();
             std::future::ready(ok(items, total))

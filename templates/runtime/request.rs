@@ -120,10 +120,7 @@ pub struct Body {
 impl std::fmt::Debug for Body {
     // Bodies can carry personal data; only their shape is shown.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Body")
-            .field("content_type", &self.content_type)
-            .field("len", &self.bytes.len())
-            .finish()
+        f.debug_struct("Body").field("content_type", &self.content_type).field("len", &self.bytes.len()).finish()
     }
 }
 
@@ -131,36 +128,23 @@ impl Body {
     /// A JSON body.
     pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<Body, Error> {
         let bytes = serde_json::to_vec(value).map_err(|e| Error::Encode(Box::new(e)))?;
-        Ok(Body {
-            content_type: "application/json",
-            bytes: Bytes::from(bytes),
-        })
+        Ok(Body { content_type: "application/json", bytes: Bytes::from(bytes) })
     }
 
     /// An `application/x-www-form-urlencoded` body.
     pub fn form<T: serde::Serialize + ?Sized>(value: &T) -> Result<Body, Error> {
         let text = serde_urlencoded::to_string(value).map_err(|e| Error::Encode(Box::new(e)))?;
-        Ok(Body {
-            content_type: "application/x-www-form-urlencoded",
-            bytes: Bytes::from(text),
-        })
+        Ok(Body { content_type: "application/x-www-form-urlencoded", bytes: Bytes::from(text) })
     }
 
     /// A body sent as it is (text, a file, bytes the caller encoded).
     pub fn raw(content_type: &'static str, bytes: impl Into<Bytes>) -> Body {
-        Body {
-            content_type,
-            bytes: bytes.into(),
-        }
+        Body { content_type, bytes: bytes.into() }
     }
 }
 
 /// Characters left as they are in a path segment: RFC 3986 unreserved.
-const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// Percent-encodes one path parameter so that it stays one segment
 /// (`a/b` becomes `a%2Fb`).
@@ -201,12 +185,7 @@ impl<T> Response<T> {
 
     /// Transforms the body, keeping status, headers and request id.
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Response<U> {
-        Response {
-            status: self.status,
-            headers: self.headers,
-            request_id: self.request_id,
-            body: f(self.body),
-        }
+        Response { status: self.status, headers: self.headers, request_id: self.request_id, body: f(self.body) }
     }
 }
 
@@ -253,12 +232,7 @@ impl RawResponse {
             });
         }
         match decode_json(&self.body) {
-            Ok(body) => Ok(Response {
-                status: self.status,
-                headers: self.headers,
-                request_id: self.request_id,
-                body,
-            }),
+            Ok(body) => Ok(Response { status: self.status, headers: self.headers, request_id: self.request_id, body }),
             Err(source) => Err(Error::Decode {
                 status: self.status,
                 headers: Box::new(self.headers),
@@ -276,23 +250,15 @@ impl RawResponse {
 
     /// The body as bytes (for `application/pdf` and other binary answers).
     pub fn bytes(self) -> Response<Bytes> {
-        Response {
-            status: self.status,
-            headers: self.headers,
-            request_id: self.request_id,
-            body: self.body,
-        }
+        Response { status: self.status, headers: self.headers, request_id: self.request_id, body: self.body }
     }
 
     /// The body as UTF-8 text; invalid UTF-8 is an [`Error::UnexpectedContentType`].
     pub fn text(self) -> Result<Response<String>, Error> {
         match String::from_utf8(self.body.to_vec()) {
-            Ok(text) => Ok(Response {
-                status: self.status,
-                headers: self.headers,
-                request_id: self.request_id,
-                body: text,
-            }),
+            Ok(text) => {
+                Ok(Response { status: self.status, headers: self.headers, request_id: self.request_id, body: text })
+            }
             Err(_) => Err(Error::UnexpectedContentType {
                 status: self.status,
                 content_type: content_type_of(&self.headers),
@@ -311,9 +277,7 @@ pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(
 ) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de)?;
-    de.end().map_err(|e| {
-        serde_path_to_error::Error::new(serde_path_to_error::Track::new().path(), e)
-    })?;
+    de.end().map_err(|e| serde_path_to_error::Error::new(serde_path_to_error::Track::new().path(), e))?;
     Ok(value)
 }
 
@@ -348,10 +312,7 @@ mod tests {
 
     #[test]
     fn debug_never_shows_a_body() {
-        let raw = raw(
-            Some("application/json"),
-            r#"{"id":"Erika Mustermann","address":{"postcode":"50667"}}"#,
-        );
+        let raw = raw(Some("application/json"), r#"{"id":"Erika Mustermann","address":{"postcode":"50667"}}"#);
         let raw_debug = format!("{raw:?}");
         assert!(!raw_debug.contains("Erika"), "{raw_debug}");
         assert!(raw_debug.contains("rid"), "{raw_debug}");
@@ -364,33 +325,21 @@ mod tests {
 
     #[test]
     fn json_decodes_and_keeps_metadata() {
-        let r = raw(
-            Some("application/json; charset=utf-8"),
-            r#"{"id":"1","address":{"postcode":"X"},"new_field":true}"#,
-        )
-        .json::<User>()
-        .unwrap();
+        let r =
+            raw(Some("application/json; charset=utf-8"), r#"{"id":"1","address":{"postcode":"X"},"new_field":true}"#)
+                .json::<User>()
+                .unwrap();
         assert_eq!(r.request_id.as_deref(), Some("rid"));
         assert_eq!(r.body.address.postcode, "X");
         assert_eq!(r.map(|u| u.id).into_body(), "1");
-        assert!(raw(
-            Some("application/vnd.x+json"),
-            r#"{"id":"1","address":{"postcode":"X"}}"#
-        )
-        .json::<User>()
-        .is_ok());
+        assert!(raw(Some("application/vnd.x+json"), r#"{"id":"1","address":{"postcode":"X"}}"#).json::<User>().is_ok());
     }
 
     #[test]
     fn decode_error_keeps_bytes_and_path() {
         let body = r#"{"id":"1","address":{"postcode":5}}"#;
         match raw(Some("application/json"), body).json::<User>() {
-            Err(Error::Decode {
-                body: b,
-                source,
-                request_id,
-                ..
-            }) => {
+            Err(Error::Decode { body: b, source, request_id, .. }) => {
                 assert_eq!(b, body.as_bytes());
                 assert_eq!(source.path().to_string(), "address.postcode");
                 assert_eq!(request_id.as_deref(), Some("rid"));
@@ -398,11 +347,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(
-            raw(
-                Some("application/json"),
-                r#"{"id":"1","address":{"postcode":"X"}} x"#
-            )
-            .json::<User>(),
+            raw(Some("application/json"), r#"{"id":"1","address":{"postcode":"X"}} x"#).json::<User>(),
             Err(Error::Decode { .. })
         ));
     }
@@ -410,27 +355,19 @@ mod tests {
     #[test]
     fn wrong_content_type_is_reported() {
         match raw(Some("text/html"), "<html>").json::<User>() {
-            Err(Error::UnexpectedContentType {
-                content_type, body, ..
-            }) => {
+            Err(Error::UnexpectedContentType { content_type, body, .. }) => {
                 assert_eq!(content_type.as_deref(), Some("text/html"));
                 assert_eq!(body, "<html>".as_bytes());
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(
-            raw(None, "{}").json::<serde_json::Value>(),
-            Err(Error::UnexpectedContentType { .. })
-        ));
+        assert!(matches!(raw(None, "{}").json::<serde_json::Value>(), Err(Error::UnexpectedContentType { .. })));
     }
 
     #[test]
     fn other_body_kinds() {
         assert_eq!(raw(None, "").empty().body, ());
-        assert_eq!(
-            raw(Some("application/pdf"), "%PDF").bytes().body,
-            "%PDF".as_bytes()
-        );
+        assert_eq!(raw(Some("application/pdf"), "%PDF").bytes().body, "%PDF".as_bytes());
         assert_eq!(raw(Some("text/plain"), "hi").text().unwrap().body, "hi");
     }
 
@@ -440,14 +377,8 @@ mod tests {
         assert_eq!(b.bytes, r#"{"a":1}"#.as_bytes());
         assert_eq!(b.content_type, "application/json");
         let f = Body::form(&[("scope", "users:read users:admin"), ("a", "b&c")]).unwrap();
-        assert_eq!(
-            f.bytes,
-            "scope=users%3Aread+users%3Aadmin&a=b%26c".as_bytes()
-        );
-        assert_eq!(
-            format!("{f:?}"),
-            r#"Body { content_type: "application/x-www-form-urlencoded", len: 40 }"#
-        );
+        assert_eq!(f.bytes, "scope=users%3Aread+users%3Aadmin&a=b%26c".as_bytes());
+        assert_eq!(format!("{f:?}"), r#"Body { content_type: "application/x-www-form-urlencoded", len: 40 }"#);
         let mut bad = std::collections::HashMap::new();
         bad.insert(vec![1u8], 1);
         assert!(matches!(Body::json(&bad), Err(Error::Encode(_))));

@@ -86,10 +86,7 @@ impl RetryPolicy {
     /// clients that failed together do not come back together.
     pub(crate) fn backoff(&self, attempt: u32) -> Duration {
         let exp = attempt.saturating_sub(1).min(31);
-        let base = self
-            .initial_backoff
-            .saturating_mul(1u32 << exp)
-            .min(self.max_backoff);
+        let base = self.initial_backoff.saturating_mul(1u32 << exp).min(self.max_backoff);
         let half = base / 2;
         half + half.mul_f64(random_fraction())
     }
@@ -162,72 +159,43 @@ mod tests {
     #[test]
     fn retry_after_forms() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_480);
-        assert_eq!(
-            parse_retry_after("120", now),
-            Some(Duration::from_secs(120))
-        );
+        assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
         assert_eq!(parse_retry_after(" 0 ", now), Some(Duration::ZERO));
         // 1445412480 is Wed, 21 Oct 2015 07:28:00 GMT.
-        assert_eq!(
-            parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now),
-            Some(Duration::from_secs(30))
-        );
-        assert_eq!(
-            parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", now),
-            Some(Duration::ZERO)
-        );
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now), Some(Duration::from_secs(30)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", now), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("", now), None);
         assert_eq!(parse_retry_after("-5", now), None);
-        assert_eq!(
-            parse_retry_after("99999999999999999999999", now),
-            Some(Duration::from_secs(u64::MAX))
-        );
+        assert_eq!(parse_retry_after("99999999999999999999999", now), Some(Duration::from_secs(u64::MAX)));
     }
 
     #[test]
     fn backoff_bounds() {
-        let p = RetryPolicy::default()
-            .initial_backoff(Duration::from_millis(100))
-            .max_backoff(Duration::from_millis(1000));
+        let p =
+            RetryPolicy::default().initial_backoff(Duration::from_millis(100)).max_backoff(Duration::from_millis(1000));
         for _ in 0..200 {
             let d1 = p.backoff(1);
-            assert!(
-                d1 >= Duration::from_millis(50) && d1 <= Duration::from_millis(100),
-                "{d1:?}"
-            );
+            assert!(d1 >= Duration::from_millis(50) && d1 <= Duration::from_millis(100), "{d1:?}");
             let d3 = p.backoff(3);
-            assert!(
-                d3 >= Duration::from_millis(200) && d3 <= Duration::from_millis(400),
-                "{d3:?}"
-            );
+            assert!(d3 >= Duration::from_millis(200) && d3 <= Duration::from_millis(400), "{d3:?}");
             let big = p.backoff(40);
-            assert!(
-                big >= Duration::from_millis(500) && big <= Duration::from_millis(1000),
-                "{big:?}"
-            );
+            assert!(big >= Duration::from_millis(500) && big <= Duration::from_millis(1000), "{big:?}");
         }
     }
 
     #[test]
     fn retry_after_is_capped_and_jittered() {
-        let p = RetryPolicy::default()
-            .max_retry_after(Duration::from_secs(5))
-            .initial_backoff(Duration::from_millis(100));
+        let p =
+            RetryPolicy::default().max_retry_after(Duration::from_secs(5)).initial_backoff(Duration::from_millis(100));
         let mut seen = std::collections::BTreeSet::new();
         for _ in 0..100 {
             let d = p.delay(1, Some(Duration::from_secs(3)));
-            assert!(
-                d >= Duration::from_secs(3) && d <= Duration::from_millis(3300),
-                "{d:?}"
-            );
+            assert!(d >= Duration::from_secs(3) && d <= Duration::from_millis(3300), "{d:?}");
             seen.insert(d);
             // Above the cap: the cap, jittered, instead of giving up.
             let long = p.delay(1, Some(Duration::from_secs(3600)));
-            assert!(
-                long <= Duration::from_secs(5) && long >= Duration::from_millis(4500),
-                "{long:?}"
-            );
+            assert!(long <= Duration::from_secs(5) && long >= Duration::from_millis(4500), "{long:?}");
         }
         assert!(seen.len() > 1, "Retry-After waits are jittered");
         assert!(p.delay(1, None) <= Duration::from_millis(100));
@@ -249,26 +217,15 @@ mod tests {
         assert!(!p.should_retry(&api(500), true, true));
         // A 503 to a call that must not repeat is final.
         assert!(!p.should_retry(&api(503), false, true));
-        let timeout = Error::Timeout {
-            idempotency_key: None,
-        };
+        let timeout = Error::Timeout { idempotency_key: None };
         assert!(p.should_retry(&timeout, true, true));
         assert!(!p.should_retry(&timeout, false, true));
-        assert!(!p
-            .clone()
-            .retry_connection_errors(false)
-            .should_retry(&timeout, true, false));
+        assert!(!p.clone().retry_connection_errors(false).should_retry(&timeout, true, false));
         // Error::is_retryable is the same rule with the default statuses.
-        assert_eq!(
-            api(503).is_retryable(),
-            p.should_retry(&api(503), true, true)
-        );
+        assert_eq!(api(503).is_retryable(), p.should_retry(&api(503), true, true));
         assert_eq!(RetryPolicy::none().max_attempts, 1);
         assert_eq!(RetryPolicy::default().max_attempts(0).max_attempts, 1);
         let custom = RetryPolicy::default().retryable_statuses([500]);
-        assert!(
-            custom.should_retry(&api(500), true, true)
-                && !custom.should_retry(&api(503), true, true)
-        );
+        assert!(custom.should_retry(&api(500), true, true) && !custom.should_retry(&api(503), true, true));
     }
 }

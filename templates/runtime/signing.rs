@@ -67,10 +67,7 @@ pub(crate) fn signature_params(
     nonce: &str,
 ) -> String {
     let names: Vec<String> = components.iter().map(|(n, _)| format!("\"{n}\"")).collect();
-    format!(
-        "({});keyid=\"{key_id}\";created={created};expires={expires};nonce=\"{nonce}\"",
-        names.join(" ")
-    )
+    format!("({});keyid=\"{key_id}\";created={created};expires={expires};nonce=\"{nonce}\"", names.join(" "))
 }
 
 /// The signature base: one `"<name>": <value>` line per component, then the
@@ -120,13 +117,7 @@ pub(crate) fn sign_with(
     nonce: &str,
 ) -> Result<SignatureHeaders, Error> {
     let components = components(method, url, headers);
-    let params = signature_params(
-        &components,
-        key_id,
-        created,
-        created + SIGNATURE_VALIDITY_SECS,
-        nonce,
-    );
+    let params = signature_params(&components, key_id, created, created + SIGNATURE_VALIDITY_SECS, nonce);
     let base = signature_base(&components, &params);
     let signature = key.sign(base.as_bytes())?;
     Ok(SignatureHeaders {
@@ -137,10 +128,7 @@ pub(crate) fn sign_with(
 
 /// Whether a key id can be written as a structured-field string unescaped.
 pub(crate) fn valid_key_id(key_id: &str) -> bool {
-    !key_id.is_empty()
-        && key_id
-            .bytes()
-            .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+    !key_id.is_empty() && key_id.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
 }
 
 #[cfg(test)]
@@ -183,10 +171,7 @@ mod tests {
         if with_body {
             h.insert("content-type", HeaderValue::from_static("application/json"));
             h.insert("content-length", HeaderValue::from_static("18"));
-            h.insert(
-                "content-digest",
-                HeaderValue::from_str(&content_digest(br#"{"hello": "world"}"#)).unwrap(),
-            );
+            h.insert("content-digest", HeaderValue::from_str(&content_digest(br#"{"hello": "world"}"#)).unwrap());
             h.insert("idempotency-key", HeaderValue::from_static("idem-1"));
         }
         h
@@ -233,11 +218,7 @@ mod tests {
     }
 
     fn parse_signature(headers: &SignatureHeaders) -> Vec<u8> {
-        let b64 = headers
-            .signature
-            .strip_prefix("sig1=:")
-            .and_then(|s| s.strip_suffix(':'))
-            .unwrap();
+        let b64 = headers.signature.strip_prefix("sig1=:").and_then(|s| s.strip_suffix(':')).unwrap();
         BASE64.decode(b64).unwrap()
     }
 
@@ -269,9 +250,7 @@ mod tests {
         let url = reqwest::Url::parse("https://x.test/users?a=1").unwrap();
         let h = request_headers(true);
         let out = sign_with(&key, "kid", &reqwest::Method::POST, &url, &h, 100, "n").unwrap();
-        assert!(out
-            .signature_input
-            .ends_with(";keyid=\"kid\";created=100;expires=130;nonce=\"n\""));
+        assert!(out.signature_input.ends_with(";keyid=\"kid\";created=100;expires=130;nonce=\"n\""));
         let der = parse_signature(&out);
         assert_eq!(der[0], 0x30, "DER SEQUENCE");
         let sig = p521::ecdsa::DerSignature::from_bytes(&der).unwrap();

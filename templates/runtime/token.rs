@@ -42,10 +42,7 @@ impl AccessToken {
     pub(crate) fn new(value: String, expires_in: u64, now: Instant) -> Self {
         let lifetime = Duration::from_secs(expires_in.min(MAX_EXPIRES_IN));
         let margin = (lifetime / 10).min(Duration::from_secs(30));
-        AccessToken {
-            value: Secret::new(value),
-            refresh_at: now.checked_add(lifetime - margin).unwrap_or(now),
-        }
+        AccessToken { value: Secret::new(value), refresh_at: now.checked_add(lifetime - margin).unwrap_or(now) }
     }
 
     fn is_fresh(&self, now: Instant) -> bool {
@@ -113,10 +110,7 @@ impl TokenCache {
     fn fresh(&self) -> Option<Arc<AccessToken>> {
         // A poisoned lock only means a panic elsewhere; the data is still valid.
         let guard = self.current.read().unwrap_or_else(|e| e.into_inner());
-        guard
-            .as_ref()
-            .filter(|t| t.is_fresh(Instant::now()))
-            .cloned()
+        guard.as_ref().filter(|t| t.is_fresh(Instant::now())).cloned()
     }
 
     /// The current token, fetching a new one with `fetch` when there is no
@@ -174,10 +168,7 @@ impl TokenCache {
         if !guard.as_ref().is_some_and(|t| Arc::ptr_eq(t, used)) {
             return true;
         }
-        let mut last = self
-            .last_forced_refresh
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut last = self.last_forced_refresh.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
         if last.is_some_and(|at| now.duration_since(at) < MIN_FORCED_REFRESH_INTERVAL) {
             return false;
@@ -234,9 +225,8 @@ mod tests {
             ("[1]", None),
             ("{}", None),
         ] {
-            let r: TokenResponse =
-                serde_json::from_str(&format!(r#"{{"access_token":"a","expires_in":{json}}}"#))
-                    .unwrap_or_else(|e| panic!("{json}: {e}"));
+            let r: TokenResponse = serde_json::from_str(&format!(r#"{{"access_token":"a","expires_in":{json}}}"#))
+                .unwrap_or_else(|e| panic!("{json}: {e}"));
             assert_eq!(r.expires_in, expected, "{json}");
         }
     }
@@ -249,8 +239,7 @@ mod tests {
         .unwrap();
         assert_eq!(r.expires_in, Some(86400));
         assert!(!format!("{r:?}").contains("sekrit"));
-        let r: TokenResponse =
-            serde_json::from_str(r#"{"access_token":"a","expires_in":1799}"#).unwrap();
+        let r: TokenResponse = serde_json::from_str(r#"{"access_token":"a","expires_in":1799}"#).unwrap();
         assert_eq!(r.expires_in, Some(1799));
         let r: TokenResponse = serde_json::from_str(r#"{"access_token":"a"}"#).unwrap();
         assert_eq!(r.expires_in, None);
@@ -284,23 +273,14 @@ mod tests {
     #[tokio::test]
     async fn invalidate_only_the_used_token() {
         let cache = TokenCache::default();
-        let first = cache
-            .get(|| async { Ok(answer("t1", 3600)) })
-            .await
-            .unwrap();
+        let first = cache.get(|| async { Ok(answer("t1", 3600)) }).await.unwrap();
         assert!(cache.invalidate(&first));
-        let second = cache
-            .get(|| async { Ok(answer("t2", 3600)) })
-            .await
-            .unwrap();
+        let second = cache.get(|| async { Ok(answer("t2", 3600)) }).await.unwrap();
         assert_eq!(second.value.expose(), "t2");
         // A late 401 on the old token must not throw away the new one, and
         // the call tries the new one.
         assert!(cache.invalidate(&first));
-        let still = cache
-            .get(|| async { Ok(answer("t3", 3600)) })
-            .await
-            .unwrap();
+        let still = cache.get(|| async { Ok(answer("t3", 3600)) }).await.unwrap();
         assert_eq!(still.value.expose(), "t2");
         // Another 401 within the interval keeps the token: no refresh storm.
         assert!(!cache.invalidate(&still));
@@ -320,9 +300,7 @@ mod tests {
                     .get(|| async {
                         fetches.fetch_add(1, Ordering::SeqCst);
                         tokio::time::sleep(Duration::from_millis(50)).await;
-                        Err(Error::Timeout {
-                            idempotency_key: None,
-                        })
+                        Err(Error::Timeout { idempotency_key: None })
                     })
                     .await
                     .map(|_| ())
@@ -340,10 +318,7 @@ mod tests {
     #[tokio::test]
     async fn failed_fetch_is_not_cached() {
         let cache = TokenCache::default();
-        let err = cache
-            .get(|| async { Err(Error::Config("boom".into())) })
-            .await
-            .unwrap_err();
+        let err = cache.get(|| async { Err(Error::Config("boom".into())) }).await.unwrap_err();
         match err {
             Error::Token(inner) => assert!(matches!(*inner, Error::Config(_))),
             other => panic!("{other:?}"),

@@ -22,10 +22,7 @@ where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
 {
-    deserializer.deserialize_map(ObjectVisitor {
-        union,
-        marker: PhantomData,
-    })
+    deserializer.deserialize_map(ObjectVisitor { union, marker: PhantomData })
 }
 
 struct ObjectVisitor<T> {
@@ -64,10 +61,7 @@ pub fn required<T, E: Error>(slot: Option<Option<T>>, field: &'static str) -> Re
 }
 
 /// A required field that may be `null`.
-pub fn required_nullable<T, E: Error>(
-    slot: Option<Option<T>>,
-    field: &'static str,
-) -> Result<Option<T>, E> {
+pub fn required_nullable<T, E: Error>(slot: Option<Option<T>>, field: &'static str) -> Result<Option<T>, E> {
     slot.ok_or_else(|| E::missing_field(field))
 }
 
@@ -86,15 +80,11 @@ pub fn tristate<T>(slot: Option<Option<T>>) -> Nullable<T> {
 }
 
 /// Converts a slot that kept raw JSON (branches disagree on its type) into the chosen branch's type.
-pub fn convert<T: DeserializeOwned, E: Error>(
-    slot: Option<Option<serde_json::Value>>,
-) -> Result<Option<Option<T>>, E> {
+pub fn convert<T: DeserializeOwned, E: Error>(slot: Option<Option<serde_json::Value>>) -> Result<Option<Option<T>>, E> {
     match slot {
         None => Ok(None),
         Some(None) => Ok(Some(None)),
-        Some(Some(value)) => serde_json::from_value(value)
-            .map(|v| Some(Some(v)))
-            .map_err(E::custom),
+        Some(Some(value)) => serde_json::from_value(value).map(|v| Some(Some(v))).map_err(E::custom),
     }
 }
 
@@ -157,12 +147,9 @@ mod tests {
 
     #[test]
     fn slots_come_only_from_objects() {
-        let err = object::<_, Slots>(&mut serde_json::Deserializer::from_str("[1]"), "U")
-            .err()
-            .unwrap();
+        let err = object::<_, Slots>(&mut serde_json::Deserializer::from_str("[1]"), "U").err().unwrap();
         assert!(err.to_string().contains("union `U`"), "{err}");
-        let ok: Slots =
-            object(&mut serde_json::Deserializer::from_str(r#"{"a": 1}"#), "U").unwrap();
+        let ok: Slots = object(&mut serde_json::Deserializer::from_str(r#"{"a": 1}"#), "U").unwrap();
         assert_eq!(ok.a, Some(Some(1)));
     }
 
@@ -171,16 +158,12 @@ mod tests {
         type E = serde_json::Error;
         assert_eq!(required::<_, E>(Some(Some(1)), "a").unwrap(), 1);
         assert!(required::<u32, E>(Some(None), "a").is_err());
-        assert!(required::<u32, E>(None, "a")
-            .unwrap_err()
-            .to_string()
-            .contains("missing field `a`"));
+        assert!(required::<u32, E>(None, "a").unwrap_err().to_string().contains("missing field `a`"));
         assert_eq!(required_nullable::<u32, E>(Some(None), "a").unwrap(), None);
         assert_eq!(optional(Some(None::<u32>)), None);
         assert_eq!(tristate(Some(None::<u32>)), Nullable::Null);
         assert_eq!(tristate(None::<Option<u32>>), Nullable::Absent);
-        let converted: Option<Option<u32>> =
-            convert::<_, E>(Some(Some(serde_json::json!(5)))).unwrap();
+        let converted: Option<Option<u32>> = convert::<_, E>(Some(Some(serde_json::json!(5)))).unwrap();
         assert_eq!(converted, Some(Some(5)));
     }
 
@@ -192,9 +175,7 @@ mod tests {
         assert_eq!(str_at(&value, "kind"), Some("A"));
         assert!(is_integer(&serde_json::json!(3)) && is_integer(&serde_json::json!(u64::MAX)));
         assert!(!is_integer(&serde_json::json!(1.5)));
-        assert!(
-            one_of(Some("A"), &["A", "B"]) && !one_of(Some("C"), &["A"]) && !one_of(None, &["A"])
-        );
+        assert!(one_of(Some("A"), &["A", "B"]) && !one_of(Some("C"), &["A"]) && !one_of(None, &["A"]));
         assert_eq!(slot_str(&Some(Some(serde_json::json!("x")))), Some("x"));
     }
 }

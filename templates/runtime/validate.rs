@@ -36,10 +36,7 @@ pub fn join(prefix: &str, field: &str) -> String {
 }
 
 fn fail(prefix: &str, field: &str, message: String) -> ValidationError {
-    ValidationError {
-        field: join(prefix, field),
-        message,
-    }
+    ValidationError { field: join(prefix, field), message }
 }
 
 /// The inclusive bounds check every `check_*` function shares; the message reads
@@ -54,18 +51,10 @@ fn within<T: PartialOrd + std::fmt::Display>(
     unit: &str,
 ) -> Result<(), ValidationError> {
     if let Some(min) = min.filter(|min| value < *min) {
-        return Err(fail(
-            prefix,
-            field,
-            format!("must {verb} at least {min}{unit}"),
-        ));
+        return Err(fail(prefix, field, format!("must {verb} at least {min}{unit}")));
     }
     if let Some(max) = max.filter(|max| value > *max) {
-        return Err(fail(
-            prefix,
-            field,
-            format!("must {verb} at most {max}{unit}"),
-        ));
+        return Err(fail(prefix, field, format!("must {verb} at most {max}{unit}")));
     }
     Ok(())
 }
@@ -106,11 +95,7 @@ pub fn check_pattern(
     if compiled.is_match(value) {
         Ok(())
     } else {
-        Err(fail(
-            prefix,
-            field,
-            format!("must match the pattern {pattern}"),
-        ))
+        Err(fail(prefix, field, format!("must match the pattern {pattern}")))
     }
 }
 
@@ -333,10 +318,7 @@ mod tests {
         assert!(u.validate("").is_ok());
         u.address.postcode = "123456".into();
         assert_eq!(u.validate("").unwrap_err().field, "address.postcode");
-        assert_eq!(
-            u.validate("user").unwrap_err().field,
-            "user.address.postcode"
-        );
+        assert_eq!(u.validate("user").unwrap_err().field, "user.address.postcode");
         u.address.postcode = "1".into();
         u.previous[1].postcode = "".into();
         assert_eq!(u.validate("").unwrap_err().field, "previous[1].postcode");

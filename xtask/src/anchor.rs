@@ -30,9 +30,7 @@ impl Progenitor {
         if !status.success() {
             return Err("error: building xtask/anchor/progenitor failed (see above)".to_owned());
         }
-        Ok(Progenitor {
-            binary: target.join("release/anchor-progenitor"),
-        })
+        Ok(Progenitor { binary: target.join("release/anchor-progenitor") })
     }
 
     /// Generates a crate from the document at `spec` into `out`, returning the time
@@ -45,19 +43,13 @@ impl Progenitor {
             .map_err(|e| format!("cannot run {}: {e}", self.binary.display()))?;
         if !output.status.success() {
             let stderr = String::from_utf8_lossy(&output.stderr);
-            return Err(stderr
-                .lines()
-                .next()
-                .unwrap_or("failed without a message")
-                .to_owned());
+            return Err(stderr.lines().next().unwrap_or("failed without a message").to_owned());
         }
         let stdout = String::from_utf8_lossy(&output.stdout);
-        let micros: u64 = stdout.trim().parse().map_err(|_| {
-            format!(
-                "anchor-progenitor printed `{}`, not a time in microseconds",
-                stdout.trim()
-            )
-        })?;
+        let micros: u64 = stdout
+            .trim()
+            .parse()
+            .map_err(|_| format!("anchor-progenitor printed `{}`, not a time in microseconds", stdout.trim()))?;
         Ok(Duration::from_micros(micros))
     }
 }

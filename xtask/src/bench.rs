@@ -33,25 +33,17 @@ pub struct Options {
 
 impl Options {
     pub fn parse(args: &[OsString], cwd: &Path) -> Result<Options, String> {
-        let mut options = Options {
-            build: false,
-            corpus: None,
-        };
+        let mut options = Options { build: false, corpus: None };
         let mut args = args.iter();
         while let Some(arg) = args.next() {
             match arg.to_str() {
                 Some("--build") => options.build = true,
                 Some("--corpus") => {
-                    let dir = args
-                        .next()
-                        .ok_or_else(|| format!("error: --corpus needs a folder\n\n{USAGE}"))?;
+                    let dir = args.next().ok_or_else(|| format!("error: --corpus needs a folder\n\n{USAGE}"))?;
                     options.corpus = Some(cwd.join(dir));
                 }
                 _ => {
-                    return Err(format!(
-                        "error: unexpected argument `{}` for bench\n\n{USAGE}",
-                        arg.to_string_lossy()
-                    ))
+                    return Err(format!("error: unexpected argument `{}` for bench\n\n{USAGE}", arg.to_string_lossy()))
                 }
             }
         }
@@ -97,17 +89,8 @@ pub fn run(root: &Path, options: &Options) -> Result<(), String> {
         eprintln!("bench: {}", document.label);
         let operations = count_operations(&document.text);
         let ours = ours(&document, &scratch.join("ours").join(&document.slug));
-        let progenitor = theirs(
-            &progenitor,
-            &document,
-            &scratch.join("progenitor").join(&document.slug),
-        );
-        measured.push(Measured {
-            document,
-            operations,
-            ours,
-            progenitor,
-        });
+        let progenitor = theirs(&progenitor, &document, &scratch.join("progenitor").join(&document.slug));
+        measured.push(Measured { document, operations, ours, progenitor });
     }
     println!(
         "Code generation, end to end (parse, validate, model, emit, format, write files), ours and progenitor {}:\n",
@@ -116,59 +99,31 @@ pub fn run(root: &Path, options: &Options) -> Result<(), String> {
     println!("{}", codegen_table(&measured));
     if options.build {
         println!("Compiling the generated crate alone (dependencies already built, debug profile, not incremental):\n");
-        println!(
-            "{}",
-            build_table(&measured, &mut Runner::new(scratch.join("target")))?
-        );
+        println!("{}", build_table(&measured, &mut Runner::new(scratch.join("target")))?);
     }
     Ok(())
 }
 
 /// spec/upvest.yaml, the synthetic 10x and 100x documents, and the corpus if asked for.
 fn documents(root: &Path, scratch: &Path, corpus: Option<&Path>) -> Result<Vec<Document>, String> {
-    let text = std::fs::read_to_string(root.join("spec/upvest.yaml"))
-        .map_err(|e| format!("cannot read the spec: {e}"))?;
-    let spec: Value =
-        serde_yaml::from_str(&text).map_err(|e| format!("the spec is not YAML: {e}"))?;
+    let text =
+        std::fs::read_to_string(root.join("spec/upvest.yaml")).map_err(|e| format!("cannot read the spec: {e}"))?;
+    let spec: Value = serde_yaml::from_str(&text).map_err(|e| format!("the spec is not YAML: {e}"))?;
     let docs = scratch.join("documents");
     std::fs::create_dir_all(&docs).map_err(|e| format!("{}: {e}", docs.display()))?;
     let mut documents = Vec::new();
-    for (label, copies, runs, build) in [
-        ("spec/upvest.yaml", 1, 21, true),
-        ("synthetic 10x", 10, 7, true),
-        ("synthetic 100x", 100, 3, false),
-    ] {
+    for (label, copies, runs, build) in
+        [("spec/upvest.yaml", 1, 21, true), ("synthetic 10x", 10, 7, true), ("synthetic 100x", 100, 3, false)]
+    {
         let text = serde_json::to_string(&synthesize(&spec, copies)).map_err(|e| e.to_string())?;
         let path = docs.join(format!("{copies}x.json"));
         std::fs::write(&path, &text).map_err(|e| format!("{}: {e}", path.display()))?;
-        documents.push(Document {
-            label: label.to_owned(),
-            slug: format!("{copies}x"),
-            path,
-            text,
-            runs,
-            build,
-        });
+        documents.push(Document { label: label.to_owned(), slug: format!("{copies}x"), path, text, runs, build });
     }
-    for path in corpus
-        .map(corpus::documents)
-        .transpose()?
-        .unwrap_or_default()
-    {
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let label = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        documents.push(Document {
-            label,
-            slug: corpus::crate_name(&path),
-            path,
-            text,
-            runs: 3,
-            build: true,
-        });
+    for path in corpus.map(corpus::documents).transpose()?.unwrap_or_default() {
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let label = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        documents.push(Document { label, slug: corpus::crate_name(&path), path, text, runs: 3, build: true });
     }
     Ok(documents)
 }
@@ -177,24 +132,16 @@ fn documents(root: &Path, scratch: &Path, corpus: Option<&Path>) -> Result<Vec<D
 /// `None` for a document that is neither JSON nor YAML. Only the path items' keys are
 /// read, so what the rest holds (integers beyond 64 bits, say) does not matter.
 fn count_operations(text: &str) -> Option<usize> {
-    const METHODS: [&str; 8] = [
-        "get", "put", "post", "delete", "options", "head", "patch", "trace",
-    ];
+    const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
     #[derive(serde::Deserialize)]
     struct Paths {
         #[serde(default)]
         paths: BTreeMap<String, BTreeMap<String, IgnoredAny>>,
     }
     // JSON first: YAML parsers reject some valid JSON (escaped surrogate pairs).
-    let document: Paths = serde_json::from_str(text)
-        .ok()
-        .or_else(|| serde_yaml::from_str(text).ok())?;
+    let document: Paths = serde_json::from_str(text).ok().or_else(|| serde_yaml::from_str(text).ok())?;
     let operations = document.paths.values().flat_map(|item| item.keys());
-    Some(
-        operations
-            .filter(|key| METHODS.contains(&key.as_str()))
-            .count(),
-    )
+    Some(operations.filter(|key| METHODS.contains(&key.as_str())).count())
 }
 
 fn ours(document: &Document, dir: &Path) -> Result<Generated, String> {
@@ -223,8 +170,7 @@ fn theirs(progenitor: &Progenitor, document: &Document, dir: &Path) -> Result<Ge
             progenitor.generate(&document.path, dir)
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let lib = std::fs::read_to_string(dir.join("src/lib.rs"))
-        .map_err(|e| format!("{}: {e}", dir.display()))?;
+    let lib = std::fs::read_to_string(dir.join("src/lib.rs")).map_err(|e| format!("{}: {e}", dir.display()))?;
     Ok(Generated {
         median: median(times),
         types: None,
@@ -275,19 +221,13 @@ fn codegen_table(measured: &[Measured]) -> Table {
                 g.types.map_or("n/a".to_owned(), |t| t.to_string()),
                 g.lines.to_string(),
             ),
-            Err(e) => (
-                fails(e),
-                "n/a".to_owned(),
-                "n/a".to_owned(),
-                "n/a".to_owned(),
-            ),
+            Err(e) => (fails(e), "n/a".to_owned(), "n/a".to_owned(), "n/a".to_owned()),
         };
         let (theirs_time, theirs_per_op, theirs_lines) = match &m.progenitor {
             Ok(g) => (ms(g.median), ms_per(g.median, ops), g.lines.to_string()),
             Err(e) => (fails(e), "n/a".to_owned(), "n/a".to_owned()),
         };
-        let seconds =
-            |g: &Result<Generated, String>| g.as_ref().ok().map(|g| g.median.as_secs_f64());
+        let seconds = |g: &Result<Generated, String>| g.as_ref().ok().map(|g| g.median.as_secs_f64());
         table.row(vec![
             m.document.label.clone(),
             m.operations.map_or("n/a".to_owned(), |n| n.to_string()),
@@ -324,11 +264,7 @@ fn build_table(measured: &[Measured], runner: &mut Runner) -> Result<Table, Stri
         for step in [Step::Check, Step::Build] {
             let ours = compile(runner, &m.ours, step)?;
             let theirs = compile(runner, &m.progenitor, step)?;
-            row.extend([
-                ours.cell(),
-                theirs.cell(),
-                ratio(ours.seconds(), theirs.seconds()),
-            ]);
+            row.extend([ours.cell(), theirs.cell(), ratio(ours.seconds(), theirs.seconds())]);
         }
         table.row(row);
     }
@@ -362,11 +298,7 @@ impl Compiled {
 
 /// The crate-only time of `step` for a generated crate. Warnings do not matter here
 /// (progenitor's output may have some); the corpus run is what judges cleanliness.
-fn compile(
-    runner: &mut Runner,
-    generated: &Result<Generated, String>,
-    step: Step,
-) -> Result<Compiled, String> {
+fn compile(runner: &mut Runner, generated: &Result<Generated, String>, step: Step) -> Result<Compiled, String> {
     let Ok(generated) = generated else {
         return Ok(Compiled::NoCrate);
     };
@@ -383,8 +315,7 @@ mod tests {
 
     #[test]
     fn operations_are_counted_from_the_document() {
-        let text =
-            "paths:\n  /a:\n    get: {}\n    post: {}\n    parameters: []\n  /b:\n    delete: {}\n";
+        let text = "paths:\n  /a:\n    get: {}\n    post: {}\n    parameters: []\n  /b:\n    delete: {}\n";
         assert_eq!(count_operations(text), Some(3));
         let json = r#"{"paths": {"/a": {"get": {"description": "\ud83d\udc4d"}}}}"#;
         assert_eq!(count_operations(json), Some(1));
@@ -424,37 +355,19 @@ mod tests {
         ];
         let table = codegen_table(&measured).to_string();
         let rows: Vec<&str> = table.lines().skip(2).collect();
-        assert_eq!(
-            rows[0],
-            "| a | 10 | 5 | 20.0 ms | 2.00 ms | 80.0 ms | 8.00 ms | 0.25x | 100 | 300 |"
-        );
+        assert_eq!(rows[0], "| a | 10 | 5 | 20.0 ms | 2.00 ms | 80.0 ms | 8.00 ms | 0.25x | 100 | 300 |");
         assert_eq!(rows[1], "| b | 4 | 5 | 8.0 ms | 2.00 ms | fails: unsupported OpenAPI 3.1 | n/a | n/a | 40 | n/a |");
     }
 
     #[test]
     fn options_take_build_and_a_corpus_folder() {
-        let parse = |args: &[&str]| {
-            Options::parse(
-                &args.iter().map(OsString::from).collect::<Vec<_>>(),
-                Path::new("/here"),
-            )
-        };
-        assert_eq!(
-            parse(&[]).unwrap(),
-            Options {
-                build: false,
-                corpus: None
-            }
-        );
+        let parse =
+            |args: &[&str]| Options::parse(&args.iter().map(OsString::from).collect::<Vec<_>>(), Path::new("/here"));
+        assert_eq!(parse(&[]).unwrap(), Options { build: false, corpus: None });
         assert_eq!(
             parse(&["--corpus", "c", "--build"]).unwrap(),
-            Options {
-                build: true,
-                corpus: Some(PathBuf::from("/here/c"))
-            }
+            Options { build: true, corpus: Some(PathBuf::from("/here/c")) }
         );
-        assert!(parse(&["--corpus"])
-            .unwrap_err()
-            .contains("--corpus needs a folder"));
+        assert!(parse(&["--corpus"]).unwrap_err().contains("--corpus needs a folder"));
     }
 }

@@ -48,10 +48,7 @@ impl Outcome {
             return Err(error.clone());
         }
         match &self.first_warning {
-            Some(warning) => Err(format!(
-                "{} rustc warning(s), first: {warning}",
-                self.warnings
-            )),
+            Some(warning) => Err(format!("{} rustc warning(s), first: {warning}", self.warnings)),
             None => Ok(()),
         }
     }
@@ -65,20 +62,14 @@ pub struct Runner {
 
 impl Runner {
     pub fn new(target_dir: PathBuf) -> Runner {
-        Runner {
-            target_dir,
-            warmed: HashSet::new(),
-        }
+        Runner { target_dir, warmed: HashSet::new() }
     }
 
     /// Runs `step` on the crate in `dir`, timing the crate alone (see the module docs).
     pub fn timed(&mut self, dir: &Path, step: Step) -> Result<Outcome, String> {
         let manifest = std::fs::read_to_string(dir.join("Cargo.toml"))
             .map_err(|e| format!("{}: {e}", dir.join("Cargo.toml").display()))?;
-        if self
-            .warmed
-            .insert((dependency_key(&manifest).to_owned(), step))
-        {
+        if self.warmed.insert((dependency_key(&manifest).to_owned(), step)) {
             // Builds the dependencies; whether the crate itself compiles is seen below.
             self.run(dir, step)?;
         }
@@ -106,10 +97,7 @@ impl Runner {
         outcome.elapsed = elapsed;
         if !output.status.success() && outcome.first_error.is_none() {
             let stderr = String::from_utf8_lossy(&output.stderr);
-            let cargo_error = stderr
-                .lines()
-                .find(|line| line.starts_with("error"))
-                .unwrap_or("cargo failed");
+            let cargo_error = stderr.lines().find(|line| line.starts_with("error")).unwrap_or("cargo failed");
             outcome.first_error = Some(cargo_error.to_owned());
         }
         Ok(outcome)
@@ -118,21 +106,14 @@ impl Runner {
 
 /// The part of a crate's manifest that decides what its dependencies compile to.
 fn dependency_key(manifest: &str) -> &str {
-    manifest
-        .find("[dependencies]")
-        .map_or(manifest, |start| &manifest[start..])
+    manifest.find("[dependencies]").map_or(manifest, |start| &manifest[start..])
 }
 
 /// Counts the warnings in cargo's JSON messages and picks the first warning and error,
 /// each as `file:line: message`. Compiler summaries ("2 warnings emitted", "aborting due
 /// to ...") point at no code and are not counted.
 fn diagnostics(stdout: &str) -> Outcome {
-    let mut outcome = Outcome {
-        elapsed: Duration::ZERO,
-        warnings: 0,
-        first_warning: None,
-        first_error: None,
-    };
+    let mut outcome = Outcome { elapsed: Duration::ZERO, warnings: 0, first_warning: None, first_error: None };
     for line in stdout.lines() {
         let Ok(message) = serde_json::from_str::<Value>(line) else {
             continue;
@@ -141,12 +122,10 @@ fn diagnostics(stdout: &str) -> Outcome {
             continue;
         }
         let message = &message["message"];
-        let Some(span) = message["spans"].as_array().and_then(|spans| {
-            spans
-                .iter()
-                .find(|span| span["is_primary"] == true)
-                .or(spans.first())
-        }) else {
+        let Some(span) = message["spans"]
+            .as_array()
+            .and_then(|spans| spans.iter().find(|span| span["is_primary"] == true).or(spans.first()))
+        else {
             continue;
         };
         let text = format!(
@@ -174,9 +153,7 @@ mod tests {
     use super::*;
 
     fn message(level: &str, text: &str, spans: &str) -> String {
-        format!(
-            r#"{{"reason":"compiler-message","message":{{"level":"{level}","message":"{text}","spans":{spans}}}}}"#
-        )
+        format!(r#"{{"reason":"compiler-message","message":{{"level":"{level}","message":"{text}","spans":{spans}}}}}"#)
     }
 
     const SPAN: &str = r#"[{"file_name":"src/types.rs","line_start":12,"is_primary":true}]"#;
@@ -195,27 +172,15 @@ mod tests {
         .join("\n");
         let outcome = diagnostics(&stdout);
         assert_eq!(outcome.warnings, 2);
-        assert_eq!(
-            outcome.first_warning.as_deref(),
-            Some("src/types.rs:12: unused import")
-        );
-        assert_eq!(
-            outcome.first_error.as_deref(),
-            Some("src/types.rs:12: mismatched types")
-        );
-        assert_eq!(
-            outcome.clean(),
-            Err("src/types.rs:12: mismatched types".to_owned())
-        );
+        assert_eq!(outcome.first_warning.as_deref(), Some("src/types.rs:12: unused import"));
+        assert_eq!(outcome.first_error.as_deref(), Some("src/types.rs:12: mismatched types"));
+        assert_eq!(outcome.clean(), Err("src/types.rs:12: mismatched types".to_owned()));
     }
 
     #[test]
     fn warnings_alone_make_a_crate_unclean() {
         let outcome = diagnostics(&message("warning", "unused import", SPAN));
-        assert_eq!(
-            outcome.clean(),
-            Err("1 rustc warning(s), first: src/types.rs:12: unused import".to_owned())
-        );
+        assert_eq!(outcome.clean(), Err("1 rustc warning(s), first: src/types.rs:12: unused import".to_owned()));
         assert_eq!(diagnostics("").clean(), Ok(()));
     }
 
@@ -224,10 +189,7 @@ mod tests {
         let a = "[package]\nname = \"a\"\n\n[dependencies]\nserde = \"1\"\n";
         let b = "[package]\nname = \"b\"\n\n[dependencies]\nserde = \"1\"\n";
         assert_eq!(dependency_key(a), dependency_key(b));
-        assert_ne!(
-            dependency_key(a),
-            dependency_key("[dependencies]\nserde_json = \"1\"\n")
-        );
+        assert_ne!(dependency_key(a), dependency_key("[dependencies]\nserde_json = \"1\"\n"));
     }
 
     #[test]
@@ -240,34 +202,17 @@ mod tests {
             "[package]\nname = \"krate\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n\n[workspace]\n",
         )
         .unwrap();
-        std::fs::write(
-            krate.join("src/lib.rs"),
-            "pub fn f() -> u8 {\n    let unused = 1;\n    return 2;\n}\n",
-        )
-        .unwrap();
+        std::fs::write(krate.join("src/lib.rs"), "pub fn f() -> u8 {\n    let unused = 1;\n    return 2;\n}\n")
+            .unwrap();
         let mut runner = Runner::new(dir.path().join("target"));
         let check = runner.timed(&krate, Step::Check).unwrap();
         assert_eq!(check.warnings, 1);
-        assert!(
-            check
-                .clean()
-                .unwrap_err()
-                .contains("src/lib.rs:2: unused variable"),
-            "{:?}",
-            check.clean()
-        );
+        assert!(check.clean().unwrap_err().contains("src/lib.rs:2: unused variable"), "{:?}", check.clean());
         // Clean for rustc, not for clippy.
-        std::fs::write(
-            krate.join("src/lib.rs"),
-            "pub fn f() -> u8 {\n    return 2;\n}\n",
-        )
-        .unwrap();
+        std::fs::write(krate.join("src/lib.rs"), "pub fn f() -> u8 {\n    return 2;\n}\n").unwrap();
         assert_eq!(runner.timed(&krate, Step::Check).unwrap().clean(), Ok(()));
         let clippy = runner.run(&krate, Step::Clippy).unwrap();
         let error = clippy.clean().unwrap_err();
-        assert!(
-            error.starts_with("src/lib.rs:2: unneeded `return`"),
-            "{error}"
-        );
+        assert!(error.starts_with("src/lib.rs:2: unneeded `return`"), "{error}");
     }
 }

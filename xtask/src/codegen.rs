@@ -42,21 +42,15 @@ impl Options {
     /// Parses the arguments after `codegen`. Defaults are relative to the workspace `root`;
     /// paths given on the command line are relative to `cwd`, where the user typed them.
     pub fn parse(args: &[OsString], cwd: &Path, root: &Path) -> Result<Options, String> {
-        let mut options = Options {
-            check: false,
-            deny_warnings: false,
-            spec: root.join(DEFAULT_SPEC),
-            out: root.join(DEFAULT_OUT),
-        };
+        let mut options =
+            Options { check: false, deny_warnings: false, spec: root.join(DEFAULT_SPEC), out: root.join(DEFAULT_OUT) };
         let mut args = args.iter();
         while let Some(arg) = args.next() {
             match arg.to_str() {
                 Some("--check") => options.check = true,
                 Some("--deny-warnings") => options.deny_warnings = true,
                 Some(flag @ ("--spec" | "--out")) => {
-                    let value = args
-                        .next()
-                        .ok_or_else(|| format!("error: {flag} needs a path\n\n{USAGE}"))?;
+                    let value = args.next().ok_or_else(|| format!("error: {flag} needs a path\n\n{USAGE}"))?;
                     let path = cwd.join(value);
                     if flag == "--spec" {
                         options.spec = path;
@@ -187,8 +181,7 @@ impl Changes {
 
     /// The `--check` failure message: one line per differing file, then what to do.
     pub fn report(&self, out_label: &str, fix: &str) -> String {
-        let mut report =
-            format!("codegen --check: {out_label} is out of date; these files differ:\n");
+        let mut report = format!("codegen --check: {out_label} is out of date; these files differ:\n");
         for (kind, path) in self.differences() {
             report += &format!("  {kind:<7}  {path}\n");
         }
@@ -205,10 +198,7 @@ pub fn plan(out_dir: &Path, output: &Output) -> io::Result<Changes> {
         let path = out_dir.join(relative);
         match fs::symlink_metadata(&path) {
             // Absent, or a parent is absent or is a file (which is extra and goes away first).
-            Err(err)
-                if err.kind() == io::ErrorKind::NotFound
-                    || !path.parent().is_some_and(Path::is_dir) =>
-            {
+            Err(err) if err.kind() == io::ErrorKind::NotFound || !path.parent().is_some_and(Path::is_dir) => {
                 changes.missing.insert(relative.clone(), content.clone());
             }
             Err(err) => return Err(context(err, "inspect", &path)),
@@ -227,10 +217,7 @@ pub fn plan(out_dir: &Path, output: &Output) -> io::Result<Changes> {
     if out_dir.is_dir() {
         list_files(out_dir, "", &mut existing)?;
     }
-    changes.extra = existing
-        .into_iter()
-        .filter(|relative| !output.files.contains_key(relative))
-        .collect();
+    changes.extra = existing.into_iter().filter(|relative| !output.files.contains_key(relative)).collect();
     Ok(changes)
 }
 
@@ -255,18 +242,13 @@ pub fn apply(out_dir: &Path, changes: Changes) -> io::Result<Applied> {
     for (relative, content) in changes.missing.iter().chain(&changes.stale) {
         write_atomically(&out_dir.join(relative), content)?;
     }
-    Ok(Applied {
-        written: changes.missing.len() + changes.stale.len(),
-        removed: changes.extra.len(),
-    })
+    Ok(Applied { written: changes.missing.len() + changes.stale.len(), removed: changes.extra.len() })
 }
 
 /// Rejects paths that could land outside the output folder or name one file two ways
 /// (`a//b` and `a/b`), which would make every run rewrite it.
 fn check_relative_path(relative: &str) -> io::Result<()> {
-    let plain = relative
-        .split('/')
-        .all(|part| !part.is_empty() && part != "." && part != ".." && !part.contains('\\'));
+    let plain = relative.split('/').all(|part| !part.is_empty() && part != "." && part != ".." && !part.contains('\\'));
     if plain {
         return Ok(());
     }
@@ -295,14 +277,8 @@ fn list_files(dir: &Path, prefix: &str, files: &mut Vec<String>) -> io::Result<(
                 ),
             )
         })?;
-        let relative = if prefix.is_empty() {
-            name
-        } else {
-            format!("{prefix}/{name}")
-        };
-        let file_type = entry
-            .file_type()
-            .map_err(|err| context(err, "inspect", &entry.path()))?;
+        let relative = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
+        let file_type = entry.file_type().map_err(|err| context(err, "inspect", &entry.path()))?;
         if file_type.is_dir() {
             if relative != IGNORED_DIR {
                 list_files(&entry.path(), &relative, files)?;
@@ -321,10 +297,7 @@ fn remove_empty_dirs(dir: &Path, top: bool) -> io::Result<bool> {
     for entry in fs::read_dir(dir).map_err(|err| context(err, "list", dir))? {
         let entry = entry.map_err(|err| context(err, "list", dir))?;
         let path = entry.path();
-        let is_dir = entry
-            .file_type()
-            .map_err(|err| context(err, "inspect", &path))?
-            .is_dir();
+        let is_dir = entry.file_type().map_err(|err| context(err, "inspect", &path))?.is_dir();
         let keep = top && entry.file_name() == IGNORED_DIR;
         if is_dir && !keep && remove_empty_dirs(&path, false)? {
             fs::remove_dir(&path).map_err(|err| context(err, "remove the empty folder", &path))?;
@@ -338,19 +311,11 @@ fn remove_empty_dirs(dir: &Path, top: bool) -> io::Result<bool> {
 /// Writes `content` to a temporary file beside `path`, then renames it over `path`: a
 /// rename within one folder is atomic, so `path` always holds a whole file.
 fn write_atomically(path: &Path, content: &str) -> io::Result<()> {
-    let dir = path
-        .parent()
-        .expect("output paths are checked to be relative to the folder");
+    let dir = path.parent().expect("output paths are checked to be relative to the folder");
     fs::create_dir_all(dir).map_err(|err| context(err, "create the folder", dir))?;
-    let name = path
-        .file_name()
-        .expect("output paths are checked to end in a name");
+    let name = path.file_name().expect("output paths are checked to end in a name");
     // The process id keeps two concurrent runs from sharing a temporary file.
-    let tmp = dir.join(format!(
-        ".{}.{}{TMP_SUFFIX}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
+    let tmp = dir.join(format!(".{}.{}{TMP_SUFFIX}", name.to_string_lossy(), std::process::id()));
     let result = fs::write(&tmp, content)
         .map_err(|err| context(err, "write", &tmp))
         .and_then(|()| fs::rename(&tmp, path).map_err(|err| context(err, "replace", path)));
@@ -363,10 +328,7 @@ fn write_atomically(path: &Path, content: &str) -> io::Result<()> {
 
 /// Names the action and the path in an I/O error, which on its own names neither.
 fn context(err: io::Error, action: &str, path: &Path) -> io::Error {
-    io::Error::new(
-        err.kind(),
-        format!("cannot {action} {}: {err}", path.display()),
-    )
+    io::Error::new(err.kind(), format!("cannot {action} {}: {err}", path.display()))
 }
 
 fn count(n: usize, noun: &str) -> String {
@@ -385,14 +347,8 @@ mod tests {
 
     fn output(files: &[(&str, &str)]) -> Output {
         Output {
-            files: files
-                .iter()
-                .map(|&(path, content)| (path.into(), content.into()))
-                .collect(),
-            summary: Summary {
-                types: 2,
-                operations: 1,
-            },
+            files: files.iter().map(|&(path, content)| (path.into(), content.into())).collect(),
+            summary: Summary { types: 2, operations: 1 },
             warnings: Vec::new(),
         }
     }
@@ -409,11 +365,7 @@ mod tests {
             for entry in fs::read_dir(dir).unwrap() {
                 let entry = entry.unwrap();
                 let name = entry.file_name().into_string().unwrap();
-                let relative = if prefix.is_empty() {
-                    name
-                } else {
-                    format!("{prefix}/{name}")
-                };
+                let relative = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
                 if entry.file_type().unwrap().is_dir() {
                     walk(&entry.path(), &relative, into);
                 } else {
@@ -427,12 +379,7 @@ mod tests {
     }
 
     fn options(check: bool, out: &Path) -> Options {
-        Options {
-            check,
-            deny_warnings: false,
-            spec: workspace_root().join(DEFAULT_SPEC),
-            out: out.to_path_buf(),
-        }
+        Options { check, deny_warnings: false, spec: workspace_root().join(DEFAULT_SPEC), out: out.to_path_buf() }
     }
 
     fn mtime(path: &Path) -> SystemTime {
@@ -450,11 +397,7 @@ mod tests {
     }
 
     fn new_output() -> Output {
-        output(&[
-            ("Cargo.toml", "same"),
-            ("src/lib.rs", "new"),
-            ("src/models/user.rs", "fresh"),
-        ])
+        output(&[("Cargo.toml", "same"), ("src/lib.rs", "new"), ("src/models/user.rs", "fresh")])
     }
 
     #[test]
@@ -463,11 +406,7 @@ mod tests {
         let changes = plan(dir.path(), &new_output()).unwrap();
         assert_eq!(
             changes.differences(),
-            [
-                ("extra", "src/gone/mod.rs"),
-                ("stale", "src/lib.rs"),
-                ("missing", "src/models/user.rs")
-            ]
+            [("extra", "src/gone/mod.rs"), ("stale", "src/lib.rs"), ("missing", "src/models/user.rs")]
         );
         assert_eq!(changes.stale["src/lib.rs"], "new");
         assert_eq!(changes.missing["src/models/user.rs"], "fresh");
@@ -478,39 +417,17 @@ mod tests {
         let dir = out_dir_with_every_kind_of_change();
         let unchanged = dir.path().join("Cargo.toml");
         let long_ago = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
-        fs::File::options()
-            .write(true)
-            .open(&unchanged)
-            .unwrap()
-            .set_modified(long_ago)
-            .unwrap();
+        fs::File::options().write(true).open(&unchanged).unwrap().set_modified(long_ago).unwrap();
 
         let changes = plan(dir.path(), &new_output()).unwrap();
         let applied = apply(dir.path(), changes).unwrap();
 
-        assert_eq!(
-            applied,
-            Applied {
-                written: 2,
-                removed: 1
-            }
-        );
-        assert_eq!(
-            mtime(&unchanged),
-            long_ago,
-            "an unchanged file must not be rewritten"
-        );
+        assert_eq!(applied, Applied { written: 2, removed: 1 });
+        assert_eq!(mtime(&unchanged), long_ago, "an unchanged file must not be rewritten");
         let mut expected = new_output().files;
         expected.insert("target/debug/build.log".into(), "not ours".into());
-        assert_eq!(
-            tree(dir.path()),
-            expected,
-            "no temporary file may be left behind"
-        );
-        assert!(
-            !dir.path().join("src/gone").exists(),
-            "a folder left empty is removed"
-        );
+        assert_eq!(tree(dir.path()), expected, "no temporary file may be left behind");
+        assert!(!dir.path().join("src/gone").exists(), "a folder left empty is removed");
         assert!(plan(dir.path(), &new_output()).unwrap().is_empty());
     }
 
@@ -549,10 +466,7 @@ mod tests {
     fn check_reports_every_difference_and_writes_nothing() {
         let dir = out_dir_with_every_kind_of_change();
         let before = tree(dir.path());
-        let stamps: Vec<_> = before
-            .keys()
-            .map(|path| mtime(&dir.path().join(path)))
-            .collect();
+        let stamps: Vec<_> = before.keys().map(|path| mtime(&dir.path().join(path))).collect();
 
         let report = sync(&options(true, dir.path()), &new_output(), Instant::now()).unwrap_err();
 
@@ -569,10 +483,7 @@ mod tests {
             )
         );
         assert_eq!(tree(dir.path()), before);
-        let after: Vec<_> = before
-            .keys()
-            .map(|path| mtime(&dir.path().join(path)))
-            .collect();
+        let after: Vec<_> = before.keys().map(|path| mtime(&dir.path().join(path))).collect();
         assert_eq!(after, stamps);
     }
 
@@ -580,18 +491,8 @@ mod tests {
     fn check_passes_when_the_folder_matches() {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "Cargo.toml", "same");
-        let line = sync(
-            &options(true, dir.path()),
-            &output(&[("Cargo.toml", "same")]),
-            Instant::now(),
-        );
-        assert_eq!(
-            line,
-            Ok(format!(
-                "codegen --check: {}/ is up to date (1 file, 0 warnings)",
-                dir.path().display()
-            ))
-        );
+        let line = sync(&options(true, dir.path()), &output(&[("Cargo.toml", "same")]), Instant::now());
+        assert_eq!(line, Ok(format!("codegen --check: {}/ is up to date (1 file, 0 warnings)", dir.path().display())));
     }
 
     #[test]
@@ -599,9 +500,7 @@ mod tests {
         let dir = out_dir_with_every_kind_of_change();
         let line = sync(&options(false, dir.path()), &new_output(), Instant::now()).unwrap();
         assert!(
-            line.starts_with(
-                "codegen: 2 types, 1 operation, 0 warnings, 3 files changed (2 written, 1 removed) in "
-            ),
+            line.starts_with("codegen: 2 types, 1 operation, 0 warnings, 3 files changed (2 written, 1 removed) in "),
             "{line}"
         );
         assert!(line.ends_with(" ms"), "{line}");
@@ -620,10 +519,7 @@ mod tests {
         options.deny_warnings = true;
         assert_eq!(check_warnings(&options, &new_output()), Ok(()));
         let error = check_warnings(&options, &warned).unwrap_err();
-        assert!(
-            error.starts_with("error: 1 warning and --deny-warnings, so nothing was written"),
-            "{error}"
-        );
+        assert!(error.starts_with("error: 1 warning and --deny-warnings, so nothing was written"), "{error}");
     }
 
     #[test]
@@ -638,14 +534,7 @@ mod tests {
     #[test]
     fn paths_that_could_escape_the_folder_are_rejected() {
         let dir = tempfile::tempdir().unwrap();
-        for path in [
-            "../escape.rs",
-            "/etc/passwd",
-            "src//lib.rs",
-            "./lib.rs",
-            "src\\lib.rs",
-            "",
-        ] {
+        for path in ["../escape.rs", "/etc/passwd", "src//lib.rs", "./lib.rs", "src\\lib.rs", ""] {
             let error = plan(dir.path(), &output(&[(path, "x")])).unwrap_err();
             assert_eq!(error.kind(), io::ErrorKind::InvalidInput, "{path:?}");
         }
@@ -669,14 +558,7 @@ mod tests {
             })
         );
         assert_eq!(
-            parse(&[
-                "--out",
-                "../scratch",
-                "--check",
-                "--deny-warnings",
-                "--spec",
-                "/big/openapi.yaml"
-            ]),
+            parse(&["--out", "../scratch", "--check", "--deny-warnings", "--spec", "/big/openapi.yaml"]),
             Ok(Options {
                 check: true,
                 deny_warnings: true,
@@ -684,12 +566,8 @@ mod tests {
                 out: "/repo/generator/../scratch".into()
             })
         );
-        assert!(parse(&["--spec"])
-            .unwrap_err()
-            .contains("--spec needs a path"));
-        assert!(parse(&["--force"])
-            .unwrap_err()
-            .contains("unexpected argument `--force`"));
+        assert!(parse(&["--spec"]).unwrap_err().contains("--spec needs a path"));
+        assert!(parse(&["--force"]).unwrap_err().contains("unexpected argument `--force`"));
     }
 
     /// Fails `cargo test --workspace` whenever the committed `generated/` is not exactly
@@ -701,10 +579,6 @@ mod tests {
         let output = generator::generate(&options.spec)
             .unwrap_or_else(|err| panic!("the generator failed on {DEFAULT_SPEC}:\n{err}"));
         let changes = plan(&options.out, &output).unwrap();
-        assert!(
-            changes.is_empty(),
-            "{}",
-            changes.report("generated/", &options.fix())
-        );
+        assert!(changes.is_empty(), "{}", changes.report("generated/", &options.fix()));
     }
 }

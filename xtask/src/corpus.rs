@@ -7,7 +7,6 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-
 use crate::cargo_run::{Runner, Step};
 use crate::crate_dir::{generate_into, generated_lines};
 use crate::table::{ms, secs, shorten, Table};
@@ -32,19 +31,13 @@ impl Options {
     /// sits next to the repository `root`.
     pub fn parse(args: &[OsString], cwd: &Path, root: &Path) -> Result<Options, String> {
         let default = root.parent().unwrap_or(root).join(DEFAULT_CORPUS);
-        let mut options = Options {
-            corpus: default,
-            no_build: false,
-            only: None,
-        };
+        let mut options = Options { corpus: default, no_build: false, only: None };
         let mut args = args.iter();
         while let Some(arg) = args.next() {
             match arg.to_str() {
                 Some("--no-build") => options.no_build = true,
                 Some(flag @ ("--corpus" | "--only")) => {
-                    let value = args
-                        .next()
-                        .ok_or_else(|| format!("error: {flag} needs a value\n\n{USAGE}"))?;
+                    let value = args.next().ok_or_else(|| format!("error: {flag} needs a value\n\n{USAGE}"))?;
                     if flag == "--corpus" {
                         options.corpus = cwd.join(value);
                     } else {
@@ -52,10 +45,7 @@ impl Options {
                     }
                 }
                 _ => {
-                    return Err(format!(
-                        "error: unexpected argument `{}` for corpus\n\n{USAGE}",
-                        arg.to_string_lossy()
-                    ))
+                    return Err(format!("error: unexpected argument `{}` for corpus\n\n{USAGE}", arg.to_string_lossy()))
                 }
             }
         }
@@ -76,10 +66,7 @@ pub fn documents(dir: &Path) -> Result<Vec<PathBuf>, String> {
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))
         .filter(|path| {
             path.is_file()
-                && path
-                    .extension()
-                    .and_then(|e| e.to_str())
-                    .is_some_and(|e| matches!(e, "json" | "yaml" | "yml"))
+                && path.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e, "json" | "yaml" | "yml"))
         })
         .collect();
     documents.sort();
@@ -89,25 +76,11 @@ pub fn documents(dir: &Path) -> Result<Vec<PathBuf>, String> {
 /// The crate (and folder) name for a document file: its stem in lowercase kebab case
 /// with `-client` added, which is always a valid package name and never a keyword.
 pub fn crate_name(document: &Path) -> String {
-    let stem = document
-        .file_stem()
-        .map(|s| s.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
-    let words: Vec<&str> = stem
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    let name = if words.is_empty() {
-        "document".to_owned()
-    } else {
-        words.join("-")
-    };
+    let stem = document.file_stem().map(|s| s.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let words: Vec<&str> = stem.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let name = if words.is_empty() { "document".to_owned() } else { words.join("-") };
     // A package name may not start with a digit.
-    let prefix = if name.starts_with(|c: char| c.is_ascii_digit()) {
-        "api-"
-    } else {
-        ""
-    };
+    let prefix = if name.starts_with(|c: char| c.is_ascii_digit()) { "api-" } else { "" };
     format!("{prefix}{name}-client")
 }
 
@@ -116,9 +89,7 @@ pub fn run(root: &Path, options: &Options) -> Result<(), String> {
     if let Some(only) = &options.only {
         let all: Vec<String> = documents.iter().map(|d| file_name(d)).collect();
         documents.retain(|d| {
-            file_name(d) == *only
-                || crate_name(d) == *only
-                || d.file_stem().is_some_and(|s| s == only.as_str())
+            file_name(d) == *only || crate_name(d) == *only || d.file_stem().is_some_and(|s| s == only.as_str())
         });
         if documents.is_empty() {
             return Err(format!(
@@ -129,10 +100,7 @@ pub fn run(root: &Path, options: &Options) -> Result<(), String> {
         }
     }
     if documents.is_empty() {
-        return Err(format!(
-            "error: no .json/.yaml document in {}",
-            options.corpus.display()
-        ));
+        return Err(format!("error: no .json/.yaml document in {}", options.corpus.display()));
     }
     let out = root.join("target/corpus");
     // The snapshot test compiles its fixture crates here too (CARGO_TARGET_TMPDIR is
@@ -158,28 +126,19 @@ pub fn run(root: &Path, options: &Options) -> Result<(), String> {
     println!("{table}");
     println!("crates in {}/", display_path(&out));
     if failed > 0 {
-        return Err(format!(
-            "error: {failed} of {} documents failed",
-            documents.len()
-        ));
+        return Err(format!("error: {failed} of {} documents failed", documents.len()));
     }
     Ok(())
 }
 
 /// One table row: generate, then (unless `no_build`) check and lint. A document's failure
 /// is its row's result; only a failure of the tooling itself is an `Err`.
-fn try_document(
-    document: &Path,
-    out: &Path,
-    no_build: bool,
-    runner: &mut Runner,
-) -> Result<Vec<String>, String> {
+fn try_document(document: &Path, out: &Path, no_build: bool, runner: &mut Runner) -> Result<Vec<String>, String> {
     let name = crate_name(document);
     let dir = out.join(&name);
     let mut row = vec![file_name(document)];
-    let generated = std::fs::read_to_string(document)
-        .map_err(|e| format!("cannot read the document: {e}"))
-        .and_then(|text| {
+    let generated =
+        std::fs::read_to_string(document).map_err(|e| format!("cannot read the document: {e}")).and_then(|text| {
             // A fresh folder: files of an earlier run must not end up in this crate.
             let _ = std::fs::remove_dir_all(&dir);
             generate_into(&text, &dir, &name)
@@ -209,12 +168,7 @@ fn try_document(
     let result = check
         .clean()
         .map_err(|e| format!("check: {e}"))
-        .and_then(|()| {
-            runner
-                .run(&dir, Step::Clippy)?
-                .clean()
-                .map_err(|e| format!("clippy: {e}"))
-        });
+        .and_then(|()| runner.run(&dir, Step::Clippy)?.clean().map_err(|e| format!("clippy: {e}")));
     row.push(match result {
         Ok(()) => "ok".to_owned(),
         Err(error) => shorten(&error, RESULT_WIDTH),
@@ -223,9 +177,7 @@ fn try_document(
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -234,15 +186,9 @@ mod tests {
 
     #[test]
     fn crate_names_come_from_file_names() {
-        assert_eq!(
-            crate_name(Path::new("corpus/box-platform.json")),
-            "box-platform-client"
-        );
+        assert_eq!(crate_name(Path::new("corpus/box-platform.json")), "box-platform-client");
         assert_eq!(crate_name(Path::new("openai.yaml")), "openai-client");
-        assert_eq!(
-            crate_name(Path::new("Twilio_API v2010.JSON")),
-            "twilio-api-v2010-client"
-        );
+        assert_eq!(crate_name(Path::new("Twilio_API v2010.JSON")), "twilio-api-v2010-client");
         assert_eq!(crate_name(Path::new("2fa--api.yml")), "api-2fa-api-client");
         assert_eq!(crate_name(Path::new("_.json")), "document-client");
     }
@@ -251,34 +197,18 @@ mod tests {
     fn options_default_to_the_shared_corpus_next_to_the_repository() {
         let root = Path::new("/work/repo");
         let parse = |args: &[&str]| {
-            Options::parse(
-                &args.iter().map(OsString::from).collect::<Vec<_>>(),
-                Path::new("/here"),
-                root,
-            )
+            Options::parse(&args.iter().map(OsString::from).collect::<Vec<_>>(), Path::new("/here"), root)
         };
         assert_eq!(
             parse(&[]).unwrap(),
-            Options {
-                corpus: PathBuf::from("/work/shared/corpus"),
-                no_build: false,
-                only: None
-            }
+            Options { corpus: PathBuf::from("/work/shared/corpus"), no_build: false, only: None }
         );
         assert_eq!(
             parse(&["--corpus", "docs", "--no-build", "--only", "openai"]).unwrap(),
-            Options {
-                corpus: PathBuf::from("/here/docs"),
-                no_build: true,
-                only: Some("openai".to_owned())
-            }
+            Options { corpus: PathBuf::from("/here/docs"), no_build: true, only: Some("openai".to_owned()) }
         );
-        assert!(parse(&["--only"])
-            .unwrap_err()
-            .contains("--only needs a value"));
-        assert!(parse(&["--fast"])
-            .unwrap_err()
-            .contains("unexpected argument `--fast`"));
+        assert!(parse(&["--only"]).unwrap_err().contains("--only needs a value"));
+        assert!(parse(&["--fast"]).unwrap_err().contains("unexpected argument `--fast`"));
     }
 
     #[test]
@@ -287,18 +217,11 @@ mod tests {
         for name in ["b.yaml", "a.json", "README.md", "c.yml"] {
             std::fs::write(dir.path().join(name), "").unwrap();
         }
-        let names: Vec<String> = documents(dir.path())
-            .unwrap()
-            .iter()
-            .map(|d| file_name(d))
-            .collect();
+        let names: Vec<String> = documents(dir.path()).unwrap().iter().map(|d| file_name(d)).collect();
         assert_eq!(names, ["a.json", "b.yaml", "c.yml"]);
         let missing = dir.path().join("nope");
         let error = documents(&missing).unwrap_err();
-        assert!(
-            error.contains(&missing.display().to_string()) && error.contains("--corpus"),
-            "{error}"
-        );
+        assert!(error.contains(&missing.display().to_string()) && error.contains("--corpus"), "{error}");
     }
 
     #[test]
@@ -308,14 +231,8 @@ mod tests {
         let spec = crate::workspace_root().join("spec/upvest.yaml");
         let row = try_document(&spec, dir.path(), true, &mut runner).unwrap();
         assert_eq!(row[0], "upvest.yaml");
-        assert!(
-            row[1].parse::<usize>().unwrap() > 0 && row[2].parse::<usize>().unwrap() > 0,
-            "{row:?}"
-        );
-        assert_eq!(
-            (row[3].as_str(), row[6].as_str(), row[7].as_str()),
-            ("0", "not run", "ok")
-        );
+        assert!(row[1].parse::<usize>().unwrap() > 0 && row[2].parse::<usize>().unwrap() > 0, "{row:?}");
+        assert_eq!((row[3].as_str(), row[6].as_str(), row[7].as_str()), ("0", "not run", "ok"));
         assert!(dir.path().join("upvest-client/src/lib.rs").is_file());
 
         let broken = dir.path().join("broken.yaml");

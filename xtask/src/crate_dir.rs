@@ -25,11 +25,8 @@ pub fn write_crate(dir: &Path, files: &BTreeMap<String, String>, name: &str) -> 
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
         }
-        let content = if path == "Cargo.toml" {
-            format!("{}\n[workspace]\n", rename(content, name))
-        } else {
-            content.clone()
-        };
+        let content =
+            if path == "Cargo.toml" { format!("{}\n[workspace]\n", rename(content, name)) } else { content.clone() };
         std::fs::write(&target, content).map_err(|e| format!("{}: {e}", target.display()))?;
     }
     Ok(())
@@ -47,9 +44,7 @@ fn rename(manifest: &str, name: &str) -> String {
         let key = trimmed.split('=').next().unwrap_or("").trim();
         match section {
             "[package]" if key == "name" => out.push_str(&format!("name = \"{name}\"")),
-            "[lib]" if key == "name" => {
-                out.push_str(&format!("name = \"{}\"", name.replace('-', "_")))
-            }
+            "[lib]" if key == "name" => out.push_str(&format!("name = \"{}\"", name.replace('-', "_"))),
             _ => out.push_str(line),
         }
         out.push('\n');
@@ -84,22 +79,13 @@ mod tests {
     fn written_crates_are_standalone() {
         let dir = tempfile::tempdir().unwrap();
         let files = BTreeMap::from([
-            (
-                "Cargo.toml".to_owned(),
-                "[package]\nname = \"upvest-client\"\n".to_owned(),
-            ),
+            ("Cargo.toml".to_owned(), "[package]\nname = \"upvest-client\"\n".to_owned()),
             ("src/lib.rs".to_owned(), "pub mod a;\n".to_owned()),
         ]);
         write_crate(dir.path(), &files, "openai-client").unwrap();
         let manifest = std::fs::read_to_string(dir.path().join("Cargo.toml")).unwrap();
-        assert_eq!(
-            manifest,
-            "[package]\nname = \"openai-client\"\n\n[workspace]\n"
-        );
-        assert_eq!(
-            std::fs::read_to_string(dir.path().join("src/lib.rs")).unwrap(),
-            "pub mod a;\n"
-        );
+        assert_eq!(manifest, "[package]\nname = \"openai-client\"\n\n[workspace]\n");
+        assert_eq!(std::fs::read_to_string(dir.path().join("src/lib.rs")).unwrap(), "pub mod a;\n");
     }
 
     #[test]

@@ -14,9 +14,9 @@ mod cargo_run;
 mod codegen;
 mod corpus;
 mod crate_dir;
+mod semver;
 mod synthetic;
 mod table;
-mod semver;
 mod test_all;
 
 use std::ffi::OsString;
@@ -71,10 +71,7 @@ fn run(args: Vec<OsString>) -> Result<(), String> {
             codegen::run(&options)
         }
         Some("test") => test_all::run(workspace_root(), test_all::cargo_test_args(rest)?),
-        Some("bench") => bench::run(
-            workspace_root(),
-            &bench::Options::parse(rest, &current_dir()?)?,
-        ),
+        Some("bench") => bench::run(workspace_root(), &bench::Options::parse(rest, &current_dir()?)?),
         Some("corpus") => {
             let options = corpus::Options::parse(rest, &current_dir()?, workspace_root())?;
             corpus::run(workspace_root(), &options)
@@ -84,24 +81,18 @@ fn run(args: Vec<OsString>) -> Result<(), String> {
             println!("{USAGE}");
             Ok(())
         }
-        _ => Err(format!(
-            "error: unknown command `{}`\n\n{USAGE}",
-            command.to_string_lossy()
-        )),
+        _ => Err(format!("error: unknown command `{}`\n\n{USAGE}", command.to_string_lossy())),
     }
 }
 
 fn current_dir() -> Result<std::path::PathBuf, String> {
-    std::env::current_dir()
-        .map_err(|err| format!("error: cannot read the current directory: {err}"))
+    std::env::current_dir().map_err(|err| format!("error: cannot read the current directory: {err}"))
 }
 
 /// The workspace root, taken from where xtask's own manifest lives so every command
 /// behaves the same whatever directory `cargo xtask` is started from.
 fn workspace_root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask/ sits directly below the workspace root")
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask/ sits directly below the workspace root")
 }
 
 /// Renders `path` relative to the workspace root when it lies inside it (`generated/`),

@@ -12,32 +12,24 @@ pub fn run(root: &Path) -> Result<(), String> {
     let base = root.join("target/semver");
     for version in ["v1", "v2"] {
         let spec = root.join(format!("evolution/{version}.yaml"));
-        let text = std::fs::read_to_string(&spec)
-            .map_err(|e| format!("error: cannot read {}: {e}", spec.display()))?;
+        let text = std::fs::read_to_string(&spec).map_err(|e| format!("error: cannot read {}: {e}", spec.display()))?;
         let output = generator::generate_from_str(&text)
             .map_err(|e| format!("error: the generator rejects {}:\n{e}", spec.display()))?;
         let dir = base.join(version);
         if dir.exists() {
-            std::fs::remove_dir_all(&dir)
-                .map_err(|e| format!("error: cannot clear {}: {e}", dir.display()))?;
+            std::fs::remove_dir_all(&dir).map_err(|e| format!("error: cannot clear {}: {e}", dir.display()))?;
         }
         for (relative, content) in &output.files {
             let path = dir.join(relative);
             // Each crate builds on its own, outside this workspace.
-            let content = if relative == "Cargo.toml" {
-                format!("{content}\n[workspace]\n")
-            } else {
-                content.clone()
-            };
+            let content = if relative == "Cargo.toml" { format!("{content}\n[workspace]\n") } else { content.clone() };
             std::fs::create_dir_all(path.parent().unwrap_or(&dir))
                 .and_then(|()| std::fs::write(&path, content))
                 .map_err(|e| format!("error: cannot write {}: {e}", path.display()))?;
         }
     }
-    let installed = Command::new("cargo")
-        .args(["semver-checks", "--version"])
-        .output()
-        .is_ok_and(|o| o.status.success());
+    let installed =
+        Command::new("cargo").args(["semver-checks", "--version"]).output().is_ok_and(|o| o.status.success());
     if !installed {
         return Err("error: cargo-semver-checks is not installed: \
                     `cargo install cargo-semver-checks --locked`, then run this again"

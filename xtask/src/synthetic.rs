@@ -7,16 +7,8 @@ use serde_json::Value;
 /// schema is copied under a new name, with the copies' `$ref`s pointing at the copies.
 pub fn synthesize(spec: &Value, copies: usize) -> Value {
     let mut out = spec.clone();
-    let schemas = spec
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    let paths = spec
-        .get("paths")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let schemas = spec.pointer("/components/schemas").and_then(Value::as_object).cloned().unwrap_or_default();
+    let paths = spec.get("paths").and_then(Value::as_object).cloned().unwrap_or_default();
     for copy in 1..copies {
         let rename = |value: &Value| rename_refs(value, &format!("V{copy}"));
         for (key, schema) in &schemas {
@@ -24,11 +16,7 @@ pub fn synthesize(spec: &Value, copies: usize) -> Value {
         }
         for (path, item) in &paths {
             let mut item = rename(item);
-            for op in item
-                .as_object_mut()
-                .into_iter()
-                .flat_map(|m| m.values_mut())
-            {
+            for op in item.as_object_mut().into_iter().flat_map(|m| m.values_mut()) {
                 if let Some(Value::String(id)) = op.get_mut("operationId") {
                     id.push_str(&format!("_v{copy}"));
                 }
@@ -44,9 +32,7 @@ fn rename_refs(value: &Value, suffix: &str) -> Value {
         Value::Object(map) => Value::Object(
             map.iter()
                 .map(|(k, v)| match (k.as_str(), v) {
-                    ("$ref", Value::String(target))
-                        if target.starts_with("#/components/schemas/") =>
-                    {
+                    ("$ref", Value::String(target)) if target.starts_with("#/components/schemas/") => {
                         (k.clone(), Value::String(format!("{target}{suffix}")))
                     }
                     _ => (k.clone(), rename_refs(v, suffix)),
@@ -72,9 +58,6 @@ mod tests {
         assert_eq!(big["paths"].as_object().unwrap().len(), 3);
         assert_eq!(big["components"]["schemas"].as_object().unwrap().len(), 6);
         assert_eq!(big["paths"]["/v2/a"]["get"]["operationId"], "get_a_v2");
-        assert_eq!(
-            big["components"]["schemas"]["AV2"]["properties"]["b"]["$ref"],
-            "#/components/schemas/BV2"
-        );
+        assert_eq!(big["components"]["schemas"]["AV2"]["properties"]["b"]["$ref"], "#/components/schemas/BV2");
     }
 }

@@ -12,21 +12,13 @@ pub struct Table {
 
 impl Table {
     pub fn new(header: &[&str]) -> Table {
-        Table {
-            header: header.iter().map(|h| h.to_string()).collect(),
-            rows: Vec::new(),
-        }
+        Table { header: header.iter().map(|h| h.to_string()).collect(), rows: Vec::new() }
     }
 
     /// Adds a row; a cell's `|` and line breaks are escaped so they cannot break the table.
     pub fn row(&mut self, cells: Vec<String>) {
-        debug_assert_eq!(
-            cells.len(),
-            self.header.len(),
-            "a row has one cell per column"
-        );
-        self.rows
-            .push(cells.iter().map(|cell| escape(cell)).collect());
+        debug_assert_eq!(cells.len(), self.header.len(), "a row has one cell per column");
+        self.rows.push(cells.iter().map(|cell| escape(cell)).collect());
     }
 }
 
@@ -42,20 +34,13 @@ impl fmt::Display for Table {
 }
 
 fn escape(cell: &str) -> String {
-    cell.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .replace('|', "\\|")
+    cell.split_whitespace().collect::<Vec<_>>().join(" ").replace('|', "\\|")
 }
 
 /// The first line of `message`, cut to `max` characters with an ellipsis, so an error fits
 /// in a table cell.
 pub fn shorten(message: &str, max: usize) -> String {
-    let line = message
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("");
+    let line = message.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
     if line.chars().count() <= max {
         return line.to_owned();
     }
@@ -95,20 +80,14 @@ mod tests {
     fn renders_header_separator_and_rows() {
         let mut table = Table::new(&["document", "result"]);
         table.row(vec!["a.yaml".into(), "ok".into()]);
-        assert_eq!(
-            table.to_string(),
-            "| document | result |\n|---|---|\n| a.yaml | ok |\n"
-        );
+        assert_eq!(table.to_string(), "| document | result |\n|---|---|\n| a.yaml | ok |\n");
     }
 
     #[test]
     fn cells_cannot_break_the_table() {
         let mut table = Table::new(&["result"]);
         table.row(vec!["error: a | b\n  fix: c".into()]);
-        assert_eq!(
-            table.to_string().lines().nth(2),
-            Some("| error: a \\| b fix: c |")
-        );
+        assert_eq!(table.to_string().lines().nth(2), Some("| error: a \\| b fix: c |"));
     }
 
     #[test]

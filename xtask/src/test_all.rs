@@ -13,10 +13,7 @@ use std::{fs, io};
 use crate::{display_path, USAGE};
 
 /// The npm tools the tests need: the command each installs, and its package.
-const TOOLS: [(&str, &str); 2] = [
-    ("redocly", "@redocly/cli"),
-    ("prism", "@stoplight/prism-cli"),
-];
+const TOOLS: [(&str, &str); 2] = [("redocly", "@redocly/cli"), ("prism", "@stoplight/prism-cli")];
 
 const STEPS: usize = 3;
 
@@ -35,22 +32,14 @@ pub fn cargo_test_args(args: &[OsString]) -> Result<Vec<OsString>, String> {
 
 pub fn run(root: &Path, cargo_args: Vec<OsString>) -> Result<(), String> {
     let tools = root.join("tools");
-    step(1, "install the pinned npm tools", || {
-        ensure_tools(root, &tools)
-    })?;
+    step(1, "install the pinned npm tools", || ensure_tools(root, &tools))?;
     step(2, "lint spec/upvest.yaml", || lint_spec(root, &tools))?;
-    step(3, "cargo test --workspace", || {
-        cargo_test(root, &tools, &cargo_args)
-    })?;
+    step(3, "cargo test --workspace", || cargo_test(root, &tools, &cargo_args))?;
     println!("xtask test: all {STEPS} steps passed");
     Ok(())
 }
 
-fn step(
-    number: usize,
-    name: &str,
-    body: impl FnOnce() -> Result<(), String>,
-) -> Result<(), String> {
+fn step(number: usize, name: &str, body: impl FnOnce() -> Result<(), String>) -> Result<(), String> {
     println!("xtask test [{number}/{STEPS}]: {name}");
     body().map_err(|reason| format!("xtask test: step {number}/{STEPS} ({name}) failed: {reason}"))
 }
@@ -59,19 +48,15 @@ fn step(
 /// so a fresh clone needs no setup and an up-to-date one pays nothing.
 fn ensure_tools(root: &Path, tools: &Path) -> Result<(), String> {
     if !tools.join("package.json").is_file() {
-        return Err(
-            "tools/package.json not found: it pins the npm tools the tests need \
+        return Err("tools/package.json not found: it pins the npm tools the tests need \
                     (@redocly/cli to lint the spec, @stoplight/prism-cli to mock the API); \
                     restore it from git or add it"
-                .into(),
-        );
+            .into());
     }
     if !tools.join("package-lock.json").is_file() {
-        return Err(
-            "tools/package-lock.json not found: `npm ci` installs only from a lockfile; \
+        return Err("tools/package-lock.json not found: `npm ci` installs only from a lockfile; \
                     create it with `npm install --prefix tools --package-lock-only` and commit it"
-                .into(),
-        );
+            .into());
     }
     let Some(reason) = install_reason(tools) else {
         println!("  the pinned npm tools are installed");
@@ -79,8 +64,7 @@ fn ensure_tools(root: &Path, tools: &Path) -> Result<(), String> {
     };
     println!("  installing: {reason}");
     let mut npm = Command::new("npm");
-    npm.current_dir(root)
-        .args(["ci", "--prefix", "tools", "--no-audit", "--no-fund"]);
+    npm.current_dir(root).args(["ci", "--prefix", "tools", "--no-audit", "--no-fund"]);
     run_command(
         &mut npm,
         "install Node.js and npm (e.g. `apt-get install nodejs npm`), then rerun \
@@ -99,10 +83,7 @@ fn ensure_tools(root: &Path, tools: &Path) -> Result<(), String> {
 
 /// Why the tools need (re)installing, or `None` when they are current.
 fn install_reason(tools: &Path) -> Option<String> {
-    if let Some((command, _)) = TOOLS
-        .iter()
-        .find(|(command, _)| !bin(tools, command).is_file())
-    {
+    if let Some((command, _)) = TOOLS.iter().find(|(command, _)| !bin(tools, command).is_file()) {
         return Some(format!("tools/node_modules/.bin/{command} is missing"));
     }
     // npm writes this copy of the lockfile on every install, so it is as old as the install.
@@ -117,11 +98,9 @@ fn install_reason(tools: &Path) -> Option<String> {
 
 fn lint_spec(root: &Path, tools: &Path) -> Result<(), String> {
     if !root.join("spec/upvest.yaml").is_file() {
-        return Err(
-            "spec/upvest.yaml not found: the OpenAPI document the client is generated \
+        return Err("spec/upvest.yaml not found: the OpenAPI document the client is generated \
                     from belongs there"
-                .into(),
-        );
+            .into());
     }
     let mut lint = Command::new(bin(tools, "redocly"));
     lint.current_dir(root).args(["lint", "spec/upvest.yaml"]);
@@ -139,10 +118,7 @@ fn cargo_test(root: &Path, tools: &Path, cargo_args: &[OsString]) -> Result<(), 
     // The cargo that runs xtask sets CARGO, so a toolchain override applies to the tests too.
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut test = Command::new(cargo);
-    test.current_dir(root)
-        .args(["test", "--workspace"])
-        .args(cargo_args)
-        .env("UPVEST_PRISM_BIN", bin(tools, "prism"));
+    test.current_dir(root).args(["test", "--workspace"]).args(cargo_args).env("UPVEST_PRISM_BIN", bin(tools, "prism"));
     run_command(&mut test, "install Rust with rustup")
 }
 
@@ -159,9 +135,7 @@ fn run_command(command: &mut Command, if_missing: &str) -> Result<(), String> {
     match command.status() {
         Ok(status) if status.success() => Ok(()),
         Ok(status) => Err(format!("`{shown}` failed ({status})")),
-        Err(err) if err.kind() == io::ErrorKind::NotFound => {
-            Err(format!("`{program}` was not found; {if_missing}"))
-        }
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Err(format!("`{program}` was not found; {if_missing}")),
         Err(err) => Err(format!("cannot start `{shown}`: {err}")),
     }
 }
@@ -171,9 +145,7 @@ fn bin(tools: &Path, command: &str) -> PathBuf {
 }
 
 fn modified(path: &Path) -> Option<SystemTime> {
-    fs::metadata(path)
-        .and_then(|metadata| metadata.modified())
-        .ok()
+    fs::metadata(path).and_then(|metadata| metadata.modified()).ok()
 }
 
 #[cfg(test)]
@@ -191,9 +163,7 @@ mod tests {
             cargo_test_args(&args(&["--", "codegen", "--", "--nocapture"])),
             Ok(args(&["codegen", "--", "--nocapture"]))
         );
-        assert!(cargo_test_args(&args(&["codegen"]))
-            .unwrap_err()
-            .contains("go after `--`"));
+        assert!(cargo_test_args(&args(&["codegen"])).unwrap_err().contains("go after `--`"));
     }
 
     #[test]
@@ -201,37 +171,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let tools = dir.path();
         fs::write(tools.join("package-lock.json"), "{}").unwrap();
-        assert_eq!(
-            install_reason(tools).as_deref(),
-            Some("tools/node_modules/.bin/redocly is missing")
-        );
+        assert_eq!(install_reason(tools).as_deref(), Some("tools/node_modules/.bin/redocly is missing"));
 
         fs::create_dir_all(tools.join("node_modules/.bin")).unwrap();
         for (command, _) in TOOLS {
             fs::write(bin(tools, command), "").unwrap();
         }
-        assert_eq!(
-            install_reason(tools).as_deref(),
-            Some("tools/node_modules/.package-lock.json is missing")
-        );
+        assert_eq!(install_reason(tools).as_deref(), Some("tools/node_modules/.package-lock.json is missing"));
 
         let installed = tools.join("node_modules/.package-lock.json");
         fs::write(&installed, "{}").unwrap();
         let set_mtime = |path: &Path, secs| {
             let time = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(secs);
-            fs::File::options()
-                .write(true)
-                .open(path)
-                .unwrap()
-                .set_modified(time)
-                .unwrap();
+            fs::File::options().write(true).open(path).unwrap().set_modified(time).unwrap();
         };
         set_mtime(&tools.join("package-lock.json"), 2_000);
         set_mtime(&installed, 1_000);
-        assert_eq!(
-            install_reason(tools).as_deref(),
-            Some("tools/package-lock.json is newer than the installed tools")
-        );
+        assert_eq!(install_reason(tools).as_deref(), Some("tools/package-lock.json is newer than the installed tools"));
 
         set_mtime(&installed, 3_000);
         assert_eq!(install_reason(tools), None);

@@ -73,15 +73,11 @@ impl TestKey {
         match self {
             TestKey::Ed25519(key) => {
                 use ed25519_dalek::pkcs8::EncodePrivateKey as _;
-                key.to_pkcs8_pem(Default::default())
-                    .expect("Ed25519 key encodes as PKCS#8")
-                    .to_string()
+                key.to_pkcs8_pem(Default::default()).expect("Ed25519 key encodes as PKCS#8").to_string()
             }
             TestKey::P521(key) => {
                 use p521::pkcs8::EncodePrivateKey as _;
-                key.to_pkcs8_pem(Default::default())
-                    .expect("P-521 key encodes as PKCS#8")
-                    .to_string()
+                key.to_pkcs8_pem(Default::default()).expect("P-521 key encodes as PKCS#8").to_string()
             }
         }
     }
@@ -102,10 +98,7 @@ impl TestKey {
 
 /// The base64 lines of a PEM: the key material that must not leak.
 pub fn pem_secret_lines(pem: &str) -> Vec<String> {
-    pem.lines()
-        .filter(|line| !line.starts_with("-----") && !line.trim().is_empty())
-        .map(str::to_string)
-        .collect()
+    pem.lines().filter(|line| !line.starts_with("-----") && !line.trim().is_empty()).map(str::to_string).collect()
 }
 
 /// The JSON a token endpoint answers with.
@@ -173,10 +166,7 @@ impl LogBuffer {
 
 impl Write for LogBuffer {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(buf);
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(buf);
         Ok(buf.len())
     }
 
@@ -199,8 +189,7 @@ impl Write for LogBuffer {
 pub fn capture_logs() -> (tracing::subscriber::DefaultGuard, LogBuffer) {
     use tracing_subscriber::fmt::format::FmtSpan;
     static SECOND_DISPATCHER: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
-    SECOND_DISPATCHER
-        .get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
+    SECOND_DISPATCHER.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
     let buffer = LogBuffer::default();
     let writer = buffer.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -215,10 +204,7 @@ pub fn capture_logs() -> (tracing::subscriber::DefaultGuard, LogBuffer) {
 /// Panics when `text` contains any of `secrets` (an empty secret is skipped).
 pub fn assert_no_secrets(what: &str, text: &str, secrets: &[&str]) {
     for secret in secrets {
-        assert!(
-            secret.is_empty() || !text.contains(secret),
-            "{what} leaks the secret {secret:?}:\n{text}"
-        );
+        assert!(secret.is_empty() || !text.contains(secret), "{what} leaks the secret {secret:?}:\n{text}");
     }
 }
 
@@ -246,12 +232,9 @@ pub fn spec_operations(spec: &Value) -> BTreeMap<String, Value> {
 /// Follows a local `$ref` (`#/components/...`), as often as needed.
 pub fn resolve<'a>(spec: &'a Value, mut value: &'a Value) -> &'a Value {
     while let Some(reference) = value.get("$ref").and_then(Value::as_str) {
-        let pointer = reference
-            .strip_prefix('#')
-            .unwrap_or_else(|| panic!("only local references are supported: {reference}"));
-        value = spec
-            .pointer(pointer)
-            .unwrap_or_else(|| panic!("dangling reference {reference}"));
+        let pointer =
+            reference.strip_prefix('#').unwrap_or_else(|| panic!("only local references are supported: {reference}"));
+        value = spec.pointer(pointer).unwrap_or_else(|| panic!("dangling reference {reference}"));
     }
     value
 }
@@ -265,9 +248,7 @@ pub fn named_examples(spec: &Value, media: &Value) -> Vec<(String, Value)> {
         .iter()
         .map(|(name, example)| {
             let example = resolve(spec, example);
-            let value = example
-                .get("value")
-                .unwrap_or_else(|| panic!("example {name} has no inline `value`"));
+            let value = example.get("value").unwrap_or_else(|| panic!("example {name} has no inline `value`"));
             (name.clone(), value.clone())
         })
         .collect()
@@ -297,7 +278,5 @@ pub fn problem_examples(spec: &Value) -> Vec<(u16, String, Value)> {
             }
         }
     }
-    out.into_iter()
-        .map(|((code, name), value)| (code, name, value))
-        .collect()
+    out.into_iter().map(|((code, name), value)| (code, name, value)).collect()
 }

@@ -42,19 +42,14 @@ fn order(id: u8, status: &str, v2: bool) -> serde_json::Value {
 /// The three orders the server holds, as a v1 or a v2 server sends them.
 fn orders(v2: bool) -> Vec<serde_json::Value> {
     let third = if v2 { "PARTIALLY_FILLED" } else { "CANCELLED" };
-    vec![
-        order(1, "NEW", v2),
-        order(2, "FILLED", v2),
-        order(3, third, v2),
-    ]
+    vec![order(1, "NEW", v2), order(2, "FILLED", v2), order(3, third, v2)]
 }
 
 fn page(v2: bool, offset: usize, limit: usize) -> ResponseTemplate {
     let all = orders(v2);
     let data: Vec<_> = all.iter().skip(offset).take(limit).cloned().collect();
-    let mut response = ResponseTemplate::new(200)
-        .insert_header("upvest-request-id", REQUEST_ID)
-        .set_body_json(serde_json::json!({
+    let mut response =
+        ResponseTemplate::new(200).insert_header("upvest-request-id", REQUEST_ID).set_body_json(serde_json::json!({
             "meta": {"offset": offset, "limit": limit, "count": data.len(), "total_count": all.len()},
             "data": data,
         }));
@@ -89,11 +84,7 @@ async fn server(v2: bool) -> MockServer {
     created["quantity"] = serde_json::json!("2");
     Mock::given(method("POST"))
         .and(path("/orders"))
-        .respond_with(
-            ResponseTemplate::new(201)
-                .insert_header("upvest-request-id", REQUEST_ID)
-                .set_body_json(created),
-        )
+        .respond_with(ResponseTemplate::new(201).insert_header("upvest-request-id", REQUEST_ID).set_body_json(created))
         .mount(&server)
         .await;
     server
@@ -131,40 +122,23 @@ async fn main() {
         .token_url(format!("{}/auth/token", server.uri()))
         .client_id(CLIENT_ID)
         .client_secret("evolution-secret")
-        .signing_key(
-            "evolution-key",
-            PrivateKey::from_pem(TEST_KEY_PEM).expect("the test key parses"),
-        )
+        .signing_key("evolution-key", PrivateKey::from_pem(TEST_KEY_PEM).expect("the test key parses"))
         .build()
         .expect("the client builds");
 
     // One page.
-    let first = client
-        .list_orders()
-        .offset(0)
-        .limit(2)
-        .send()
-        .await
-        .expect("list_orders succeeds");
+    let first = client.list_orders().offset(0).limit(2).send().await.expect("list_orders succeeds");
     assert_eq!(first.status.as_u16(), 200);
     assert_eq!(first.request_id.as_deref(), Some(REQUEST_ID));
     assert_eq!(first.body.meta.total_count, 3);
     assert_eq!(first.body.data.len(), 2);
     let statuses: Vec<_> = first.body.data.iter().map(describe).collect();
     assert_eq!(statuses, ["new", "filled"]);
-    assert_eq!(
-        first.body.data[0].instrument_id.as_deref(),
-        Some("US0378331005")
-    );
+    assert_eq!(first.body.data[0].instrument_id.as_deref(), Some("US0378331005"));
 
     // Every page.
-    let all: Vec<Order> = client
-        .list_orders()
-        .limit(2)
-        .stream()
-        .map(|order| order.expect("every page decodes"))
-        .collect()
-        .await;
+    let all: Vec<Order> =
+        client.list_orders().limit(2).stream().map(|order| order.expect("every page decodes")).collect().await;
     let statuses: Vec<_> = all.iter().map(describe).collect();
     let sides: Vec<_> = all.iter().map(side).collect();
     if v2 {
@@ -178,47 +152,28 @@ async fn main() {
     }
 
     // A create, with a body built the forward-compatible way.
-    let body = OrderCreateRequest::new()
-        .with_instrument_id("US0378331005")
-        .with_side(OrderSide::Buy)
-        .with_quantity("2");
-    let created = client
-        .create_order(body)
-        .send()
-        .await
-        .expect("create_order succeeds");
+    let body =
+        OrderCreateRequest::new().with_instrument_id("US0378331005").with_side(OrderSide::Buy).with_quantity("2");
+    let created = client.create_order(body).send().await.expect("create_order succeeds");
     assert_eq!(created.status.as_u16(), 201);
     assert_eq!(describe(&created.body), "new");
     assert_eq!(created.body.quantity.as_deref(), Some("2"));
 
     // The create went out as this consumer wrote it: no field it did not set, an
     // idempotency key, signed.
-    let requests = server
-        .received_requests()
-        .await
-        .expect("wiremock records requests");
+    let requests = server.received_requests().await.expect("wiremock records requests");
     let post = requests
         .iter()
         .find(|request| request.method.as_str() == "POST" && request.url.path() == "/orders")
         .expect("the create reached the server");
-    let sent: serde_json::Value =
-        serde_json::from_slice(&post.body).expect("the create body is JSON");
+    let sent: serde_json::Value = serde_json::from_slice(&post.body).expect("the create body is JSON");
     assert_eq!(
         sent,
         serde_json::json!({"instrument_id": "US0378331005", "side": "BUY", "quantity": "2"}),
         "the create body has exactly the fields the consumer set"
     );
-    for header in [
-        "idempotency-key",
-        "authorization",
-        "signature",
-        "signature-input",
-        "upvest-client-id",
-    ] {
-        assert!(
-            post.headers.get(header).is_some(),
-            "the create carries `{header}`"
-        );
+    for header in ["idempotency-key", "authorization", "signature", "signature-input", "upvest-client-id"] {
+        assert!(post.headers.get(header).is_some(), "the create carries `{header}`");
     }
 
     println!(

@@ -39,17 +39,10 @@ impl Client {
         token: Option<&str>,
         limits: &Limits<'_>,
     ) -> Result<RawResponse, AttemptError> {
-        let not_sent = |error: Error| AttemptError {
-            error,
-            maybe_sent: false,
-        };
+        let not_sent = |error: Error| AttemptError { error, maybe_sent: false };
         let headers = self.headers(call, token).map_err(not_sent)?;
         let method = call.operation.method.clone();
-        let mut builder = self
-            .inner
-            .http
-            .request(method, call.url.clone())
-            .headers(headers);
+        let mut builder = self.inner.http.request(method, call.url.clone()).headers(headers);
         if let Some(body) = call.body {
             builder = builder.body(body.bytes.clone());
         }
@@ -65,34 +58,18 @@ impl Client {
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_string)
                     .or_else(|| (response.url() != &call.url).then(|| response.url().to_string()));
-                return Err(AttemptError {
-                    error: Error::Redirect { status, location },
-                    maybe_sent: true,
-                });
+                return Err(AttemptError { error: Error::Redirect { status, location }, maybe_sent: true });
             }
             let headers = response.headers().clone();
             let body = read_body(response, status, limits.max_response_body).await?;
             Ok((status, headers, body))
         };
         match tokio::time::timeout(limits.timeout, exchange).await {
-            Err(_elapsed) => Err(AttemptError {
-                error: Error::Timeout {
-                    idempotency_key: None,
-                },
-                maybe_sent: true,
-            }),
+            Err(_elapsed) => Err(AttemptError { error: Error::Timeout { idempotency_key: None }, maybe_sent: true }),
             Ok(Err(e)) => Err(e),
             Ok(Ok((status, headers, body))) => {
-                let request_id = headers
-                    .get(REQUEST_ID_HEADER)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string);
-                Ok(RawResponse {
-                    status,
-                    headers,
-                    request_id,
-                    body,
-                })
+                let request_id = headers.get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string);
+                Ok(RawResponse { status, headers, request_id, body })
             }
         }
     }
@@ -121,21 +98,12 @@ impl Client {
         } else {
             h.remove("authorization");
         }
-        h.insert(
-            "upvest-client-id",
-            header_value("upvest-client-id", &inner.client_id)?,
-        );
-        h.insert(
-            "upvest-api-version",
-            header_value("upvest-api-version", &inner.api_version)?,
-        );
+        h.insert("upvest-client-id", header_value("upvest-client-id", &inner.client_id)?);
+        h.insert("upvest-api-version", header_value("upvest-api-version", &inner.api_version)?);
         h.insert("user-agent", header_value("user-agent", &inner.user_agent)?);
         match call.idempotency_key {
             Some(key) => {
-                h.insert(
-                    "idempotency-key",
-                    header_value("idempotency-key", key.as_str())?,
-                );
+                h.insert("idempotency-key", header_value("idempotency-key", key.as_str())?);
             }
             None => {
                 h.remove("idempotency-key");
@@ -145,32 +113,14 @@ impl Client {
             h.remove(name);
         }
         if let Some(body) = call.body {
-            h.insert(
-                "content-type",
-                header_value("content-type", body.content_type)?,
-            );
+            h.insert("content-type", header_value("content-type", body.content_type)?);
             h.insert("content-length", HeaderValue::from(body.bytes.len()));
-            h.insert(
-                "content-digest",
-                header_value("content-digest", &signing::content_digest(&body.bytes))?,
-            );
+            h.insert("content-digest", header_value("content-digest", &signing::content_digest(&body.bytes))?);
         }
         h.insert("upvest-signature-version", HeaderValue::from_static("15"));
-        let signature = signing::sign_request(
-            &inner.key,
-            &inner.key_id,
-            &call.operation.method,
-            &call.url,
-            &h,
-        )?;
-        h.insert(
-            "signature-input",
-            header_value("signature-input", &signature.signature_input)?,
-        );
-        h.insert(
-            "signature",
-            header_value("signature", &signature.signature)?,
-        );
+        let signature = signing::sign_request(&inner.key, &inner.key_id, &call.operation.method, &call.url, &h)?;
+        h.insert("signature-input", header_value("signature-input", &signature.signature_input)?);
+        h.insert("signature", header_value("signature", &signature.signature)?);
         Ok(h)
     }
 }
@@ -182,14 +132,8 @@ async fn read_body(
     status: StatusCode,
     limit: usize,
 ) -> Result<bytes::Bytes, AttemptError> {
-    let too_large = || AttemptError {
-        error: Error::BodyTooLarge { status, limit },
-        maybe_sent: true,
-    };
-    if response
-        .content_length()
-        .is_some_and(|len| len > limit as u64)
-    {
+    let too_large = || AttemptError { error: Error::BodyTooLarge { status, limit }, maybe_sent: true };
+    if response.content_length().is_some_and(|len| len > limit as u64) {
         return Err(too_large());
     }
     let mut body = bytes::BytesMut::new();
@@ -204,10 +148,7 @@ async fn read_body(
 
 fn header_value(name: &str, value: &str) -> Result<HeaderValue, Error> {
     HeaderValue::from_str(value).map_err(|_| {
-        Error::Validation(ValidationError {
-            field: name.to_string(),
-            message: "is not a valid header value".into(),
-        })
+        Error::Validation(ValidationError { field: name.to_string(), message: "is not a valid header value".into() })
     })
 }
 
@@ -216,14 +157,9 @@ fn header_value(name: &str, value: &str) -> Result<HeaderValue, Error> {
 fn classify(e: reqwest::Error) -> AttemptError {
     let maybe_sent = !e.is_connect();
     let error = if e.is_timeout() {
-        Error::Timeout {
-            idempotency_key: None,
-        }
+        Error::Timeout { idempotency_key: None }
     } else {
-        Error::Transport {
-            source: e,
-            idempotency_key: None,
-        }
+        Error::Transport { source: e, idempotency_key: None }
     };
     AttemptError { error, maybe_sent }
 }

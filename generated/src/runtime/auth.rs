@@ -30,10 +30,7 @@ impl Tokens {
 /// description lists the least-privileged first) that lies within `allowed`,
 /// when the caller restricted the client. `None` when the operation needs no
 /// token. Fails, before anything is sent, when no scope set is allowed.
-pub(crate) fn scope_for(
-    operation: &Operation,
-    allowed: Option<&[String]>,
-) -> Result<Option<String>, Error> {
+pub(crate) fn scope_for(operation: &Operation, allowed: Option<&[String]>) -> Result<Option<String>, Error> {
     if operation.scopes.is_empty() {
         return Ok(None);
     }

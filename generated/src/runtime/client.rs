@@ -23,12 +23,8 @@ use super::secret::Secret;
 use super::token::{AccessToken, TokenCache, TokenResponse};
 
 /// The token request, described like an operation for tracing and retries.
-static TOKEN_OPERATION: Operation = Operation {
-    id: "oauth2_token",
-    method: Method::POST,
-    path_template: crate::TOKEN_PATH,
-    scopes: &[],
-};
+static TOKEN_OPERATION: Operation =
+    Operation { id: "oauth2_token", method: Method::POST, path_template: crate::TOKEN_PATH, scopes: &[] };
 
 /// The Upvest API client. Cheap to clone: clones share the connection pool
 /// and the access tokens.
@@ -85,9 +81,7 @@ pub(crate) struct Limits<'a> {
 
 impl Client {
     pub(crate) fn from_inner(inner: Inner) -> Client {
-        Client {
-            inner: Arc::new(inner),
-        }
+        Client { inner: Arc::new(inner) }
     }
 
     /// Starts configuring a client.
@@ -147,8 +141,7 @@ impl Client {
             body: request.body.as_ref(),
             idempotency_key: request.idempotency_key.as_ref(),
             // POST and PATCH are not idempotent unless a key makes them so.
-            repeatable: !(*method == Method::POST || *method == Method::PATCH)
-                || request.idempotency_key.is_some(),
+            repeatable: !(*method == Method::POST || *method == Method::PATCH) || request.idempotency_key.is_some(),
         };
         let span = tracing::info_span!(
             "upvest.request",
@@ -163,22 +156,14 @@ impl Client {
         let cache = scope.as_deref().map(|scope| inner.tokens.cache(scope));
         let token = || async {
             match (&cache, &scope) {
-                (Some(cache), Some(scope)) => cache
-                    .get(|| self.fetch_token(scope, limits.deadline_at))
-                    .await
-                    .map(Some),
+                (Some(cache), Some(scope)) => cache.get(|| self.fetch_token(scope, limits.deadline_at)).await.map(Some),
                 _ => Ok(None),
             }
         };
-        let run = self
-            .run(&call, &limits, token, cache.as_deref(), &span)
-            .instrument(span.clone());
+        let run = self.run(&call, &limits, token, cache.as_deref(), &span).instrument(span.clone());
         let result = match tokio::time::timeout_at(limits.deadline_at, run).await {
             Ok(result) => result,
-            Err(_) => Err(Error::Deadline {
-                deadline,
-                idempotency_key: None,
-            }),
+            Err(_) => Err(Error::Deadline { deadline, idempotency_key: None }),
         };
         result.map_err(|error| with_idempotency_key(error, request.idempotency_key.as_ref()))
     }
@@ -211,13 +196,7 @@ impl Client {
             attempt += 1;
             span.record("attempt", attempt);
             let token = token().await?;
-            let outcome = self
-                .attempt(
-                    call,
-                    token.as_ref().map(|t| t.value.expose().as_str()),
-                    limits,
-                )
-                .await;
+            let outcome = self.attempt(call, token.as_ref().map(|t| t.value.expose().as_str()), limits).await;
             let (error, maybe_sent, retry_after) = match outcome {
                 Ok(raw) => {
                     span.record("status", raw.status.as_u16());
@@ -247,19 +226,12 @@ impl Client {
                         .get(reqwest::header::RETRY_AFTER)
                         .and_then(|v| v.to_str().ok())
                         .and_then(|v| parse_retry_after(v, SystemTime::now()));
-                    let error = Error::from(ApiError::new(
-                        raw.status,
-                        raw.headers,
-                        raw.request_id,
-                        raw.body,
-                    ));
+                    let error = Error::from(ApiError::new(raw.status, raw.headers, raw.request_id, raw.body));
                     (error, true, retry_after)
                 }
                 Err(AttemptError { error, maybe_sent }) => (error, maybe_sent, None),
             };
-            if attempt >= policy.max_attempts
-                || !policy.should_retry(&error, call.repeatable, maybe_sent)
-            {
+            if attempt >= policy.max_attempts || !policy.should_retry(&error, call.repeatable, maybe_sent) {
                 return Err(error);
             }
             let delay = policy.delay(attempt, retry_after);
@@ -274,11 +246,7 @@ impl Client {
 
     /// Asks the token endpoint for a token carrying `scope`; errors are the
     /// endpoint's own (the cache wraps them in [`Error::Token`]).
-    async fn fetch_token(
-        &self,
-        scope: &str,
-        deadline_at: tokio::time::Instant,
-    ) -> Result<TokenResponse, Error> {
+    async fn fetch_token(&self, scope: &str, deadline_at: tokio::time::Instant) -> Result<TokenResponse, Error> {
         let inner = &self.inner;
         let form = [
             ("client_id", inner.client_id.as_str()),
@@ -316,10 +284,7 @@ impl Client {
             status = tracing::field::Empty,
             request_id = tracing::field::Empty,
         );
-        let raw = self
-            .run(&call, &limits, || async { Ok(None) }, None, &span)
-            .instrument(span.clone())
-            .await?;
+        let raw = self.run(&call, &limits, || async { Ok(None) }, None, &span).instrument(span.clone()).await?;
         let decoded = decode_json::<TokenResponse>(&raw.body).map_err(|source| Error::Decode {
             status: raw.status,
             headers: Box::new(raw.headers.clone()),
@@ -353,17 +318,9 @@ fn with_idempotency_key(error: Error, key: Option<&IdempotencyKey>) -> Error {
             e.idempotency_key = Some(key.clone());
             Error::Api(e)
         }
-        Error::Transport { source, .. } => Error::Transport {
-            source,
-            idempotency_key: Some(key.clone()),
-        },
-        Error::Timeout { .. } => Error::Timeout {
-            idempotency_key: Some(key.clone()),
-        },
-        Error::Deadline { deadline, .. } => Error::Deadline {
-            deadline,
-            idempotency_key: Some(key.clone()),
-        },
+        Error::Transport { source, .. } => Error::Transport { source, idempotency_key: Some(key.clone()) },
+        Error::Timeout { .. } => Error::Timeout { idempotency_key: Some(key.clone()) },
+        Error::Deadline { deadline, .. } => Error::Deadline { deadline, idempotency_key: Some(key.clone()) },
         other => other,
     }
 }
@@ -372,11 +329,10 @@ fn with_idempotency_key(error: Error, key: Option<&IdempotencyKey>) -> Error {
 /// query encoded once, here.
 fn build_url(base: &str, path: &str, query: &[(&'static str, String)]) -> Result<Url, Error> {
     let sep = if path.starts_with('/') { "" } else { "/" };
-    let mut url = Url::parse(&format!("{base}{sep}{path}"))
-        .map_err(|e| Error::Config(format!("invalid request URL: {e}")))?;
+    let mut url =
+        Url::parse(&format!("{base}{sep}{path}")).map_err(|e| Error::Config(format!("invalid request URL: {e}")))?;
     if !query.is_empty() {
-        url.query_pairs_mut()
-            .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+        url.query_pairs_mut().extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
     }
     Ok(url)
 }

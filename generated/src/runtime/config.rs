@@ -138,15 +138,10 @@ impl ClientBuilder {
     /// [`ClientBuilder::from_env`] with the variables looked up by `var`.
     pub(crate) fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder, Error> {
         let var = |name: &str| var(name).filter(|v| !v.trim().is_empty());
-        let required = |name: &str| {
-            var(name)
-                .ok_or_else(|| Error::Config(format!("the environment variable {name} is not set")))
-        };
+        let required =
+            |name: &str| var(name).ok_or_else(|| Error::Config(format!("the environment variable {name} is not set")));
         let passphrase = var(env::PRIVATE_KEY_PASSPHRASE).map(Secret::new);
-        let key = match (
-            var(env::PRIVATE_KEY_FILE),
-            var(env::PRIVATE_KEY_PEM).map(Secret::new),
-        ) {
+        let key = match (var(env::PRIVATE_KEY_FILE), var(env::PRIVATE_KEY_PEM).map(Secret::new)) {
             (Some(path), _) => match &passphrase {
                 Some(pass) => PrivateKey::from_pem_file_with_passphrase(&path, pass.expose()),
                 None => PrivateKey::from_pem_file(&path),
@@ -173,11 +168,7 @@ impl ClientBuilder {
             builder = builder.environment(Environment::parse(&environment));
         }
         if let Some(scopes) = var(env::SCOPES) {
-            builder = builder.scopes(
-                scopes
-                    .split(|c: char| c == ',' || c.is_whitespace())
-                    .filter(|s| !s.is_empty()),
-            );
+            builder = builder.scopes(scopes.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()));
         }
         Ok(builder)
     }
@@ -282,10 +273,7 @@ impl ClientBuilder {
 
     /// Makes the idempotency keys of calls that need one (default: UUID v4).
     /// Tests use it to get predictable keys.
-    pub fn idempotency_key_generator(
-        mut self,
-        generator: impl Fn() -> String + Send + Sync + 'static,
-    ) -> Self {
+    pub fn idempotency_key_generator(mut self, generator: impl Fn() -> String + Send + Sync + 'static) -> Self {
         self.idempotency_key_generator = Some(Arc::new(generator));
         self
     }
@@ -308,38 +296,23 @@ impl ClientBuilder {
 
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client, Error> {
-        let client_id = self
-            .client_id
-            .ok_or_else(|| Error::Config("client_id is required".into()))?;
-        let client_secret = self
-            .client_secret
-            .ok_or_else(|| Error::Config("client_secret is required".into()))?;
-        let (key_id, key) = self
-            .signing_key
-            .ok_or_else(|| Error::Config("signing_key is required".into()))?;
+        let client_id = self.client_id.ok_or_else(|| Error::Config("client_id is required".into()))?;
+        let client_secret = self.client_secret.ok_or_else(|| Error::Config("client_secret is required".into()))?;
+        let (key_id, key) = self.signing_key.ok_or_else(|| Error::Config("signing_key is required".into()))?;
         if client_id.is_empty() || HeaderValue::from_str(&client_id).is_err() {
-            return Err(Error::Config(
-                "client_id must be a non-empty header value".into(),
-            ));
+            return Err(Error::Config("client_id must be a non-empty header value".into()));
         }
         if !signing::valid_key_id(&key_id) {
             return Err(Error::Config(
                 "the signing key id must be printable ASCII without quotes or backslashes".into(),
             ));
         }
-        for (what, value) in [
-            ("user_agent", &self.user_agent),
-            ("api_version", &self.api_version),
-        ] {
+        for (what, value) in [("user_agent", &self.user_agent), ("api_version", &self.api_version)] {
             if HeaderValue::from_str(value).is_err() {
                 return Err(Error::Config(format!("{what} is not a valid header value")));
             }
         }
-        let base_url = self
-            .environment
-            .base_url()
-            .trim_end_matches('/')
-            .to_string();
+        let base_url = self.environment.base_url().trim_end_matches('/').to_string();
         check_url("base URL", &base_url, self.insecure_http)?;
         let token_url = match self.token_url {
             Some(url) => url,
@@ -380,8 +353,7 @@ impl ClientBuilder {
 /// Parses a configured URL: `https`, or `http` only on a loopback address or
 /// after [`ClientBuilder::danger_accept_insecure_http`].
 fn check_url(what: &str, url: &str, insecure_http: bool) -> Result<Url, Error> {
-    let parsed =
-        Url::parse(url).map_err(|e| Error::Config(format!("invalid {what} {url:?}: {e}")))?;
+    let parsed = Url::parse(url).map_err(|e| Error::Config(format!("invalid {what} {url:?}: {e}")))?;
     match parsed.scheme() {
         "https" => Ok(parsed),
         "http" if insecure_http || is_loopback(&parsed) => Ok(parsed),
@@ -389,9 +361,7 @@ fn check_url(what: &str, url: &str, insecure_http: bool) -> Result<Url, Error> {
             "the {what} {url:?} is plain http: use https (http is accepted only on loopback \
              addresses, or after ClientBuilder::danger_accept_insecure_http for tests)"
         ))),
-        other => Err(Error::Config(format!(
-            "the {what} {url:?} has the scheme {other:?}; it must be https"
-        ))),
+        other => Err(Error::Config(format!("the {what} {url:?} has the scheme {other:?}; it must be https"))),
     }
 }
 

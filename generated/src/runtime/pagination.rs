@@ -33,24 +33,14 @@ struct State<F, I> {
 /// server that caps the page size loses nothing. The first error is yielded
 /// and ends the stream. `fetch(offset, limit)` requests one page; it is called
 /// lazily, only when the consumer wants more items.
-pub fn paginate<P, F, Fut>(
-    start_offset: u64,
-    limit: u64,
-    fetch: F,
-) -> impl Stream<Item = Result<P::Item, Error>> + Send
+pub fn paginate<P, F, Fut>(start_offset: u64, limit: u64, fetch: F) -> impl Stream<Item = Result<P::Item, Error>> + Send
 where
     P: Page + Send,
     P::Item: Send,
     F: FnMut(u64, u64) -> Fut + Send,
     Fut: Future<Output = Result<Response<P>, Error>> + Send,
 {
-    let state = State {
-        fetch,
-        offset: start_offset,
-        limit,
-        buffer: Vec::new().into_iter(),
-        done: false,
-    };
+    let state = State { fetch, offset: start_offset, limit, buffer: Vec::new().into_iter(), done: false };
     futures_util::stream::unfold(state, |mut state| async move {
         loop {
             if let Some(item) = state.buffer.next() {

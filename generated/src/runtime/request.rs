@@ -121,10 +121,7 @@ pub struct Body {
 impl std::fmt::Debug for Body {
     // Bodies can carry personal data; only their shape is shown.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Body")
-            .field("content_type", &self.content_type)
-            .field("len", &self.bytes.len())
-            .finish()
+        f.debug_struct("Body").field("content_type", &self.content_type).field("len", &self.bytes.len()).finish()
     }
 }
 
@@ -132,36 +129,23 @@ impl Body {
     /// A JSON body.
     pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<Body, Error> {
         let bytes = serde_json::to_vec(value).map_err(|e| Error::Encode(Box::new(e)))?;
-        Ok(Body {
-            content_type: "application/json",
-            bytes: Bytes::from(bytes),
-        })
+        Ok(Body { content_type: "application/json", bytes: Bytes::from(bytes) })
     }
 
     /// An `application/x-www-form-urlencoded` body.
     pub fn form<T: serde::Serialize + ?Sized>(value: &T) -> Result<Body, Error> {
         let text = serde_urlencoded::to_string(value).map_err(|e| Error::Encode(Box::new(e)))?;
-        Ok(Body {
-            content_type: "application/x-www-form-urlencoded",
-            bytes: Bytes::from(text),
-        })
+        Ok(Body { content_type: "application/x-www-form-urlencoded", bytes: Bytes::from(text) })
     }
 
     /// A body sent as it is (text, a file, bytes the caller encoded).
     pub fn raw(content_type: &'static str, bytes: impl Into<Bytes>) -> Body {
-        Body {
-            content_type,
-            bytes: bytes.into(),
-        }
+        Body { content_type, bytes: bytes.into() }
     }
 }
 
 /// Characters left as they are in a path segment: RFC 3986 unreserved.
-const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// Percent-encodes one path parameter so that it stays one segment
 /// (`a/b` becomes `a%2Fb`).
@@ -202,12 +186,7 @@ impl<T> Response<T> {
 
     /// Transforms the body, keeping status, headers and request id.
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Response<U> {
-        Response {
-            status: self.status,
-            headers: self.headers,
-            request_id: self.request_id,
-            body: f(self.body),
-        }
+        Response { status: self.status, headers: self.headers, request_id: self.request_id, body: f(self.body) }
     }
 }
 
@@ -254,12 +233,7 @@ impl RawResponse {
             });
         }
         match decode_json(&self.body) {
-            Ok(body) => Ok(Response {
-                status: self.status,
-                headers: self.headers,
-                request_id: self.request_id,
-                body,
-            }),
+            Ok(body) => Ok(Response { status: self.status, headers: self.headers, request_id: self.request_id, body }),
             Err(source) => Err(Error::Decode {
                 status: self.status,
                 headers: Box::new(self.headers),
@@ -277,23 +251,15 @@ impl RawResponse {
 
     /// The body as bytes (for `application/pdf` and other binary answers).
     pub fn bytes(self) -> Response<Bytes> {
-        Response {
-            status: self.status,
-            headers: self.headers,
-            request_id: self.request_id,
-            body: self.body,
-        }
+        Response { status: self.status, headers: self.headers, request_id: self.request_id, body: self.body }
     }
 
     /// The body as UTF-8 text; invalid UTF-8 is an [`Error::UnexpectedContentType`].
     pub fn text(self) -> Result<Response<String>, Error> {
         match String::from_utf8(self.body.to_vec()) {
-            Ok(text) => Ok(Response {
-                status: self.status,
-                headers: self.headers,
-                request_id: self.request_id,
-                body: text,
-            }),
+            Ok(text) => {
+                Ok(Response { status: self.status, headers: self.headers, request_id: self.request_id, body: text })
+            }
             Err(_) => Err(Error::UnexpectedContentType {
                 status: self.status,
                 content_type: content_type_of(&self.headers),
@@ -312,8 +278,6 @@ pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(
 ) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de)?;
-    de.end().map_err(|e| {
-        serde_path_to_error::Error::new(serde_path_to_error::Track::new().path(), e)
-    })?;
+    de.end().map_err(|e| serde_path_to_error::Error::new(serde_path_to_error::Track::new().path(), e))?;
     Ok(value)
 }

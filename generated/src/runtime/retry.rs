@@ -87,10 +87,7 @@ impl RetryPolicy {
     /// clients that failed together do not come back together.
     pub(crate) fn backoff(&self, attempt: u32) -> Duration {
         let exp = attempt.saturating_sub(1).min(31);
-        let base = self
-            .initial_backoff
-            .saturating_mul(1u32 << exp)
-            .min(self.max_backoff);
+        let base = self.initial_backoff.saturating_mul(1u32 << exp).min(self.max_backoff);
         let half = base / 2;
         half + half.mul_f64(random_fraction())
     }

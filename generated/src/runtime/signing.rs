@@ -68,10 +68,7 @@ pub(crate) fn signature_params(
     nonce: &str,
 ) -> String {
     let names: Vec<String> = components.iter().map(|(n, _)| format!("\"{n}\"")).collect();
-    format!(
-        "({});keyid=\"{key_id}\";created={created};expires={expires};nonce=\"{nonce}\"",
-        names.join(" ")
-    )
+    format!("({});keyid=\"{key_id}\";created={created};expires={expires};nonce=\"{nonce}\"", names.join(" "))
 }
 
 /// The signature base: one `"<name>": <value>` line per component, then the
@@ -121,13 +118,7 @@ pub(crate) fn sign_with(
     nonce: &str,
 ) -> Result<SignatureHeaders, Error> {
     let components = components(method, url, headers);
-    let params = signature_params(
-        &components,
-        key_id,
-        created,
-        created + SIGNATURE_VALIDITY_SECS,
-        nonce,
-    );
+    let params = signature_params(&components, key_id, created, created + SIGNATURE_VALIDITY_SECS, nonce);
     let base = signature_base(&components, &params);
     let signature = key.sign(base.as_bytes())?;
     Ok(SignatureHeaders {
@@ -138,8 +129,5 @@ pub(crate) fn sign_with(
 
 /// Whether a key id can be written as a structured-field string unescaped.
 pub(crate) fn valid_key_id(key_id: &str) -> bool {
-    !key_id.is_empty()
-        && key_id
-            .bytes()
-            .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+    !key_id.is_empty() && key_id.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
 }

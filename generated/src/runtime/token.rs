@@ -43,10 +43,7 @@ impl AccessToken {
     pub(crate) fn new(value: String, expires_in: u64, now: Instant) -> Self {
         let lifetime = Duration::from_secs(expires_in.min(MAX_EXPIRES_IN));
         let margin = (lifetime / 10).min(Duration::from_secs(30));
-        AccessToken {
-            value: Secret::new(value),
-            refresh_at: now.checked_add(lifetime - margin).unwrap_or(now),
-        }
+        AccessToken { value: Secret::new(value), refresh_at: now.checked_add(lifetime - margin).unwrap_or(now) }
     }
 
     fn is_fresh(&self, now: Instant) -> bool {
@@ -114,10 +111,7 @@ impl TokenCache {
     fn fresh(&self) -> Option<Arc<AccessToken>> {
         // A poisoned lock only means a panic elsewhere; the data is still valid.
         let guard = self.current.read().unwrap_or_else(|e| e.into_inner());
-        guard
-            .as_ref()
-            .filter(|t| t.is_fresh(Instant::now()))
-            .cloned()
+        guard.as_ref().filter(|t| t.is_fresh(Instant::now())).cloned()
     }
 
     /// The current token, fetching a new one with `fetch` when there is no
@@ -175,10 +169,7 @@ impl TokenCache {
         if !guard.as_ref().is_some_and(|t| Arc::ptr_eq(t, used)) {
             return true;
         }
-        let mut last = self
-            .last_forced_refresh
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut last = self.last_forced_refresh.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
         if last.is_some_and(|at| now.duration_since(at) < MIN_FORCED_REFRESH_INTERVAL) {
             return false;

@@ -23,10 +23,7 @@ where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
 {
-    deserializer.deserialize_map(ObjectVisitor {
-        union,
-        marker: PhantomData,
-    })
+    deserializer.deserialize_map(ObjectVisitor { union, marker: PhantomData })
 }
 
 struct ObjectVisitor<T> {
@@ -65,10 +62,7 @@ pub fn required<T, E: Error>(slot: Option<Option<T>>, field: &'static str) -> Re
 }
 
 /// A required field that may be `null`.
-pub fn required_nullable<T, E: Error>(
-    slot: Option<Option<T>>,
-    field: &'static str,
-) -> Result<Option<T>, E> {
+pub fn required_nullable<T, E: Error>(slot: Option<Option<T>>, field: &'static str) -> Result<Option<T>, E> {
     slot.ok_or_else(|| E::missing_field(field))
 }
 
@@ -87,15 +81,11 @@ pub fn tristate<T>(slot: Option<Option<T>>) -> Nullable<T> {
 }
 
 /// Converts a slot that kept raw JSON (branches disagree on its type) into the chosen branch's type.
-pub fn convert<T: DeserializeOwned, E: Error>(
-    slot: Option<Option<serde_json::Value>>,
-) -> Result<Option<Option<T>>, E> {
+pub fn convert<T: DeserializeOwned, E: Error>(slot: Option<Option<serde_json::Value>>) -> Result<Option<Option<T>>, E> {
     match slot {
         None => Ok(None),
         Some(None) => Ok(Some(None)),
-        Some(Some(value)) => serde_json::from_value(value)
-            .map(|v| Some(Some(v)))
-            .map_err(E::custom),
+        Some(Some(value)) => serde_json::from_value(value).map(|v| Some(Some(v))).map_err(E::custom),
     }
 }
 

@@ -37,10 +37,7 @@ pub fn join(prefix: &str, field: &str) -> String {
 }
 
 fn fail(prefix: &str, field: &str, message: String) -> ValidationError {
-    ValidationError {
-        field: join(prefix, field),
-        message,
-    }
+    ValidationError { field: join(prefix, field), message }
 }
 
 /// The inclusive bounds check every `check_*` function shares; the message reads
@@ -55,18 +52,10 @@ fn within<T: PartialOrd + std::fmt::Display>(
     unit: &str,
 ) -> Result<(), ValidationError> {
     if let Some(min) = min.filter(|min| value < *min) {
-        return Err(fail(
-            prefix,
-            field,
-            format!("must {verb} at least {min}{unit}"),
-        ));
+        return Err(fail(prefix, field, format!("must {verb} at least {min}{unit}")));
     }
     if let Some(max) = max.filter(|max| value > *max) {
-        return Err(fail(
-            prefix,
-            field,
-            format!("must {verb} at most {max}{unit}"),
-        ));
+        return Err(fail(prefix, field, format!("must {verb} at most {max}{unit}")));
     }
     Ok(())
 }
@@ -107,11 +96,7 @@ pub fn check_pattern(
     if compiled.is_match(value) {
         Ok(())
     } else {
-        Err(fail(
-            prefix,
-            field,
-            format!("must match the pattern {pattern}"),
-        ))
+        Err(fail(prefix, field, format!("must match the pattern {pattern}")))
     }
 }
 

@@ -7,7 +7,10 @@ use quote::quote;
 
 use super::rust::{constraint_doc, doc_attrs, ident, type_tokens};
 use super::types::value_checks;
-use crate::model::{BodyEncoding, Docs, Model, StatusBody, Operation, PageImpl, Pagination, Param, PathSegment, Success, TypeKind, TypeRef};
+use crate::model::{
+    BodyEncoding, Docs, Model, Operation, PageImpl, Pagination, Param, PathSegment, StatusBody, Success, TypeKind,
+    TypeRef,
+};
 
 /// The modules operations are grouped into (their first tag), sorted.
 pub fn module_names(model: &Model) -> Vec<String> {
@@ -56,7 +59,8 @@ fn operation(model: &Model, op: &Operation) -> TokenStream {
     extra.push(format!("Returns a [`{builder}`]; finish with `.send()`."));
     let method_docs = doc_attrs(&op.docs, &extra);
 
-    let required: Vec<&Param> = op.path_params.iter().chain(op.query_params.iter().chain(&op.header_params).filter(|p| p.required)).collect();
+    let required: Vec<&Param> =
+        op.path_params.iter().chain(op.query_params.iter().chain(&op.header_params).filter(|p| p.required)).collect();
     let optional: Vec<&Param> = op.query_params.iter().chain(&op.header_params).filter(|p| !p.required).collect();
     let args = required.iter().map(|p| {
         let name = ident(&p.rust_name);
@@ -93,7 +97,8 @@ fn operation(model: &Model, op: &Operation) -> TokenStream {
         let ty = type_tokens(model, &b.ty);
         quote!(body: #ty,)
     });
-    let key_field = op.idempotency_key.then(|| quote!(idempotency_key: ::std::option::Option<crate::runtime::IdempotencyKey>,));
+    let key_field =
+        op.idempotency_key.then(|| quote!(idempotency_key: ::std::option::Option<crate::runtime::IdempotencyKey>,));
 
     let setters = optional.iter().map(|p| setter(model, p));
     let key_setter = op.idempotency_key.then(|| {
@@ -111,7 +116,8 @@ fn operation(model: &Model, op: &Operation) -> TokenStream {
     let request = request_fn(model, op, &konst);
     let (send, response_enum) = send_fn(model, op);
     let stream = op.pagination.as_ref().map(|p| stream_fn(model, op, p));
-    let builder_doc = format!(" Request builder for [`crate::Client::{}`]: `{} {}`.", op.rust_name, op.method.as_str(), op.path.raw);
+    let builder_doc =
+        format!(" Request builder for [`crate::Client::{}`]: `{} {}`.", op.rust_name, op.method.as_str(), op.path.raw);
 
     quote! {
         impl crate::Client {
@@ -210,7 +216,10 @@ fn scopes_doc(alternatives: &[Vec<String>]) -> Option<String> {
         [only] => Some(format!("Scopes: {}.", render(only))),
         _ => {
             let separator = if several_each { "; " } else { ", " };
-            Some(format!("Scopes: any one of: {}.", alternatives.iter().map(render).collect::<Vec<_>>().join(separator)))
+            Some(format!(
+                "Scopes: any one of: {}.",
+                alternatives.iter().map(render).collect::<Vec<_>>().join(separator)
+            ))
         }
     }
 }
@@ -283,8 +292,16 @@ fn request_fn(model: &Model, op: &Operation, konst: &proc_macro2::Ident) -> Toke
     let headers = op.header_params.iter().map(|p| push_param(p, quote!(headers), false));
     let has_query = !op.query_params.is_empty();
     let has_headers = !op.header_params.is_empty();
-    let query_init = if has_query { quote!(let mut query = ::std::vec::Vec::new();) } else { quote!(let query = ::std::vec::Vec::new();) };
-    let headers_init = if has_headers { quote!(let mut headers = ::std::vec::Vec::new();) } else { quote!(let headers = ::std::vec::Vec::new();) };
+    let query_init = if has_query {
+        quote!(let mut query = ::std::vec::Vec::new();)
+    } else {
+        quote!(let query = ::std::vec::Vec::new();)
+    };
+    let headers_init = if has_headers {
+        quote!(let mut headers = ::std::vec::Vec::new();)
+    } else {
+        quote!(let headers = ::std::vec::Vec::new();)
+    };
     let body = match &op.body {
         Some(b) => match b.encoding {
             BodyEncoding::Json => quote!(::std::option::Option::Some(crate::runtime::Body::json(&self.body)?)),
@@ -297,7 +314,9 @@ fn request_fn(model: &Model, op: &Operation, konst: &proc_macro2::Ident) -> Toke
         None => quote!(::std::option::Option::None),
     };
     let key = if op.idempotency_key {
-        quote!(::std::option::Option::Some(self.idempotency_key.clone().unwrap_or_else(|| self.client.new_idempotency_key())))
+        quote!(::std::option::Option::Some(
+            self.idempotency_key.clone().unwrap_or_else(|| self.client.new_idempotency_key())
+        ))
     } else {
         quote!(::std::option::Option::None)
     };
@@ -371,20 +390,33 @@ fn to_text(model: &Model, ty: &TypeRef, value: TokenStream) -> TokenStream {
             TypeKind::Alias(inner) => to_text(model, inner, value),
             _ => quote!(::serde_json::to_string(#value).unwrap_or_default()),
         },
-        TypeRef::Bool | TypeRef::I32 | TypeRef::I64 | TypeRef::F64 | TypeRef::Uuid | TypeRef::Date | TypeRef::Json => quote!(#value.to_string()),
+        TypeRef::Bool | TypeRef::I32 | TypeRef::I64 | TypeRef::F64 | TypeRef::Uuid | TypeRef::Date | TypeRef::Json => {
+            quote!(#value.to_string())
+        }
         // A map or list inside a parameter: sent as its JSON text.
-        TypeRef::Map(_) | TypeRef::Vec(_) | TypeRef::Option(_) => quote!(::serde_json::to_string(#value).unwrap_or_default()),
+        TypeRef::Map(_) | TypeRef::Vec(_) | TypeRef::Option(_) => {
+            quote!(::serde_json::to_string(#value).unwrap_or_default())
+        }
         TypeRef::Bytes => quote!(::std::string::String::from_utf8_lossy(#value).into_owned()),
     }
 }
 
-fn push_value(model: &Model, ty: &TypeRef, target: TokenStream, api: &str, value: TokenStream, explode: bool) -> TokenStream {
+fn push_value(
+    model: &Model,
+    ty: &TypeRef,
+    target: TokenStream,
+    api: &str,
+    value: TokenStream,
+    explode: bool,
+) -> TokenStream {
     match ty {
         TypeRef::Vec(item) if explode => {
             let text = to_text(model, item, quote!(item));
             quote! { for item in #value.iter() { #target.push((#api, #text)); } }
         }
-        TypeRef::Vec(item) if *model.resolve(item) == TypeRef::String => quote! { #target.push((#api, #value.join(","))); },
+        TypeRef::Vec(item) if *model.resolve(item) == TypeRef::String => {
+            quote! { #target.push((#api, #value.join(","))); }
+        }
         TypeRef::Vec(item) => {
             let text = to_text(model, item, quote!(item));
             quote! { #target.push((#api, #value.iter().map(|item| #text).collect::<::std::vec::Vec<_>>().join(","))); }

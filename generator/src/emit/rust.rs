@@ -8,10 +8,17 @@ use crate::model::{Constraints, Docs, Model, TypeRef};
 /// An identifier from a name the model already made Rust-safe (`r#type` included).
 /// Anything else is reduced to a valid identifier rather than panicking in `proc_macro2`.
 pub fn ident(name: &str) -> Ident {
-    let plain_ident = |n: &str| !n.is_empty() && !n.starts_with(|c: char| c.is_ascii_digit()) && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && n != "_";
+    let plain_ident = |n: &str| {
+        !n.is_empty()
+            && !n.starts_with(|c: char| c.is_ascii_digit())
+            && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && n != "_"
+    };
     match name.strip_prefix("r#") {
         None if plain_ident(name) => return Ident::new(name, Span::call_site()),
-        Some(raw) if plain_ident(raw) && !["crate", "self", "Self", "super"].contains(&raw) => return Ident::new_raw(raw, Span::call_site()),
+        Some(raw) if plain_ident(raw) && !["crate", "self", "Self", "super"].contains(&raw) => {
+            return Ident::new_raw(raw, Span::call_site())
+        }
         _ => {}
     }
     if let Some(raw) = name.strip_prefix("r#") {
@@ -86,8 +93,10 @@ pub fn doc_attrs(docs: &Docs, extra: &[String]) -> TokenStream {
 fn clean(text: &str) -> String {
     static LINK_OR_URL: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let pattern = LINK_OR_URL.get_or_init(|| {
-        regex::Regex::new(r"\[([^\[\]]*)\]\((https?://[^()\s]+)\)|<https?://[^>\s]+>|https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:]")
-            .expect("a valid pattern")
+        regex::Regex::new(
+            r"\[([^\[\]]*)\]\((https?://[^()\s]+)\)|<https?://[^>\s]+>|https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:]",
+        )
+        .expect("a valid pattern")
     });
     let escape = |plain: &str| plain.replace('[', "\\[").replace(']', "\\]");
     let cleaned = text
@@ -120,7 +129,10 @@ fn clean(text: &str) -> String {
 /// line Markdown would fold it into the item (rustdoc's lazy continuation).
 fn end_lists(text: &str) -> String {
     let is_item = |line: &str| {
-        line.starts_with("- ") || line.starts_with("* ") || line.starts_with("+ ") || line.split_once(". ").is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+        line.starts_with("- ")
+            || line.starts_with("* ")
+            || line.starts_with("+ ")
+            || line.split_once(". ").is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
     };
     let mut out: Vec<&str> = Vec::new();
     let mut in_list = false;

@@ -50,11 +50,14 @@ struct OperationRow {
 }
 
 fn render(template: &impl Template, name: &str) -> Result<String, Error> {
-    template.render().map_err(|err| Error::new(name, format!("template failed: {err}"), "fix the template in templates/"))
+    template
+        .render()
+        .map_err(|err| Error::new(name, format!("template failed: {err}"), "fix the template in templates/"))
 }
 
 pub fn cargo_toml(model: &Model) -> Result<String, Error> {
-    let description = format!("Client for the {} (generated from API document version {})", model.api.title, model.api.version);
+    let description =
+        format!("Client for the {} (generated from API document version {})", model.api.title, model.api.version);
     render(
         &CargoToml { package_name: "upvest-client", version: "0.1.0", description: toml_escape(&description) },
         "templates/Cargo.toml.askama",
@@ -63,11 +66,16 @@ pub fn cargo_toml(model: &Model) -> Result<String, Error> {
 
 /// The operation the first-call examples call: a GET that needs no argument.
 fn example_operation(model: &Model) -> Option<&str> {
-    model.operations.iter().find(|op| op.path_params.is_empty() && op.body.is_none() && op.method == Method::Get).map(|op| op.rust_name.as_str())
+    model
+        .operations
+        .iter()
+        .find(|op| op.path_params.is_empty() && op.body.is_none() && op.method == Method::Get)
+        .map(|op| op.rust_name.as_str())
 }
 
 pub fn lib_rs(model: &Model) -> Result<String, Error> {
-    let description = model.api.description.as_deref().unwrap_or_default().lines().map(|l| l.trim().to_owned()).collect();
+    let description =
+        model.api.description.as_deref().unwrap_or_default().lines().map(|l| l.trim().to_owned()).collect();
     let example_operation = example_operation(model);
     render(
         &LibRs {
@@ -111,7 +119,11 @@ pub fn readme(model: &Model) -> Result<String, Error> {
             sandbox_url: &model.api.sandbox_url,
             production_url: &model.api.production_url,
             operations,
-            webhooks: model.webhooks.iter().map(|w| format!("`webhooks::parse_{}` ({})", w.rust_name, w.api_name)).collect(),
+            webhooks: model
+                .webhooks
+                .iter()
+                .map(|w| format!("`webhooks::parse_{}` ({})", w.rust_name, w.api_name))
+                .collect(),
             paginated,
             example_operation: example_operation(model),
         },

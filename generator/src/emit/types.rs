@@ -4,7 +4,9 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::rust::{constraint_doc, doc_attrs, ident, plain, type_tokens};
-use crate::model::{Access, Bound, Constraints, Field, IntEnum, Model, Presence, StringEnum, Struct, TypeDef, TypeKind, TypeRef};
+use crate::model::{
+    Access, Bound, Constraints, Field, IntEnum, Model, Presence, StringEnum, Struct, TypeDef, TypeKind, TypeRef,
+};
 
 pub fn types_file(model: &Model) -> TokenStream {
     let items = model.types().into_iter().map(|def| type_def(model, def));
@@ -79,7 +81,9 @@ fn struct_def(model: &Model, def: &TypeDef, s: &Struct, schema_doc: &str) -> Tok
         });
         let skip = match f.presence {
             Presence::Optional => quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]),
-            Presence::OptionalNullable => quote!(#[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")]),
+            Presence::OptionalNullable => {
+                quote!(#[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")])
+            }
             Presence::RequiredNullable => quote!(#[serde(default)]),
             Presence::Required => quote!(),
         };
@@ -172,8 +176,12 @@ fn struct_validate(model: &Model, name: &proc_macro2::Ident, s: &Struct) -> Toke
             let field = ident(&f.rust_name);
             Some(match f.presence {
                 Presence::Required => quote! { { let value = &self.#field; #body } },
-                Presence::RequiredNullable | Presence::Optional => quote! { if let ::std::option::Option::Some(value) = &self.#field { #body } },
-                Presence::OptionalNullable => quote! { if let ::std::option::Option::Some(value) = self.#field.as_ref() { #body } },
+                Presence::RequiredNullable | Presence::Optional => {
+                    quote! { if let ::std::option::Option::Some(value) = &self.#field { #body } }
+                }
+                Presence::OptionalNullable => {
+                    quote! { if let ::std::option::Option::Some(value) = self.#field.as_ref() { #body } }
+                }
             })
         })
         .collect();
@@ -190,7 +198,13 @@ fn struct_validate(model: &Model, name: &proc_macro2::Ident, s: &Struct) -> Toke
 
 /// Checks for one value (`value` is a reference to it); `None` when there is nothing to check.
 /// `field` is the name used in error paths, relative to `prefix`.
-pub fn value_checks(model: &Model, ty: &TypeRef, c: &Constraints, field: &str, value: TokenStream) -> Option<TokenStream> {
+pub fn value_checks(
+    model: &Model,
+    ty: &TypeRef,
+    c: &Constraints,
+    field: &str,
+    value: TokenStream,
+) -> Option<TokenStream> {
     let opt = |v: Option<usize>| match v {
         Some(v) => quote!(::std::option::Option::Some(#v)),
         None => quote!(::std::option::Option::None),
@@ -288,7 +302,8 @@ fn enum_def(def: &TypeDef, e: &StringEnum, schema_doc: &str) -> TokenStream {
     let unknown = ident(&e.unknown);
     let variants = e.variants.iter().enumerate().map(|(i, v)| {
         let variant = ident(&v.rust_name);
-        let wire_doc = format!(" `{:?}`{}", v.wire, v.description.as_deref().map(|d| format!(": {d}")).unwrap_or_default());
+        let wire_doc =
+            format!(" `{:?}`{}", v.wire, v.description.as_deref().map(|d| format!(": {d}")).unwrap_or_default());
         let default = (e.default == Some(i)).then(|| quote!(#[default]));
         quote! { #[doc = #wire_doc] #default #variant, }
     });
@@ -356,7 +371,10 @@ fn enum_def(def: &TypeDef, e: &StringEnum, schema_doc: &str) -> TokenStream {
 /// server value still decodes.
 fn int_enum_def(def: &TypeDef, e: &IntEnum, schema_doc: &str) -> TokenStream {
     let name = ident(&def.name);
-    let docs = doc_attrs(&def.docs, &[schema_doc.to_owned(), "Values this version does not know are kept, not rejected.".to_owned()]);
+    let docs = doc_attrs(
+        &def.docs,
+        &[schema_doc.to_owned(), "Values this version does not know are kept, not rejected.".to_owned()],
+    );
     let consts = e.values.iter().map(|v| {
         let konst = ident(&if *v < 0 { format!("NEG_{}", v.unsigned_abs()) } else { format!("V{v}") });
         let doc = format!(" `{v}`");

@@ -58,7 +58,9 @@ fn type_display(model: &Model, ty: &TypeRef) -> String {
 /// `From<Branch>` for every branch type that appears once, so callers can pass a branch where the union is expected.
 fn from_impls(model: &Model, name: &proc_macro2::Ident, u: &Union) -> TokenStream {
     // Two aliases of one type would make two impls of one trait: compare what they mean.
-    let once = |v: &&crate::model::Variant| u.variants.iter().filter(|w| model.resolve(&w.ty) == model.resolve(&v.ty)).count() == 1;
+    let once = |v: &&crate::model::Variant| {
+        u.variants.iter().filter(|w| model.resolve(&w.ty) == model.resolve(&v.ty)).count() == 1
+    };
     let impls = u.variants.iter().filter(once).map(|v| {
         let variant = ident(&v.name);
         let ty = type_tokens(model, &v.ty);
@@ -73,7 +75,8 @@ fn from_impls(model: &Model, name: &proc_macro2::Ident, u: &Union) -> TokenStrea
 
 fn no_match(name: &str, u: &Union) -> TokenStream {
     let names: Vec<&str> = u.variants.iter().map(|v| v.name.as_str()).collect();
-    let message = format!("the payload matches no variant of union `{name}` ({}) without losing a field", names.join(", "));
+    let message =
+        format!("the payload matches no variant of union `{name}` ({}) without losing a field", names.join(", "));
     quote!(::std::result::Result::Err(<D::Error as ::serde::de::Error>::custom(#message)))
 }
 
@@ -148,7 +151,8 @@ fn buffered(name: &str, u: &Union) -> TokenStream {
         let variant = ident(&v.name);
         (condition, quote!(crate::runtime::union::from_value(value).map(Self::#variant)), variant)
     });
-    let fallback = if u.keeps_unknown() { quote!(::std::result::Result::Ok(Self::Unknown(value))) } else { no_match(name, u) };
+    let fallback =
+        if u.keeps_unknown() { quote!(::std::result::Result::Ok(Self::Unknown(value))) } else { no_match(name, u) };
     let body = if u.fallthrough {
         // A branch that claims the payload but cannot hold it passes it on.
         let tries = branches.map(|(condition, _, variant)| {
@@ -198,7 +202,12 @@ fn kind_check(kind: JsonKind) -> Option<TokenStream> {
 
 /// The boolean expression of a check: required present, foreign absent, enum values match.
 /// `None` when the check always holds.
-fn condition(check: &Check, has: &dyn Fn(&str) -> TokenStream, lacks: &dyn Fn(&str) -> TokenStream, str_of: impl Fn(&str) -> TokenStream) -> Option<TokenStream> {
+fn condition(
+    check: &Check,
+    has: &dyn Fn(&str) -> TokenStream,
+    lacks: &dyn Fn(&str) -> TokenStream,
+    str_of: impl Fn(&str) -> TokenStream,
+) -> Option<TokenStream> {
     let mut parts: Vec<TokenStream> = Vec::new();
     parts.extend(check.present.iter().map(|p| has(p)));
     parts.extend(check.absent.iter().map(|p| lacks(p)));
@@ -221,7 +230,11 @@ fn condition(check: &Check, has: &dyn Fn(&str) -> TokenStream, lacks: &dyn Fn(&s
 }
 
 fn validate(model: &Model, name: &proc_macro2::Ident, u: &Union) -> TokenStream {
-    let checks: Vec<Option<TokenStream>> = u.variants.iter().map(|v| super::types::value_checks(model, &v.ty, &Default::default(), "", quote!(value))).collect();
+    let checks: Vec<Option<TokenStream>> = u
+        .variants
+        .iter()
+        .map(|v| super::types::value_checks(model, &v.ty, &Default::default(), "", quote!(value)))
+        .collect();
     let prefix = if checks.iter().any(Option::is_some) { quote!(prefix) } else { quote!(_prefix) };
     let arms = u.variants.iter().zip(checks).map(|(v, checks)| {
         let variant = ident(&v.name);

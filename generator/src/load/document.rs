@@ -17,11 +17,7 @@ pub const NORMALISED_VERSION: &str = "3.0.3";
 /// Rewrites `root` (an object) into the OpenAPI 3.0 form `openapiv3` reads, recording
 /// in `origins` where things moved. Warnings name pointers of the normalised document;
 /// `origins` turns them into pointers of the document as written.
-pub fn normalise(
-    root: &mut Value,
-    warnings: &mut Warnings,
-    origins: &mut Origins,
-) -> Result<(), Error> {
+pub fn normalise(root: &mut Value, warnings: &mut Warnings, origins: &mut Origins) -> Result<(), Error> {
     inline_path_item_refs(root);
     scalars_as_strings(root);
     mutual_tls(root, warnings);
@@ -107,18 +103,15 @@ fn webhooks_to_extension(root: &mut Value, warnings: &mut Warnings, origins: &mu
     };
     // A `webhooks` or `x-webhooks` that is not a map stays for the typed parse or the
     // model to report.
-    let movable = matches!(map.get("webhooks"), Some(Value::Object(_)))
-        && map.get("x-webhooks").is_none_or(Value::is_object);
+    let movable =
+        matches!(map.get("webhooks"), Some(Value::Object(_))) && map.get("x-webhooks").is_none_or(Value::is_object);
     if !movable {
         return;
     }
     let Some(Value::Object(hooks)) = map.remove("webhooks") else {
         return;
     };
-    let Value::Object(extension) = map
-        .entry("x-webhooks")
-        .or_insert_with(|| Value::Object(Default::default()))
-    else {
+    let Value::Object(extension) = map.entry("x-webhooks").or_insert_with(|| Value::Object(Default::default())) else {
         return;
     };
     for (name, item) in hooks {
@@ -128,10 +121,7 @@ fn webhooks_to_extension(root: &mut Value, warnings: &mut Warnings, origins: &mu
                 "a webhook of this name is also in `x-webhooks`; the one in `x-webhooks` is used, so remove one of the two",
             );
         } else {
-            origins.moved(
-                format!("#/x-webhooks/{}", escape(&name)),
-                format!("#/webhooks/{}", escape(&name)),
-            );
+            origins.moved(format!("#/x-webhooks/{}", escape(&name)), format!("#/webhooks/{}", escape(&name)));
             extension.insert(name, item);
         }
     }
@@ -148,10 +138,8 @@ fn inline_path_item_refs(root: &mut Value) {
             continue;
         };
         for item in map.values_mut() {
-            let target = item
-                .get("$ref")
-                .and_then(Value::as_str)
-                .and_then(|r| r.strip_prefix("#/components/pathItems/"));
+            let target =
+                item.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/pathItems/"));
             if let Some(found) = target.and_then(|name| items.get(unescape(name).as_str())) {
                 *item = found.clone();
             }
@@ -170,13 +158,8 @@ fn hoist_defs(root: &mut Value) -> Vec<(String, String)> {
     let mut hoisted = Vec::new();
     for (key, schema) in schemas.iter_mut() {
         for defs_key in ["$defs", "definitions"] {
-            if let Some(Value::Object(defs)) =
-                schema.as_object_mut().and_then(|map| map.remove(defs_key))
-            {
-                hoisted.extend(
-                    defs.into_iter()
-                        .map(|(name, def)| (key.clone(), defs_key, name, def)),
-                );
+            if let Some(Value::Object(defs)) = schema.as_object_mut().and_then(|map| map.remove(defs_key)) {
+                hoisted.extend(defs.into_iter().map(|(name, def)| (key.clone(), defs_key, name, def)));
             }
         }
     }
@@ -188,11 +171,7 @@ fn hoist_defs(root: &mut Value) -> Vec<(String, String)> {
             .find(|candidate| !schemas.contains_key(candidate))
             .unwrap_or(base);
         moved.push((
-            format!(
-                "#/components/schemas/{}/{defs_key}/{}",
-                escape(&key),
-                escape(&name)
-            ),
+            format!("#/components/schemas/{}/{defs_key}/{}", escape(&key), escape(&name)),
             format!("#/components/schemas/{}", escape(&free)),
         ));
         schemas.insert(free, def);
@@ -210,9 +189,7 @@ fn default_responses(root: &mut Value) {
         for item in items.values_mut() {
             for method in walk::METHODS {
                 if let Some(Value::Object(operation)) = item.get_mut(method) {
-                    operation
-                        .entry("responses")
-                        .or_insert_with(|| serde_json::json!({}));
+                    operation.entry("responses").or_insert_with(|| serde_json::json!({}));
                 }
             }
         }

@@ -46,29 +46,19 @@ pub fn load(text: &str) -> Result<Document, Error> {
     let mut origins = Origins::default();
     document::normalise(&mut raw, &mut warnings, &mut origins)?;
     let family = family(&source_version).unwrap_or("3.0");
-    let api = serde_path_to_error::deserialize(&raw).map_err(
-        |err: serde_path_to_error::Error<serde_json::Error>| {
+    let api =
+        serde_path_to_error::deserialize(&raw).map_err(|err: serde_path_to_error::Error<serde_json::Error>| {
             Error::new(
                 origins.original(&pointer_from_path(err.path())),
-                format!(
-                    "does not match the OpenAPI {family} structure: {}",
-                    err.inner()
-                ),
+                format!("does not match the OpenAPI {family} structure: {}", err.inner()),
                 format!("compare this part with the OpenAPI {family} specification"),
             )
-        },
-    )?;
+        })?;
     let mut located = Warnings::default();
     for warning in warnings.into_sorted() {
         located.push(origins.original(&warning.location), warning.message);
     }
-    Ok(Document {
-        api,
-        raw,
-        source_version,
-        origins,
-        warnings: located.into_sorted(),
-    })
+    Ok(Document { api, raw, source_version, origins, warnings: located.into_sorted() })
 }
 
 /// `3.0` or `3.1` for the versions this stage reads (`3.1`, `3.1.0`, `3.1.1`, ...).
@@ -101,11 +91,9 @@ fn version(raw: &serde_json::Value) -> Result<String, Error> {
             "Swagger 2.0 documents are not supported",
             "convert the document to OpenAPI 3 (e.g. with swagger2openapi or editor.swagger.io)",
         )),
-        None => Err(Error::new(
-            "#/openapi",
-            "the `openapi` version field is missing",
-            "add `openapi: 3.0.3` at the top",
-        )),
+        None => {
+            Err(Error::new("#/openapi", "the `openapi` version field is missing", "add `openapi: 3.0.3` at the top"))
+        }
     }
 }
 
@@ -136,7 +124,9 @@ mod tests {
 
     #[test]
     fn structure_errors_name_the_pointer() {
-        let err = load("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses: 7\n").err().unwrap();
+        let err = load("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses: 7\n")
+            .err()
+            .unwrap();
         assert!(err.location.starts_with("#/paths"), "{err}");
     }
 
@@ -193,7 +183,8 @@ components:
 
     #[test]
     fn a_json_document_is_read_as_json() {
-        let doc = load(r#"{"openapi": "3.0.3", "info": {"title": "caf\u00e9 \/", "version": "1"}, "paths": {}}"#).unwrap();
+        let doc =
+            load(r#"{"openapi": "3.0.3", "info": {"title": "caf\u00e9 \/", "version": "1"}, "paths": {}}"#).unwrap();
         assert_eq!(doc.api.info.title, "café /");
         assert_eq!(doc.source_version, "3.0.3");
     }
@@ -215,11 +206,8 @@ components:
     #[test]
     fn only_openapi_3_0_and_3_1_are_read() {
         for version in ["2.0", "3.2.0", "4.0.0", "3.10.0", "3"] {
-            let err = load(&format!(
-                "openapi: '{version}'\ninfo: {{title: t, version: '1'}}\npaths: {{}}\n"
-            ))
-            .err()
-            .unwrap();
+            let err =
+                load(&format!("openapi: '{version}'\ninfo: {{title: t, version: '1'}}\npaths: {{}}\n")).err().unwrap();
             assert_eq!(err.location, "#/openapi", "{err}");
         }
     }

@@ -75,10 +75,7 @@ fn undo(step: &Step, remaining: &mut Vec<String>) {
 }
 
 fn segments(path: &str) -> Vec<String> {
-    path.split('/')
-        .filter(|segment| !segment.is_empty())
-        .map(str::to_owned)
-        .collect()
+    path.split('/').filter(|segment| !segment.is_empty()).map(str::to_owned).collect()
 }
 
 #[cfg(test)]
@@ -86,10 +83,7 @@ mod tests {
     use super::*;
 
     fn step(pairs: &[(&str, &str)]) -> Step {
-        pairs
-            .iter()
-            .map(|(new, old)| ((*new).to_owned(), (*old).to_owned()))
-            .collect()
+        pairs.iter().map(|(new, old)| ((*new).to_owned(), (*old).to_owned())).collect()
     }
 
     #[test]
@@ -100,39 +94,22 @@ mod tests {
         origins.rewrote("#/s", step(&[("allOf/0", "")]));
         origins.rewrote(
             "#/s",
-            step(&[
-                ("allOf/0", ""),
-                ("allOf/1", "allOf/0"),
-                ("allOf/2", ""),
-                ("allOf/2/oneOf", "oneOf"),
-            ]),
+            step(&[("allOf/0", ""), ("allOf/1", "allOf/0"), ("allOf/2", ""), ("allOf/2/oneOf", "oneOf")]),
         );
         // `#/s/properties/a` had a type list, now an `anyOf` of copies.
-        origins.rewrote(
-            "#/s/properties/a",
-            step(&[("anyOf/0", ""), ("anyOf/1", "")]),
-        );
-        origins.moved(
-            "#/components/schemas/X_Y".into(),
-            "#/components/schemas/X/$defs/Y".into(),
-        );
+        origins.rewrote("#/s/properties/a", step(&[("anyOf/0", ""), ("anyOf/1", "")]));
+        origins.moved("#/components/schemas/X_Y".into(), "#/components/schemas/X/$defs/Y".into());
 
         assert_eq!(origins.original("#/s/allOf/2/oneOf/1"), "#/s/oneOf/1");
         assert_eq!(origins.original("#/s/allOf/2"), "#/s");
         assert_eq!(origins.original("#/s/allOf/1/$ref"), "#/s/$ref");
-        assert_eq!(
-            origins.original("#/s/allOf/0/properties/a/anyOf/1/items"),
-            "#/s/properties/a/items"
-        );
+        assert_eq!(origins.original("#/s/allOf/0/properties/a/anyOf/1/items"), "#/s/properties/a/items");
         assert_eq!(origins.original("#/t/allOf/0"), "#/t/allOf/0");
         assert_eq!(
             origins.original("#/components/schemas/X_Y/properties/p"),
             "#/components/schemas/X/$defs/Y/properties/p"
         );
-        assert_eq!(
-            origins.original("#/components/schemas/X_Yz"),
-            "#/components/schemas/X_Yz"
-        );
+        assert_eq!(origins.original("#/components/schemas/X_Yz"), "#/components/schemas/X_Yz");
         assert_eq!(origins.original("line 3, column 7"), "line 3, column 7");
         assert_eq!(origins.original("#"), "#");
     }

@@ -35,10 +35,7 @@ pub fn parameter(param: &mut Value, at: &str, warnings: &mut Warnings) -> Result
     let Value::Object(map) = param else {
         return Ok(());
     };
-    if ["$ref", "schema", "content"]
-        .iter()
-        .any(|key| map.contains_key(*key))
-    {
+    if ["$ref", "schema", "content"].iter().any(|key| map.contains_key(*key)) {
         return Ok(());
     }
     let mut schema = Map::new();
@@ -86,9 +83,6 @@ mod tests {
         assert_eq!(err.location, "#/p");
         let mut fine = json!({"name": "q", "in": "query", "schema": {"type": "string"}});
         parameter(&mut fine, "#/p", &mut Warnings::default()).unwrap();
-        assert_eq!(
-            fine,
-            json!({"name": "q", "in": "query", "schema": {"type": "string"}})
-        );
+        assert_eq!(fine, json!({"name": "q", "in": "query", "schema": {"type": "string"}}));
     }
 }

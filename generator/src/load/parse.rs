@@ -25,19 +25,13 @@ pub fn parse(text: &str) -> Result<Value, Error> {
             )
         });
     }
-    serde_yaml::from_str(body)
-        .map(|Json(value)| value)
-        .map_err(|err| {
-            let location = err
-                .location()
-                .map(|at| format!("line {}, column {}", at.line(), at.column()))
-                .unwrap_or_else(|| "the document".to_owned());
-            Error::new(
-                location,
-                format!("not valid YAML or JSON: {err}"),
-                "fix the syntax at that line",
-            )
-        })
+    serde_yaml::from_str(body).map(|Json(value)| value).map_err(|err| {
+        let location = err
+            .location()
+            .map(|at| format!("line {}, column {}", at.line(), at.column()))
+            .unwrap_or_else(|| "the document".to_owned());
+        Error::new(location, format!("not valid YAML or JSON: {err}"), "fix the syntax at that line")
+    })
 }
 
 /// A JSON value read from YAML. `serde_json::Value` refuses integers beyond 64 bits,
@@ -74,15 +68,11 @@ impl<'de> Visitor<'de> for JsonVisitor {
     }
 
     fn visit_i128<E>(self, value: i128) -> Result<Value, E> {
-        Ok(i64::try_from(value)
-            .map(Value::from)
-            .unwrap_or_else(|_| float(value as f64)))
+        Ok(i64::try_from(value).map(Value::from).unwrap_or_else(|_| float(value as f64)))
     }
 
     fn visit_u128<E>(self, value: u128) -> Result<Value, E> {
-        Ok(u64::try_from(value)
-            .map(Value::from)
-            .unwrap_or_else(|_| float(value as f64)))
+        Ok(u64::try_from(value).map(Value::from).unwrap_or_else(|_| float(value as f64)))
     }
 
     fn visit_f64<E>(self, value: f64) -> Result<Value, E> {
@@ -138,17 +128,14 @@ mod tests {
 
     #[test]
     fn json_is_read_as_json() {
-        let value =
-            parse("  {\"a\": \"\\/x\\u00e9\", \"big\": 123456789012345678901234567890}").unwrap();
+        let value = parse("  {\"a\": \"\\/x\\u00e9\", \"big\": 123456789012345678901234567890}").unwrap();
         assert_eq!(value["a"], "/xé");
         assert!(value["big"].is_number());
     }
 
     #[test]
     fn yaml_integers_beyond_64_bits_become_floats() {
-        let value =
-            parse("min: -9223372036854776000\nmax: 99999999999999999999\nok: 200\n200: x\n")
-                .unwrap();
+        let value = parse("min: -9223372036854776000\nmax: 99999999999999999999\nok: 200\n200: x\n").unwrap();
         assert_eq!(value["min"].as_f64(), Some(-9223372036854776000.0));
         assert_eq!(value["max"].as_f64(), Some(1e20));
         assert_eq!(value["ok"], 200);

@@ -20,9 +20,7 @@ pub enum Node {
 pub type Visit<'v> = dyn FnMut(Node, &mut Value, &str) + 'v;
 
 /// HTTP methods of a Path Item Object (OpenAPI 3.0.3 section 4.7.9).
-pub const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+pub const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 /// Calls `visit` with every schema position of the document and its JSON pointer:
 /// component schemas and the `schema` of parameters, headers and media types, reached
@@ -32,51 +30,20 @@ pub fn each_node(root: &mut Value, visit: &mut Visit) {
     for key in ["paths", "webhooks", "x-webhooks"] {
         // Paths Object keys start with `/`; others are extensions (3.0.3 section 4.7.8).
         let keep = |name: &str| key != "paths" || name.starts_with('/');
-        entries(
-            root.get_mut(key),
-            &format!("#/{key}"),
-            keep,
-            &mut |item, at| path_item(item, at, visit),
-        );
+        entries(root.get_mut(key), &format!("#/{key}"), keep, &mut |item, at| path_item(item, at, visit));
     }
     let Some(components) = root.get_mut("components") else {
         return;
     };
-    named(
-        components.get_mut("schemas"),
-        "#/components/schemas",
-        &mut |schema, at| visit(Node::Schema, schema, at),
-    );
-    named(
-        components.get_mut("parameters"),
-        "#/components/parameters",
-        &mut |p, at| parameter(p, at, visit),
-    );
-    named(
-        components.get_mut("headers"),
-        "#/components/headers",
-        &mut |h, at| parameter(h, at, visit),
-    );
-    named(
-        components.get_mut("requestBodies"),
-        "#/components/requestBodies",
-        &mut |b, at| content(b.get_mut("content"), &format!("{at}/content"), visit),
-    );
-    named(
-        components.get_mut("responses"),
-        "#/components/responses",
-        &mut |r, at| response(r, at, visit),
-    );
-    named(
-        components.get_mut("callbacks"),
-        "#/components/callbacks",
-        &mut |c, at| callback(c, at, visit),
-    );
-    named(
-        components.get_mut("pathItems"),
-        "#/components/pathItems",
-        &mut |item, at| path_item(item, at, visit),
-    );
+    named(components.get_mut("schemas"), "#/components/schemas", &mut |schema, at| visit(Node::Schema, schema, at));
+    named(components.get_mut("parameters"), "#/components/parameters", &mut |p, at| parameter(p, at, visit));
+    named(components.get_mut("headers"), "#/components/headers", &mut |h, at| parameter(h, at, visit));
+    named(components.get_mut("requestBodies"), "#/components/requestBodies", &mut |b, at| {
+        content(b.get_mut("content"), &format!("{at}/content"), visit)
+    });
+    named(components.get_mut("responses"), "#/components/responses", &mut |r, at| response(r, at, visit));
+    named(components.get_mut("callbacks"), "#/components/callbacks", &mut |c, at| callback(c, at, visit));
+    named(components.get_mut("pathItems"), "#/components/pathItems", &mut |item, at| path_item(item, at, visit));
 }
 
 /// Each entry of a map of names (not keywords).
@@ -85,12 +52,7 @@ fn named(map: Option<&mut Value>, at: &str, visit: &mut dyn FnMut(&mut Value, &s
 }
 
 /// The entries of a map whose names pass `keep`.
-fn entries(
-    map: Option<&mut Value>,
-    at: &str,
-    keep: impl Fn(&str) -> bool,
-    visit: &mut dyn FnMut(&mut Value, &str),
-) {
+fn entries(map: Option<&mut Value>, at: &str, keep: impl Fn(&str) -> bool, visit: &mut dyn FnMut(&mut Value, &str)) {
     let Some(Value::Object(map)) = map else {
         return;
     };
@@ -100,11 +62,7 @@ fn entries(
 }
 
 fn path_item(item: &mut Value, at: &str, visit: &mut Visit) {
-    parameters(
-        item.get_mut("parameters"),
-        &format!("{at}/parameters"),
-        visit,
-    );
+    parameters(item.get_mut("parameters"), &format!("{at}/parameters"), visit);
     for method in METHODS {
         if let Some(operation) = item.get_mut(method) {
             operation_(operation, &format!("{at}/{method}"), visit);
@@ -113,31 +71,14 @@ fn path_item(item: &mut Value, at: &str, visit: &mut Visit) {
 }
 
 fn operation_(operation: &mut Value, at: &str, visit: &mut Visit) {
-    parameters(
-        operation.get_mut("parameters"),
-        &format!("{at}/parameters"),
-        visit,
-    );
+    parameters(operation.get_mut("parameters"), &format!("{at}/parameters"), visit);
     if let Some(body) = operation.get_mut("requestBody") {
-        content(
-            body.get_mut("content"),
-            &format!("{at}/requestBody/content"),
-            visit,
-        );
+        content(body.get_mut("content"), &format!("{at}/requestBody/content"), visit);
     }
     // Responses Object keys are status codes or `default`; `x-` keys are extensions.
     let status = |name: &str| !name.starts_with("x-");
-    entries(
-        operation.get_mut("responses"),
-        &format!("{at}/responses"),
-        status,
-        &mut |r, at| response(r, at, visit),
-    );
-    named(
-        operation.get_mut("callbacks"),
-        &format!("{at}/callbacks"),
-        &mut |c, at| callback(c, at, visit),
-    );
+    entries(operation.get_mut("responses"), &format!("{at}/responses"), status, &mut |r, at| response(r, at, visit));
+    named(operation.get_mut("callbacks"), &format!("{at}/callbacks"), &mut |c, at| callback(c, at, visit));
 }
 
 fn parameters(list: Option<&mut Value>, at: &str, visit: &mut Visit) {
@@ -159,19 +100,13 @@ fn parameter(param: &mut Value, at: &str, visit: &mut Visit) {
 }
 
 fn response(response: &mut Value, at: &str, visit: &mut Visit) {
-    named(
-        response.get_mut("headers"),
-        &format!("{at}/headers"),
-        &mut |h, at| parameter(h, at, visit),
-    );
+    named(response.get_mut("headers"), &format!("{at}/headers"), &mut |h, at| parameter(h, at, visit));
     content(response.get_mut("content"), &format!("{at}/content"), visit);
 }
 
 /// A Callback Object: runtime expressions -> Path Items.
 fn callback(callback: &mut Value, at: &str, visit: &mut Visit) {
-    named(Some(callback), at, &mut |item, at| {
-        path_item(item, at, visit)
-    });
+    named(Some(callback), at, &mut |item, at| path_item(item, at, visit));
 }
 
 /// A `content` map: media types -> Media Type Objects with a `schema` and an `encoding`
@@ -181,17 +116,9 @@ fn content(content: Option<&mut Value>, at: &str, visit: &mut Visit) {
         if let Some(schema) = media.get_mut("schema") {
             visit(Node::Schema, schema, &format!("{at}/schema"));
         }
-        named(
-            media.get_mut("encoding"),
-            &format!("{at}/encoding"),
-            &mut |encoding, at| {
-                named(
-                    encoding.get_mut("headers"),
-                    &format!("{at}/headers"),
-                    &mut |h, at| parameter(h, at, visit),
-                )
-            },
-        );
+        named(media.get_mut("encoding"), &format!("{at}/encoding"), &mut |encoding, at| {
+            named(encoding.get_mut("headers"), &format!("{at}/headers"), &mut |h, at| parameter(h, at, visit))
+        });
     });
 }
 

@@ -8,7 +8,10 @@ use openapiv3::{OpenAPI, ReferenceOr, Schema, SchemaKind, Type, VariantOrUnknown
 use serde_json::Value;
 
 use super::union::{JsonKind, Union, Variant};
-use super::{Access, Bound, Constraints, Docs, EnumVariant, Field, IntEnum, Model, NameHint, Presence, StringEnum, Struct, TypeDef, TypeId, TypeKind, TypeRef, Traits};
+use super::{
+    Access, Bound, Constraints, Docs, EnumVariant, Field, IntEnum, Model, NameHint, Presence, StringEnum, Struct,
+    Traits, TypeDef, TypeId, TypeKind, TypeRef,
+};
 use crate::load::{escape, Document};
 use crate::naming;
 use crate::warning::Warnings;
@@ -92,10 +95,18 @@ pub struct Schemas<'a> {
 
 impl<'a> Schemas<'a> {
     pub fn new(api: &'a OpenAPI) -> Self {
-        let mut schemas = Schemas { api, arena: Vec::new(), component_ids: BTreeMap::new(), defined: BTreeSet::new(), in_progress: BTreeSet::new(), warnings: Warnings::default() };
+        let mut schemas = Schemas {
+            api,
+            arena: Vec::new(),
+            component_ids: BTreeMap::new(),
+            defined: BTreeSet::new(),
+            in_progress: BTreeSet::new(),
+            warnings: Warnings::default(),
+        };
         let keys: Vec<String> = api.components.iter().flat_map(|c| c.schemas.keys()).cloned().collect();
         for key in keys {
-            let hint = NameHint { component: Some(key.clone()), context: naming::type_name(&key), ..NameHint::default() };
+            let hint =
+                NameHint { component: Some(key.clone()), context: naming::type_name(&key), ..NameHint::default() };
             let pointer = format!("#/components/schemas/{}", escape(&key));
             let id = schemas.push(hint, &pointer, Docs::default(), TypeKind::Alias(TypeRef::Json));
             schemas.component_ids.insert(key, id);
@@ -115,7 +126,8 @@ impl<'a> Schemas<'a> {
     /// The shape of a reference to a component, defining it on first use.
     fn component(&mut self, key: &str) -> Result<Shape, Error> {
         let pointer = format!("#/components/schemas/{}", escape(key));
-        let undefined = || Error::new(&pointer, "reference to an undefined schema", "define the schema under #/components/schemas");
+        let undefined =
+            || Error::new(&pointer, "reference to an undefined schema", "define the schema under #/components/schemas");
         let id = *self.component_ids.get(key).ok_or_else(undefined)?;
         let schema = self.api.components.as_ref().and_then(|c| c.schemas.get(key)).ok_or_else(undefined)?;
         let inline = transparent(schema);
@@ -146,7 +158,12 @@ impl<'a> Schemas<'a> {
         self.schema(schema, Naming::Inline(context), pointer)
     }
 
-    pub fn shape_boxed(&mut self, schema: &ReferenceOr<Box<Schema>>, context: &Context, pointer: &str) -> Result<Shape, Error> {
+    pub fn shape_boxed(
+        &mut self,
+        schema: &ReferenceOr<Box<Schema>>,
+        context: &Context,
+        pointer: &str,
+    ) -> Result<Shape, Error> {
         self.shape(&unbox(schema), context, pointer)
     }
 
@@ -186,7 +203,11 @@ impl<'a> Schemas<'a> {
             }
             SchemaKind::Type(Type::Array(array)) => {
                 let Some(items) = &array.items else {
-                    return Err(Error::new(pointer, "an array without `items`", "add `items` with the schema of one element"));
+                    return Err(Error::new(
+                        pointer,
+                        "an array without `items`",
+                        "add `items` with the schema of one element",
+                    ));
                 };
                 let item_context = self.context_of(&naming).child("Item", None);
                 let item = self.shape_boxed(items, &item_context, &format!("{pointer}/items"))?;
@@ -207,7 +228,10 @@ impl<'a> Schemas<'a> {
             SchemaKind::AnyOf { any_of } => self.union(any_of, "anyOf", naming_ref(&naming), pointer, schema)?,
             SchemaKind::OneOf { one_of } => self.union(one_of, "oneOf", naming_ref(&naming), pointer, schema)?,
             SchemaKind::Not { .. } => {
-                self.warnings.push(pointer, "a `not` schema is kept as `serde_json::Value`: the client cannot type what a value is not");
+                self.warnings.push(
+                    pointer,
+                    "a `not` schema is kept as `serde_json::Value`: the client cannot type what a value is not",
+                );
                 Shape::of(TypeRef::Json)
             }
             SchemaKind::Any(any) => self.any(any, naming_ref(&naming), pointer, schema)?,
@@ -232,7 +256,13 @@ impl<'a> Schemas<'a> {
 
     /// Schemas `openapiv3` could not place in a typed kind: `type: 'null'`, a schema
     /// with properties but no `type`, or a free-form value.
-    fn any(&mut self, any: &openapiv3::AnySchema, naming: Naming<'_>, pointer: &str, schema: &Schema) -> Result<Shape, Error> {
+    fn any(
+        &mut self,
+        any: &openapiv3::AnySchema,
+        naming: Naming<'_>,
+        pointer: &str,
+        schema: &Schema,
+    ) -> Result<Shape, Error> {
         if any.typ.as_deref() == Some("null") || is_null_only(&any.enumeration) {
             return Ok(Shape { nullable: true, ..Shape::default() });
         }
@@ -244,26 +274,38 @@ impl<'a> Schemas<'a> {
                 min_properties: any.min_properties,
                 max_properties: any.max_properties,
             };
-            let as_object = Schema { schema_data: schema.schema_data.clone(), schema_kind: SchemaKind::Type(Type::Object(object)) };
+            let as_object =
+                Schema { schema_data: schema.schema_data.clone(), schema_kind: SchemaKind::Type(Type::Object(object)) };
             return self.item(&as_object, naming, pointer);
         }
         // `enum` (or a 3.1 `const`) without `type`: typed by its values.
         if !any.enumeration.is_empty() && any.enumeration.iter().all(|v| v.is_string() || v.is_null()) {
             let values = any.enumeration.iter().map(|v| v.as_str().map(str::to_owned)).collect();
             let typed = Type::String(openapiv3::StringType { enumeration: values, ..Default::default() });
-            return self.item(&Schema { schema_data: schema.schema_data.clone(), schema_kind: SchemaKind::Type(typed) }, naming, pointer);
+            return self.item(
+                &Schema { schema_data: schema.schema_data.clone(), schema_kind: SchemaKind::Type(typed) },
+                naming,
+                pointer,
+            );
         }
         if !any.enumeration.is_empty() && any.enumeration.iter().all(|v| v.is_i64() || v.is_null()) {
             let values = any.enumeration.iter().map(Value::as_i64).collect();
             let typed = Type::Integer(openapiv3::IntegerType { enumeration: values, ..Default::default() });
-            return self.item(&Schema { schema_data: schema.schema_data.clone(), schema_kind: SchemaKind::Type(typed) }, naming, pointer);
+            return self.item(
+                &Schema { schema_data: schema.schema_data.clone(), schema_kind: SchemaKind::Type(typed) },
+                naming,
+                pointer,
+            );
         }
         if !any.one_of.is_empty() || !any.any_of.is_empty() || !any.all_of.is_empty() {
             self.warnings.push(pointer, "composition keywords beside other keywords are kept as `serde_json::Value`; move them into an `allOf` to type them");
             return Ok(Shape::of(TypeRef::Json));
         }
         if let Some(other) = any.typ.as_deref() {
-            self.warnings.push(format!("{pointer}/type"), format!("`type: {other}` with keywords of another type is kept as `serde_json::Value`"));
+            self.warnings.push(
+                format!("{pointer}/type"),
+                format!("`type: {other}` with keywords of another type is kept as `serde_json::Value`"),
+            );
         }
         Ok(Shape::of(TypeRef::Json))
     }
@@ -271,7 +313,13 @@ impl<'a> Schemas<'a> {
     /// `allOf`: members that only add documentation or `nullable` decorate the rest; one
     /// member left is that member, objects merge into one struct, and anything else
     /// (an object and a union, two different scalars) is kept as JSON with a warning.
-    fn all_of(&mut self, members: &[ReferenceOr<Schema>], naming: Naming<'_>, pointer: &str, outer: &Schema) -> Result<Shape, Error> {
+    fn all_of(
+        &mut self,
+        members: &[ReferenceOr<Schema>],
+        naming: Naming<'_>,
+        pointer: &str,
+        outer: &Schema,
+    ) -> Result<Shape, Error> {
         let mut typed: Vec<(ReferenceOr<Schema>, String)> = Vec::new();
         let mut decoration = Docs::default();
         let mut nullable = false;
@@ -291,7 +339,9 @@ impl<'a> Schemas<'a> {
         let mut shape = match typed.as_slice() {
             [] => Shape::of(TypeRef::Json),
             [(only, at)] => self.schema(only, naming, at)?,
-            _ if typed.iter().all(|(member, at)| self.object_like(member, at, 0)) => self.object(&typed, naming, pointer, outer)?,
+            _ if typed.iter().all(|(member, at)| self.object_like(member, at, 0)) => {
+                self.object(&typed, naming, pointer, outer)?
+            }
             _ => {
                 self.warnings.push(pointer, "an `allOf` of members that are not all objects (an object and a union, or different scalars) is kept as `serde_json::Value`; make every member an object, or move the union into one member's property, to type it");
                 Shape::of(TypeRef::Json)
@@ -311,14 +361,23 @@ impl<'a> Schemas<'a> {
             SchemaKind::Any(any) => !any.properties.is_empty() || any.typ.as_deref() == Some("object"),
             SchemaKind::AllOf { all_of } => {
                 depth < MAX_NESTED_DEFINITIONS
-                    && all_of.iter().enumerate().all(|(i, m)| matches!(m, ReferenceOr::Item(s) if is_decoration(s)) || self.object_like(m, &format!("{at}/allOf/{i}"), depth + 1))
+                    && all_of.iter().enumerate().all(|(i, m)| {
+                        matches!(m, ReferenceOr::Item(s) if is_decoration(s))
+                            || self.object_like(m, &format!("{at}/allOf/{i}"), depth + 1)
+                    })
             }
             _ => false,
         }
     }
 
     /// An object, or the merge of `allOf` members, becomes a struct.
-    fn object(&mut self, members: &[(ReferenceOr<Schema>, String)], naming: Naming<'_>, pointer: &str, outer: &Schema) -> Result<Shape, Error> {
+    fn object(
+        &mut self,
+        members: &[(ReferenceOr<Schema>, String)],
+        naming: Naming<'_>,
+        pointer: &str,
+        outer: &Schema,
+    ) -> Result<Shape, Error> {
         let mut parts = ObjectParts::default();
         let mut seen = BTreeSet::new();
         for (member, at) in members {
@@ -369,7 +428,13 @@ impl<'a> Schemas<'a> {
     }
 
     /// Gathers the properties of an object or of an `allOf` member, following references.
-    fn collect_object(&mut self, member: &ReferenceOr<Schema>, at: &str, parts: &mut ObjectParts, seen: &mut BTreeSet<String>) -> Result<(), Error> {
+    fn collect_object(
+        &mut self,
+        member: &ReferenceOr<Schema>,
+        at: &str,
+        parts: &mut ObjectParts,
+        seen: &mut BTreeSet<String>,
+    ) -> Result<(), Error> {
         let (schema, at) = match member {
             ReferenceOr::Reference { reference } => {
                 let key = component_key(reference, at)?;
@@ -379,7 +444,9 @@ impl<'a> Schemas<'a> {
                 let target = format!("#/components/schemas/{}", escape(&key));
                 return match self.api.components.as_ref().and_then(|c| c.schemas.get(&key)) {
                     Some(schema) => self.collect_object(schema, &target, parts, seen),
-                    None => Err(Error::new(at, "reference to an undefined schema", "define it under #/components/schemas")),
+                    None => {
+                        Err(Error::new(at, "reference to an undefined schema", "define it under #/components/schemas"))
+                    }
                 };
             }
             ReferenceOr::Item(schema) => (schema, at),
@@ -393,7 +460,13 @@ impl<'a> Schemas<'a> {
                     }
                     // Extra properties of any type: kept as JSON, never dropped.
                     Some(openapiv3::AdditionalProperties::Any(true)) => {
-                        parts.additional = Some((ReferenceOr::Item(Box::new(Schema { schema_data: Default::default(), schema_kind: SchemaKind::Any(Default::default()) })), format!("{at}/additionalProperties")));
+                        parts.additional = Some((
+                            ReferenceOr::Item(Box::new(Schema {
+                                schema_data: Default::default(),
+                                schema_kind: SchemaKind::Any(Default::default()),
+                            })),
+                            format!("{at}/additionalProperties"),
+                        ));
                     }
                     Some(openapiv3::AdditionalProperties::Any(false)) | None => {}
                 }
@@ -418,7 +491,14 @@ impl<'a> Schemas<'a> {
     /// anyOf / oneOf: `null` branches make the result nullable, unions of arrays become
     /// an array of the union of their items, one branch left is that branch, and
     /// anything else is a union type, planned after all types are merged.
-    fn union(&mut self, members: &[ReferenceOr<Schema>], keyword: &str, naming: Naming<'_>, pointer: &str, outer: &Schema) -> Result<Shape, Error> {
+    fn union(
+        &mut self,
+        members: &[ReferenceOr<Schema>],
+        keyword: &str,
+        naming: Naming<'_>,
+        pointer: &str,
+        outer: &Schema,
+    ) -> Result<Shape, Error> {
         let mut nullable = false;
         let mut branches: Vec<(ReferenceOr<Schema>, String)> = Vec::new();
         for (i, member) in members.iter().enumerate() {
@@ -436,7 +516,11 @@ impl<'a> Schemas<'a> {
             // A union of lists is one list of the union of their items; an empty-list
             // branch (`maxItems: 0`) adds no item type.
             let item_context = self.context_of(&naming).child("Item", None);
-            let item = if items.is_empty() { Shape::of(TypeRef::Json) } else { self.union_of(&items, Naming::Inline(&item_context), pointer, outer, None)? };
+            let item = if items.is_empty() {
+                Shape::of(TypeRef::Json)
+            } else {
+                self.union_of(&items, Naming::Inline(&item_context), pointer, outer, None)?
+            };
             let mut shape = Shape::of(TypeRef::Vec(Box::new(item.ty())));
             shape.nullable = nullable;
             if let Naming::Fixed(id) = naming {
@@ -468,7 +552,16 @@ impl<'a> Schemas<'a> {
         for (branch, at) in branches {
             let branch_context = match branch {
                 ReferenceOr::Item(schema) => Context {
-                    name: format!("{}{}", context.name, schema.schema_data.title.as_deref().map(naming::type_name).unwrap_or_else(|| json_kind_word(schema).to_owned())),
+                    name: format!(
+                        "{}{}",
+                        context.name,
+                        schema
+                            .schema_data
+                            .title
+                            .as_deref()
+                            .map(naming::type_name)
+                            .unwrap_or_else(|| json_kind_word(schema).to_owned())
+                    ),
                     property: None,
                     preferred: schema.schema_data.title.as_deref().map(naming::type_name),
                 },
@@ -497,8 +590,10 @@ impl<'a> Schemas<'a> {
             },
             None => None,
         };
-        let variants = types.into_iter().map(|ty| Variant { name: String::new(), ty, check: Default::default() }).collect();
-        let union = Union { variants, order: Vec::new(), decode: super::union::Decode::Buffered, tags, fallthrough: false };
+        let variants =
+            types.into_iter().map(|ty| Variant { name: String::new(), ty, check: Default::default() }).collect();
+        let union =
+            Union { variants, order: Vec::new(), decode: super::union::Decode::Buffered, tags, fallthrough: false };
         // A union of components is named for what they share (`UserByol`, `UserTol` -> `User`).
         let shared = self.shared_component_name(branches);
         let id = self.define(&naming, outer, pointer, TypeKind::Union(union));
@@ -514,7 +609,9 @@ impl<'a> Schemas<'a> {
         let names: Option<Vec<String>> = branches
             .iter()
             .map(|(branch, _)| match branch {
-                ReferenceOr::Reference { reference } => reference.strip_prefix("#/components/schemas/").map(naming::type_name),
+                ReferenceOr::Reference { reference } => {
+                    reference.strip_prefix("#/components/schemas/").map(naming::type_name)
+                }
                 ReferenceOr::Item(_) => None,
             })
             .collect();
@@ -523,15 +620,29 @@ impl<'a> Schemas<'a> {
 
     /// The tag values of each branch: every `mapping` entry that points at it, or the
     /// component key of a `$ref` branch.
-    fn tag_values(&self, d: &openapiv3::Discriminator, branches: &[(ReferenceOr<Schema>, String)], pointer: &str) -> Result<Vec<Vec<String>>, Error> {
+    fn tag_values(
+        &self,
+        d: &openapiv3::Discriminator,
+        branches: &[(ReferenceOr<Schema>, String)],
+        pointer: &str,
+    ) -> Result<Vec<Vec<String>>, Error> {
         branches
             .iter()
             .map(|(branch, at)| {
                 let ReferenceOr::Reference { reference } = branch else {
-                    return Err(Error::new(at, "a discriminated union branch is not a `$ref`", "move the branch into #/components/schemas and refer to it"));
+                    return Err(Error::new(
+                        at,
+                        "a discriminated union branch is not a `$ref`",
+                        "move the branch into #/components/schemas and refer to it",
+                    ));
                 };
                 let key = component_key(reference, pointer)?;
-                let mapped: Vec<String> = d.mapping.iter().filter(|(_, target)| *target == reference || **target == key).map(|(value, _)| value.clone()).collect();
+                let mapped: Vec<String> = d
+                    .mapping
+                    .iter()
+                    .filter(|(_, target)| *target == reference || **target == key)
+                    .map(|(value, _)| value.clone())
+                    .collect();
                 Ok(if mapped.is_empty() { vec![key] } else { mapped })
             })
             .collect()
@@ -552,8 +663,10 @@ impl<'a> Schemas<'a> {
                     items.push((unbox(item), format!("{at}/items")));
                 }
                 SchemaKind::AnyOf { any_of: inner } | SchemaKind::OneOf { one_of: inner } => {
-                    let keyword = if matches!(schema.schema_kind, SchemaKind::AnyOf { .. }) { "anyOf" } else { "oneOf" };
-                    let nested: Vec<_> = inner.iter().enumerate().map(|(i, m)| (m.clone(), format!("{at}/{keyword}/{i}"))).collect();
+                    let keyword =
+                        if matches!(schema.schema_kind, SchemaKind::AnyOf { .. }) { "anyOf" } else { "oneOf" };
+                    let nested: Vec<_> =
+                        inner.iter().enumerate().map(|(i, m)| (m.clone(), format!("{at}/{keyword}/{i}"))).collect();
                     items.extend(self.array_items(&nested)?);
                 }
                 _ => return None,
@@ -592,7 +705,17 @@ impl<'a> Schemas<'a> {
 
     fn push(&mut self, hint: NameHint, pointer: &str, docs: Docs, kind: TypeKind) -> TypeId {
         let id = TypeId(self.arena.len());
-        self.arena.push(TypeDef { id, name: String::new(), pointer: pointer.to_owned(), docs, kind, hint, merged_into: None, aliases: Vec::new(), traits: Traits::default() });
+        self.arena.push(TypeDef {
+            id,
+            name: String::new(),
+            pointer: pointer.to_owned(),
+            docs,
+            kind,
+            hint,
+            merged_into: None,
+            aliases: Vec::new(),
+            traits: Traits::default(),
+        });
         id
     }
 
@@ -606,7 +729,12 @@ impl<'a> Schemas<'a> {
             Naming::Inline(context) => {
                 let hint = NameHint {
                     component: None,
-                    preferred: schema.schema_data.title.as_deref().map(naming::type_name).or_else(|| context.preferred.clone()),
+                    preferred: schema
+                        .schema_data
+                        .title
+                        .as_deref()
+                        .map(naming::type_name)
+                        .or_else(|| context.preferred.clone()),
                     property: context.property.clone(),
                     context: context.name.clone(),
                 };
@@ -639,7 +767,12 @@ struct ObjectParts {
 
 impl ObjectParts {
     /// A later member's property replaces an earlier one of the same name.
-    fn add(&mut self, properties: &indexmap::IndexMap<String, ReferenceOr<Box<Schema>>>, required: &[String], at: &str) {
+    fn add(
+        &mut self,
+        properties: &indexmap::IndexMap<String, ReferenceOr<Box<Schema>>>,
+        required: &[String],
+        at: &str,
+    ) {
         for (name, prop) in properties {
             self.properties.retain(|(existing, _, _)| existing != name);
             self.properties.push((name.clone(), prop.clone(), format!("{at}/properties/{}", escape(name))));
@@ -657,8 +790,12 @@ fn is_decoration(schema: &Schema) -> bool {
 /// `type: object` and nothing else.
 fn is_bare_object(schema: &Schema) -> bool {
     match &schema.schema_kind {
-        SchemaKind::Type(Type::Object(object)) => object.properties.is_empty() && object.additional_properties.is_none(),
-        SchemaKind::Any(any) => any.typ.as_deref() == Some("object") && any.properties.is_empty() && any.additional_properties.is_none(),
+        SchemaKind::Type(Type::Object(object)) => {
+            object.properties.is_empty() && object.additional_properties.is_none()
+        }
+        SchemaKind::Any(any) => {
+            any.typ.as_deref() == Some("object") && any.properties.is_empty() && any.additional_properties.is_none()
+        }
         _ => false,
     }
 }
@@ -730,19 +867,26 @@ impl MapBox for ReferenceOr<Schema> {
 }
 
 fn component_key(reference: &str, pointer: &str) -> Result<String, Error> {
-    reference
-        .strip_prefix("#/components/schemas/")
-        .map(|key| key.replace("~1", "/").replace("~0", "~"))
-        .ok_or_else(|| Error::unsupported(pointer, format!("a schema reference to `{reference}` outside #/components/schemas")))
+    reference.strip_prefix("#/components/schemas/").map(|key| key.replace("~1", "/").replace("~0", "~")).ok_or_else(
+        || Error::unsupported(pointer, format!("a schema reference to `{reference}` outside #/components/schemas")),
+    )
 }
 
 fn docs(schema: &Schema) -> Docs {
-    Docs { title: schema.schema_data.title.clone(), description: schema.schema_data.description.clone(), deprecated: schema.schema_data.deprecated }
+    Docs {
+        title: schema.schema_data.title.clone(),
+        description: schema.schema_data.description.clone(),
+        deprecated: schema.schema_data.deprecated,
+    }
 }
 
 /// Docs of the place a schema is used win over the docs of what it refers to.
 fn merge_docs(outer: Docs, inner: Docs) -> Docs {
-    Docs { title: outer.title.or(inner.title), description: outer.description.or(inner.description), deprecated: outer.deprecated || inner.deprecated }
+    Docs {
+        title: outer.title.or(inner.title),
+        description: outer.description.or(inner.description),
+        deprecated: outer.deprecated || inner.deprecated,
+    }
 }
 
 /// Strings (with formats), numbers, integers and booleans.
@@ -797,7 +941,10 @@ fn string_enum(schema: &Schema, values: &[Option<String>], pointer: &str, warnin
         }
         Some(Value::Null) | None => None,
         Some(other) => {
-            warnings.push(format!("{pointer}/default"), format!("the default {other} of a string enum is not one of its strings: the type has no default"));
+            warnings.push(
+                format!("{pointer}/default"),
+                format!("the default {other} of a string enum is not one of its strings: the type has no default"),
+            );
             None
         }
     };

@@ -438,10 +438,15 @@ pub enum BodyEncoding {
 pub enum Success {
     Empty,
     Json(TypeRef),
-    Bytes { accept: String },
+    Bytes {
+        accept: String,
+    },
     Text,
     /// Several success statuses with different bodies: a generated enum.
-    ByStatus { name: String, cases: Vec<(u16, StatusBody)> },
+    ByStatus {
+        name: String,
+        cases: Vec<(u16, StatusBody)>,
+    },
 }
 
 /// The body of one success status.
@@ -539,7 +544,10 @@ mod tests {
             "openapi: 3.0.3\ninfo: {title: chain, version: '1'}\nservers: [{url: 'https://example.com'}]\npaths:\n  /a:\n    get:\n      operationId: get_a\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/S0'}\ncomponents:\n  schemas:\n",
         );
         for i in 0..links {
-            doc.push_str(&format!("    S{i}: {{type: object, properties: {{next: {{$ref: '#/components/schemas/S{}'}}}}}}\n", (i + 1) % links));
+            doc.push_str(&format!(
+                "    S{i}: {{type: object, properties: {{next: {{$ref: '#/components/schemas/S{}'}}}}}}\n",
+                (i + 1) % links
+            ));
         }
         let output = std::thread::Builder::new()
             .stack_size(1 << 20)

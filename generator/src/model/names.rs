@@ -30,7 +30,10 @@ pub fn assign(model: &mut Model) {
             // Keys that read alike in Rust (`Foo-Bar`, `FooBar`) are numbered in key order.
             Some(key) => {
                 let base = naming::type_name(key);
-                let name = (1..).map(|n| if n == 1 { base.clone() } else { format!("{base}{n}") }).find(|c| !taken.contains(c)).unwrap_or(base);
+                let name = (1..)
+                    .map(|n| if n == 1 { base.clone() } else { format!("{base}{n}") })
+                    .find(|c| !taken.contains(c))
+                    .unwrap_or(base);
                 taken.insert(name.clone());
                 model.arena[id.0].name = name;
             }
@@ -158,8 +161,16 @@ fn name_variants(model: &mut Model, id: TypeId) {
                 variant.long_name = (short != long).then_some(long);
                 variant.rust_name = short;
             }
-            let used: BTreeSet<&str> = e.variants.iter().flat_map(|v| std::iter::once(v.rust_name.as_str()).chain(v.long_name.as_deref())).collect();
-            e.unknown = ["Unknown", "UnknownValue", "OtherValue"].into_iter().find(|c| !used.contains(c)).unwrap_or("UnrecognizedValue").to_owned();
+            let used: BTreeSet<&str> = e
+                .variants
+                .iter()
+                .flat_map(|v| std::iter::once(v.rust_name.as_str()).chain(v.long_name.as_deref()))
+                .collect();
+            e.unknown = ["Unknown", "UnknownValue", "OtherValue"]
+                .into_iter()
+                .find(|c| !used.contains(c))
+                .unwrap_or("UnrecognizedValue")
+                .to_owned();
         }
         TypeKind::Union(u) => {
             for (variant, name) in u.variants.iter_mut().zip(union_names.unwrap_or_default()) {
@@ -194,7 +205,10 @@ fn strip_prefix(enum_name: &str, variants: &[String]) -> Vec<String> {
         .map(|variant| {
             let words = naming::camel_words(variant);
             // The longest tail of the enum's words that starts the variant.
-            let shared = (0..enum_words.len()).map(|skip| &enum_words[skip..]).find(|tail| words.len() > tail.len() && words.starts_with(tail)).map_or(0, <[&str]>::len);
+            let shared = (0..enum_words.len())
+                .map(|skip| &enum_words[skip..])
+                .find(|tail| words.len() > tail.len() && words.starts_with(tail))
+                .map_or(0, <[&str]>::len);
             words[shared..].concat()
         })
         .collect();
@@ -214,7 +228,10 @@ mod tests {
     #[test]
     fn variants_drop_the_enum_name() {
         let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(strip_prefix("Salutation", &names(&["Unspecified", "SalutationMale", "SalutationFemale"])), ["Unspecified", "Male", "Female"]);
+        assert_eq!(
+            strip_prefix("Salutation", &names(&["Unspecified", "SalutationMale", "SalutationFemale"])),
+            ["Unspecified", "Male", "Female"]
+        );
         assert_eq!(strip_prefix("UserSalutation", &names(&["SalutationMale"])), ["Male"]);
         // Shortening would make two variants one: keep the long names.
         assert_eq!(strip_prefix("Kind", &names(&["KindA", "A"])), ["KindA", "A"]);

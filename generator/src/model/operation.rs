@@ -6,7 +6,10 @@ use heck::ToUpperCamelCase;
 use openapiv3::{OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, SecurityScheme};
 
 use super::collect::{Context, Schemas};
-use super::{ApiInfo, BodyEncoding, Docs, Method, StatusBody, Operation, Param, ParamLocation, PathTemplate, RequestBody, Success, TypeRef, Webhook};
+use super::{
+    ApiInfo, BodyEncoding, Docs, Method, Operation, Param, ParamLocation, PathTemplate, RequestBody, StatusBody,
+    Success, TypeRef, Webhook,
+};
 use crate::load::escape;
 use crate::naming;
 use crate::Error;
@@ -15,8 +18,16 @@ use crate::Error;
 /// Fields and methods of every request builder.
 const BUILDER_NAMES: &[&str] = &["client", "body", "idempotency_key", "request", "send", "stream"];
 
-pub const RUNTIME_HEADERS: &[&str] =
-    &["authorization", "signature", "signature-input", "upvest-client-id", "upvest-api-version", "accept", "content-type", "idempotency-key"];
+pub const RUNTIME_HEADERS: &[&str] = &[
+    "authorization",
+    "signature",
+    "signature-input",
+    "upvest-client-id",
+    "upvest-api-version",
+    "accept",
+    "content-type",
+    "idempotency-key",
+];
 
 pub fn operations(schemas: &mut Schemas<'_>) -> Result<Vec<Operation>, Error> {
     let api = schemas.api;
@@ -27,7 +38,8 @@ pub fn operations(schemas: &mut Schemas<'_>) -> Result<Vec<Operation>, Error> {
         };
         for (method, op) in item.iter() {
             let pointer = format!("#/paths/{}/{method}", escape(path));
-            let method = Method::parse(method).ok_or_else(|| Error::unsupported(&pointer, format!("the HTTP method `{method}`")))?;
+            let method = Method::parse(method)
+                .ok_or_else(|| Error::unsupported(&pointer, format!("the HTTP method `{method}`")))?;
             out.push(operation(schemas, path, method, &item.parameters, op, &pointer)?);
         }
     }
@@ -50,10 +62,17 @@ fn operation(
     let module = naming::module_name(op.tags.first().map(String::as_str).unwrap_or("default"));
     let mut params: BTreeMap<(ParamLocation, String), (Parameter, String, Option<String>)> = BTreeMap::new();
     // Operation-level parameters override path-level ones of the same name and place.
-    for (list, at) in [(path_level, format!("#/paths/{}/parameters", escape(path))), (&op.parameters[..], format!("{pointer}/parameters"))] {
+    for (list, at) in [
+        (path_level, format!("#/paths/{}/parameters", escape(path))),
+        (&op.parameters[..], format!("{pointer}/parameters")),
+    ] {
         for (i, param) in list.iter().enumerate() {
             let Some(resolved) = resolve_parameter(api, param) else {
-                return Err(Error::new(format!("{at}/{i}"), "parameter reference points at nothing", "define it under #/components/parameters"));
+                return Err(Error::new(
+                    format!("{at}/{i}"),
+                    "parameter reference points at nothing",
+                    "define it under #/components/parameters",
+                ));
             };
             let data = resolved.parameter_data_ref();
             let place = match resolved {
@@ -64,7 +83,9 @@ fn operation(
             };
             // A shared parameter component names its type (`Order`), wherever it is used.
             let (param_at, component) = match param {
-                ReferenceOr::Reference { reference } => (reference.clone(), reference.strip_prefix("#/components/parameters/").map(naming::type_name)),
+                ReferenceOr::Reference { reference } => {
+                    (reference.clone(), reference.strip_prefix("#/components/parameters/").map(naming::type_name))
+                }
                 ReferenceOr::Item(_) => (format!("{at}/{i}"), None),
             };
             params.insert((place, data.name.to_lowercase()), (resolved.clone(), param_at, component));
@@ -90,7 +111,9 @@ fn operation(
     // Path parameters in the order the template names them.
     let order: Vec<String> = operation.path.params().map(str::to_lowercase).collect();
     let mut ordered: Vec<_> = params.into_iter().collect();
-    ordered.sort_by_key(|((place, name), _)| (*place, order.iter().position(|p| p == name).unwrap_or(usize::MAX), name.clone()));
+    ordered.sort_by_key(|((place, name), _)| {
+        (*place, order.iter().position(|p| p == name).unwrap_or(usize::MAX), name.clone())
+    });
     // A parameter must not take the name of the builder's own fields and methods.
     let mut taken: BTreeSet<String> = BUILDER_NAMES.iter().map(|n| (*n).to_owned()).collect();
     for ((place, name), (param, at, component)) in ordered {
@@ -99,10 +122,16 @@ fn operation(
             continue;
         }
         if place == ParamLocation::Cookie {
-            schemas.warnings.push(&at, format!("the cookie parameter `{name}` cannot be set: the client sends no cookies"));
+            schemas
+                .warnings
+                .push(&at, format!("the cookie parameter `{name}` cannot be set: the client sends no cookies"));
             continue;
         }
-        let context = Context { name: format!("{builder_name}{}", naming::type_name(&name)), property: Some(name.clone()), preferred: component };
+        let context = Context {
+            name: format!("{builder_name}{}", naming::type_name(&name)),
+            property: Some(name.clone()),
+            preferred: component,
+        };
         let mut built = param_model(schemas, &param, &context, &at)?;
         built.rust_name = naming::unique(built.rust_name, &mut taken);
         match place {
@@ -112,7 +141,12 @@ fn operation(
         }
     }
     if let Some(body) = &op.request_body {
-        operation.body = request_body(schemas, body, &Context::new(format!("{builder_name}Request")), &format!("{pointer}/requestBody"))?;
+        operation.body = request_body(
+            schemas,
+            body,
+            &Context::new(format!("{builder_name}Request")),
+            &format!("{pointer}/requestBody"),
+        )?;
     }
     operation.success = success(schemas, op, &builder_name, pointer)?;
     Ok(operation)
@@ -133,14 +167,23 @@ fn param_model(schemas: &mut Schemas<'_>, param: &Parameter, context: &Context, 
         rust_name: naming::field_name(&data.name),
         ty: shape.ty(),
         required: data.required,
-        docs: Docs { title: None, description: data.description.clone().or(shape.docs.description), deprecated: data.deprecated.unwrap_or(false) },
+        docs: Docs {
+            title: None,
+            description: data.description.clone().or(shape.docs.description),
+            deprecated: data.deprecated.unwrap_or(false),
+        },
         constraints: shape.constraints,
         default: shape.default,
         explode,
     })
 }
 
-fn request_body(schemas: &mut Schemas<'_>, body: &ReferenceOr<openapiv3::RequestBody>, context: &Context, at: &str) -> Result<Option<RequestBody>, Error> {
+fn request_body(
+    schemas: &mut Schemas<'_>,
+    body: &ReferenceOr<openapiv3::RequestBody>,
+    context: &Context,
+    at: &str,
+) -> Result<Option<RequestBody>, Error> {
     let (body, at) = match body {
         ReferenceOr::Item(body) => (body.clone(), at.to_owned()),
         ReferenceOr::Reference { reference } => {
@@ -148,7 +191,13 @@ fn request_body(schemas: &mut Schemas<'_>, body: &ReferenceOr<openapiv3::Request
             let found = schemas.api.components.as_ref().and_then(|c| c.request_bodies.get(key));
             match found {
                 Some(ReferenceOr::Item(body)) => (body.clone(), reference.clone()),
-                _ => return Err(Error::new(at, format!("request body `{reference}` not found"), "define it under #/components/requestBodies")),
+                _ => {
+                    return Err(Error::new(
+                        at,
+                        format!("request body `{reference}` not found"),
+                        "define it under #/components/requestBodies",
+                    ))
+                }
             }
         }
     };
@@ -160,7 +209,10 @@ fn request_body(schemas: &mut Schemas<'_>, body: &ReferenceOr<openapiv3::Request
         .or_else(|| body.content.iter().find(|(ct, _)| ct.as_str() == FORM))
         .or_else(|| body.content.first())
     else {
-        schemas.warnings.push(format!("{at}/content"), "a request body without any media type is not sent; list its media type under `content`");
+        schemas.warnings.push(
+            format!("{at}/content"),
+            "a request body without any media type is not sent; list its media type under `content`",
+        );
         return Ok(None);
     };
     let media_at = format!("{at}/content/{}", escape(content_type));
@@ -193,7 +245,12 @@ fn is_json(content_type: &str) -> bool {
 }
 
 /// What a 2xx answer carries.
-fn success(schemas: &mut Schemas<'_>, op: &openapiv3::Operation, builder: &str, pointer: &str) -> Result<Success, Error> {
+fn success(
+    schemas: &mut Schemas<'_>,
+    op: &openapiv3::Operation,
+    builder: &str,
+    pointer: &str,
+) -> Result<Success, Error> {
     let mut cases: Vec<(u16, Option<TypeRef>, Option<String>)> = Vec::new();
     for (status, response) in &op.responses.responses {
         let code = match status {
@@ -208,14 +265,22 @@ fn success(schemas: &mut Schemas<'_>, op: &openapiv3::Operation, builder: &str, 
                 let key = reference.strip_prefix("#/components/responses/").unwrap_or_default();
                 match schemas.api.components.as_ref().and_then(|c| c.responses.get(key)) {
                     Some(ReferenceOr::Item(r)) => r.clone(),
-                    _ => return Err(Error::new(at, format!("response `{reference}` not found"), "define it under #/components/responses")),
+                    _ => {
+                        return Err(Error::new(
+                            at,
+                            format!("response `{reference}` not found"),
+                            "define it under #/components/responses",
+                        ))
+                    }
                 }
             }
         };
         if let Some((ct, media)) = response.content.iter().find(|(ct, _)| is_json(ct)) {
             let hint = if cases.is_empty() { format!("{builder}Response") } else { format!("{builder}Response{code}") };
             let ty = match &media.schema {
-                Some(schema) => schemas.shape(schema, &Context::new(hint), &format!("{at}/content/{}/schema", escape(ct)))?.ty(),
+                Some(schema) => {
+                    schemas.shape(schema, &Context::new(hint), &format!("{at}/content/{}/schema", escape(ct)))?.ty()
+                }
                 None => TypeRef::Json,
             };
             cases.push((code, Some(ty), None));
@@ -254,7 +319,10 @@ fn success(schemas: &mut Schemas<'_>, op: &openapiv3::Operation, builder: &str, 
 /// alternatives: each inner list is the scopes of one requirement, any one of
 /// which suffices. Document order is kept, so the first alternative is the one
 /// the document lists first (the least-privileged one, by this spec's convention).
-fn scopes(own: &Option<Vec<openapiv3::SecurityRequirement>>, global: &Option<Vec<openapiv3::SecurityRequirement>>) -> Vec<Vec<String>> {
+fn scopes(
+    own: &Option<Vec<openapiv3::SecurityRequirement>>,
+    global: &Option<Vec<openapiv3::SecurityRequirement>>,
+) -> Vec<Vec<String>> {
     let reqs = own.as_ref().or(global.as_ref());
     let mut out: Vec<Vec<String>> = Vec::new();
     for req in reqs.into_iter().flatten() {
@@ -276,28 +344,51 @@ fn scopes(own: &Option<Vec<openapiv3::SecurityRequirement>>, global: &Option<Vec
 pub fn webhooks(schemas: &mut Schemas<'_>) -> Result<Vec<Webhook>, Error> {
     let Some(hooks) = schemas.api.extensions.get("x-webhooks").cloned() else { return Ok(Vec::new()) };
     let hooks: BTreeMap<String, openapiv3::PathItem> = serde_json::from_value(hooks).map_err(|err| {
-        Error::new("#/x-webhooks", format!("not a map of webhook names to path items: {err}"), "shape it like OpenAPI 3.1 `webhooks`: name -> {post: {requestBody: ...}}")
+        Error::new(
+            "#/x-webhooks",
+            format!("not a map of webhook names to path items: {err}"),
+            "shape it like OpenAPI 3.1 `webhooks`: name -> {post: {requestBody: ...}}",
+        )
     })?;
     let mut out = Vec::new();
     for (name, item) in hooks {
         let at = format!("#/x-webhooks/{}", escape(&name));
         let Some(post) = &item.post else {
-            return Err(Error::new(at, "a webhook without `post`", "describe the delivery as a `post` operation with a requestBody"));
+            return Err(Error::new(
+                at,
+                "a webhook without `post`",
+                "describe the delivery as a `post` operation with a requestBody",
+            ));
         };
         let Some(body) = &post.request_body else {
-            return Err(Error::new(format!("{at}/post"), "a webhook without a requestBody", "add the delivery's body schema as requestBody"));
+            return Err(Error::new(
+                format!("{at}/post"),
+                "a webhook without a requestBody",
+                "add the delivery's body schema as requestBody",
+            ));
         };
         let rust_name = naming::field_name(&name).trim_start_matches("r#").to_owned();
         let hint = format!("{}Delivery", name.to_upper_camel_case());
-        let Some(body) = request_body(schemas, body, &Context::new(naming::type_name(&hint)), &format!("{at}/post/requestBody"))? else { continue };
+        let Some(body) =
+            request_body(schemas, body, &Context::new(naming::type_name(&hint)), &format!("{at}/post/requestBody"))?
+        else {
+            continue;
+        };
         if body.encoding != BodyEncoding::Json {
-            schemas.warnings.push(format!("{at}/post/requestBody"), format!("a `{}` webhook body has no decoder; decode the delivery yourself", body.content_type));
+            schemas.warnings.push(
+                format!("{at}/post/requestBody"),
+                format!("a `{}` webhook body has no decoder; decode the delivery yourself", body.content_type),
+            );
             continue;
         }
         out.push(Webhook {
             api_name: name,
             rust_name,
-            docs: Docs { title: post.summary.clone(), description: post.description.clone(), deprecated: post.deprecated },
+            docs: Docs {
+                title: post.summary.clone(),
+                description: post.description.clone(),
+                deprecated: post.deprecated,
+            },
             ty: body.ty,
         });
     }
@@ -316,7 +407,8 @@ pub fn api_info(api: &OpenAPI, operations: &[Operation]) -> Result<ApiInfo, Erro
             .map(|s| s.url.trim_end_matches('/').to_owned())
     };
     let sandbox_url = find("sandbox").unwrap_or_else(|| first.url.trim_end_matches('/').to_owned());
-    let production_url = find("production").unwrap_or_else(|| api.servers.last().unwrap_or(first).url.trim_end_matches('/').to_owned());
+    let production_url =
+        find("production").unwrap_or_else(|| api.servers.last().unwrap_or(first).url.trim_end_matches('/').to_owned());
     let mut scopes = BTreeMap::new();
     let mut token_path = "/auth/token".to_owned();
     for scheme in api.components.iter().flat_map(|c| c.security_schemes.values()) {
@@ -332,13 +424,17 @@ pub fn api_info(api: &OpenAPI, operations: &[Operation]) -> Result<ApiInfo, Erro
         .iter()
         .flat_map(|c| c.parameters.values())
         .filter_map(|p| match p {
-            ReferenceOr::Item(p) if p.parameter_data_ref().name == "upvest-api-version" => match &p.parameter_data_ref().format {
-                ParameterSchemaOrContent::Schema(ReferenceOr::Item(s)) => s.schema_data.default.as_ref().map(|d| match d {
-                    serde_json::Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                }),
-                _ => None,
-            },
+            ReferenceOr::Item(p) if p.parameter_data_ref().name == "upvest-api-version" => {
+                match &p.parameter_data_ref().format {
+                    ParameterSchemaOrContent::Schema(ReferenceOr::Item(s)) => {
+                        s.schema_data.default.as_ref().map(|d| match d {
+                            serde_json::Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        })
+                    }
+                    _ => None,
+                }
+            }
             _ => None,
         })
         .next()

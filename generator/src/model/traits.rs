@@ -18,7 +18,8 @@ pub fn decide(model: &mut Model) {
 /// Marks every type a request can carry, so only those get client-side validation.
 /// Enums have nothing to check.
 fn mark_validated(model: &mut Model) {
-    let mut pending: Vec<TypeId> = model.operations.iter().filter_map(|op| op.body.as_ref()).flat_map(|b| b.ty.named()).collect();
+    let mut pending: Vec<TypeId> =
+        model.operations.iter().filter_map(|op| op.body.as_ref()).flat_map(|b| b.ty.named()).collect();
     while let Some(id) = pending.pop() {
         let def = &mut model.arena[id.0];
         if def.traits.validate || matches!(def.kind, TypeKind::Enum(_) | TypeKind::IntEnum(_)) {
@@ -47,7 +48,9 @@ fn derives_default(model: &Model, id: TypeId, visiting: &mut BTreeSet<TypeId>) -
         _ => true,
     };
     let result = match &model.def(id).kind {
-        TypeKind::Struct(s) => s.fields.iter().all(|f| !f.presence.required() || f.presence.nullable() || of(&f.ty, visiting)),
+        TypeKind::Struct(s) => {
+            s.fields.iter().all(|f| !f.presence.required() || f.presence.nullable() || of(&f.ty, visiting))
+        }
         TypeKind::Enum(e) => e.default.is_some(),
         TypeKind::IntEnum(e) => e.default.is_some(),
         TypeKind::Alias(ty) => of(ty, visiting),
@@ -77,7 +80,11 @@ fn paginate(model: &mut Model) {
 
 fn page_of(model: &Model, index: usize) -> Option<(PageImpl, usize, usize)> {
     let op = &model.operations[index];
-    let param = |name: &str| op.query_params.iter().position(|p| p.api_name == name && !p.required && matches!(p.ty, TypeRef::I32 | TypeRef::I64));
+    let param = |name: &str| {
+        op.query_params
+            .iter()
+            .position(|p| p.api_name == name && !p.required && matches!(p.ty, TypeRef::I32 | TypeRef::I64))
+    };
     let (offset, limit) = (param("offset")?, param("limit")?);
     // Through aliases, so two names of one page type share one impl.
     let Success::Json(success) = &op.success else { return None };
@@ -87,7 +94,10 @@ fn page_of(model: &Model, index: usize) -> Option<(PageImpl, usize, usize)> {
     let TypeRef::Vec(item) = model.resolve(&data.ty) else { return None };
     let meta = page_struct.fields.iter().find(|f| f.api_name == "meta")?;
     let meta_struct = model.struct_of(&meta.ty)?;
-    let total = meta_struct.fields.iter().find(|f| f.api_name == "total_count" && matches!(f.ty, TypeRef::I32 | TypeRef::I64))?;
+    let total = meta_struct
+        .fields
+        .iter()
+        .find(|f| f.api_name == "total_count" && matches!(f.ty, TypeRef::I32 | TypeRef::I64))?;
     let page = PageImpl {
         page: *page,
         item: (**item).clone(),

@@ -212,13 +212,18 @@ fn plan(model: &Model, pointer: &str, u: &Union, warnings: &mut Warnings) -> Res
         return tagged(pointer, u, property, values, &labels);
     }
     let infos: Vec<BranchInfo> = types.iter().map(|ty| branch_info(model, ty)).collect();
-    let universe: BTreeSet<&String> = infos.iter().filter(|i| i.kind == JsonKind::Object).flat_map(|i| &i.props).collect();
+    let universe: BTreeSet<&String> =
+        infos.iter().filter(|i| i.kind == JsonKind::Object).flat_map(|i| &i.props).collect();
     let mut checks: Vec<Check> = infos
         .iter()
         .map(|info| Check {
             kind: info.kind,
             present: info.required.iter().cloned().collect(),
-            absent: if info.kind == JsonKind::Object && !info.free_form() { universe.iter().filter(|p| !info.props.contains(**p)).map(|p| (*p).clone()).collect() } else { Vec::new() },
+            absent: if info.kind == JsonKind::Object && !info.free_form() {
+                universe.iter().filter(|p| !info.props.contains(**p)).map(|p| (*p).clone()).collect()
+            } else {
+                Vec::new()
+            },
             values: Vec::new(),
             values_if_present: Vec::new(),
         })
@@ -229,7 +234,15 @@ fn plan(model: &Model, pointer: &str, u: &Union, warnings: &mut Warnings) -> Res
     // Within one JSON type, enums before plain values and integers before numbers.
     order.sort_by_key(|&i| {
         let info = &infos[i];
-        (info.kind == JsonKind::Any, info.free_form(), info.kind != JsonKind::Object, !info.enums.contains_key(""), info.kind == JsonKind::Number, info.props.len(), i)
+        (
+            info.kind == JsonKind::Any,
+            info.free_form(),
+            info.kind != JsonKind::Object,
+            !info.enums.contains_key(""),
+            info.kind == JsonKind::Number,
+            info.props.len(),
+            i,
+        )
     });
     let mut ambiguous = Vec::new();
     for (pos, &a) in order.iter().enumerate() {
@@ -249,9 +262,23 @@ fn plan(model: &Model, pointer: &str, u: &Union, warnings: &mut Warnings) -> Res
             ),
         );
     }
-    let checked: BTreeSet<&str> = checks.iter().flat_map(|c| c.values.iter().filter_map(|(p, _)| p.as_deref()).chain(c.values_if_present.iter().map(|(p, _)| p.as_str()))).collect();
-    let decode = if fallthrough { Decode::Buffered } else { superset(model, &infos, &types, &checked).unwrap_or(Decode::Buffered) };
-    let variants = u.variants.iter().zip(checks).map(|(v, check)| Variant { name: v.name.clone(), ty: v.ty.clone(), check }).collect();
+    let checked: BTreeSet<&str> = checks
+        .iter()
+        .flat_map(|c| {
+            c.values.iter().filter_map(|(p, _)| p.as_deref()).chain(c.values_if_present.iter().map(|(p, _)| p.as_str()))
+        })
+        .collect();
+    let decode = if fallthrough {
+        Decode::Buffered
+    } else {
+        superset(model, &infos, &types, &checked).unwrap_or(Decode::Buffered)
+    };
+    let variants = u
+        .variants
+        .iter()
+        .zip(checks)
+        .map(|(v, check)| Variant { name: v.name.clone(), ty: v.ty.clone(), check })
+        .collect();
     Ok(Union { variants, order, decode, tags: None, fallthrough })
 }
 
@@ -279,7 +306,9 @@ fn branch_info(model: &Model, ty: &TypeRef) -> BranchInfo {
             }
             TypeKind::Enum(e) => BranchInfo::string_enum(enum_values(e)),
             TypeKind::IntEnum(_) => BranchInfo::kind(JsonKind::Integer),
-            TypeKind::Union(u) => BranchInfo::merged(&u.variants.iter().map(|v| branch_info(model, &v.ty)).collect::<Vec<_>>()),
+            TypeKind::Union(u) => {
+                BranchInfo::merged(&u.variants.iter().map(|v| branch_info(model, &v.ty)).collect::<Vec<_>>())
+            }
             TypeKind::Alias(inner) => branch_info(model, inner),
         },
         other => BranchInfo::kind(JsonKind::of(other)),
@@ -343,7 +372,10 @@ fn tagged(pointer: &str, u: &Union, property: &str, values: &[Vec<String>], labe
         if let Some(other) = seen.insert(value, branch) {
             return Err(Error::new(
                 format!("{pointer}/discriminator"),
-                format!("branches `{}` and `{}` of this union have the tag value `{value}`", labels[other], labels[branch]),
+                format!(
+                    "branches `{}` and `{}` of this union have the tag value `{value}`",
+                    labels[other], labels[branch]
+                ),
                 "give every branch its own value in `discriminator.mapping`",
             ));
         }
@@ -355,7 +387,12 @@ fn tagged(pointer: &str, u: &Union, property: &str, values: &[Vec<String>], labe
         .map(|(v, value)| Variant {
             name: v.name.clone(),
             ty: v.ty.clone(),
-            check: Check { kind: JsonKind::Object, present: vec![property.to_owned()], values: vec![(Some(property.to_owned()), value.clone())], ..Check::default() },
+            check: Check {
+                kind: JsonKind::Object,
+                present: vec![property.to_owned()],
+                values: vec![(Some(property.to_owned()), value.clone())],
+                ..Check::default()
+            },
         })
         .collect::<Vec<_>>();
     let order = (0..variants.len()).collect();
@@ -373,7 +410,11 @@ fn superset(model: &Model, infos: &[BranchInfo], types: &[TypeRef], checked: &BT
     for ty in types {
         let TypeRef::Named(_) = ty else { return None };
         for field in &model.struct_of(ty)?.fields {
-            let slot = slots.entry(field.api_name.clone()).or_insert_with(|| Slot { api_name: field.api_name.clone(), rust_name: field.rust_name.clone(), ty: Some(field.ty.clone()) });
+            let slot = slots.entry(field.api_name.clone()).or_insert_with(|| Slot {
+                api_name: field.api_name.clone(),
+                rust_name: field.rust_name.clone(),
+                ty: Some(field.ty.clone()),
+            });
             // A checked property is read as text whatever its branch's type.
             if slot.ty.as_ref() != Some(&field.ty) || checked.contains(field.api_name.as_str()) {
                 conflicting.insert(field.api_name.clone());

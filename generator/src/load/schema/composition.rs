@@ -8,17 +8,8 @@ use crate::load::origins::Step;
 
 /// Keywords that document a value (OpenAPI 3.0.3 section 4.7.24 "fixed fields", JSON
 /// Schema 2020-12 section 9) or, as `nullable`, widen it, without constraining it otherwise.
-const DOC_KEYWORDS: [&str; 9] = [
-    "title",
-    "description",
-    "nullable",
-    "default",
-    "example",
-    "deprecated",
-    "readOnly",
-    "writeOnly",
-    "externalDocs",
-];
+const DOC_KEYWORDS: [&str; 9] =
+    ["title", "description", "nullable", "default", "example", "deprecated", "readOnly", "writeOnly", "externalDocs"];
 
 impl Normaliser<'_> {
     /// An `allOf` member with documentation only (`allOf: [{$ref: X}, {nullable: true}]`,
@@ -32,9 +23,7 @@ impl Normaliser<'_> {
         let documents_only = |member: &Value| {
             member.as_object().is_some_and(|member| {
                 !member.is_empty()
-                    && member
-                        .keys()
-                        .all(|key| DOC_KEYWORDS.contains(&key.as_str()) || key.starts_with("x-"))
+                    && member.keys().all(|key| DOC_KEYWORDS.contains(&key.as_str()) || key.starts_with("x-"))
             })
         };
         if members.len() < 2 || !members.iter().any(documents_only) {
@@ -78,10 +67,8 @@ impl Normaliser<'_> {
     /// applies every keyword), which is exactly an `allOf` of the parts. Documentation
     /// stays on the outer schema.
     pub(super) fn composition(&mut self, map: &mut Map<String, Value>, at: &str) {
-        let compositions: Vec<&str> = ["allOf", "anyOf", "oneOf"]
-            .into_iter()
-            .filter(|key| map.contains_key(*key))
-            .collect();
+        let compositions: Vec<&str> =
+            ["allOf", "anyOf", "oneOf"].into_iter().filter(|key| map.contains_key(*key)).collect();
         if compositions.is_empty() {
             return;
         }
@@ -119,10 +106,7 @@ impl Normaliser<'_> {
                 // A discriminator selects among the members of this union, so it goes with it.
                 if let Some(discriminator) = map.remove("discriminator") {
                     part.insert("discriminator".into(), discriminator);
-                    step.push((
-                        format!("allOf/{}/discriminator", parts.len()),
-                        "discriminator".to_owned(),
-                    ));
+                    step.push((format!("allOf/{}/discriminator", parts.len()), "discriminator".to_owned()));
                 }
                 parts.push(Value::Object(part));
             }
@@ -138,16 +122,9 @@ impl Normaliser<'_> {
             return false;
         };
         let has_type = |member: &Value| self.type_of(member) == Some(name.as_str());
-        let members = |key: &str| {
-            map.get(key)
-                .and_then(Value::as_array)
-                .map(Vec::as_slice)
-                .unwrap_or_default()
-        };
+        let members = |key: &str| map.get(key).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
         members("allOf").iter().any(has_type)
-            || ["oneOf", "anyOf"]
-                .iter()
-                .any(|key| !members(key).is_empty() && members(key).iter().all(has_type))
+            || ["oneOf", "anyOf"].iter().any(|key| !members(key).is_empty() && members(key).iter().all(has_type))
     }
 
     /// The one type a schema or its component target allows, if exactly one.

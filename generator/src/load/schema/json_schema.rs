@@ -19,9 +19,7 @@ impl Normaliser<'_> {
             if map.remove(keyword).is_none() {
                 continue;
             }
-            let component = at
-                .strip_prefix("#/components/schemas/")
-                .and_then(|rest| rest.split('/').next());
+            let component = at.strip_prefix("#/components/schemas/").and_then(|rest| rest.split('/').next());
             match component {
                 Some(key) if !map.contains_key("$ref") => {
                     map.insert("$ref".into(), json!(format!("#/components/schemas/{key}")));
@@ -52,10 +50,7 @@ impl Normaliser<'_> {
         if let Some(target) = map.get_mut("$ref") {
             follow(target);
         }
-        if let Some(Value::Object(mapping)) = map
-            .get_mut("discriminator")
-            .and_then(|d| d.get_mut("mapping"))
-        {
+        if let Some(Value::Object(mapping)) = map.get_mut("discriminator").and_then(|d| d.get_mut("mapping")) {
             mapping.values_mut().for_each(follow);
         }
     }
@@ -69,11 +64,8 @@ impl Normaliser<'_> {
         let Value::Array(members) = prefix else {
             return;
         };
-        let mut members: Vec<(Value, String)> = members
-            .into_iter()
-            .enumerate()
-            .map(|(index, member)| (member, format!("prefixItems/{index}")))
-            .collect();
+        let mut members: Vec<(Value, String)> =
+            members.into_iter().enumerate().map(|(index, member)| (member, format!("prefixItems/{index}"))).collect();
         match map.remove("items") {
             // No `items`: elements after the tuple may be anything.
             None => members = Vec::new(),
@@ -92,10 +84,7 @@ impl Normaliser<'_> {
                     .enumerate()
                     .map(|(index, (_, from))| (format!("items/anyOf/{index}"), from.clone()))
                     .collect();
-                (
-                    json!({ "anyOf": members.into_iter().map(|(member, _)| member).collect::<Vec<_>>() }),
-                    step,
-                )
+                (json!({ "anyOf": members.into_iter().map(|(member, _)| member).collect::<Vec<_>>() }), step)
             }
         };
         map.insert("items".into(), items);
@@ -113,10 +102,7 @@ impl Normaliser<'_> {
 /// documentation there, which the model keeps on a decorated reference. Siblings that
 /// are only extensions change nothing and stay where they are.
 pub(super) fn ref_with_siblings(map: &mut Map<String, Value>) -> Step {
-    if !map.contains_key("$ref")
-        || map
-            .keys()
-            .all(|key| key == "$ref" || key.starts_with("x-") || key.starts_with('$'))
+    if !map.contains_key("$ref") || map.keys().all(|key| key == "$ref" || key.starts_with("x-") || key.starts_with('$'))
     {
         return Step::new();
     }
@@ -127,10 +113,7 @@ pub(super) fn ref_with_siblings(map: &mut Map<String, Value>) -> Step {
     let mut step = vec![("allOf/0".to_owned(), String::new())];
     match map.get_mut("allOf") {
         Some(Value::Array(members)) => {
-            step.extend(
-                (0..members.len())
-                    .map(|index| (format!("allOf/{}", index + 1), format!("allOf/{index}"))),
-            );
+            step.extend((0..members.len()).map(|index| (format!("allOf/{}", index + 1), format!("allOf/{index}"))));
             members.insert(0, member);
         }
         _ => {
@@ -162,10 +145,9 @@ pub(super) fn examples_to_example(map: &mut Map<String, Value>) {
 /// 2020-12 `exclusiveMinimum: n` (section 6.2.5) is 3.0's `minimum: n` with
 /// `exclusiveMinimum: true`; next to a `minimum`, the stricter bound wins.
 pub(super) fn exclusive_bounds(map: &mut Map<String, Value>) {
-    for (exclusive, inclusive, stricter) in [
-        ("exclusiveMinimum", "minimum", 1.0),
-        ("exclusiveMaximum", "maximum", -1.0),
-    ] {
+    for (exclusive, inclusive, stricter) in
+        [("exclusiveMinimum", "minimum", 1.0), ("exclusiveMaximum", "maximum", -1.0)]
+    {
         let Some(Value::Number(bound)) = map.get(exclusive).cloned() else {
             continue;
         };
@@ -191,10 +173,7 @@ pub(super) fn content_to_format(map: &mut Map<String, Value>) {
     if map.contains_key("format") || map.get("type").and_then(Value::as_str) != Some("string") {
         return;
     }
-    let format = match (
-        encoding.as_ref().and_then(Value::as_str),
-        media_type.as_ref().and_then(Value::as_str),
-    ) {
+    let format = match (encoding.as_ref().and_then(Value::as_str), media_type.as_ref().and_then(Value::as_str)) {
         (Some("base64" | "base64url"), _) => "byte",
         (None, Some(media)) if !media.contains("json") && !media.starts_with("text/") => "binary",
         _ => return,

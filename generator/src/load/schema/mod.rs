@@ -31,8 +31,7 @@ use crate::load::origins::Origins;
 use crate::warning::Warnings;
 
 use json_schema::{
-    const_to_enum, content_to_format, draft4_tuple, examples_to_example, exclusive_bounds,
-    ref_with_siblings,
+    const_to_enum, content_to_format, draft4_tuple, examples_to_example, exclusive_bounds, ref_with_siblings,
 };
 use types::exact_type;
 
@@ -86,12 +85,7 @@ impl<'w> Normaliser<'w> {
             .flatten()
             .filter_map(|(key, schema)| Some((key.clone(), exact_type(schema)?.to_owned())))
             .collect();
-        Normaliser {
-            component_types,
-            moved,
-            warnings,
-            origins,
-        }
+        Normaliser { component_types, moved, warnings, origins }
     }
 
     /// Where other parts of the document report what they give up.
@@ -187,8 +181,7 @@ impl<'w> Normaliser<'w> {
             }
         }
         // `items: false` only closes a tuple; `prefix_items` reads it.
-        let closes_tuple =
-            map.contains_key("prefixItems") && map.get("items") == Some(&Value::Bool(false));
+        let closes_tuple = map.contains_key("prefixItems") && map.get("items") == Some(&Value::Bool(false));
         if let (Some(items), false) = (map.get_mut("items"), closes_tuple) {
             self.schema(items, &format!("{at}/{rest_at}"));
         }

@@ -11,20 +11,9 @@ use openapiv3::{SchemaKind, Type};
 fn normalised(mut schema: Value) -> (Value, Vec<String>) {
     let root = json!({"components": {"schemas": {"Obj": {"type": "object"}, "Str": {"type": ["string"]}, "Null": {"type": ["string", "null"]}}}});
     let mut warnings = Warnings::default();
-    let moved = vec![(
-        "#/components/schemas/Obj/$defs/D".to_owned(),
-        "#/components/schemas/Obj_D".to_owned(),
-    )];
-    Normaliser::new(&root, moved, &mut warnings, &mut Origins::default())
-        .schema(&mut schema, "#/s");
-    (
-        schema,
-        warnings
-            .into_sorted()
-            .iter()
-            .map(ToString::to_string)
-            .collect(),
-    )
+    let moved = vec![("#/components/schemas/Obj/$defs/D".to_owned(), "#/components/schemas/Obj_D".to_owned())];
+    Normaliser::new(&root, moved, &mut warnings, &mut Origins::default()).schema(&mut schema, "#/s");
+    (schema, warnings.into_sorted().iter().map(ToString::to_string).collect())
 }
 
 /// The normalised schema, which must give no warning.
@@ -42,15 +31,10 @@ fn typed(schema: &Value) -> openapiv3::Schema {
 #[test]
 fn a_type_list_with_null_is_a_nullable_type() {
     let schema = exact(json!({"type": ["string", "null"], "maxLength": 3}));
-    assert_eq!(
-        schema,
-        json!({"nullable": true, "type": "string", "maxLength": 3})
-    );
+    assert_eq!(schema, json!({"nullable": true, "type": "string", "maxLength": 3}));
     let typed = typed(&schema);
     assert!(typed.schema_data.nullable);
-    assert!(
-        matches!(typed.schema_kind, SchemaKind::Type(Type::String(s)) if s.max_length == Some(3))
-    );
+    assert!(matches!(typed.schema_kind, SchemaKind::Type(Type::String(s)) if s.max_length == Some(3)));
 }
 
 #[test]
@@ -73,24 +57,16 @@ fn a_type_list_of_several_types_is_an_any_of_typed_copies() {
             ]
         })
     );
-    assert!(
-        matches!(typed(&schema).schema_kind, SchemaKind::AnyOf { any_of } if any_of.len() == 2)
-    );
+    assert!(matches!(typed(&schema).schema_kind, SchemaKind::AnyOf { any_of } if any_of.len() == 2));
 }
 
 #[test]
 fn type_null_alone_is_a_null_only_enum() {
     let schema = exact(json!({"type": "null", "description": "nothing"}));
-    assert_eq!(
-        schema,
-        json!({"description": "nothing", "nullable": true, "enum": [null]})
-    );
+    assert_eq!(schema, json!({"description": "nothing", "nullable": true, "enum": [null]}));
     let typed = typed(&schema);
     assert!(matches!(typed.schema_kind, SchemaKind::Any(any) if any.enumeration == [Value::Null]));
-    assert_eq!(
-        exact(json!({"type": ["null"]})),
-        json!({"nullable": true, "enum": [null]})
-    );
+    assert_eq!(exact(json!({"type": ["null"]})), json!({"nullable": true, "enum": [null]}));
 }
 
 #[test]
@@ -104,10 +80,7 @@ fn const_is_a_one_value_enum() {
 
 #[test]
 fn examples_become_the_first_example() {
-    assert_eq!(
-        exact(json!({"type": "string", "examples": ["a", "b"]})),
-        json!({"type": "string", "example": "a"})
-    );
+    assert_eq!(exact(json!({"type": "string", "examples": ["a", "b"]})), json!({"type": "string", "example": "a"}));
     assert_eq!(
         exact(json!({"type": "string", "example": "x", "examples": ["a"]})),
         json!({"type": "string", "example": "x"})
@@ -116,13 +89,8 @@ fn examples_become_the_first_example() {
 
 #[test]
 fn numeric_exclusive_bounds_become_boolean_ones() {
-    let schema = exact(
-        json!({"type": "integer", "exclusiveMinimum": 0, "exclusiveMaximum": 10, "maximum": 5}),
-    );
-    assert_eq!(
-        schema,
-        json!({"type": "integer", "exclusiveMinimum": true, "minimum": 0, "maximum": 5})
-    );
+    let schema = exact(json!({"type": "integer", "exclusiveMinimum": 0, "exclusiveMaximum": 10, "maximum": 5}));
+    assert_eq!(schema, json!({"type": "integer", "exclusiveMinimum": true, "minimum": 0, "maximum": 5}));
     assert!(matches!(typed(&schema).schema_kind,
         SchemaKind::Type(Type::Integer(i)) if i.exclusive_minimum && !i.exclusive_maximum && i.minimum == Some(0) && i.maximum == Some(5)));
     // The 3.0 form is left alone.
@@ -144,10 +112,7 @@ fn a_ref_with_siblings_is_an_all_of_of_the_ref() {
 #[test]
 fn a_ref_beside_a_type_it_already_has_stays_a_decorated_ref() {
     let schema = exact(json!({"$ref": "#/components/schemas/Obj", "type": "object", "title": "t"}));
-    assert_eq!(
-        schema,
-        json!({"title": "t", "allOf": [{"$ref": "#/components/schemas/Obj"}]})
-    );
+    assert_eq!(schema, json!({"title": "t", "allOf": [{"$ref": "#/components/schemas/Obj"}]}));
 }
 
 #[test]
@@ -155,10 +120,7 @@ fn not_is_dropped_with_a_warning_at_its_pointer() {
     let (schema, warnings) = normalised(json!({"type": "string", "not": {"enum": ["x"]}}));
     assert_eq!(schema, json!({"type": "string"}));
     assert_eq!(warnings.len(), 1);
-    assert!(
-        warnings[0].starts_with("warning: #/s/not: `not` is not enforced"),
-        "{warnings:?}"
-    );
+    assert!(warnings[0].starts_with("warning: #/s/not: `not` is not enforced"), "{warnings:?}");
     let (schema, _) = normalised(json!({"not": {"type": "null"}}));
     assert_eq!(schema, json!({}));
 }
@@ -168,26 +130,17 @@ fn an_array_without_items_holds_any_json() {
     let (schema, warnings) = normalised(json!({"type": "array", "minItems": 1}));
     assert_eq!(schema, json!({"type": "array", "minItems": 1, "items": {}}));
     assert_eq!(warnings, ["warning: #/s: an array without `items` is typed as a list of any JSON values; add `items` with the schema of one element"]);
-    assert!(
-        matches!(typed(&schema).schema_kind, SchemaKind::Type(Type::Array(a)) if a.items.is_some())
-    );
+    assert!(matches!(typed(&schema).schema_kind, SchemaKind::Type(Type::Array(a)) if a.items.is_some()));
 }
 
 #[test]
 fn keywords_of_other_types_neither_fail_nor_change_the_type() {
-    let schema = exact(
-        json!({"type": "string", "minItems": 1, "minimum": 3, "properties": {"a": {}}, "pattern": "^a"}),
-    );
+    let schema =
+        exact(json!({"type": "string", "minItems": 1, "minimum": 3, "properties": {"a": {}}, "pattern": "^a"}));
     assert_eq!(schema, json!({"type": "string", "pattern": "^a"}));
-    assert!(matches!(
-        typed(&schema).schema_kind,
-        SchemaKind::Type(Type::String(_))
-    ));
+    assert!(matches!(typed(&schema).schema_kind, SchemaKind::Type(Type::String(_))));
     let schema = exact(json!({"type": "boolean", "format": "flag", "maxLength": 2}));
-    assert!(matches!(
-        typed(&schema).schema_kind,
-        SchemaKind::Type(Type::Boolean(_))
-    ));
+    assert!(matches!(typed(&schema).schema_kind, SchemaKind::Type(Type::Boolean(_))));
 }
 
 #[test]
@@ -195,27 +148,15 @@ fn enum_values_of_another_type_are_left_out_with_a_warning() {
     let (schema, warnings) = normalised(json!({"type": "string", "enum": ["a", 1, null]}));
     assert_eq!(schema, json!({"type": "string", "enum": ["a", null]}));
     assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert!(
-        warnings[0].starts_with("warning: #/s/enum: "),
-        "{warnings:?}"
-    );
+    assert!(warnings[0].starts_with("warning: #/s/enum: "), "{warnings:?}");
 }
 
 #[test]
 fn integer_bounds_written_as_floats_are_integers() {
-    let schema = exact(
-        json!({"type": "integer", "minimum": 0.5, "maximum": -9.223372036854776e18, "multipleOf": 2.0}),
-    );
-    assert_eq!(
-        schema,
-        json!({"type": "integer", "minimum": 1, "maximum": i64::MIN, "multipleOf": 2})
-    );
-    assert!(matches!(
-        typed(&schema).schema_kind,
-        SchemaKind::Type(Type::Integer(_))
-    ));
-    let (schema, warnings) =
-        normalised(json!({"type": "integer", "multipleOf": 0.5, "maximum": 1e30}));
+    let schema = exact(json!({"type": "integer", "minimum": 0.5, "maximum": -9.223372036854776e18, "multipleOf": 2.0}));
+    assert_eq!(schema, json!({"type": "integer", "minimum": 1, "maximum": i64::MIN, "multipleOf": 2}));
+    assert!(matches!(typed(&schema).schema_kind, SchemaKind::Type(Type::Integer(_))));
+    let (schema, warnings) = normalised(json!({"type": "integer", "multipleOf": 0.5, "maximum": 1e30}));
     assert_eq!(schema, json!({"type": "integer"}));
     assert_eq!(warnings.len(), 2, "{warnings:?}");
 }
@@ -243,9 +184,7 @@ fn composition_beside_a_type_part_is_an_all_of_of_the_parts() {
             ]
         })
     );
-    assert!(
-        matches!(typed(&schema).schema_kind, SchemaKind::AllOf { all_of } if all_of.len() == 3)
-    );
+    assert!(matches!(typed(&schema).schema_kind, SchemaKind::AllOf { all_of } if all_of.len() == 3));
 }
 
 #[test]
@@ -270,43 +209,27 @@ fn an_all_of_member_that_only_documents_documents_the_schema() {
 #[test]
 fn a_type_the_members_already_have_is_not_a_part_of_its_own() {
     let schema = json!({"type": "object", "allOf": [{"$ref": "#/components/schemas/Obj"}]});
-    assert_eq!(
-        exact(schema),
-        json!({"allOf": [{"$ref": "#/components/schemas/Obj"}]})
-    );
-    let schema = json!({"type": "string", "oneOf": [{"$ref": "#/components/schemas/Str"}, {"type": "string", "enum": ["a"]}]});
+    assert_eq!(exact(schema), json!({"allOf": [{"$ref": "#/components/schemas/Obj"}]}));
+    let schema =
+        json!({"type": "string", "oneOf": [{"$ref": "#/components/schemas/Str"}, {"type": "string", "enum": ["a"]}]});
     assert_eq!(
         exact(schema),
         json!({"oneOf": [{"$ref": "#/components/schemas/Str"}, {"type": "string", "enum": ["a"]}]})
     );
     // A member of another type: the type is a real constraint and stays.
-    let schema = exact(
-        json!({"type": "string", "anyOf": [{"$ref": "#/components/schemas/Obj"}, {"type": "string"}]}),
-    );
+    let schema = exact(json!({"type": "string", "anyOf": [{"$ref": "#/components/schemas/Obj"}, {"type": "string"}]}));
     assert_eq!(schema["allOf"][0], json!({"type": "string"}));
 }
 
 #[test]
 fn a_tuple_is_a_list_of_any_of_its_item_schemas() {
-    let (schema, warnings) = normalised(
-        json!({"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}], "items": false}),
-    );
-    assert_eq!(
-        schema,
-        json!({"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}})
-    );
+    let (schema, warnings) =
+        normalised(json!({"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}], "items": false}));
+    assert_eq!(schema, json!({"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}}));
     assert_eq!(warnings.len(), 1);
-    assert!(
-        warnings[0].starts_with("warning: #/s/prefixItems: "),
-        "{warnings:?}"
-    );
-    let (schema, _) = normalised(
-        json!({"type": "array", "items": [{"type": "string"}], "additionalItems": false}),
-    );
-    assert_eq!(
-        schema,
-        json!({"type": "array", "items": {"type": "string"}})
-    );
+    assert!(warnings[0].starts_with("warning: #/s/prefixItems: "), "{warnings:?}");
+    let (schema, _) = normalised(json!({"type": "array", "items": [{"type": "string"}], "additionalItems": false}));
+    assert_eq!(schema, json!({"type": "array", "items": {"type": "string"}}));
 }
 
 #[test]
@@ -316,34 +239,21 @@ fn boolean_schemas() {
         "properties": {"any": true, "gone": false},
         "additionalProperties": false
     }));
-    assert_eq!(
-        schema,
-        json!({"type": "object", "properties": {"any": {}}, "additionalProperties": false})
-    );
+    assert_eq!(schema, json!({"type": "object", "properties": {"any": {}}, "additionalProperties": false}));
     assert_eq!(warnings.len(), 1);
-    assert!(
-        warnings[0].starts_with("warning: #/s/properties/gone: "),
-        "{warnings:?}"
-    );
+    assert!(warnings[0].starts_with("warning: #/s/properties/gone: "), "{warnings:?}");
     let (schema, warnings) = normalised(json!({"allOf": [false]}));
     assert_eq!(schema, json!({"allOf": [{}]}));
-    assert!(
-        warnings[0].starts_with("warning: #/s/allOf/0: the schema `false`"),
-        "{warnings:?}"
-    );
+    assert!(warnings[0].starts_with("warning: #/s/allOf/0: the schema `false`"), "{warnings:?}");
 }
 
 #[test]
 fn unenforced_keywords_are_dropped_with_a_warning() {
-    let (schema, warnings) = normalised(
-        json!({"type": "object", "propertyNames": {"pattern": "^a"}, "if": {}, "then": {}}),
-    );
+    let (schema, warnings) =
+        normalised(json!({"type": "object", "propertyNames": {"pattern": "^a"}, "if": {}, "then": {}}));
     assert_eq!(schema, json!({"type": "object"}));
     assert_eq!(warnings.len(), 3, "{warnings:?}");
-    assert!(
-        warnings.iter().all(|w| w.contains("is not enforced")),
-        "{warnings:?}"
-    );
+    assert!(warnings.iter().all(|w| w.contains("is not enforced")), "{warnings:?}");
 }
 
 #[test]
@@ -356,22 +266,14 @@ fn encoded_strings_get_their_30_format() {
         exact(json!({"type": "string", "contentMediaType": "image/png"})),
         json!({"type": "string", "format": "binary"})
     );
-    assert_eq!(
-        exact(json!({"type": "string", "contentMediaType": "application/json"})),
-        json!({"type": "string"})
-    );
+    assert_eq!(exact(json!({"type": "string", "contentMediaType": "application/json"})), json!({"type": "string"}));
 }
 
 #[test]
 fn data_is_not_normalised() {
     let data = json!({"$ref": "#/nowhere", "type": ["a", "null"], "not": {}, "const": 1});
-    let schema = exact(
-        json!({"type": "object", "example": data, "default": data, "enum": [data], "x-data": data}),
-    );
-    assert_eq!(
-        schema,
-        json!({"type": "object", "example": data, "default": data, "enum": [data], "x-data": data})
-    );
+    let schema = exact(json!({"type": "object", "example": data, "default": data, "enum": [data], "x-data": data}));
+    assert_eq!(schema, json!({"type": "object", "example": data, "default": data, "enum": [data], "x-data": data}));
 }
 
 #[test]
@@ -380,15 +282,9 @@ fn warnings_name_the_pointer_as_written_when_the_parent_is_restructured() {
         "$ref": "#/components/schemas/Obj",
         "properties": {"a": {"type": "string", "not": {"const": ""}}}
     }));
-    assert_eq!(
-        schema["allOf"][0]["properties"]["a"],
-        json!({"type": "string"})
-    );
+    assert_eq!(schema["allOf"][0]["properties"]["a"], json!({"type": "string"}));
     assert_eq!(warnings.len(), 1);
-    assert!(
-        warnings[0].starts_with("warning: #/s/properties/a/not: "),
-        "{warnings:?}"
-    );
+    assert!(warnings[0].starts_with("warning: #/s/properties/a/not: "), "{warnings:?}");
 }
 
 #[test]
@@ -398,14 +294,8 @@ fn references_follow_a_moved_schema() {
         "discriminator": {"propertyName": "k", "mapping": {"d": "#/components/schemas/Obj/$defs/D/properties/p"}}
     }));
     assert_eq!(schema["oneOf"][0]["$ref"], "#/components/schemas/Obj_D");
-    assert_eq!(
-        schema["oneOf"][1]["$ref"],
-        "#/components/schemas/Obj/$defs/Dx"
-    );
-    assert_eq!(
-        schema["discriminator"]["mapping"]["d"],
-        "#/components/schemas/Obj_D/properties/p"
-    );
+    assert_eq!(schema["oneOf"][1]["$ref"], "#/components/schemas/Obj/$defs/Dx");
+    assert_eq!(schema["discriminator"]["mapping"]["d"], "#/components/schemas/Obj_D/properties/p");
 }
 
 #[test]
@@ -416,13 +306,8 @@ fn a_recursive_ref_is_a_ref_to_its_component() {
         "type": "object",
         "properties": {"children": {"type": "array", "items": {"$recursiveRef": "#"}}}
     });
-    Normaliser::new(
-        &json!({}),
-        Vec::new(),
-        &mut warnings,
-        &mut Origins::default(),
-    )
-    .schema(&mut schema, "#/components/schemas/Tree");
+    Normaliser::new(&json!({}), Vec::new(), &mut warnings, &mut Origins::default())
+        .schema(&mut schema, "#/components/schemas/Tree");
     assert_eq!(
         schema,
         json!({"type": "object", "properties": {"children": {"type": "array", "items": {"$ref": "#/components/schemas/Tree"}}}})
@@ -430,22 +315,15 @@ fn a_recursive_ref_is_a_ref_to_its_component() {
     assert!(warnings.into_sorted().is_empty());
     let (schema, warnings) = normalised(json!({"$dynamicRef": "#node"}));
     assert_eq!(schema, json!({}));
-    assert!(
-        warnings[0].starts_with("warning: #/s/$dynamicRef: "),
-        "{warnings:?}"
-    );
+    assert!(warnings[0].starts_with("warning: #/s/$dynamicRef: "), "{warnings:?}");
 }
 
 #[test]
 fn counts_written_as_floats_are_integers() {
-    let (schema, warnings) =
-        normalised(json!({"type": "string", "maxLength": 255.0, "minLength": -1}));
+    let (schema, warnings) = normalised(json!({"type": "string", "maxLength": 255.0, "minLength": -1}));
     assert_eq!(schema, json!({"type": "string", "maxLength": 255}));
     assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert!(
-        warnings[0].starts_with("warning: #/s/minLength: "),
-        "{warnings:?}"
-    );
+    assert!(warnings[0].starts_with("warning: #/s/minLength: "), "{warnings:?}");
 }
 
 #[test]

@@ -11,22 +11,10 @@ use super::{Normaliser, TYPE_KEYWORDS};
 /// 2020-12 section 6: "if the instance is a T, ..."); on any other type they are vacuous.
 const STRING_KEYWORDS: [&str; 4] = ["pattern", "minLength", "maxLength", "format"];
 
-const NUMBER_KEYWORDS: [&str; 6] = [
-    "minimum",
-    "maximum",
-    "exclusiveMinimum",
-    "exclusiveMaximum",
-    "multipleOf",
-    "format",
-];
+const NUMBER_KEYWORDS: [&str; 6] =
+    ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "format"];
 
-const OBJECT_KEYWORDS: [&str; 5] = [
-    "properties",
-    "required",
-    "additionalProperties",
-    "minProperties",
-    "maxProperties",
-];
+const OBJECT_KEYWORDS: [&str; 5] = ["properties", "required", "additionalProperties", "minProperties", "maxProperties"];
 
 const ARRAY_KEYWORDS: [&str; 4] = ["items", "minItems", "maxItems", "uniqueItems"];
 
@@ -63,10 +51,8 @@ impl Normaliser<'_> {
                 self.one_type(map, at);
             }
             several => {
-                let mut copies: Vec<Map<String, Value>> = several
-                    .iter()
-                    .filter_map(|name| typed_copy(map, name))
-                    .collect();
+                let mut copies: Vec<Map<String, Value>> =
+                    several.iter().filter_map(|name| typed_copy(map, name)).collect();
                 for keyword in TYPE_KEYWORDS {
                     map.remove(keyword);
                 }
@@ -106,12 +92,7 @@ impl Normaliser<'_> {
             // Not a JSON type: the model reports it.
             _ => return,
         };
-        for group in [
-            &STRING_KEYWORDS[..],
-            &NUMBER_KEYWORDS,
-            &OBJECT_KEYWORDS,
-            &ARRAY_KEYWORDS,
-        ] {
+        for group in [&STRING_KEYWORDS[..], &NUMBER_KEYWORDS, &OBJECT_KEYWORDS, &ARRAY_KEYWORDS] {
             for keyword in group.iter().filter(|keyword| !keeps.contains(keyword)) {
                 map.remove(*keyword);
             }
@@ -159,10 +140,7 @@ impl Normaliser<'_> {
     /// end of that range.
     fn integer_bounds(&mut self, map: &mut Map<String, Value>, at: &str) {
         const LIMIT: f64 = 9_223_372_036_854_775_808.0; // 2^63
-        for (keyword, round) in [
-            ("minimum", f64::ceil as fn(f64) -> f64),
-            ("maximum", f64::floor),
-        ] {
+        for (keyword, round) in [("minimum", f64::ceil as fn(f64) -> f64), ("maximum", f64::floor)] {
             let Some(Value::Number(bound)) = map.get(keyword) else {
                 continue;
             };
@@ -176,7 +154,10 @@ impl Normaliser<'_> {
                 }
                 _ => {
                     map.remove(keyword);
-                    self.warnings.push(format!("{at}/{keyword}"), format!("`{keyword}` is beyond the range of a 64-bit integer and is not checked"));
+                    self.warnings.push(
+                        format!("{at}/{keyword}"),
+                        format!("`{keyword}` is beyond the range of a 64-bit integer and is not checked"),
+                    );
                 }
             }
         }
@@ -203,14 +184,7 @@ impl Normaliser<'_> {
     /// Length and count keywords are non-negative integers (2020-12 sections 6.3-6.5);
     /// `openapiv3` refuses `1.0`, which is the integer 1. Anything else cannot be a count.
     pub(super) fn counts(&mut self, map: &mut Map<String, Value>, at: &str) {
-        for keyword in [
-            "minLength",
-            "maxLength",
-            "minItems",
-            "maxItems",
-            "minProperties",
-            "maxProperties",
-        ] {
+        for keyword in ["minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties"] {
             let Some(Value::Number(count)) = map.get(keyword) else {
                 continue;
             };
@@ -223,7 +197,10 @@ impl Normaliser<'_> {
                 }
                 _ => {
                     map.remove(keyword);
-                    self.warnings.push(format!("{at}/{keyword}"), format!("`{keyword}` is not a non-negative integer and is not checked; write a whole number"));
+                    self.warnings.push(
+                        format!("{at}/{keyword}"),
+                        format!("`{keyword}` is not a non-negative integer and is not checked; write a whole number"),
+                    );
                 }
             }
         }

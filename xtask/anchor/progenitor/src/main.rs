@@ -49,8 +49,7 @@ fn main() -> ExitCode {
 }
 
 fn generate(spec: &Path, out: &Path) -> Result<(), String> {
-    let text = std::fs::read_to_string(spec)
-        .map_err(|e| format!("cannot read {}: {e}", spec.display()))?;
+    let text = std::fs::read_to_string(spec).map_err(|e| format!("cannot read {}: {e}", spec.display()))?;
     let is_json = spec.extension().is_some_and(|ext| ext == "json");
     let api: openapiv3::OpenAPI = if is_json {
         serde_json::from_str(&text).map_err(|e| format!("not an OpenAPI 3.0 document: {e}"))?
@@ -61,19 +60,13 @@ fn generate(spec: &Path, out: &Path) -> Result<(), String> {
     // progenitor panics on much of what it does not support; that is a failure to report
     // like any other, on one line, not a backtrace.
     std::panic::set_hook(Box::new(|_| {}));
-    let tokens = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        generator.generate_tokens(&api)
-    }))
-    .map_err(|panic| format!("progenitor panicked: {}", panic_message(panic.as_ref())))?
-    .map_err(|e| format!("progenitor: {e}"))?;
-    let file: syn::File =
-        syn::parse2(tokens).map_err(|e| format!("progenitor emitted invalid Rust: {e}"))?;
+    let tokens = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| generator.generate_tokens(&api)))
+        .map_err(|panic| format!("progenitor panicked: {}", panic_message(panic.as_ref())))?
+        .map_err(|e| format!("progenitor: {e}"))?;
+    let file: syn::File = syn::parse2(tokens).map_err(|e| format!("progenitor emitted invalid Rust: {e}"))?;
     // `progenitor-` first: the folder name may start with a digit (`10x`), a package name not.
     let folder = out.file_name().and_then(|n| n.to_str()).unwrap_or("crate");
-    let name = format!(
-        "progenitor-{}",
-        folder.replace(|c: char| !c.is_ascii_alphanumeric(), "-")
-    );
+    let name = format!("progenitor-{}", folder.replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
     let manifest = format!(
         "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n{DEPENDENCIES}\n[workspace]\n"
     );
