@@ -14,10 +14,24 @@ use crate::load::escape;
 use crate::naming;
 use crate::Error;
 
-/// Header parameters the runtime sets on every request; no method takes them.
-/// Fields and methods of every request builder.
-const BUILDER_NAMES: &[&str] = &["client", "body", "idempotency_key", "request", "send", "stream"];
+/// Fields and methods of every request builder (`emit/operations.rs` writes them): a
+/// parameter called `timeout` must not collide with them.
+const BUILDER_NAMES: &[&str] = &[
+    "client",
+    "body",
+    "idempotency_key",
+    "options",
+    "request",
+    "send",
+    "stream",
+    "timeout",
+    "deadline",
+    "retry_policy",
+    "header",
+    "max_response_body",
+];
 
+/// Header parameters the runtime sets on every request; no method takes them.
 pub const RUNTIME_HEADERS: &[&str] = &[
     "authorization",
     "signature",
