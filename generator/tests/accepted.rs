@@ -122,3 +122,19 @@ fn constructs_once_refused_are_generated() {
         assert!(all_code(&output).contains(shows), "{name}: the output lacks `{shows}`");
     }
 }
+
+/// Inline schemas nested past the generator's depth limit become JSON with a warning,
+/// so a hostile document cannot exhaust the stack (this runs on a test thread's stack).
+#[test]
+fn deeply_nested_schemas_are_cut_with_a_warning() {
+    let mut schema = String::from("{type: string}");
+    for level in 0..40 {
+        schema = format!("{{type: object, properties: {{p{level}: {schema}}}}}");
+    }
+    let doc = format!(
+        "openapi: 3.0.3\ninfo: {{title: deep, version: '1'}}\npaths:\n  /a:\n    get:\n      operationId: get_a\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {schema}\n"
+    );
+    let output = generator::generate_from_str(&doc).expect("a deep document generates");
+    let messages: Vec<&str> = output.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert!(messages.iter().any(|m| m.contains("nested more than")), "{messages:?}");
+}

@@ -5,6 +5,7 @@
 //! OpenAPI 3.1 and JSON Schema forms are rewritten into 3.0 forms first, and what cannot
 //! be kept (a `not`, say) is dropped with a [`Warning`], so the model never reads raw JSON.
 
+mod depth;
 mod document;
 mod origins;
 mod parameter;
@@ -45,6 +46,7 @@ pub fn load(text: &str) -> Result<Document, Error> {
     let mut warnings = Warnings::default();
     let mut origins = Origins::default();
     document::normalise(&mut raw, &mut warnings, &mut origins)?;
+    depth::limit(&mut raw, &mut warnings);
     let family = family(&source_version).unwrap_or("3.0");
     let api =
         serde_path_to_error::deserialize(&raw).map_err(|err: serde_path_to_error::Error<serde_json::Error>| {

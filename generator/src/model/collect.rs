@@ -22,6 +22,12 @@ use crate::Error;
 /// (a test runs a 2,000-link chain on a 1 MiB stack).
 const MAX_NESTED_DEFINITIONS: usize = 8;
 
+/// How many schemas may nest inside one another (properties of properties, items of
+/// items, through references being defined) before the rest is kept as JSON: bounds the
+/// stack a hostile document can make the generator use. Published documents nest a
+/// handful of levels.
+const MAX_SCHEMA_DEPTH: usize = 24;
+
 /// Collects the whole document: component schemas, operations, webhooks.
 pub fn collect(doc: &Document) -> Result<Model, Error> {
     let mut schemas = Schemas::new(&doc.api);
@@ -90,6 +96,8 @@ pub struct Schemas<'a> {
     component_ids: BTreeMap<String, TypeId>,
     defined: BTreeSet<TypeId>,
     in_progress: BTreeSet<TypeId>,
+    /// How many schemas are being turned into types right now, one inside the other.
+    depth: usize,
     pub warnings: Warnings,
 }
 
@@ -101,6 +109,7 @@ impl<'a> Schemas<'a> {
             component_ids: BTreeMap::new(),
             defined: BTreeSet::new(),
             in_progress: BTreeSet::new(),
+            depth: 0,
             warnings: Warnings::default(),
         };
         let keys: Vec<String> = api.components.iter().flat_map(|c| c.schemas.keys()).cloned().collect();
@@ -168,6 +177,25 @@ impl<'a> Schemas<'a> {
     }
 
     fn schema(&mut self, schema: &ReferenceOr<Schema>, naming: Naming<'_>, pointer: &str) -> Result<Shape, Error> {
+        if self.depth >= MAX_SCHEMA_DEPTH {
+            self.warnings.push(pointer, format!("schemas nested more than {MAX_SCHEMA_DEPTH} deep: this one is kept as `serde_json::Value`; move inner schemas into #/components/schemas"));
+            if let Naming::Fixed(id) = naming {
+                self.fill(id, Docs::default(), TypeKind::Alias(TypeRef::Json));
+            }
+            return Ok(Shape::of(TypeRef::Json));
+        }
+        self.depth += 1;
+        let shape = self.schema_at_depth(schema, naming, pointer);
+        self.depth -= 1;
+        shape
+    }
+
+    fn schema_at_depth(
+        &mut self,
+        schema: &ReferenceOr<Schema>,
+        naming: Naming<'_>,
+        pointer: &str,
+    ) -> Result<Shape, Error> {
         match schema {
             ReferenceOr::Reference { reference } => {
                 let key = component_key(reference, pointer)?;
