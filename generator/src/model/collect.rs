@@ -657,12 +657,15 @@ impl<'a> Schemas<'a> {
         branches
             .iter()
             .map(|(branch, at)| {
-                let ReferenceOr::Reference { reference } = branch else {
-                    return Err(Error::new(
-                        at,
-                        "a discriminated union branch is not a `$ref`",
-                        "move the branch into #/components/schemas and refer to it",
-                    ));
+                let Some(reference) = branch_reference(branch) else {
+                    // An inline branch names its tag by the values its tag property lists.
+                    return inline_tag_values(branch, &d.property_name).ok_or_else(|| {
+                        Error::new(
+                            at,
+                            "a discriminated union branch is not a `$ref` and its tag property lists no `enum` value",
+                            "move the branch into #/components/schemas and refer to it, or give its tag property an `enum`",
+                        )
+                    });
                 };
                 let key = component_key(reference, pointer)?;
                 let mapped: Vec<String> = d
@@ -807,6 +810,41 @@ impl ObjectParts {
         }
         self.required.extend(required.iter().cloned());
     }
+}
+
+/// The component a union branch stands for: a `$ref`, or an `allOf` of one `$ref` and
+/// decorations (a 3.1 `$ref` with siblings, as load rewrites it).
+fn branch_reference(branch: &ReferenceOr<Schema>) -> Option<&String> {
+    match branch {
+        ReferenceOr::Reference { reference } => Some(reference),
+        ReferenceOr::Item(schema) => match &schema.schema_kind {
+            SchemaKind::AllOf { all_of } => {
+                let mut typed = all_of.iter().filter(|m| !matches!(m, ReferenceOr::Item(s) if is_decoration(s)));
+                match (typed.next(), typed.next()) {
+                    (Some(ReferenceOr::Reference { reference }), None) => Some(reference),
+                    _ => None,
+                }
+            }
+            _ => None,
+        },
+    }
+}
+
+/// The string values an inline object lists for its tag property (`type: {enum: [a]}`).
+fn inline_tag_values(branch: &ReferenceOr<Schema>, property: &str) -> Option<Vec<String>> {
+    let ReferenceOr::Item(schema) = branch else { return None };
+    let properties = match &schema.schema_kind {
+        SchemaKind::Type(Type::Object(object)) => &object.properties,
+        SchemaKind::Any(any) => &any.properties,
+        _ => return None,
+    };
+    let ReferenceOr::Item(tag) = properties.get(property)? else { return None };
+    let values: Vec<String> = match &tag.schema_kind {
+        SchemaKind::Type(Type::String(s)) => s.enumeration.iter().flatten().cloned().collect(),
+        SchemaKind::Any(any) => any.enumeration.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+        _ => Vec::new(),
+    };
+    (!values.is_empty()).then_some(values)
 }
 
 /// A schema that adds only documentation, `nullable`, a default or an example: in an
