@@ -87,6 +87,21 @@ fn escape_keyword(name: String) -> String {
     }
 }
 
+/// Repeated names get a number: `A`, `A2`.
+pub fn numbered(names: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(names.len());
+    for base in names {
+        let mut candidate = base.clone();
+        let mut n = 2;
+        while out.contains(&candidate) {
+            candidate = format!("{base}{n}");
+            n += 1;
+        }
+        out.push(candidate);
+    }
+    out
+}
+
 /// `name` if not yet in `taken`, else `name_2`, `name_3`, ...; the result is added to `taken`.
 pub fn unique(name: String, taken: &mut std::collections::BTreeSet<String>) -> String {
     let mut candidate = name.clone();

@@ -72,37 +72,7 @@ impl ListAccounts {
         self.sort = ::std::option::Option::Some(value.into());
         self
     }
-    /// How long one attempt of this call may take, instead of the client's timeout.
-    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-    /// How long this call may take in total (token, attempts and waits), instead
-    /// of the client's deadline.
-    pub fn deadline(mut self, deadline: ::std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-    /// How this call is retried, instead of the client's retry policy.
-    pub fn retry_policy(mut self, policy: crate::runtime::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-    /// Sends an extra header with this call. Headers the client sets itself
-    /// (authorization, signature, idempotency key, ...) are not replaced.
-    pub fn header(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.options.header(name, value);
-        self
-    }
-    /// The longest response body read for this call, in bytes.
-    pub fn max_response_body(mut self, bytes: usize) -> Self {
-        self.options.max_response_body(bytes);
-        self
-    }
+    crate::call_option_setters!();
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
         let prefix = "";
         (|| -> ::std::result::Result<(), crate::runtime::ValidationError> {

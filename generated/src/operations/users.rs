@@ -48,37 +48,7 @@ impl CreateUser {
         self.idempotency_key = ::std::option::Option::Some(key.into());
         self
     }
-    /// How long one attempt of this call may take, instead of the client's timeout.
-    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-    /// How long this call may take in total (token, attempts and waits), instead
-    /// of the client's deadline.
-    pub fn deadline(mut self, deadline: ::std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-    /// How this call is retried, instead of the client's retry policy.
-    pub fn retry_policy(mut self, policy: crate::runtime::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-    /// Sends an extra header with this call. Headers the client sets itself
-    /// (authorization, signature, idempotency key, ...) are not replaced.
-    pub fn header(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.options.header(name, value);
-        self
-    }
-    /// The longest response body read for this call, in bytes.
-    pub fn max_response_body(mut self, bytes: usize) -> Self {
-        self.options.max_response_body(bytes);
-        self
-    }
+    crate::call_option_setters!();
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
         let prefix = "";
         (|| -> ::std::result::Result<(), crate::runtime::ValidationError> {
@@ -165,37 +135,7 @@ pub struct CreateUserDataChangeRequest {
     options: crate::runtime::CallOptions,
 }
 impl CreateUserDataChangeRequest {
-    /// How long one attempt of this call may take, instead of the client's timeout.
-    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-    /// How long this call may take in total (token, attempts and waits), instead
-    /// of the client's deadline.
-    pub fn deadline(mut self, deadline: ::std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-    /// How this call is retried, instead of the client's retry policy.
-    pub fn retry_policy(mut self, policy: crate::runtime::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-    /// Sends an extra header with this call. Headers the client sets itself
-    /// (authorization, signature, idempotency key, ...) are not replaced.
-    pub fn header(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.options.header(name, value);
-        self
-    }
-    /// The longest response body read for this call, in bytes.
-    pub fn max_response_body(mut self, bytes: usize) -> Self {
-        self.options.max_response_body(bytes);
-        self
-    }
+    crate::call_option_setters!();
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
         let prefix = "";
         (|| -> ::std::result::Result<(), crate::runtime::ValidationError> {
@@ -272,37 +212,7 @@ pub struct GetUser {
     options: crate::runtime::CallOptions,
 }
 impl GetUser {
-    /// How long one attempt of this call may take, instead of the client's timeout.
-    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-    /// How long this call may take in total (token, attempts and waits), instead
-    /// of the client's deadline.
-    pub fn deadline(mut self, deadline: ::std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-    /// How this call is retried, instead of the client's retry policy.
-    pub fn retry_policy(mut self, policy: crate::runtime::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-    /// Sends an extra header with this call. Headers the client sets itself
-    /// (authorization, signature, idempotency key, ...) are not replaced.
-    pub fn header(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.options.header(name, value);
-        self
-    }
-    /// The longest response body read for this call, in bytes.
-    pub fn max_response_body(mut self, bytes: usize) -> Self {
-        self.options.max_response_body(bytes);
-        self
-    }
+    crate::call_option_setters!();
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
         let query = ::std::vec::Vec::new();
         let headers = ::std::vec::Vec::new();
@@ -416,37 +326,7 @@ impl ListUserAccountGroups {
         self.sort = ::std::option::Option::Some(value.into());
         self
     }
-    /// How long one attempt of this call may take, instead of the client's timeout.
-    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-    /// How long this call may take in total (token, attempts and waits), instead
-    /// of the client's deadline.
-    pub fn deadline(mut self, deadline: ::std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-    /// How this call is retried, instead of the client's retry policy.
-    pub fn retry_policy(mut self, policy: crate::runtime::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-    /// Sends an extra header with this call. Headers the client sets itself
-    /// (authorization, signature, idempotency key, ...) are not replaced.
-    pub fn header(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.options.header(name, value);
-        self
-    }
-    /// The longest response body read for this call, in bytes.
-    pub fn max_response_body(mut self, bytes: usize) -> Self {
-        self.options.max_response_body(bytes);
-        self
-    }
+    crate::call_option_setters!();
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
         let prefix = "";
         (|| -> ::std::result::Result<(), crate::runtime::ValidationError> {
@@ -614,37 +494,7 @@ impl ListUsers {
         self.sort = ::std::option::Option::Some(value.into());
         self
     }
-    /// How long one attempt of this call may take, instead of the client's timeout.
-    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-    /// How long this call may take in total (token, attempts and waits), instead
-    /// of the client's deadline.
-    pub fn deadline(mut self, deadline: ::std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-    /// How this call is retried, instead of the client's retry policy.
-    pub fn retry_policy(mut self, policy: crate::runtime::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-    /// Sends an extra header with this call. Headers the client sets itself
-    /// (authorization, signature, idempotency key, ...) are not replaced.
-    pub fn header(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.options.header(name, value);
-        self
-    }
-    /// The longest response body read for this call, in bytes.
-    pub fn max_response_body(mut self, bytes: usize) -> Self {
-        self.options.max_response_body(bytes);
-        self
-    }
+    crate::call_option_setters!();
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
         let prefix = "";
         (|| -> ::std::result::Result<(), crate::runtime::ValidationError> {
@@ -772,37 +622,7 @@ pub struct OffboardUser {
     options: crate::runtime::CallOptions,
 }
 impl OffboardUser {
-    /// How long one attempt of this call may take, instead of the client's timeout.
-    pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-    /// How long this call may take in total (token, attempts and waits), instead
-    /// of the client's deadline.
-    pub fn deadline(mut self, deadline: ::std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-    /// How this call is retried, instead of the client's retry policy.
-    pub fn retry_policy(mut self, policy: crate::runtime::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-    /// Sends an extra header with this call. Headers the client sets itself
-    /// (authorization, signature, idempotency key, ...) are not replaced.
-    pub fn header(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.options.header(name, value);
-        self
-    }
-    /// The longest response body read for this call, in bytes.
-    pub fn max_response_body(mut self, bytes: usize) -> Self {
-        self.options.max_response_body(bytes);
-        self
-    }
+    crate::call_option_setters!();
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
         let query = ::std::vec::Vec::new();
         let headers = ::std::vec::Vec::new();

@@ -108,6 +108,46 @@ impl CallOptions {
     }
 }
 
+/// The per-call setters of every request builder (whose `options` field is a
+/// [`CallOptions`]), written once here instead of once per generated operation.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! call_option_setters {
+    () => {
+        /// How long one attempt of this call may take, instead of the client's timeout.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout(timeout);
+            self
+        }
+        /// How long this call may take in total (token, attempts and waits), instead
+        /// of the client's deadline.
+        pub fn deadline(mut self, deadline: ::std::time::Duration) -> Self {
+            self.options.deadline(deadline);
+            self
+        }
+        /// How this call is retried, instead of the client's retry policy.
+        pub fn retry_policy(mut self, policy: $crate::runtime::RetryPolicy) -> Self {
+            self.options.retry_policy(policy);
+            self
+        }
+        /// Sends an extra header with this call. Headers the client sets itself
+        /// (authorization, signature, idempotency key, ...) are not replaced.
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.header(name, value);
+            self
+        }
+        /// The longest response body read for this call, in bytes.
+        pub fn max_response_body(mut self, bytes: usize) -> Self {
+            self.options.max_response_body(bytes);
+            self
+        }
+    };
+}
+
 /// A serialized request body and its media type.
 #[doc(hidden)]
 #[derive(Clone)]

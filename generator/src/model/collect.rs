@@ -291,7 +291,7 @@ impl<'a> Schemas<'a> {
         pointer: &str,
         schema: &Schema,
     ) -> Result<Shape, Error> {
-        if any.typ.as_deref() == Some("null") || is_null_only(&any.enumeration) {
+        if is_null_only(&any.enumeration) {
             return Ok(Shape { nullable: true, ..Shape::default() });
         }
         if !any.properties.is_empty() || any.typ.as_deref() == Some("object") {
@@ -728,7 +728,7 @@ impl<'a> Schemas<'a> {
     fn is_null(&self, schema: &ReferenceOr<Schema>, at: &str) -> bool {
         let Some((schema, _)) = self.resolve(schema, at) else { return false };
         match &schema.schema_kind {
-            SchemaKind::Any(any) => any.typ.as_deref() == Some("null") || is_null_only(&any.enumeration),
+            SchemaKind::Any(any) => is_null_only(&any.enumeration),
             SchemaKind::Type(Type::String(s)) => !s.enumeration.is_empty() && s.enumeration.iter().all(Option::is_none),
             _ => false,
         }

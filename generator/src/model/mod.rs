@@ -326,9 +326,11 @@ impl TypeRef {
 
     /// Every named type this reference mentions.
     pub fn named(&self) -> Vec<TypeId> {
-        let mut out = Vec::new();
-        self.clone().ids_mut(&mut |id| out.push(*id));
-        out
+        match self {
+            TypeRef::Named(id) => vec![*id],
+            TypeRef::Vec(inner) | TypeRef::Map(inner) | TypeRef::Option(inner) => inner.named(),
+            _ => Vec::new(),
+        }
     }
 }
 

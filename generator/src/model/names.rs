@@ -29,13 +29,7 @@ pub fn assign(model: &mut Model) {
         match &def.hint.component {
             // Keys that read alike in Rust (`Foo-Bar`, `FooBar`) are numbered in key order.
             Some(key) => {
-                let base = naming::type_name(key);
-                let name = (1..)
-                    .map(|n| if n == 1 { base.clone() } else { format!("{base}{n}") })
-                    .find(|c| !taken.contains(c))
-                    .unwrap_or(base);
-                taken.insert(name.clone());
-                model.arena[id.0].name = name;
+                model.arena[id.0].name = claim_free(naming::type_name(key), &mut taken);
             }
             None => {
                 ladders.insert(id, ladder(model, &members[&id]));
@@ -123,10 +117,7 @@ fn climb(model: &mut Model, mut ladders: BTreeMap<TypeId, Vec<String>>, taken: &
             }
         }
         for id in exhausted {
-            let base = model.arena[id.0].hint.context.clone();
-            let name = (2..).map(|n| format!("{base}{n}")).find(|c| !taken.contains(c)).unwrap_or(base);
-            taken.insert(name.clone());
-            model.arena[id.0].name = name;
+            model.arena[id.0].name = claim_free(model.arena[id.0].hint.context.clone(), taken);
             ladders.remove(&id);
         }
         round += 1;
@@ -155,7 +146,7 @@ fn name_variants(model: &mut Model, id: TypeId) {
     match &mut model.arena[id.0].kind {
         TypeKind::Enum(e) => {
             let long: Vec<String> = e.variants.iter().map(|v| naming::variant_name(&v.wire)).collect();
-            let long = numbered(long);
+            let long = naming::numbered(long);
             let short = strip_prefix(&type_name, &long);
             for ((variant, long), short) in e.variants.iter_mut().zip(long).zip(short) {
                 variant.long_name = (short != long).then_some(long);
@@ -181,19 +172,15 @@ fn name_variants(model: &mut Model, id: TypeId) {
     }
 }
 
-/// Repeated names get a number: `A`, `A2`.
-fn numbered(names: Vec<String>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::with_capacity(names.len());
-    for base in names {
-        let mut candidate = base.clone();
-        let mut n = 2;
-        while out.contains(&candidate) {
-            candidate = format!("{base}{n}");
-            n += 1;
-        }
-        out.push(candidate);
-    }
-    out
+/// `base` if free, else `base2`, `base3`, ...; the name taken is recorded.
+fn claim_free(base: String, taken: &mut BTreeSet<String>) -> String {
+    let name = if taken.contains(&base) {
+        (2..).map(|n| format!("{base}{n}")).find(|c| !taken.contains(c)).unwrap_or(base)
+    } else {
+        base
+    };
+    taken.insert(name.clone());
+    name
 }
 
 /// Variant names without the enum's own name in front (`SalutationMale` in

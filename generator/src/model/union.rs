@@ -434,21 +434,14 @@ fn superset(model: &Model, infos: &[BranchInfo], types: &[TypeRef], checked: &BT
 pub fn variant_names(types: &[TypeRef], named: &[String]) -> Vec<String> {
     let parts = if named.len() == types.len() { crate::naming::distinct_parts(named) } else { named.to_vec() };
     let mut parts = parts.into_iter();
-    let mut out: Vec<String> = Vec::with_capacity(types.len());
-    for ty in types {
-        let base = match ty {
+    let bases = types
+        .iter()
+        .map(|ty| match ty {
             TypeRef::Named(_) => parts.next().unwrap_or_default(),
             other => format!("{:?}", JsonKind::of(other)),
-        };
-        let mut candidate = base.clone();
-        let mut n = 2;
-        while out.contains(&candidate) {
-            candidate = format!("{base}{n}");
-            n += 1;
-        }
-        out.push(candidate);
-    }
-    out
+        })
+        .collect();
+    crate::naming::numbered(bases)
 }
 
 #[cfg(test)]
