@@ -37,7 +37,7 @@ fn the_tls_stack_is_chosen_by_features() {
 fn the_generated_crate_ships_no_test_code_and_no_dev_dependencies() {
     let manifest = std::fs::read_to_string(generated().join("Cargo.toml")).unwrap();
     assert!(!manifest.contains("dev-dependencies"), "{manifest}");
-    for line in ["rust-version", "repository", "[package.metadata.docs.rs]", "API document version"] {
+    for line in ["rust-version", "homepage", "documentation", "[package.metadata.docs.rs]", "API document version"] {
         assert!(manifest.contains(line), "the manifest lacks {line}");
     }
     let runtime = generated().join("src/runtime");

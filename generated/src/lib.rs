@@ -21,7 +21,7 @@
 //! unknown enum values in responses.
 //!
 //! Generated from API document version 1.75.0. Every request is authenticated
-//! (OAuth2 client credentials, token cached and refreshed), signed (HTTP message
+//! as the document says (OAuth2 client credentials, token cached and refreshed), signed (HTTP message
 //! signatures, draft 15), retried on transient failures with one idempotency key per
 //! call, and answered with a typed body or a typed [`Error`].
 //!
@@ -36,7 +36,7 @@
 //!     .signing_key("my-key-id", PrivateKey::from_pem(pem)?)
 //!     .build()?;
 //! let response = client.list_account_groups().send().await?;
-//! println!("request id: {:?}", response.request_id);
+//! println!("status: {}", response.status);
 //! # Ok(())
 //! # }
 //! ```
@@ -67,6 +67,55 @@ pub const DEFAULT_SCOPES: &[&str] = &[
 ];
 /// The `upvest-api-version` header sent with every request.
 pub const API_VERSION: &str = "1";
-pub(crate) const SANDBOX_URL: &str = "https://sandbox.upvest.co";
-pub(crate) const PRODUCTION_URL: &str = "https://api.upvest.co";
-pub(crate) const TOKEN_PATH: &str = "/auth/token";
+/// The servers the API document names, in its order.
+pub const SERVERS: &[&str] = &["https://sandbox.upvest.co", "https://api.upvest.co"];
+/// The sandbox server, for integration and testing.
+pub const SANDBOX_URL: &str = "https://sandbox.upvest.co";
+/// The production server.
+pub const PRODUCTION_URL: &str = "https://api.upvest.co";
+/// The environment variables [`ClientBuilder::from_env`] reads.
+pub mod env {
+    /// `UPVEST_CLIENT_ID`: the OAuth2 client id.
+    pub const CLIENT_ID: &str = "UPVEST_CLIENT_ID";
+    /// `UPVEST_CLIENT_SECRET`: the OAuth2 client secret.
+    pub const CLIENT_SECRET: &str = "UPVEST_CLIENT_SECRET";
+    /// `UPVEST_SCOPES`: optional: the only OAuth2 scopes the client may request, separated by spaces or commas.
+    pub const SCOPES: &str = "UPVEST_SCOPES";
+    /// `UPVEST_KEY_ID`: the id of the public key requests are verified with.
+    pub const KEY_ID: &str = "UPVEST_KEY_ID";
+    /// `UPVEST_PRIVATE_KEY_FILE`: the path of the PEM private key requests are signed with.
+    pub const PRIVATE_KEY_FILE: &str = "UPVEST_PRIVATE_KEY_FILE";
+    /// `UPVEST_PRIVATE_KEY_PEM`: the PEM private key itself (instead of PRIVATE_KEY_FILE).
+    pub const PRIVATE_KEY_PEM: &str = "UPVEST_PRIVATE_KEY_PEM";
+    /// `UPVEST_PRIVATE_KEY_PASSPHRASE`: optional: the passphrase of an encrypted private key.
+    pub const PRIVATE_KEY_PASSPHRASE: &str = "UPVEST_PRIVATE_KEY_PASSPHRASE";
+    /// `UPVEST_ENVIRONMENT`: optional: `sandbox` (the default), `production`, or a base URL.
+    pub const ENVIRONMENT: &str = "UPVEST_ENVIRONMENT";
+    /// `UPVEST_BASE_URL`: optional: the base URL requests go to.
+    pub const BASE_URL: &str = "UPVEST_BASE_URL";
+}
+pub(crate) const REQUEST_SPAN: &str = "upvest.request";
+pub(crate) const TOKEN_SPAN: &str = "upvest.token";
+/// The API as the runtime acts on it.
+pub(crate) const API: crate::runtime::api::Api = crate::runtime::api::Api {
+    default_base_url: "https://sandbox.upvest.co",
+    user_agent: ::std::concat!("upvest-client-rust/", ::std::env!("CARGO_PKG_VERSION")),
+    env_prefix: "UPVEST",
+    schemes: &[
+        crate::runtime::api::SecurityScheme {
+            name: "oauth-client-credentials",
+            kind: crate::runtime::api::SchemeKind::ClientCredentials {
+                token_url: "/auth/token",
+            },
+        },
+    ],
+    required_schemes: &["oauth-client-credentials"],
+    client_id_header: ::std::option::Option::Some("upvest-client-id"),
+    version_header: ::std::option::Option::Some(("upvest-api-version", "1")),
+    request_id_header: ::std::option::Option::Some("upvest-request-id"),
+    signs_requests: true,
+    env_readers: &[
+        crate::runtime::signing::from_env,
+        crate::runtime::environment::from_env,
+    ],
+};

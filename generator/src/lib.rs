@@ -61,23 +61,45 @@ pub struct Warning {
     pub message: String,
 }
 
-/// Generates the client crate from the OpenAPI document at `spec_path`.
+/// What the caller decides about the generated crate rather than the document.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Options {
+    /// The package name (default: from the document's title, `acme-payments-client`).
+    pub crate_name: Option<String>,
+    /// The product token of the default `user-agent`, which the crate version
+    /// follows (default: `<crate name>-rust`).
+    pub user_agent: Option<String>,
+}
+
+/// Generates the client crate from the OpenAPI document at `spec_path`, with
+/// default [`Options`].
 pub fn generate(spec_path: &Path) -> Result<Output, Error> {
+    generate_with(spec_path, &Options::default())
+}
+
+/// Generates the client crate from the OpenAPI document at `spec_path`.
+pub fn generate_with(spec_path: &Path, options: &Options) -> Result<Output, Error> {
     let text = std::fs::read_to_string(spec_path).map_err(|err| Error {
         location: spec_path.display().to_string(),
         message: format!("cannot read the document: {err}"),
         fix: "pass the path of an OpenAPI 3.0 or 3.1 YAML or JSON document with --spec".into(),
     })?;
-    generate_from_str(&text)
+    generate_from_str_with(&text, options)
+}
+
+/// Generates the client crate from the text of an OpenAPI document, with
+/// default [`Options`].
+pub fn generate_from_str(text: &str) -> Result<Output, Error> {
+    generate_from_str_with(text, &Options::default())
 }
 
 /// Generates the client crate from the text of an OpenAPI document.
-pub fn generate_from_str(text: &str) -> Result<Output, Error> {
+pub fn generate_from_str_with(text: &str, options: &Options) -> Result<Output, Error> {
     let document = load::load(text)?;
     // Later stages see the normalised document; their errors name the place as written.
     let located = |err: Error| Error { location: document.origins.original(&err.location), ..err };
     validate::validate(&document).map_err(located)?;
-    let mut model = model::build(&document).map_err(located)?;
+    let mut model = model::build(&document, options).map_err(located)?;
     let files = emit::emit(&model).map_err(located)?;
     let mut warnings = warning::Warnings::default();
     warnings.extend(document.warnings);

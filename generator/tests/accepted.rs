@@ -110,7 +110,7 @@ fn constructs_once_refused_are_generated() {
         ),
         ("mixed_success_bodies.yaml", &[], "Status201(::bytes::Bytes)"),
         ("xml_request_body.yaml", &[], "body: ::bytes::Bytes"),
-        ("no_servers.yaml", &[], "SANDBOX_URL: &str = \"\""),
+        ("no_servers.yaml", &[], "default_base_url: \"\""),
     ];
     for (name, expected, shows) in cases {
         let output = generate(name);

@@ -8,6 +8,10 @@
 //!   `cargo clippy --all-targets -- -D warnings` run must pass, which proves what
 //!   text cannot (a recursive field is boxed, a module has its file, no warning).
 //!
+//! A fixture may come with `<fixture>.test.rs`: it becomes the crate's
+//! `tests/calls.rs` and runs after clippy passes, to make real calls through the
+//! generated crate against a server it starts on 127.0.0.1.
+//!
 //! Adding a case is adding a fixture. After an intended change:
 //! `INSTA_UPDATE=always cargo test -p upvest-generator --test snapshots fixtures`,
 //! then review every changed `.snap` by eye before committing
@@ -48,7 +52,12 @@ fn fixture_name(path: &Path) -> String {
 /// (the generator's error, or its panic).
 fn generate(path: &Path) -> Result<BTreeMap<String, String>, String> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()));
-    match catch_unwind(AssertUnwindSafe(|| generator::generate_from_str(&text))) {
+    // Each fixture crate has its own name: one workspace holds them all.
+    let options = generator::Options {
+        crate_name: Some(format!("fixture-{}", fixture_name(path).replace('_', "-"))),
+        ..generator::Options::default()
+    };
+    match catch_unwind(AssertUnwindSafe(|| generator::generate_from_str_with(&text, &options))) {
         Ok(Ok(output)) => Ok(output.files),
         Ok(Err(err)) => Err(format!("the generator rejected the document:\n{err}")),
         Err(panic) => Err(format!(
@@ -98,12 +107,17 @@ fn fixture_crates_pass_clippy() {
     let workspace = tmp.join("fixtures");
     let target = tmp.join("fixtures-target");
     let mut names = Vec::new();
+    let mut with_calls = Vec::new();
     let mut failures = BTreeMap::new();
     for path in fixture_paths() {
         let name = fixture_name(&path);
         match generate(&path) {
             Ok(files) => {
-                write_crate(&workspace.join(&name), &name, &files);
+                let calls = std::fs::read_to_string(path.with_extension("test.rs")).ok();
+                if calls.is_some() {
+                    with_calls.push(format!("fixture-{}", name.replace('_', "-")));
+                }
+                write_crate(&workspace.join(&name), &files, calls.as_deref());
                 names.push(name);
             }
             Err(why) => {
@@ -114,8 +128,7 @@ fn fixture_crates_pass_clippy() {
     write_workspace(&workspace, &names);
 
     let started = Instant::now();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let output = Command::new(cargo)
+    let output = cargo(&workspace, &target)
         .args([
             "clippy",
             "--offline",
@@ -129,12 +142,6 @@ fn fixture_crates_pass_clippy() {
             "-D",
             "warnings",
         ])
-        .current_dir(&workspace)
-        .env("CARGO_TARGET_DIR", &target)
-        // The same flags on every run, whatever the caller's, so the dependencies
-        // checked once stay fresh.
-        .env("RUSTFLAGS", "-D warnings")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .output()
         .expect("cargo runs");
     eprintln!("cargo clippy on {} fixture crates: {:.1?}", names.len(), started.elapsed());
@@ -155,24 +162,72 @@ fn fixture_crates_pass_clippy() {
         workspace.display(),
         failures.iter().map(|(name, why)| format!("{name}:\n{why}")).collect::<Vec<_>>().join("\n\n")
     );
+
+    let started = Instant::now();
+    let mut test = cargo(&workspace, &target);
+    test.args(["test", "--offline", "--test", "calls"]);
+    for package in &with_calls {
+        test.args(["-p", package]);
+    }
+    let output = test.output().expect("cargo runs");
+    eprintln!("calls of {} fixture crates: {:.1?}", with_calls.len(), started.elapsed());
+    assert!(
+        output.status.success(),
+        "the calls through the fixture crates {with_calls:?} fail:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
-/// Writes a fixture's crate, renamed after the fixture (one workspace cannot hold
-/// two `upvest-client`s). A file is only rewritten when its content changed, so an
-/// unchanged crate is not checked again.
-fn write_crate(dir: &Path, name: &str, files: &BTreeMap<String, String>) {
+/// `cargo` in the fixture workspace, with the same flags on every run, whatever
+/// the caller's, so the dependencies checked once stay fresh.
+fn cargo(workspace: &Path, target: &Path) -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
+    command
+        .current_dir(workspace)
+        .env("CARGO_TARGET_DIR", target)
+        .env("RUSTFLAGS", "-D warnings")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS");
+    command
+}
+
+/// A crate generated from a document that names no vendor names none either: the
+/// runtime's optional parts, its docs and the templates follow the document.
+#[test]
+fn crates_of_other_apis_name_no_vendor() {
+    for path in fixture_paths() {
+        let document = std::fs::read_to_string(&path).expect("the fixture");
+        if document.to_lowercase().contains("upvest") {
+            continue;
+        }
+        let files = generate(&path).unwrap_or_else(|why| panic!("{}: {why}", fixture_name(&path)));
+        for (file, text) in &files {
+            let line = text.lines().position(|line| line.to_lowercase().contains("upvest"));
+            assert!(line.is_none(), "{}: {file}:{} names Upvest", fixture_name(&path), line.unwrap_or(0) + 1);
+        }
+    }
+}
+
+/// Writes a fixture's crate, with `calls` as its `tests/calls.rs` (and tokio to
+/// run them). A file is only rewritten when its content changed, so an unchanged
+/// crate is not checked again.
+fn write_crate(dir: &Path, files: &BTreeMap<String, String>, calls: Option<&str>) {
+    let mut files = files.clone();
+    if let Some(calls) = calls {
+        files.insert("tests/calls.rs".to_owned(), calls.to_owned());
+        if let Some(manifest) = files.get_mut("Cargo.toml") {
+            manifest.push_str(
+                "\n[dev-dependencies]\ntokio = { version = \"1\", default-features = false, features = [\"rt\", \"time\"] }\n",
+            );
+        }
+    }
     for stale in files_under(dir, dir) {
         if !files.contains_key(&stale) {
             let _ = std::fs::remove_file(dir.join(stale));
         }
     }
-    for (path, text) in files {
-        let text = if path == "Cargo.toml" {
-            text.replacen("name = \"upvest-client\"", &format!("name = \"fixture-{}\"", name.replace('_', "-")), 1)
-        } else {
-            text.clone()
-        };
-        write_if_changed(&dir.join(path), &text);
+    for (path, text) in &files {
+        write_if_changed(&dir.join(path), text);
     }
 }
 

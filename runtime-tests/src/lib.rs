@@ -3,8 +3,11 @@
 //!
 //! The generator copies `templates/runtime/*.rs` into the generated crate and cuts
 //! each file's trailing `#[cfg(test)] mod tests` block; this crate compiles the
-//! very same files with their tests. The constants below stand in for the ones
-//! the generated `lib.rs` defines from the API document.
+//! very same files with their tests, every optional part included. The items
+//! below stand in for the ones the generated `lib.rs` defines from the API
+//! document: an API like Upvest's (OAuth2 client credentials, signed requests,
+//! sandbox and production), which the runtime's tests use unless they build a
+//! client for an API of their own.
 
 // Some crate-internal helpers exist for generated code only (building an enum's
 // unknown value, for one), which this crate does not have.
@@ -14,9 +17,38 @@ pub mod runtime;
 
 pub use runtime::{Client, Error};
 
+use runtime::api::{Api, KeyLocation, SchemeKind, SecurityScheme};
+
 /// Scopes of a small made-up API, for the client's scope tests.
 pub const DEFAULT_SCOPES: &[&str] = &["users:read", "users:admin"];
-pub const API_VERSION: &str = "1";
-pub(crate) const SANDBOX_URL: &str = "https://sandbox.upvest.co";
-pub(crate) const PRODUCTION_URL: &str = "https://api.upvest.co";
-pub(crate) const TOKEN_PATH: &str = "/auth/token";
+pub const SANDBOX_URL: &str = "https://sandbox.upvest.co";
+pub const PRODUCTION_URL: &str = "https://api.upvest.co";
+pub(crate) const REQUEST_SPAN: &str = "upvest.request";
+pub(crate) const TOKEN_SPAN: &str = "upvest.token";
+
+pub(crate) const API: Api = Api {
+    default_base_url: SANDBOX_URL,
+    user_agent: "upvest-client-rust/0.1.0",
+    env_prefix: "UPVEST",
+    schemes: &[
+        SecurityScheme { name: "oauth", kind: SchemeKind::ClientCredentials { token_url: "/auth/token" } },
+        // Kinds Upvest does not use, so the runtime's tests can call with each.
+        SecurityScheme { name: "bearer", kind: SchemeKind::Bearer },
+        SecurityScheme { name: "basic", kind: SchemeKind::Basic },
+        SecurityScheme {
+            name: "query_key",
+            kind: SchemeKind::ApiKey { name: "api_key", location: KeyLocation::Query },
+        },
+    ],
+    required_schemes: &["oauth"],
+    client_id_header: Some("upvest-client-id"),
+    version_header: Some(("upvest-api-version", "1")),
+    request_id_header: Some("upvest-request-id"),
+    signs_requests: true,
+    env_readers: &[runtime::signing::from_env, runtime::environment::from_env],
+};
+
+/// The environment variables of [`API`].
+pub mod env {
+    pub const CLIENT_ID: &str = "UPVEST_CLIENT_ID";
+}

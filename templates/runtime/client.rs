@@ -1,52 +1,53 @@
-//! The client and one call from start to end: the scopes it needs, its
+//! The client and one call from start to end: its authentication, its
 //! deadline, and the attempt loop with retries and the one token refresh on a
 //! 401. One attempt is in `attempt.rs`, configuration in `config.rs`, the
-//! token request in `token.rs`, the choice of scopes in `auth.rs`.
+//! token cache in `token.rs`, the choice of credentials and scopes in `auth.rs`.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use reqwest::header::{HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
 use tracing::Instrument as _;
 
-use super::attempt::{AttemptError, Call};
-use super::auth::{self, Tokens};
+use super::api::Api;
+use super::attempt::{AttemptError, Call, SignRequest};
+use super::auth::{self, Credentials, Tokens};
 use super::config::{ClientBuilder, KeyGenerator};
 use super::error::{ApiError, Error};
 use super::idempotency::IdempotencyKey;
-use super::keys::PrivateKey;
 use super::request::{decode_json, Body, Operation, RawResponse, Request};
 use super::retry::{parse_retry_after, RetryPolicy};
-use super::secret::Secret;
 use super::token::{AccessToken, TokenCache, TokenResponse};
 
 /// The token request, described like an operation for tracing and retries.
 static TOKEN_OPERATION: Operation =
-    Operation { id: "oauth2_token", method: Method::POST, path_template: crate::TOKEN_PATH, scopes: &[] };
+    Operation { id: "oauth2_token", method: Method::POST, path_template: "(token URL)", security: &[] };
 
-/// The Upvest API client. Cheap to clone: clones share the connection pool
-/// and the access tokens.
+/// The API client. Cheap to clone: clones share the connection pool and the
+/// access tokens.
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
 }
 
 pub(crate) struct Inner {
+    pub(crate) api: &'static Api,
     pub(crate) http: reqwest::Client,
     pub(crate) base_url: String,
-    pub(crate) token_url: Url,
-    pub(crate) client_id: String,
-    pub(crate) client_secret: Secret<String>,
-    pub(crate) key_id: String,
-    pub(crate) key: PrivateKey,
+    /// The token endpoint of each client-credentials scheme.
+    pub(crate) token_urls: Vec<(&'static str, Url)>,
+    pub(crate) credentials: Credentials,
+    pub(crate) signer: Option<Arc<dyn SignRequest>>,
+    /// Headers sent with every request: user agent, and the client id and API
+    /// version headers the API document names.
+    pub(crate) fixed_headers: Vec<(HeaderName, HeaderValue)>,
     pub(crate) allowed_scopes: Option<Vec<String>>,
     pub(crate) timeout: Duration,
     pub(crate) deadline: Duration,
     pub(crate) retry: RetryPolicy,
     pub(crate) max_response_body: usize,
-    pub(crate) user_agent: String,
-    pub(crate) api_version: String,
     pub(crate) idempotency_key_generator: Option<KeyGenerator>,
     pub(crate) tokens: Tokens,
 }
@@ -54,18 +55,17 @@ pub(crate) struct Inner {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let i = &self.inner;
+        let token_urls: Vec<&str> = i.token_urls.iter().map(|(_, url)| url.as_str()).collect();
         f.debug_struct("Client")
             .field("base_url", &i.base_url)
-            .field("token_url", &i.token_url.as_str())
-            .field("client_id", &i.client_id)
-            .field("client_secret", &i.client_secret)
-            .field("key_id", &i.key_id)
-            .field("key", &i.key)
+            .field("token_urls", &token_urls)
+            .field("credentials", &i.credentials)
+            .field("signer", &i.signer)
+            .field("fixed_headers", &i.fixed_headers)
             .field("allowed_scopes", &i.allowed_scopes)
             .field("timeout", &i.timeout)
             .field("deadline", &i.deadline)
             .field("retry", &i.retry)
-            .field("api_version", &i.api_version)
             .finish_non_exhaustive()
     }
 }
@@ -107,16 +107,19 @@ impl Client {
         }
     }
 
-    /// Sends a request: gets a token for the operation's scopes, signs,
-    /// retries, and returns the 2xx answer or the error (a non-2xx answer is
-    /// [`Error::Api`]), all within the call's deadline.
+    /// Sends a request: authenticates it (getting a token for the operation's
+    /// scopes if it takes one), signs, retries, and returns the 2xx answer or
+    /// the error (a non-2xx answer is [`Error::Api`]), all within the call's
+    /// deadline.
     pub(crate) async fn execute(&self, request: Request) -> Result<RawResponse, Error> {
         let inner = &self.inner;
         let operation = request.operation;
-        // Fails before anything is sent when the client may not ask for a
-        // scope that grants the operation.
-        let scope = auth::scope_for(operation, inner.allowed_scopes.as_deref())?;
-        let url = build_url(&inner.base_url, &request.path, &request.query)?;
+        // Fails before anything is sent when the client lacks the credentials
+        // or may not ask for a scope that grants the operation.
+        let auth = auth::plan(inner.api, operation, &inner.credentials, inner.allowed_scopes.as_deref())?;
+        let query: Vec<(&'static str, String)> =
+            request.query.iter().cloned().chain(auth.query.iter().cloned()).collect();
+        let url = build_url(&inner.base_url, &request.path, &query)?;
         let options = &request.options;
         let deadline = options.deadline.unwrap_or(inner.deadline);
         let limits = Limits {
@@ -137,25 +140,30 @@ impl Client {
             url,
             accept: request.accept,
             headers: &headers,
+            auth_headers: &auth.headers,
             body: request.body.as_ref(),
             idempotency_key: request.idempotency_key.as_ref(),
             // POST and PATCH are not idempotent unless a key makes them so.
             repeatable: !(*method == Method::POST || *method == Method::PATCH) || request.idempotency_key.is_some(),
+            secret_in_url: auth.secret_in_url(),
         };
+        let scope = auth.token.as_ref().map(|(_, scope)| scope.as_str());
         let span = tracing::info_span!(
-            "upvest.request",
+            crate::REQUEST_SPAN,
             operation = operation.id,
             method = %operation.method,
             path_template = operation.path_template,
-            scope = scope.as_deref().unwrap_or(""),
+            scope = scope.unwrap_or(""),
             attempt = tracing::field::Empty,
             status = tracing::field::Empty,
             request_id = tracing::field::Empty,
         );
-        let cache = scope.as_deref().map(|scope| inner.tokens.cache(scope));
+        let cache = auth.token.as_ref().map(|(scheme, scope)| inner.tokens.cache(scheme, scope));
         let token = || async {
-            match (&cache, &scope) {
-                (Some(cache), Some(scope)) => cache.get(|| self.fetch_token(scope, limits.deadline_at)).await.map(Some),
+            match (&cache, &auth.token) {
+                (Some(cache), Some((scheme, scope))) => {
+                    cache.get(|| self.fetch_token(scheme, scope, limits.deadline_at)).await.map(Some)
+                }
                 _ => Ok(None),
             }
         };
@@ -203,7 +211,7 @@ impl Client {
                         span.record("request_id", id.as_str());
                     }
                     if raw.status.is_success() {
-                        tracing::debug!(status = raw.status.as_u16(), "upvest call succeeded");
+                        tracing::debug!(status = raw.status.as_u16(), "call succeeded");
                         return Ok(raw);
                     }
                     if raw.status == StatusCode::UNAUTHORIZED && !refreshed {
@@ -238,18 +246,30 @@ impl Client {
                 tracing::debug!("the next attempt would start after the deadline; giving up");
                 return Err(error);
             }
-            tracing::warn!(attempt, delay_ms = delay.as_millis() as u64, error = %error, "retrying upvest call");
+            tracing::warn!(attempt, delay_ms = delay.as_millis() as u64, error = %error, "retrying the call");
             tokio::time::sleep(delay).await;
         }
     }
 
-    /// Asks the token endpoint for a token carrying `scope`; errors are the
-    /// endpoint's own (the cache wraps them in [`Error::Token`]).
-    async fn fetch_token(&self, scope: &str, deadline_at: tokio::time::Instant) -> Result<TokenResponse, Error> {
+    /// Asks the token endpoint of `scheme` for a token carrying `scope`;
+    /// errors are the endpoint's own (the cache wraps them in [`Error::Token`]).
+    async fn fetch_token(
+        &self,
+        scheme: &str,
+        scope: &str,
+        deadline_at: tokio::time::Instant,
+    ) -> Result<TokenResponse, Error> {
         let inner = &self.inner;
+        let (Some(client_id), Some(client_secret), Some((_, token_url))) = (
+            &inner.credentials.client_id,
+            &inner.credentials.client_secret,
+            inner.token_urls.iter().find(|(name, _)| *name == scheme),
+        ) else {
+            return Err(Error::Config(format!("no client credentials or token URL for the scheme {scheme}")));
+        };
         let form = [
-            ("client_id", inner.client_id.as_str()),
-            ("client_secret", inner.client_secret.expose().as_str()),
+            ("client_id", client_id.as_str()),
+            ("client_secret", client_secret.expose().as_str()),
             ("grant_type", "client_credentials"),
             ("scope", scope),
         ];
@@ -261,13 +281,15 @@ impl Client {
         body.bytes = bytes::Bytes::from_owner(form_bytes);
         let call = Call {
             operation: &TOKEN_OPERATION,
-            url: inner.token_url.clone(),
+            url: token_url.clone(),
             accept: "application/json",
             headers: &[],
+            auth_headers: &[],
             body: Some(&body),
             idempotency_key: None,
             // Asking for a token again has no side effect.
             repeatable: true,
+            secret_in_url: false,
         };
         let limits = Limits {
             policy: &inner.retry,
@@ -276,7 +298,7 @@ impl Client {
             deadline_at,
         };
         let span = tracing::info_span!(
-            "upvest.token",
+            crate::TOKEN_SPAN,
             operation = TOKEN_OPERATION.id,
             scope,
             attempt = tracing::field::Empty,
@@ -338,8 +360,9 @@ fn build_url(base: &str, path: &str, query: &[(&'static str, String)]) -> Result
 
 #[cfg(test)]
 mod tests {
-    use super::super::config::Environment;
-    use super::super::keys::Key;
+    use super::super::api::{KeyLocation, Requirement, SchemeKind, SecurityScheme};
+    use super::super::environment::Environment;
+    use super::super::keys::{Key, PrivateKey};
     use super::*;
 
     const SECRET: &str = "super-secret-value";
@@ -349,7 +372,10 @@ mod tests {
         id: "list_users",
         method: Method::GET,
         path_template: "/users",
-        scopes: &[&["users:read"], &["users:admin"]],
+        security: &[
+            &[Requirement { scheme: "oauth", scopes: &["users:read"] }],
+            &[Requirement { scheme: "oauth", scopes: &["users:admin"] }],
+        ],
     };
 
     fn key() -> PrivateKey {
@@ -386,7 +412,7 @@ mod tests {
         }
         let c = complete().environment(Environment::Production).build().unwrap();
         assert_eq!(c.base_url(), crate::PRODUCTION_URL);
-        assert_eq!(c.inner.token_url.as_str(), format!("{}{}", crate::PRODUCTION_URL, crate::TOKEN_PATH));
+        assert_eq!(c.inner.token_urls[0].1.as_str(), format!("{}/auth/token", crate::PRODUCTION_URL));
         assert_eq!(Environment::Sandbox.base_url(), crate::SANDBOX_URL);
         assert!(uuid::Uuid::parse_str(c.new_idempotency_key().as_str()).is_ok());
     }
@@ -469,5 +495,154 @@ mod tests {
         assert_sync_send::<Client>();
         fn assert_error_send_sync<T: Send + Sync + std::error::Error + 'static>() {}
         assert_error_send_sync::<Error>();
+    }
+
+    /// An API with no signing, no platform headers and every other kind of scheme.
+    static PLAIN_API: Api = Api {
+        default_base_url: "",
+        user_agent: "plain-client-rust/1.0.0",
+        env_prefix: "PLAIN",
+        schemes: &[
+            SecurityScheme { name: "oauth", kind: SchemeKind::ClientCredentials { token_url: "/oauth/token" } },
+            SecurityScheme { name: "bearer", kind: SchemeKind::Bearer },
+            SecurityScheme { name: "basic", kind: SchemeKind::Basic },
+            SecurityScheme { name: "key", kind: SchemeKind::ApiKey { name: "api_key", location: KeyLocation::Query } },
+            SecurityScheme { name: "cookie", kind: SchemeKind::ApiKey { name: "sid", location: KeyLocation::Cookie } },
+        ],
+        required_schemes: &[],
+        client_id_header: None,
+        version_header: None,
+        request_id_header: Some("x-request-id"),
+        signs_requests: false,
+        env_readers: &[],
+    };
+
+    fn plain_operation(id: &'static str, security: &'static [&'static [Requirement]]) -> &'static Operation {
+        Box::leak(Box::new(Operation { id, method: Method::GET, path_template: "/things", security }))
+    }
+
+    /// What the mock server saw: headers by name, and the query.
+    async fn one_call(
+        builder: ClientBuilder,
+        operation: &'static Operation,
+    ) -> (Result<RawResponse, Error>, Vec<wiremock::Request>) {
+        use wiremock::matchers::{method, path};
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/oauth/token"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(serde_json::json!({"access_token": "tok-cc", "expires_in": 3600})),
+            )
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/things"))
+            .respond_with(
+                ResponseTemplate::new(200).insert_header("x-request-id", "r-1").set_body_json(serde_json::json!({})),
+            )
+            .mount(&server)
+            .await;
+        let client = builder.base_url(server.uri()).build().unwrap();
+        let result = client.execute(Request::new(operation, "/things".into())).await;
+        (result, server.received_requests().await.unwrap())
+    }
+
+    fn header<'a>(request: &'a wiremock::Request, name: &str) -> Option<&'a str> {
+        request.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    #[tokio::test]
+    async fn each_kind_of_credential_reaches_the_server_where_the_document_says() {
+        let bearer = plain_operation("bearer", &[&[Requirement { scheme: "bearer", scopes: &[] }]]);
+        let (result, seen) = one_call(ClientBuilder::new(&PLAIN_API).bearer_token("tok-b"), bearer).await;
+        assert_eq!(result.unwrap().request_id.as_deref(), Some("r-1"));
+        assert_eq!(header(&seen[0], "authorization"), Some("Bearer tok-b"));
+        assert_eq!(header(&seen[0], "user-agent"), Some("plain-client-rust/1.0.0"));
+        for absent in ["signature", "signature-input", "content-digest"] {
+            assert_eq!(header(&seen[0], absent), None, "{absent}");
+        }
+
+        let basic = plain_operation("basic", &[&[Requirement { scheme: "basic", scopes: &[] }]]);
+        let (result, seen) = one_call(ClientBuilder::new(&PLAIN_API).basic_auth("user", "pass"), basic).await;
+        result.unwrap();
+        assert_eq!(header(&seen[0], "authorization"), Some("Basic dXNlcjpwYXNz"));
+
+        let keys = plain_operation(
+            "keys",
+            &[&[Requirement { scheme: "key", scopes: &[] }, Requirement { scheme: "cookie", scopes: &[] }]],
+        );
+        let (result, seen) = one_call(ClientBuilder::new(&PLAIN_API).api_key("k-1"), keys).await;
+        result.unwrap();
+        assert_eq!(seen[0].url.query(), Some("api_key=k-1"));
+        assert_eq!(header(&seen[0], "cookie"), Some("sid=k-1"));
+        assert_eq!(header(&seen[0], "authorization"), None);
+
+        let oauth = plain_operation("oauth", &[&[Requirement { scheme: "oauth", scopes: &["things:read"] }]]);
+        let (result, seen) =
+            one_call(ClientBuilder::new(&PLAIN_API).client_id("id-1").client_secret("secret-1"), oauth).await;
+        result.unwrap();
+        assert_eq!(seen[0].url.path(), "/oauth/token");
+        let form = String::from_utf8(seen[0].body.clone()).unwrap();
+        assert!(form.contains("client_id=id-1") && form.contains("scope=things%3Aread"), "{form}");
+        assert_eq!(header(&seen[1], "authorization"), Some("Bearer tok-cc"));
+    }
+
+    #[tokio::test]
+    async fn a_call_without_its_credentials_is_not_sent() {
+        let bearer = plain_operation("needs_bearer", &[&[Requirement { scheme: "bearer", scopes: &[] }]]);
+        let (result, seen) = one_call(ClientBuilder::new(&PLAIN_API).api_key("k"), bearer).await;
+        let err = result.unwrap_err();
+        assert!(err.to_string().contains("ClientBuilder::bearer_token"), "{err}");
+        assert!(seen.is_empty());
+    }
+
+    #[test]
+    fn a_plain_api_builds_only_with_a_base_url_and_credentials_it_uses() {
+        let err = ClientBuilder::new(&PLAIN_API).build().unwrap_err();
+        assert!(err.to_string().contains("ClientBuilder::base_url"), "{err}");
+        assert!(ClientBuilder::new(&PLAIN_API).base_url("https://api.example.com").build().is_ok());
+        assert!(ClientBuilder::new(&PLAIN_API).base_url("https://api.example.com").api_version("2").build().is_err());
+        static NO_AUTH: Api = Api { schemes: &[], ..PLAIN_API };
+        let err = ClientBuilder::new(&NO_AUTH).base_url("https://a.example").bearer_token("t").build().unwrap_err();
+        assert!(err.to_string().contains("bearer_token"), "{err}");
+    }
+
+    #[test]
+    fn a_query_key_stays_out_of_transport_errors() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let keys = plain_operation("keys", &[&[Requirement { scheme: "key", scopes: &[] }]]);
+        // Port 9 on loopback: nothing listens, the connection is refused.
+        let client = ClientBuilder::new(&PLAIN_API)
+            .base_url("http://127.0.0.1:9")
+            .api_key("very-secret-key")
+            .retry_policy(RetryPolicy::none())
+            .build()
+            .unwrap();
+        let err = rt.block_on(client.execute(Request::new(keys, "/things".into()))).unwrap_err();
+        assert!(!format!("{err} {err:?}").contains("very-secret-key"), "{err:?}");
+    }
+
+    #[test]
+    fn from_env_reads_the_variables_of_the_api_s_schemes() {
+        let vars = |name: &str| match name {
+            "PLAIN_BEARER_TOKEN" => Some("tok".to_string()),
+            "PLAIN_USERNAME" => Some("user".to_string()),
+            "PLAIN_PASSWORD" => Some("pass".to_string()),
+            "PLAIN_API_KEY" => Some("key".to_string()),
+            "PLAIN_BASE_URL" => Some("https://api.example.com".to_string()),
+            _ => None,
+        };
+        let client = ClientBuilder::from_vars_of(&PLAIN_API, &vars).unwrap().build().unwrap();
+        assert_eq!(client.base_url(), "https://api.example.com");
+        assert!(client.inner.credentials.bearer_token.is_some());
+        assert!(client.inner.credentials.basic.is_some());
+        assert!(client.inner.credentials.api_key.is_some());
+        let err = ClientBuilder::from_vars_of(&PLAIN_API, &|name: &str| {
+            (name == "PLAIN_USERNAME").then(|| "user".to_string())
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("PLAIN_PASSWORD"), "{err}");
     }
 }

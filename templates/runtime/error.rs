@@ -67,7 +67,7 @@ pub enum Error {
         status: StatusCode,
         /// Response headers.
         headers: Box<HeaderMap>,
-        /// Value of the `upvest-request-id` response header.
+        /// The request id the server sent (the response header the API document names for it).
         request_id: Option<String>,
         /// The raw response body.
         body: Bytes,
@@ -81,7 +81,7 @@ pub enum Error {
         status: StatusCode,
         /// Response headers.
         headers: Box<HeaderMap>,
-        /// Value of the `upvest-request-id` response header.
+        /// The request id the server sent (the response header the API document names for it).
         request_id: Option<String>,
         /// The `content-type` header, if any.
         content_type: Option<String>,
@@ -134,7 +134,8 @@ impl Error {
         }
     }
 
-    /// The `upvest-request-id` of the answer behind this error; support asks for it.
+    /// The request id of the answer behind this error (the response header the API
+    /// document names for it); support asks for it.
     pub fn request_id(&self) -> Option<&str> {
         match self {
             Error::Api(e) => e.request_id.as_deref(),
@@ -287,7 +288,7 @@ impl fmt::Display for Error {
                 write!(
                     f,
                     "{operation} needs the scope {} but the client may only request [{}]; \
-                     add it to ClientBuilder::scopes (or UPVEST_SCOPES)",
+                     add it to ClientBuilder::scopes (or the SCOPES environment variable)",
                     needs.join(" or "),
                     allowed.join(" ")
                 )
@@ -349,7 +350,7 @@ pub struct ApiError {
     pub status: StatusCode,
     /// Response headers.
     pub headers: HeaderMap,
-    /// Value of the `upvest-request-id` response header.
+    /// The request id the server sent (the response header the API document names for it).
     pub request_id: Option<String>,
     /// The body decoded as problem+json, when it is one.
     pub problem: Option<Problem>,

@@ -18,10 +18,11 @@ pub struct Operation {
     pub method: reqwest::Method,
     /// Path with `{param}` placeholders (for tracing; never holds user data).
     pub path_template: &'static str,
-    /// The OAuth2 scopes that grant the operation, as alternatives in the order
-    /// the API description lists them: the scopes of any one inner list suffice,
-    /// and the first is the least-privileged. Empty when no token is needed.
-    pub scopes: &'static [&'static [&'static str]],
+    /// The security requirements that grant the operation, as alternatives in
+    /// the order the API description lists them (the first is the
+    /// least-privileged): any one inner list suffices, and every scheme in it
+    /// is needed. Empty when the operation needs no authentication.
+    pub security: &'static [&'static [super::api::Requirement]],
 }
 
 /// One logical call, built by generated code and passed to
@@ -201,7 +202,7 @@ pub struct Response<T> {
     pub status: StatusCode,
     /// Response headers.
     pub headers: HeaderMap,
-    /// Value of the `upvest-request-id` response header.
+    /// The request id the server sent (the response header the API document names for it).
     pub request_id: Option<String>,
     /// The decoded body.
     pub body: T,
@@ -237,7 +238,7 @@ pub struct RawResponse {
     pub status: StatusCode,
     /// Response headers.
     pub headers: HeaderMap,
-    /// Value of the `upvest-request-id` response header.
+    /// The request id the server sent (the response header the API document names for it).
     pub request_id: Option<String>,
     /// The raw body.
     pub body: Bytes,

@@ -15,9 +15,9 @@ use super::secret::Secret;
 /// missing value costs an extra token request rather than failed calls.
 const DEFAULT_EXPIRES_IN: u64 = 60;
 
-/// The longest lifetime believed, whatever the server says: Upvest issues
-/// tokens for at most a day, and a larger figure would only keep a revoked
-/// token longer (or, unchecked, overflow the clock arithmetic).
+/// The longest lifetime believed, whatever the server says: client-credentials
+/// tokens rarely live longer than a day, and a larger figure would only keep a
+/// revoked token longer (or, unchecked, overflow the clock arithmetic).
 const MAX_EXPIRES_IN: u64 = 86_400;
 
 /// A 401 throws the token away at most this often per token: when signing or
@@ -54,7 +54,7 @@ impl AccessToken {
 #[derive(Debug, Deserialize)]
 pub(crate) struct TokenResponse {
     pub(crate) access_token: Secret<String>,
-    #[allow(dead_code)] // read by Debug; Upvest always answers "bearer"
+    #[allow(dead_code)] // read by Debug; client-credentials answers say "bearer"
     #[serde(default)]
     pub(crate) token_type: Option<String>,
     #[serde(default, deserialize_with = "seconds")]

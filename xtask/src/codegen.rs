@@ -19,6 +19,8 @@ use crate::{display_path, workspace_root, USAGE};
 
 const DEFAULT_SPEC: &str = "spec/upvest.yaml";
 const DEFAULT_OUT: &str = "generated";
+/// The package name of this repository's client; other documents get one from their title.
+const DEFAULT_CRATE_NAME: &str = "upvest-client";
 
 /// Cargo's build folder, should someone build the generated crate on its own: not
 /// generator output, so it is neither compared nor cleaned.
@@ -36,19 +38,44 @@ pub struct Options {
     pub deny_warnings: bool,
     pub spec: PathBuf,
     pub out: PathBuf,
+    /// Crate name and user agent.
+    pub generator: generator::Options,
 }
 
 impl Options {
     /// Parses the arguments after `codegen`. Defaults are relative to the workspace `root`;
     /// paths given on the command line are relative to `cwd`, where the user typed them.
     pub fn parse(args: &[OsString], cwd: &Path, root: &Path) -> Result<Options, String> {
-        let mut options =
-            Options { check: false, deny_warnings: false, spec: root.join(DEFAULT_SPEC), out: root.join(DEFAULT_OUT) };
+        let mut options = Options {
+            check: false,
+            deny_warnings: false,
+            spec: root.join(DEFAULT_SPEC),
+            out: root.join(DEFAULT_OUT),
+            generator: generator::Options::default(),
+        };
         let mut args = args.iter();
         while let Some(arg) = args.next() {
             match arg.to_str() {
                 Some("--check") => options.check = true,
                 Some("--deny-warnings") => options.deny_warnings = true,
+                Some(flag @ ("--crate-name" | "--user-agent")) => {
+                    let value = args
+                        .next()
+                        .and_then(|v| v.to_str())
+                        .filter(|v| !v.is_empty())
+                        .ok_or_else(|| format!("error: {flag} needs a value\n\n{USAGE}"))?;
+                    if flag == "--crate-name" {
+                        if !valid_crate_name(value) {
+                            return Err(format!(
+                                "error: `{value}` is not a crate name: use lower-case letters, digits and `-`, \
+                                 starting with a letter"
+                            ));
+                        }
+                        options.generator.crate_name = Some(value.to_owned());
+                    } else {
+                        options.generator.user_agent = Some(value.to_owned());
+                    }
+                }
                 Some(flag @ ("--spec" | "--out")) => {
                     let value = args.next().ok_or_else(|| format!("error: {flag} needs a path\n\n{USAGE}"))?;
                     let path = cwd.join(value);
@@ -66,6 +93,9 @@ impl Options {
                 }
             }
         }
+        if options.spec == root.join(DEFAULT_SPEC) && options.generator.crate_name.is_none() {
+            options.generator.crate_name = Some(DEFAULT_CRATE_NAME.to_owned());
+        }
         Ok(options)
     }
 
@@ -73,8 +103,17 @@ impl Options {
     fn fix(&self) -> String {
         let root = workspace_root();
         let mut command = String::from("cargo xtask codegen");
-        if self.spec != root.join(DEFAULT_SPEC) {
+        let default_spec = self.spec == root.join(DEFAULT_SPEC);
+        if !default_spec {
             command += &format!(" --spec {}", self.spec.display());
+        }
+        match self.generator.crate_name.as_deref() {
+            Some(DEFAULT_CRATE_NAME) if default_spec => {}
+            Some(name) => command += &format!(" --crate-name {name}"),
+            None => {}
+        }
+        if let Some(user_agent) = &self.generator.user_agent {
+            command += &format!(" --user-agent {user_agent}");
         }
         if self.out != root.join(DEFAULT_OUT) {
             return format!("run `{command} --out {}`", self.out.display());
@@ -83,12 +122,19 @@ impl Options {
     }
 }
 
+/// A name cargo and crates.io take: `acme-payments-client`.
+fn valid_crate_name(name: &str) -> bool {
+    name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
 /// Runs `cargo xtask codegen` and prints its one-line result.
 pub fn run(options: &Options) -> Result<(), String> {
     let started = Instant::now();
     // Generation finishes completely before anything is compared or written, so a
     // generator error leaves the output folder exactly as it was.
-    let output = generator::generate(&options.spec).map_err(|err| format!("error: {err}"))?;
+    let output = generator::generate_with(&options.spec, &options.generator).map_err(|err| format!("error: {err}"))?;
     for warning in &output.warnings {
         eprintln!("{warning}");
     }
@@ -379,7 +425,13 @@ mod tests {
     }
 
     fn options(check: bool, out: &Path) -> Options {
-        Options { check, deny_warnings: false, spec: workspace_root().join(DEFAULT_SPEC), out: out.to_path_buf() }
+        Options {
+            check,
+            deny_warnings: false,
+            spec: workspace_root().join(DEFAULT_SPEC),
+            out: out.to_path_buf(),
+            generator: generator::Options { crate_name: Some(DEFAULT_CRATE_NAME.to_owned()), user_agent: None },
+        }
     }
 
     fn mtime(path: &Path) -> SystemTime {
@@ -554,7 +606,8 @@ mod tests {
                 check: false,
                 deny_warnings: false,
                 spec: "/repo/spec/upvest.yaml".into(),
-                out: "/repo/generated".into()
+                out: "/repo/generated".into(),
+                generator: generator::Options { crate_name: Some("upvest-client".into()), user_agent: None },
             })
         );
         assert_eq!(
@@ -563,9 +616,16 @@ mod tests {
                 check: true,
                 deny_warnings: true,
                 spec: "/big/openapi.yaml".into(),
-                out: "/repo/generator/../scratch".into()
+                out: "/repo/generator/../scratch".into(),
+                generator: generator::Options::default(),
             })
         );
+        assert_eq!(
+            parse(&["--spec", "/a.json", "--crate-name", "acme-client", "--user-agent", "acme"]).unwrap().generator,
+            generator::Options { crate_name: Some("acme-client".into()), user_agent: Some("acme".into()) }
+        );
+        assert!(parse(&["--crate-name", "Acme Client"]).unwrap_err().contains("not a crate name"));
+        assert!(parse(&["--crate-name"]).unwrap_err().contains("--crate-name needs a value"));
         assert!(parse(&["--spec"]).unwrap_err().contains("--spec needs a path"));
         assert!(parse(&["--force"]).unwrap_err().contains("unexpected argument `--force`"));
     }
@@ -576,7 +636,7 @@ mod tests {
     fn generated_is_up_to_date() {
         let root = workspace_root();
         let options = Options::parse(&[], root, root).unwrap();
-        let output = generator::generate(&options.spec)
+        let output = generator::generate_with(&options.spec, &options.generator)
             .unwrap_or_else(|err| panic!("the generator failed on {DEFAULT_SPEC}:\n{err}"));
         let changes = plan(&options.out, &output).unwrap();
         assert!(changes.is_empty(), "{}", changes.report("generated/", &options.fix()));

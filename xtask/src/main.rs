@@ -25,13 +25,18 @@ use std::process::ExitCode;
 
 const USAGE: &str = "\
 usage:
-  cargo xtask codegen [--check] [--deny-warnings] [--spec PATH] [--out DIR]
+  cargo xtask codegen [--check] [--deny-warnings] [--spec PATH] [--out DIR] [--crate-name NAME]
+                      [--user-agent PRODUCT]
       Regenerate the client crate from the OpenAPI document (3.0 or 3.1, YAML or JSON).
       Warnings (what the generator could not type exactly) go to stderr.
       --check          write nothing; fail if the output folder differs from what the generator makes
       --deny-warnings  fail, writing nothing, if the generator reports any warning
       --spec PATH      OpenAPI document (default: spec/upvest.yaml in the workspace)
       --out DIR        output folder (default: generated/ in the workspace)
+      --crate-name N   package name (default: upvest-client for spec/upvest.yaml, else from the
+                       document's title: `Acme Payments API` -> acme-payments-client)
+      --user-agent P   product token of the default user-agent, before `/<crate version>`
+                       (default: `<crate name>-rust`)
   cargo xtask test [-- CARGO_TEST_ARGS...]
       Install the pinned npm tools if needed, lint the spec, then run `cargo test --workspace`
       with the arguments after `--`.

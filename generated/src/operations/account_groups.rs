@@ -28,7 +28,14 @@ static CLOSE_ACCOUNT_GROUP: crate::runtime::Operation = crate::runtime::Operatio
     id: "close_account_group",
     method: ::reqwest::Method::DELETE,
     path_template: "/account_groups/{account_group_id}",
-    scopes: &[&["accounts:admin"]],
+    security: &[
+        &[
+            crate::runtime::api::Requirement {
+                scheme: "oauth-client-credentials",
+                scopes: &["accounts:admin"],
+            },
+        ],
+    ],
 };
 /// Request builder for [`crate::Client::close_account_group`]: `DELETE /account_groups/{account_group_id}`.
 #[derive(Debug, Clone)]
@@ -95,7 +102,14 @@ static CREATE_ACCOUNT_GROUP: crate::runtime::Operation = crate::runtime::Operati
     id: "create_account_group",
     method: ::reqwest::Method::POST,
     path_template: "/account_groups",
-    scopes: &[&["accounts:admin"]],
+    security: &[
+        &[
+            crate::runtime::api::Requirement {
+                scheme: "oauth-client-credentials",
+                scopes: &["accounts:admin"],
+            },
+        ],
+    ],
 };
 /// Request builder for [`crate::Client::create_account_group`]: `POST /account_groups`.
 #[derive(Debug, Clone)]
@@ -189,7 +203,20 @@ static GET_ACCOUNT_GROUP: crate::runtime::Operation = crate::runtime::Operation 
     id: "get_account_group",
     method: ::reqwest::Method::GET,
     path_template: "/account_groups/{account_group_id}",
-    scopes: &[&["accounts:read"], &["accounts:admin"]],
+    security: &[
+        &[
+            crate::runtime::api::Requirement {
+                scheme: "oauth-client-credentials",
+                scopes: &["accounts:read"],
+            },
+        ],
+        &[
+            crate::runtime::api::Requirement {
+                scheme: "oauth-client-credentials",
+                scopes: &["accounts:admin"],
+            },
+        ],
+    ],
 };
 /// Request builder for [`crate::Client::get_account_group`]: `GET /account_groups/{account_group_id}`.
 #[derive(Debug, Clone)]
@@ -260,7 +287,20 @@ static LIST_ACCOUNT_GROUPS: crate::runtime::Operation = crate::runtime::Operatio
     id: "list_account_groups",
     method: ::reqwest::Method::GET,
     path_template: "/account_groups",
-    scopes: &[&["accounts:read"], &["accounts:admin"]],
+    security: &[
+        &[
+            crate::runtime::api::Requirement {
+                scheme: "oauth-client-credentials",
+                scopes: &["accounts:read"],
+            },
+        ],
+        &[
+            crate::runtime::api::Requirement {
+                scheme: "oauth-client-credentials",
+                scopes: &["accounts:admin"],
+            },
+        ],
+    ],
 };
 /// Request builder for [`crate::Client::list_account_groups`]: `GET /account_groups`.
 #[derive(Debug, Clone)]

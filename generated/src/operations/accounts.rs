@@ -26,7 +26,20 @@ static LIST_ACCOUNTS: crate::runtime::Operation = crate::runtime::Operation {
     id: "list_accounts",
     method: ::reqwest::Method::GET,
     path_template: "/accounts",
-    scopes: &[&["accounts:read"], &["accounts:admin"]],
+    security: &[
+        &[
+            crate::runtime::api::Requirement {
+                scheme: "oauth-client-credentials",
+                scopes: &["accounts:read"],
+            },
+        ],
+        &[
+            crate::runtime::api::Requirement {
+                scheme: "oauth-client-credentials",
+                scopes: &["accounts:admin"],
+            },
+        ],
+    ],
 };
 /// Request builder for [`crate::Client::list_accounts`]: `GET /accounts`.
 #[derive(Debug, Clone)]

@@ -30,7 +30,14 @@ static CREATE_USER_IDENTIFIER: crate::runtime::Operation = crate::runtime::Opera
     id: "create_user_identifier",
     method: ::reqwest::Method::POST,
     path_template: "/users/{user_id}/identifiers",
-    scopes: &[&["users:admin"]],
+    security: &[
+        &[
+            crate::runtime::api::Requirement {
+                scheme: "oauth-client-credentials",
+                scopes: &["users:admin"],
+            },
+        ],
+    ],
 };
 /// Request builder for [`crate::Client::create_user_identifier`]: `POST /users/{user_id}/identifiers`.
 #[derive(Debug, Clone)]
@@ -117,7 +124,20 @@ static GET_USER_IDENTIFIER: crate::runtime::Operation = crate::runtime::Operatio
     id: "get_user_identifier",
     method: ::reqwest::Method::GET,
     path_template: "/users/{user_id}/identifiers/{identifier_id}",
-    scopes: &[&["users:read"], &["users:admin"]],
+    security: &[
+        &[
+            crate::runtime::api::Requirement {
+                scheme: "oauth-client-credentials",
+                scopes: &["users:read"],
+            },
+        ],
+        &[
+            crate::runtime::api::Requirement {
+                scheme: "oauth-client-credentials",
+                scopes: &["users:admin"],
+            },
+        ],
+    ],
 };
 /// Request builder for [`crate::Client::get_user_identifier`]: `GET /users/{user_id}/identifiers/{identifier_id}`.
 #[derive(Debug, Clone)]
@@ -194,7 +214,20 @@ static LIST_USER_IDENTIFIERS: crate::runtime::Operation = crate::runtime::Operat
     id: "list_user_identifiers",
     method: ::reqwest::Method::GET,
     path_template: "/users/{user_id}/identifiers",
-    scopes: &[&["users:read"], &["users:admin"]],
+    security: &[
+        &[
+            crate::runtime::api::Requirement {
+                scheme: "oauth-client-credentials",
+                scopes: &["users:read"],
+            },
+        ],
+        &[
+            crate::runtime::api::Requirement {
+                scheme: "oauth-client-credentials",
+                scopes: &["users:admin"],
+            },
+        ],
+    ],
 };
 /// Request builder for [`crate::Client::list_user_identifiers`]: `GET /users/{user_id}/identifiers`.
 #[derive(Debug, Clone)]
@@ -273,7 +306,14 @@ static UPDATE_USER_IDENTIFIER: crate::runtime::Operation = crate::runtime::Opera
     id: "update_user_identifier",
     method: ::reqwest::Method::PATCH,
     path_template: "/users/{user_id}/identifiers/{identifier_id}",
-    scopes: &[&["users:admin"]],
+    security: &[
+        &[
+            crate::runtime::api::Requirement {
+                scheme: "oauth-client-credentials",
+                scopes: &["users:admin"],
+            },
+        ],
+    ],
 };
 /// Request builder for [`crate::Client::update_user_identifier`]: `PATCH /users/{user_id}/identifiers/{identifier_id}`.
 #[derive(Debug, Clone)]

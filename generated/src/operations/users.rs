@@ -27,7 +27,14 @@ static CREATE_USER: crate::runtime::Operation = crate::runtime::Operation {
     id: "create_user",
     method: ::reqwest::Method::POST,
     path_template: "/users",
-    scopes: &[&["users:admin"]],
+    security: &[
+        &[
+            crate::runtime::api::Requirement {
+                scheme: "oauth-client-credentials",
+                scopes: &["users:admin"],
+            },
+        ],
+    ],
 };
 /// Request builder for [`crate::Client::create_user`]: `POST /users`.
 #[derive(Debug, Clone)]
@@ -123,7 +130,14 @@ static CREATE_USER_DATA_CHANGE_REQUEST: crate::runtime::Operation = crate::runti
     id: "create_user_data_change_request",
     method: ::reqwest::Method::POST,
     path_template: "/users/{user_id}/data_change_requests",
-    scopes: &[&["users:admin"]],
+    security: &[
+        &[
+            crate::runtime::api::Requirement {
+                scheme: "oauth-client-credentials",
+                scopes: &["users:admin"],
+            },
+        ],
+    ],
 };
 /// Request builder for [`crate::Client::create_user_data_change_request`]: `POST /users/{user_id}/data_change_requests`.
 #[derive(Debug, Clone)]
@@ -201,7 +215,20 @@ static GET_USER: crate::runtime::Operation = crate::runtime::Operation {
     id: "get_user",
     method: ::reqwest::Method::GET,
     path_template: "/users/{user_id}",
-    scopes: &[&["users:read"], &["users:admin"]],
+    security: &[
+        &[
+            crate::runtime::api::Requirement {
+                scheme: "oauth-client-credentials",
+                scopes: &["users:read"],
+            },
+        ],
+        &[
+            crate::runtime::api::Requirement {
+                scheme: "oauth-client-credentials",
+                scopes: &["users:admin"],
+            },
+        ],
+    ],
 };
 /// Request builder for [`crate::Client::get_user`]: `GET /users/{user_id}`.
 #[derive(Debug, Clone)]
@@ -278,7 +305,20 @@ static LIST_USER_ACCOUNT_GROUPS: crate::runtime::Operation = crate::runtime::Ope
     id: "list_user_account_groups",
     method: ::reqwest::Method::GET,
     path_template: "/users/{user_id}/account_groups",
-    scopes: &[&["accounts:read"], &["accounts:admin"]],
+    security: &[
+        &[
+            crate::runtime::api::Requirement {
+                scheme: "oauth-client-credentials",
+                scopes: &["accounts:read"],
+            },
+        ],
+        &[
+            crate::runtime::api::Requirement {
+                scheme: "oauth-client-credentials",
+                scopes: &["accounts:admin"],
+            },
+        ],
+    ],
 };
 /// Request builder for [`crate::Client::list_user_account_groups`]: `GET /users/{user_id}/account_groups`.
 #[derive(Debug, Clone)]
@@ -447,7 +487,20 @@ static LIST_USERS: crate::runtime::Operation = crate::runtime::Operation {
     id: "list_users",
     method: ::reqwest::Method::GET,
     path_template: "/users",
-    scopes: &[&["users:read"], &["users:admin"]],
+    security: &[
+        &[
+            crate::runtime::api::Requirement {
+                scheme: "oauth-client-credentials",
+                scopes: &["users:read"],
+            },
+        ],
+        &[
+            crate::runtime::api::Requirement {
+                scheme: "oauth-client-credentials",
+                scopes: &["users:admin"],
+            },
+        ],
+    ],
 };
 /// Request builder for [`crate::Client::list_users`]: `GET /users`.
 #[derive(Debug, Clone)]
@@ -611,7 +664,14 @@ static OFFBOARD_USER: crate::runtime::Operation = crate::runtime::Operation {
     id: "offboard_user",
     method: ::reqwest::Method::DELETE,
     path_template: "/users/{user_id}",
-    scopes: &[&["users:admin"]],
+    security: &[
+        &[
+            crate::runtime::api::Requirement {
+                scheme: "oauth-client-credentials",
+                scopes: &["users:admin"],
+            },
+        ],
+    ],
 };
 /// Request builder for [`crate::Client::offboard_user`]: `DELETE /users/{user_id}`.
 #[derive(Debug, Clone)]

@@ -6,15 +6,16 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::HeaderValue;
+use reqwest::header::{HeaderName, HeaderValue};
 use reqwest::Url;
 
+use super::api::{Api, SchemeKind};
+use super::attempt::SignRequest;
+use super::auth::Credentials;
 use super::client::{Client, Inner};
 use super::error::Error;
-use super::keys::PrivateKey;
 use super::retry::RetryPolicy;
 use super::secret::Secret;
-use super::signing;
 
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -23,49 +24,19 @@ const DEFAULT_DEADLINE: Duration = Duration::from_secs(120);
 /// a hostile or broken server cannot exhaust memory.
 const DEFAULT_MAX_RESPONSE_BODY: usize = 32 * 1024 * 1024;
 
-/// Which Upvest deployment to talk to.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Environment {
-    /// `https://sandbox.upvest.co`
-    Sandbox,
-    /// `https://api.upvest.co`
-    Production,
-    /// Any other base URL, e.g. a mock server in tests. It must be `https`,
-    /// or `http` on a loopback address.
-    Custom(String),
-}
-
-impl Environment {
-    /// The base URL requests go to.
-    pub fn base_url(&self) -> &str {
-        match self {
-            Environment::Sandbox => crate::SANDBOX_URL,
-            Environment::Production => crate::PRODUCTION_URL,
-            Environment::Custom(url) => url,
-        }
-    }
-
-    /// `sandbox`, `production`, or a base URL (as `UPVEST_ENVIRONMENT` takes it).
-    fn parse(text: &str) -> Environment {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "sandbox" => Environment::Sandbox,
-            "production" => Environment::Production,
-            _ => Environment::Custom(text.trim().to_string()),
-        }
-    }
-}
-
 pub(crate) type KeyGenerator = Arc<dyn Fn() -> String + Send + Sync>;
 
-/// Configures a [`Client`]. Client id, client secret and signing key are
-/// required; everything else has a default.
+/// Configures a [`Client`]. Which credentials it needs depends on the
+/// operations called: [`ClientBuilder::build`] fails without the ones every
+/// operation needs, and a call fails, before sending, without the ones its
+/// operation needs. Everything else has a default.
 #[derive(Clone)]
 #[must_use]
 pub struct ClientBuilder {
-    environment: Environment,
-    client_id: Option<String>,
-    client_secret: Option<Secret<String>>,
-    signing_key: Option<(String, PrivateKey)>,
+    api: &'static Api,
+    base_url: Option<String>,
+    credentials: Credentials,
+    signer: Option<Arc<dyn SignRequest>>,
     allowed_scopes: Option<Vec<String>>,
     token_url: Option<String>,
     connect_timeout: Duration,
@@ -73,20 +44,52 @@ pub struct ClientBuilder {
     deadline: Duration,
     retry_policy: RetryPolicy,
     max_response_body: usize,
-    user_agent: String,
+    user_agent: Option<String>,
     http_client: Option<reqwest::Client>,
     idempotency_key_generator: Option<KeyGenerator>,
-    api_version: String,
+    api_version: Option<String>,
     insecure_http: bool,
 }
 
 impl Default for ClientBuilder {
     fn default() -> Self {
+        ClientBuilder::new(&crate::API)
+    }
+}
+
+/// The environment variables of one API: `<PREFIX>_<NAME>`, where the prefix
+/// comes from the API ([`crate::env`] lists them); empty values count as unset.
+pub(crate) struct EnvVars<'a> {
+    prefix: &'static str,
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl EnvVars<'_> {
+    /// The full name of the variable `suffix` (`CLIENT_ID` -> `ACME_CLIENT_ID`).
+    pub(crate) fn name(&self, suffix: &str) -> String {
+        format!("{}_{suffix}", self.prefix)
+    }
+
+    /// The variable's value, if it is set and not blank.
+    pub(crate) fn get(&self, suffix: &str) -> Option<String> {
+        (self.lookup)(&self.name(suffix)).filter(|v| !v.trim().is_empty())
+    }
+
+    /// The variable's value, or an error naming it.
+    pub(crate) fn required(&self, suffix: &str) -> Result<String, Error> {
+        self.get(suffix)
+            .ok_or_else(|| Error::Config(format!("the environment variable {} is not set", self.name(suffix))))
+    }
+}
+
+impl ClientBuilder {
+    /// A builder for a client of `api` with every default.
+    pub(crate) fn new(api: &'static Api) -> ClientBuilder {
         ClientBuilder {
-            environment: Environment::Sandbox,
-            client_id: None,
-            client_secret: None,
-            signing_key: None,
+            api,
+            base_url: None,
+            credentials: Credentials::default(),
+            signer: None,
             allowed_scopes: None,
             token_url: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
@@ -94,106 +97,132 @@ impl Default for ClientBuilder {
             deadline: DEFAULT_DEADLINE,
             retry_policy: RetryPolicy::default(),
             max_response_body: DEFAULT_MAX_RESPONSE_BODY,
-            user_agent: format!("upvest-client-rust/{}", env!("CARGO_PKG_VERSION")),
+            user_agent: None,
             http_client: None,
             idempotency_key_generator: None,
-            api_version: crate::API_VERSION.to_string(),
+            api_version: None,
             insecure_http: false,
         }
     }
-}
 
-/// The environment variables [`ClientBuilder::from_env`] reads.
-pub mod env {
-    /// The OAuth2 client id (required).
-    pub const CLIENT_ID: &str = "UPVEST_CLIENT_ID";
-    /// The OAuth2 client secret (required).
-    pub const CLIENT_SECRET: &str = "UPVEST_CLIENT_SECRET";
-    /// The id Upvest gave the uploaded public key (required).
-    pub const KEY_ID: &str = "UPVEST_KEY_ID";
-    /// The path of the PEM private key file (this or [`PRIVATE_KEY_PEM`]).
-    pub const PRIVATE_KEY_FILE: &str = "UPVEST_PRIVATE_KEY_FILE";
-    /// The PEM private key itself (this or [`PRIVATE_KEY_FILE`]).
-    pub const PRIVATE_KEY_PEM: &str = "UPVEST_PRIVATE_KEY_PEM";
-    /// The passphrase of an encrypted private key (optional).
-    pub const PRIVATE_KEY_PASSPHRASE: &str = "UPVEST_PRIVATE_KEY_PASSPHRASE";
-    /// `sandbox` (default), `production`, or a base URL.
-    pub const ENVIRONMENT: &str = "UPVEST_ENVIRONMENT";
-    /// The scopes the client may request, separated by spaces or commas
-    /// (optional; default: any scope an operation needs).
-    pub const SCOPES: &str = "UPVEST_SCOPES";
-}
-
-impl ClientBuilder {
-    /// A builder configured from the environment variables listed in [`env`](mod@env):
-    /// `UPVEST_CLIENT_ID`, `UPVEST_CLIENT_SECRET`, `UPVEST_KEY_ID`,
-    /// `UPVEST_PRIVATE_KEY_FILE` or `UPVEST_PRIVATE_KEY_PEM` (with
-    /// `UPVEST_PRIVATE_KEY_PASSPHRASE` for an encrypted key), and optionally
-    /// `UPVEST_ENVIRONMENT` and `UPVEST_SCOPES`. Fails naming the variable
-    /// that is missing or wrong.
+    /// A builder configured from the environment variables listed in
+    /// [`crate::env`]: the credentials of the API's security schemes, and
+    /// optionally the base URL and the scopes. Fails naming the variable that
+    /// is missing or wrong.
     pub fn from_env() -> Result<ClientBuilder, Error> {
         Self::from_vars(|name| std::env::var(name).ok())
     }
 
     /// [`ClientBuilder::from_env`] with the variables looked up by `var`.
     pub(crate) fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder, Error> {
-        let var = |name: &str| var(name).filter(|v| !v.trim().is_empty());
-        let required =
-            |name: &str| var(name).ok_or_else(|| Error::Config(format!("the environment variable {name} is not set")));
-        let passphrase = var(env::PRIVATE_KEY_PASSPHRASE).map(Secret::new);
-        let key = match (var(env::PRIVATE_KEY_FILE), var(env::PRIVATE_KEY_PEM).map(Secret::new)) {
-            (Some(path), _) => match &passphrase {
-                Some(pass) => PrivateKey::from_pem_file_with_passphrase(&path, pass.expose()),
-                None => PrivateKey::from_pem_file(&path),
-            },
-            (None, Some(pem)) => match &passphrase {
-                Some(pass) => PrivateKey::from_pem_with_passphrase(pem.expose(), pass.expose()),
-                None => PrivateKey::from_pem(pem.expose()),
+        Self::from_vars_of(&crate::API, &var)
+    }
+
+    pub(crate) fn from_vars_of(
+        api: &'static Api,
+        var: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<ClientBuilder, Error> {
+        let vars = EnvVars { prefix: api.env_prefix, lookup: var };
+        let mut builder = ClientBuilder::new(api);
+        // A scheme every operation needs must be configured; the others may be.
+        let required = |matches: fn(&SchemeKind) -> bool| {
+            api.required_schemes.iter().any(|name| api.scheme(name).is_some_and(|s| matches(&s.kind)))
+        };
+        if api.has_scheme(|k| matches!(k, SchemeKind::ClientCredentials { .. })) {
+            let is_required = required(|k| matches!(k, SchemeKind::ClientCredentials { .. }));
+            let id = if is_required { Some(vars.required("CLIENT_ID")?) } else { vars.get("CLIENT_ID") };
+            let secret = if is_required { Some(vars.required("CLIENT_SECRET")?) } else { vars.get("CLIENT_SECRET") };
+            if let (Some(id), Some(secret)) = (id, secret) {
+                builder = builder.client_id(id).client_secret(secret);
             }
-            .map_err(|e| match e {
-                Error::Key(message) => Error::Key(format!("{}: {message}", env::PRIVATE_KEY_PEM)),
-                other => other,
-            }),
-            (None, None) => Err(Error::Config(format!(
-                "set {} (a path) or {} (the PEM text)",
-                env::PRIVATE_KEY_FILE,
-                env::PRIVATE_KEY_PEM
-            ))),
-        }?;
-        let mut builder = ClientBuilder::default()
-            .client_id(required(env::CLIENT_ID)?)
-            .client_secret(required(env::CLIENT_SECRET)?)
-            .signing_key(required(env::KEY_ID)?, key);
-        if let Some(environment) = var(env::ENVIRONMENT) {
-            builder = builder.environment(Environment::parse(&environment));
+            if let Some(scopes) = vars.get("SCOPES") {
+                builder =
+                    builder.scopes(scopes.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()));
+            }
         }
-        if let Some(scopes) = var(env::SCOPES) {
-            builder = builder.scopes(scopes.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()));
+        if api.has_scheme(|k| matches!(k, SchemeKind::Bearer)) {
+            let token = if required(|k| matches!(k, SchemeKind::Bearer)) {
+                Some(vars.required("BEARER_TOKEN")?)
+            } else {
+                vars.get("BEARER_TOKEN")
+            };
+            if let Some(token) = token {
+                builder = builder.bearer_token(token);
+            }
+        }
+        if api.has_scheme(|k| matches!(k, SchemeKind::Basic)) {
+            let is_required = required(|k| matches!(k, SchemeKind::Basic));
+            let user = if is_required { Some(vars.required("USERNAME")?) } else { vars.get("USERNAME") };
+            if let Some(user) = user {
+                builder = builder.basic_auth(user, vars.required("PASSWORD")?);
+            }
+        }
+        if api.has_scheme(|k| matches!(k, SchemeKind::ApiKey { .. })) {
+            let key = if required(|k| matches!(k, SchemeKind::ApiKey { .. })) {
+                Some(vars.required("API_KEY")?)
+            } else {
+                vars.get("API_KEY")
+            };
+            if let Some(key) = key {
+                builder = builder.api_key(key);
+            }
+        }
+        if let Some(url) = vars.get("BASE_URL") {
+            builder = builder.base_url(url.trim());
+        }
+        for read in api.env_readers {
+            builder = read(builder, &vars)?;
         }
         Ok(builder)
     }
 
-    /// Where requests go (default: [`Environment::Sandbox`]).
-    pub fn environment(mut self, environment: Environment) -> Self {
-        self.environment = environment;
+    /// Where requests go (default: the first server the API document names).
+    /// It must be `https`, or `http` on a loopback address.
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = Some(base_url.into());
         self
     }
 
-    /// The OAuth2 client id, also sent as `upvest-client-id`.
+    /// The OAuth2 client id, for the client-credentials grant (and sent in the
+    /// header the API document names for it, if any).
     pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
-        self.client_id = Some(client_id.into());
+        self.credentials.client_id = Some(client_id.into());
         self
     }
 
     /// The OAuth2 client secret. It is wiped from memory when the client is dropped.
     pub fn client_secret(mut self, client_secret: impl Into<String>) -> Self {
-        self.client_secret = Some(Secret::new(client_secret.into()));
+        self.credentials.client_secret = Some(Secret::new(client_secret.into()));
         self
     }
 
-    /// The key requests are signed with, and the id Upvest gave its public key.
-    pub fn signing_key(mut self, key_id: impl Into<String>, key: PrivateKey) -> Self {
-        self.signing_key = Some((key_id.into(), key));
+    /// The token sent as `authorization: Bearer <token>` to operations that
+    /// take HTTP bearer authentication (or an OAuth2 flow other than client
+    /// credentials, whose token you obtain yourself). Wiped from memory when
+    /// the client is dropped.
+    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.credentials.bearer_token = Some(Secret::new(token.into()));
+        self
+    }
+
+    /// The user name and password of HTTP basic authentication. The password is
+    /// wiped from memory when the client is dropped.
+    pub fn basic_auth(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
+        self.credentials.basic = Some((username.into(), Secret::new(password.into())));
+        self
+    }
+
+    /// The API key, sent where the API document says (a header, a query
+    /// parameter or a cookie). Wiped from memory when the client is dropped.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.credentials.api_key = Some(Secret::new(key.into()));
+        self
+    }
+
+    /// Signs every request (set by the optional signing part of the runtime).
+    #[allow(dead_code)]
+    pub(crate) fn signer(mut self, signer: Arc<dyn SignRequest>) -> Self {
+        self.signer = Some(signer);
         self
     }
 
@@ -213,7 +242,8 @@ impl ClientBuilder {
         self
     }
 
-    /// The token endpoint (default: base URL + `/auth/token`).
+    /// The OAuth2 token endpoint (default: the one the API document names; a
+    /// path there is taken relative to the base URL).
     pub fn token_url(mut self, token_url: impl Into<String>) -> Self {
         self.token_url = Some(token_url.into());
         self
@@ -256,9 +286,9 @@ impl ClientBuilder {
         self
     }
 
-    /// The `user-agent` header (default `upvest-client-rust/<version>`).
+    /// The `user-agent` header (default: this crate's name and version).
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = user_agent.into();
+        self.user_agent = Some(user_agent.into());
         self
     }
 
@@ -278,10 +308,10 @@ impl ClientBuilder {
         self
     }
 
-    /// The `upvest-api-version` header (default: the version this crate was
-    /// generated for).
+    /// The value of the API version header the API document names (default:
+    /// the version this crate was generated for).
     pub fn api_version(mut self, version: impl Into<String>) -> Self {
-        self.api_version = version.into();
+        self.api_version = Some(version.into());
         self
     }
 
@@ -296,58 +326,123 @@ impl ClientBuilder {
 
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client, Error> {
-        let client_id = self.client_id.ok_or_else(|| Error::Config("client_id is required".into()))?;
-        let client_secret = self.client_secret.ok_or_else(|| Error::Config("client_secret is required".into()))?;
-        let (key_id, key) = self.signing_key.ok_or_else(|| Error::Config("signing_key is required".into()))?;
-        if client_id.is_empty() || HeaderValue::from_str(&client_id).is_err() {
-            return Err(Error::Config("client_id must be a non-empty header value".into()));
+        let api = self.api;
+        self.check_credentials()?;
+        let mut fixed_headers = Vec::new();
+        if let (Some(name), Some(id)) = (api.client_id_header, &self.credentials.client_id) {
+            fixed_headers.push(fixed_header(name, id, "client_id")?);
         }
-        if !signing::valid_key_id(&key_id) {
+        if let Some((name, default)) = api.version_header {
+            fixed_headers.push(fixed_header(name, self.api_version.as_deref().unwrap_or(default), "api_version")?);
+        } else if self.api_version.is_some() {
+            return Err(Error::Config("api_version is set but this API names no version header".into()));
+        }
+        let user_agent = self.user_agent.as_deref().unwrap_or(api.user_agent);
+        fixed_headers.push(fixed_header("user-agent", user_agent, "user_agent")?);
+        let base_url = self.base_url.as_deref().unwrap_or(api.default_base_url).trim_end_matches('/').to_string();
+        if base_url.is_empty() {
             return Err(Error::Config(
-                "the signing key id must be printable ASCII without quotes or backslashes".into(),
+                "the API document names no server: set the base URL with ClientBuilder::base_url".into(),
             ));
         }
-        for (what, value) in [("user_agent", &self.user_agent), ("api_version", &self.api_version)] {
-            if HeaderValue::from_str(value).is_err() {
-                return Err(Error::Config(format!("{what} is not a valid header value")));
+        check_url("base URL", &base_url, self.insecure_http)?;
+        let mut token_urls = Vec::new();
+        for scheme in api.schemes {
+            if let SchemeKind::ClientCredentials { token_url } = scheme.kind {
+                let url = match &self.token_url {
+                    Some(url) => url.clone(),
+                    None if token_url.starts_with('/') => format!("{base_url}{token_url}"),
+                    None => token_url.to_string(),
+                };
+                token_urls.push((scheme.name, check_url("token URL", &url, self.insecure_http)?));
             }
         }
-        let base_url = self.environment.base_url().trim_end_matches('/').to_string();
-        check_url("base URL", &base_url, self.insecure_http)?;
-        let token_url = match self.token_url {
-            Some(url) => url,
-            None => format!("{base_url}{}", crate::TOKEN_PATH),
-        };
-        let token_url = check_url("token URL", &token_url, self.insecure_http)?;
         let http = match self.http_client {
             Some(client) => client,
             None => reqwest::Client::builder()
                 .connect_timeout(self.connect_timeout)
-                // A redirect would carry the signed request, the bearer token
+                // A redirect would carry the signed request, the credentials
                 // or the client secret to another place: never follow one.
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?,
         };
         Ok(Client::from_inner(Inner {
+            api,
             http,
             base_url,
-            token_url,
-            client_id,
-            client_secret,
-            key_id,
-            key,
+            token_urls,
+            credentials: self.credentials,
+            signer: self.signer,
+            fixed_headers,
             allowed_scopes: self.allowed_scopes,
             timeout: self.timeout,
             deadline: self.deadline,
             retry: self.retry_policy,
             max_response_body: self.max_response_body,
-            user_agent: self.user_agent,
-            api_version: self.api_version,
             idempotency_key_generator: self.idempotency_key_generator,
             tokens: Default::default(),
         }))
     }
+
+    /// The credentials every operation needs are there, and none is set that
+    /// the API has no use for (a sign of a client configured for another API).
+    fn check_credentials(&self) -> Result<(), Error> {
+        let api = self.api;
+        let credentials = &self.credentials;
+        for name in api.required_schemes {
+            let Some(scheme) = api.scheme(name) else { continue };
+            if !credentials.serve(&scheme.kind) {
+                let missing = match scheme.kind {
+                    SchemeKind::ClientCredentials { .. } if credentials.client_id.is_none() => "client_id",
+                    SchemeKind::ClientCredentials { .. } => "client_secret",
+                    SchemeKind::Bearer => "bearer_token",
+                    SchemeKind::Basic => "basic_auth",
+                    SchemeKind::ApiKey { .. } => "api_key",
+                };
+                return Err(Error::Config(format!("{missing} is required")));
+            }
+        }
+        if let Some(setter) = self.unused_credential() {
+            return Err(Error::Config(format!("{setter} is set but this API has no security scheme that uses it")));
+        }
+        if let Some(id) = &credentials.client_id {
+            if id.is_empty() || HeaderValue::from_str(id).is_err() {
+                return Err(Error::Config("client_id must be a non-empty header value".into()));
+            }
+        }
+        match &self.signer {
+            Some(signer) => signer.check(),
+            None if api.signs_requests => Err(Error::Config("signing_key is required".into())),
+            None => Ok(()),
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// The setter of a credential no scheme of the API uses.
+    fn unused_credential(&self) -> Option<&'static str> {
+        let (api, credentials) = (self.api, &self.credentials);
+        let client_credentials = credentials.client_id.is_some() || credentials.client_secret.is_some();
+        if client_credentials && !api.has_scheme(|k| matches!(k, SchemeKind::ClientCredentials { .. })) {
+            Some("client_id/client_secret")
+        } else if credentials.bearer_token.is_some() && !api.has_scheme(|k| matches!(k, SchemeKind::Bearer)) {
+            Some("bearer_token")
+        } else if credentials.basic.is_some() && !api.has_scheme(|k| matches!(k, SchemeKind::Basic)) {
+            Some("basic_auth")
+        } else if credentials.api_key.is_some() && !api.has_scheme(|k| matches!(k, SchemeKind::ApiKey { .. })) {
+            Some("api_key")
+        } else {
+            None
+        }
+    }
+}
+
+/// A header the client sends on every request, checked once here.
+fn fixed_header(name: &'static str, value: &str, what: &str) -> Result<(HeaderName, HeaderValue), Error> {
+    let value =
+        HeaderValue::from_str(value).map_err(|_| Error::Config(format!("{what} is not a valid header value")))?;
+    Ok((HeaderName::from_static(name), value))
 }
 
 /// Parses a configured URL: `https`, or `http` only on a loopback address or
@@ -380,10 +475,9 @@ fn is_loopback(url: &Url) -> bool {
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("environment", &self.environment)
-            .field("client_id", &self.client_id)
-            .field("client_secret", &self.client_secret)
-            .field("signing_key", &self.signing_key)
+            .field("base_url", &self.base_url.as_deref().unwrap_or(self.api.default_base_url))
+            .field("credentials", &self.credentials)
+            .field("signer", &self.signer)
             .field("allowed_scopes", &self.allowed_scopes)
             .field("token_url", &self.token_url)
             .field("connect_timeout", &self.connect_timeout)
@@ -391,7 +485,7 @@ impl fmt::Debug for ClientBuilder {
             .field("deadline", &self.deadline)
             .field("retry_policy", &self.retry_policy)
             .field("max_response_body", &self.max_response_body)
-            .field("user_agent", &self.user_agent)
+            .field("user_agent", &self.user_agent.as_deref().unwrap_or(self.api.user_agent))
             .field("api_version", &self.api_version)
             .field("insecure_http", &self.insecure_http)
             .finish_non_exhaustive()

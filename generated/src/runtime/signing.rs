@@ -2,13 +2,16 @@
 //! HTTP Message Signatures (draft-ietf-httpbis-message-signatures-15) as the
 //! Upvest API takes them: Ed25519, or ECDSA P-521 with SHA-512 (DER signature).
 
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderValue};
 use sha2::{Digest as _, Sha512};
 
+use super::attempt::SignRequest;
+use super::config::{ClientBuilder, EnvVars};
 use super::error::Error;
 use super::keys::PrivateKey;
 
@@ -30,6 +33,78 @@ const SIGNED_HEADERS: &[&str] = &[
     "idempotency-key",
     "upvest-client-id",
 ];
+
+/// Signs every request with one key.
+#[derive(Debug)]
+pub(crate) struct MessageSigner {
+    key_id: String,
+    key: PrivateKey,
+}
+
+impl SignRequest for MessageSigner {
+    fn check(&self) -> Result<(), Error> {
+        if valid_key_id(&self.key_id) {
+            Ok(())
+        } else {
+            Err(Error::Config("the signing key id must be printable ASCII without quotes or backslashes".into()))
+        }
+    }
+
+    fn sign(
+        &self,
+        method: &reqwest::Method,
+        url: &reqwest::Url,
+        headers: &mut HeaderMap,
+        body: Option<&[u8]>,
+    ) -> Result<(), Error> {
+        if let Some(body) = body {
+            headers.insert("content-digest", header_value(&content_digest(body))?);
+        }
+        headers.insert("upvest-signature-version", HeaderValue::from_static("15"));
+        let signature = sign_request(&self.key, &self.key_id, method, url, headers)?;
+        headers.insert("signature-input", header_value(&signature.signature_input)?);
+        headers.insert("signature", header_value(&signature.signature)?);
+        Ok(())
+    }
+}
+
+fn header_value(value: &str) -> Result<HeaderValue, Error> {
+    HeaderValue::from_str(value).map_err(|_| Error::Signing("a signature header is not a valid header value".into()))
+}
+
+impl ClientBuilder {
+    /// The key requests are signed with, and the id Upvest gave its public key.
+    pub fn signing_key(self, key_id: impl Into<String>, key: PrivateKey) -> Self {
+        self.signer(Arc::new(MessageSigner { key_id: key_id.into(), key }))
+    }
+}
+
+/// `<PREFIX>_KEY_ID` and the key: `<PREFIX>_PRIVATE_KEY_FILE` (a path) or
+/// `<PREFIX>_PRIVATE_KEY_PEM` (the PEM text), with
+/// `<PREFIX>_PRIVATE_KEY_PASSPHRASE` for an encrypted key.
+pub(crate) fn from_env(builder: ClientBuilder, vars: &EnvVars<'_>) -> Result<ClientBuilder, Error> {
+    let passphrase = vars.get("PRIVATE_KEY_PASSPHRASE").map(super::secret::Secret::new);
+    let key = match (vars.get("PRIVATE_KEY_FILE"), vars.get("PRIVATE_KEY_PEM").map(super::secret::Secret::new)) {
+        (Some(path), _) => match &passphrase {
+            Some(pass) => PrivateKey::from_pem_file_with_passphrase(&path, pass.expose()),
+            None => PrivateKey::from_pem_file(&path),
+        },
+        (None, Some(pem)) => match &passphrase {
+            Some(pass) => PrivateKey::from_pem_with_passphrase(pem.expose(), pass.expose()),
+            None => PrivateKey::from_pem(pem.expose()),
+        }
+        .map_err(|e| match e {
+            Error::Key(message) => Error::Key(format!("{}: {message}", vars.name("PRIVATE_KEY_PEM"))),
+            other => other,
+        }),
+        (None, None) => Err(Error::Config(format!(
+            "set {} (a path) or {} (the PEM text)",
+            vars.name("PRIVATE_KEY_FILE"),
+            vars.name("PRIVATE_KEY_PEM")
+        ))),
+    }?;
+    Ok(builder.signing_key(vars.required("KEY_ID")?, key))
+}
 
 /// `sha-512=:<base64>:` of the exact body bytes.
 pub(crate) fn content_digest(body: &[u8]) -> String {

@@ -8,8 +8,8 @@ use quote::quote;
 use super::rust::{constraint_doc, doc_attrs, ident, type_tokens};
 use super::types::value_checks;
 use crate::model::{
-    BodyEncoding, Docs, Model, Operation, PageImpl, Pagination, Param, PathSegment, StatusBody, Success, TypeKind,
-    TypeRef,
+    BodyEncoding, Docs, Model, Operation, PageImpl, Pagination, Param, PathSegment, SchemeKind, SecurityRequirement,
+    StatusBody, Success, TypeKind, TypeRef,
 };
 
 /// The modules operations are grouped into (their first tag), sorted.
@@ -43,9 +43,15 @@ fn operation(model: &Model, op: &Operation) -> TokenStream {
     let api_id = &op.api_id;
     let http_method = ident(op.method.as_str());
     let path_template = &op.path.raw;
-    let scopes = op.scopes.iter().map(|alternative| quote!(&[#(#alternative),*]));
+    let security = op.security.iter().map(|alternative| {
+        let requirements = alternative.iter().map(|r| {
+            let (scheme, scopes) = (&r.scheme, &r.scopes);
+            quote!(crate::runtime::api::Requirement { scheme: #scheme, scopes: &[#(#scopes),*] })
+        });
+        quote!(&[#(#requirements),*])
+    });
     let mut extra = vec![format!("`{} {}`", op.method.as_str(), op.path.raw)];
-    extra.extend(scopes_doc(&op.scopes));
+    extra.extend(security_doc(model, &op.security));
     for p in op.path_params.iter().chain(op.query_params.iter().chain(&op.header_params).filter(|p| p.required)) {
         let mut line = format!("`{}`", p.rust_name.trim_start_matches("r#"));
         if let Some(description) = &p.docs.description {
@@ -130,7 +136,7 @@ fn operation(model: &Model, op: &Operation) -> TokenStream {
             id: #api_id,
             method: ::reqwest::Method::#http_method,
             path_template: #path_template,
-            scopes: &[#(#scopes),*],
+            security: &[#(#security),*],
         };
 
         #[doc = #builder_doc]
@@ -168,21 +174,51 @@ fn arg_type(model: &Model, ty: &TypeRef) -> TokenStream {
     }
 }
 
-/// The method doc line naming the scopes that grant the operation: one
-/// requirement, or "any one of" its alternatives in document order.
-fn scopes_doc(alternatives: &[Vec<String>]) -> Option<String> {
-    let several_each = alternatives.iter().any(|a| a.len() > 1);
-    let render = |alternative: &Vec<String>| match alternative.as_slice() {
-        [] => "no scope".to_owned(),
-        scopes => scopes.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(" and "),
+/// The method doc line naming what grants the operation: one requirement, or
+/// "any one of" its alternatives in document order. Where only OAuth2 client
+/// credentials are involved, the scopes are what matters.
+fn security_doc(model: &Model, alternatives: &[Vec<SecurityRequirement>]) -> Option<String> {
+    let only_scopes = alternatives.iter().flatten().all(|r| {
+        model
+            .api
+            .client
+            .schemes
+            .iter()
+            .any(|s| s.name == r.scheme && matches!(s.kind, SchemeKind::ClientCredentials { .. }))
+    });
+    let several_each = alternatives
+        .iter()
+        .any(|a| a.len() > 1 || (only_scopes && a.iter().map(|r| r.scopes.len()).sum::<usize>() > 1));
+    let render = |alternative: &Vec<SecurityRequirement>| {
+        if only_scopes {
+            let scopes: Vec<String> =
+                alternative.iter().flat_map(|r| r.scopes.iter().map(|s| format!("`{s}`"))).collect();
+            return if scopes.is_empty() { "no scope".to_owned() } else { scopes.join(" and ") };
+        }
+        if alternative.is_empty() {
+            return "none".to_owned();
+        }
+        let parts: Vec<String> = alternative
+            .iter()
+            .map(|r| match r.scopes.as_slice() {
+                [] => format!("`{}`", r.scheme),
+                scopes => format!(
+                    "`{}` ({})",
+                    r.scheme,
+                    scopes.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+                ),
+            })
+            .collect();
+        parts.join(" and ")
     };
+    let label = if only_scopes { "Scopes" } else { "Authentication" };
     match alternatives {
         [] => None,
-        [only] => Some(format!("Scopes: {}.", render(only))),
+        [only] => Some(format!("{label}: {}.", render(only))),
         _ => {
             let separator = if several_each { "; " } else { ", " };
             Some(format!(
-                "Scopes: any one of: {}.",
+                "{label}: any one of: {}.",
                 alternatives.iter().map(render).collect::<Vec<_>>().join(separator)
             ))
         }

@@ -2,15 +2,19 @@
 
 use askama::Template;
 
-use crate::model::{Method, Model, Success, TypeRef};
+use crate::model::{Environments, Method, Model, SchemeKind, Success, TypeRef};
 use crate::Error;
 
 #[derive(Template)]
 #[template(path = "Cargo.toml.askama", escape = "none")]
 struct CargoToml<'a> {
     package_name: &'a str,
+    lib_name: String,
     version: &'a str,
     description: String,
+    homepage: Option<String>,
+    keywords: String,
+    signs_requests: bool,
 }
 
 #[derive(Template)]
@@ -18,14 +22,16 @@ struct CargoToml<'a> {
 struct LibRs<'a> {
     title: &'a str,
     version: &'a str,
+    lib_name: String,
     description: Vec<String>,
     example_operation: Option<&'a str>,
-    /// Rust string literals, already quoted and escaped.
-    default_scopes: Vec<String>,
-    api_version: String,
-    sandbox_url: String,
-    production_url: String,
-    token_path: String,
+    auth_summary: String,
+    credential_lines: Vec<&'static str>,
+    signs_requests: bool,
+    environments: bool,
+    no_default_server: bool,
+    /// Rust items, rendered by `emit/client.rs`.
+    api_items: String,
 }
 
 #[derive(Template)]
@@ -33,8 +39,16 @@ struct LibRs<'a> {
 struct Readme<'a> {
     title: &'a str,
     version: &'a str,
-    sandbox_url: &'a str,
-    production_url: &'a str,
+    crate_name: &'a str,
+    lib_name: String,
+    auth_summary: String,
+    signs_requests: bool,
+    client_credentials: bool,
+    environments: Option<&'a Environments>,
+    no_default_server: bool,
+    credential_lines: Vec<&'static str>,
+    env_vars: Vec<(String, &'static str)>,
+    request_id_header: Option<&'a str>,
     operations: Vec<OperationRow>,
     webhooks: Vec<String>,
     paginated: Option<String>,
@@ -56,12 +70,77 @@ fn render(template: &impl Template, name: &str) -> Result<String, Error> {
 }
 
 pub fn cargo_toml(model: &Model) -> Result<String, Error> {
+    let client = &model.api.client;
     let description =
         format!("Client for the {} (generated from API document version {})", model.api.title, model.api.version);
+    // crates.io takes at most five keywords.
+    let mut keywords: Vec<String> = client
+        .crate_name
+        .split('-')
+        .filter(|w| *w != "client" && !w.is_empty())
+        .take(2)
+        .map(|w| format!("{w:?}"))
+        .collect();
+    keywords.extend(["\"api\"", "\"client\"", "\"sdk\""].map(str::to_owned));
     render(
-        &CargoToml { package_name: "upvest-client", version: "0.1.0", description: toml_escape(&description) },
+        &CargoToml {
+            package_name: &client.crate_name,
+            lib_name: lib_name(model),
+            version: "0.1.0",
+            description: toml_escape(&description),
+            homepage: client.homepage.as_deref().map(toml_escape),
+            keywords: keywords.join(", "),
+            signs_requests: client.signs_requests,
+        },
         "templates/Cargo.toml.askama",
     )
+}
+
+/// The crate's name in Rust code: `upvest-client` -> `upvest_client`.
+fn lib_name(model: &Model) -> String {
+    model.api.client.crate_name.replace('-', "_")
+}
+
+/// "OAuth2 client credentials, an API key": the kinds of authentication operations use.
+fn auth_summary(model: &Model) -> String {
+    let mut kinds: Vec<&str> = Vec::new();
+    for scheme in &model.api.client.schemes {
+        let kind = match scheme.kind {
+            SchemeKind::ClientCredentials { .. } => "OAuth2 client credentials, token cached and refreshed",
+            SchemeKind::Bearer => "a bearer token",
+            SchemeKind::Basic => "HTTP basic authentication",
+            SchemeKind::ApiKey { .. } => "an API key",
+        };
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    if kinds.is_empty() {
+        "the document declares no authentication".to_owned()
+    } else {
+        kinds.join(", ")
+    }
+}
+
+/// The builder calls that give the client each kind of credential.
+fn credential_lines(model: &Model) -> Vec<&'static str> {
+    let mut lines = Vec::new();
+    for scheme in &model.api.client.schemes {
+        let kind_lines: &[&str] = match scheme.kind {
+            SchemeKind::ClientCredentials { .. } => {
+                &[".client_id(\"my-client-id\")", ".client_secret(\"my-client-secret\")"]
+            }
+            SchemeKind::Bearer => &[".bearer_token(\"my-token\")"],
+            SchemeKind::Basic => &[".basic_auth(\"my-user\", \"my-password\")"],
+            SchemeKind::ApiKey { .. } => &[".api_key(\"my-api-key\")"],
+        };
+        for line in kind_lines {
+            if !lines.contains(line) {
+                lines.push(*line);
+            }
+        }
+    }
+    lines
 }
 
 /// The operation the first-call examples call: a GET that needs no argument.
@@ -77,17 +156,20 @@ pub fn lib_rs(model: &Model) -> Result<String, Error> {
     let description =
         model.api.description.as_deref().unwrap_or_default().lines().map(|l| l.trim().to_owned()).collect();
     let example_operation = example_operation(model);
+    let client = &model.api.client;
     render(
         &LibRs {
             title: &model.api.title,
             version: &model.api.version,
+            lib_name: lib_name(model),
             description,
             example_operation,
-            default_scopes: model.api.default_scopes.iter().map(|s| format!("{s:?}")).collect(),
-            api_version: format!("{:?}", model.api.api_version),
-            sandbox_url: format!("{:?}", model.api.sandbox_url),
-            production_url: format!("{:?}", model.api.production_url),
-            token_path: format!("{:?}", model.api.token_path),
+            auth_summary: auth_summary(model),
+            credential_lines: credential_lines(model),
+            signs_requests: client.signs_requests,
+            environments: client.environments.is_some(),
+            no_default_server: client.default_base_url.is_empty(),
+            api_items: super::client::api_items(model).to_string(),
         },
         "templates/lib.rs.askama",
     )
@@ -112,12 +194,25 @@ pub fn readme(model: &Model) -> Result<String, Error> {
         })
         .collect();
     let paginated = model.operations.iter().find(|op| op.pagination.is_some()).map(|op| op.rust_name.clone());
+    let client = &model.api.client;
     render(
         &Readme {
             title: &model.api.title,
             version: &model.api.version,
-            sandbox_url: &model.api.sandbox_url,
-            production_url: &model.api.production_url,
+            crate_name: &client.crate_name,
+            lib_name: lib_name(model),
+            auth_summary: auth_summary(model),
+            signs_requests: client.signs_requests,
+            client_credentials: client.uses_client_credentials(),
+            environments: client.environments.as_ref(),
+            no_default_server: client.default_base_url.is_empty(),
+            credential_lines: credential_lines(model),
+            env_vars: client
+                .env_vars()
+                .into_iter()
+                .map(|var| (format!("{}_{}", client.env_prefix, var.suffix), var.meaning))
+                .collect(),
+            request_id_header: client.request_id_header.as_deref(),
             operations,
             webhooks: model
                 .webhooks

@@ -1,4 +1,4 @@
-//! `src/webhooks.rs`: decoders for the payloads Upvest posts to a tenant's endpoint.
+//! `src/webhooks.rs`: decoders for the payloads the API posts to a subscriber's endpoint.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -24,7 +24,7 @@ pub fn webhooks_file(model: &Model) -> TokenStream {
         }
     });
     quote! {
-        //! Webhook deliveries: decode the body Upvest posts into typed events.
+        //! Webhook deliveries: decode the body the API posts into typed events.
         #(#decoders)*
     }
 }

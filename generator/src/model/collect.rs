@@ -29,12 +29,15 @@ const MAX_NESTED_DEFINITIONS: usize = 8;
 const MAX_SCHEMA_DEPTH: usize = 24;
 
 /// Collects the whole document: component schemas, operations, webhooks.
-pub fn collect(doc: &Document) -> Result<Model, Error> {
+pub fn collect(doc: &Document, options: &crate::Options) -> Result<Model, Error> {
     let mut schemas = Schemas::new(&doc.api);
     schemas.components()?;
-    let operations = super::operation::operations(&mut schemas)?;
+    let mut client = super::client::profile(&doc.api, options, &mut schemas.warnings);
+    let operations = super::operation::operations(&mut schemas, &client)?;
+    client.required_schemes =
+        super::client::required_schemes(&operations.iter().map(|op| op.security.clone()).collect::<Vec<_>>());
     let webhooks = super::operation::webhooks(&mut schemas)?;
-    let api = super::operation::api_info(&doc.api, &operations)?;
+    let api = super::operation::api_info(&doc.api, &operations, client);
     Ok(Model { api, arena: schemas.arena, operations, webhooks, pages: Vec::new(), warnings: schemas.warnings })
 }
 

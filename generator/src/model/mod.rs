@@ -12,6 +12,7 @@
 //! The emitter only reads the result.
 
 mod boxing;
+mod client;
 mod collect;
 mod merge;
 mod names;
@@ -92,14 +93,84 @@ pub struct ApiInfo {
     pub title: String,
     pub version: String,
     pub description: Option<String>,
-    pub sandbox_url: String,
-    pub production_url: String,
-    pub token_path: String,
     /// Every scope the security scheme lists, with its description.
     pub scopes: BTreeMap<String, String>,
     /// Every scope of every operation's requirements: the client requests these by default.
     pub default_scopes: std::collections::BTreeSet<String>,
-    pub api_version: String,
+    pub client: ClientProfile,
+}
+
+/// What the client does beyond operations (`model/client.rs` decides it).
+#[derive(Debug)]
+pub struct ClientProfile {
+    /// The package name, `upvest-client`.
+    pub crate_name: String,
+    pub homepage: Option<String>,
+    /// The product token of the default `user-agent` (the crate version follows it).
+    pub user_agent: String,
+    /// The prefix of the environment variables `ClientBuilder::from_env` reads.
+    pub env_prefix: String,
+    /// The prefix of the `tracing` span names (`<prefix>.request`).
+    pub span_prefix: String,
+    /// Absolute server URLs, in document order, variables at their defaults.
+    pub servers: Vec<String>,
+    /// Where requests go by default; empty when the document names no absolute server.
+    pub default_base_url: String,
+    pub environments: Option<Environments>,
+    /// The security schemes operations use, by name.
+    pub schemes: Vec<Scheme>,
+    /// Schemes every secured operation needs.
+    pub required_schemes: Vec<String>,
+    /// Every request is signed (the document declares `signature` and `signature-input` headers).
+    pub signs_requests: bool,
+    /// A header parameter the runtime fills with the OAuth2 client id.
+    pub client_id_header: Option<String>,
+    /// A header parameter the runtime fills with the API version: name and default.
+    pub version_header: Option<(String, String)>,
+    /// A response header carrying the server's request id.
+    pub request_id_header: Option<String>,
+}
+
+/// A sandbox and a production server.
+#[derive(Debug)]
+pub struct Environments {
+    pub sandbox: String,
+    pub production: String,
+}
+
+#[derive(Debug)]
+pub struct Scheme {
+    pub name: String,
+    pub kind: SchemeKind,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemeKind {
+    Bearer,
+    Basic,
+    ApiKey {
+        name: String,
+        location: ApiKeyLocation,
+    },
+    /// `token_url` is a path (relative to the base URL) when it lies on a server of the document.
+    ClientCredentials {
+        token_url: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiKeyLocation {
+    Header,
+    Query,
+    Cookie,
+}
+
+/// One scheme of a security requirement, with the OAuth2 scopes it needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityRequirement {
+    pub scheme: String,
+    pub scopes: Vec<String>,
 }
 
 /// Title, description and deprecation of a schema, field, parameter or operation.
@@ -392,9 +463,10 @@ pub struct Operation {
     pub idempotency_key: bool,
     pub body: Option<RequestBody>,
     pub success: Success,
-    /// Alternative security requirements in document order: the scopes of each
-    /// inner list together suffice; empty when the operation needs no token.
-    pub scopes: Vec<Vec<String>>,
+    /// Alternative security requirements in document order: each inner list
+    /// suffices, and every scheme in it is needed; empty when the operation
+    /// needs no authentication.
+    pub security: Vec<Vec<SecurityRequirement>>,
     pub pagination: Option<Pagination>,
 }
 
@@ -489,8 +561,8 @@ pub struct Webhook {
 }
 
 /// Runs the passes in their fixed order.
-pub fn build(doc: &Document) -> Result<Model, Error> {
-    let mut model = collect::collect(doc)?;
+pub fn build(doc: &Document, options: &crate::Options) -> Result<Model, Error> {
+    let mut model = collect::collect(doc, options)?;
     merge::merge_identical(&mut model);
     boxing::mark_boxed(&mut model);
     union::plan_all(&mut model)?;

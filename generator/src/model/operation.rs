@@ -1,4 +1,4 @@
-//! Operations, webhooks and API-wide facts (servers, token URL, scopes).
+//! Operations, webhooks and API-wide facts (title, scopes).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -7,8 +7,8 @@ use openapiv3::{OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, Secur
 
 use super::collect::{Context, Schemas};
 use super::{
-    ApiInfo, BodyEncoding, Docs, Method, Operation, Param, ParamLocation, PathTemplate, RequestBody, StatusBody,
-    Success, TypeRef, Webhook,
+    ApiInfo, BodyEncoding, ClientProfile, Docs, Method, Operation, Param, ParamLocation, PathTemplate, RequestBody,
+    SecurityRequirement, StatusBody, Success, TypeRef, Webhook,
 };
 use crate::load::escape;
 use crate::naming;
@@ -31,19 +31,8 @@ const BUILDER_NAMES: &[&str] = &[
     "max_response_body",
 ];
 
-/// Header parameters the runtime sets on every request; no method takes them.
-pub const RUNTIME_HEADERS: &[&str] = &[
-    "authorization",
-    "signature",
-    "signature-input",
-    "upvest-client-id",
-    "upvest-api-version",
-    "accept",
-    "content-type",
-    "idempotency-key",
-];
-
-pub fn operations(schemas: &mut Schemas<'_>) -> Result<Vec<Operation>, Error> {
+pub fn operations(schemas: &mut Schemas<'_>, client: &ClientProfile) -> Result<Vec<Operation>, Error> {
+    let runtime_headers = client.runtime_headers();
     let api = schemas.api;
     let mut out = Vec::new();
     for (path, item) in &api.paths.paths {
@@ -54,22 +43,33 @@ pub fn operations(schemas: &mut Schemas<'_>) -> Result<Vec<Operation>, Error> {
             let pointer = format!("#/paths/{}/{method}", escape(path));
             let method = Method::parse(method)
                 .ok_or_else(|| Error::unsupported(&pointer, format!("the HTTP method `{method}`")))?;
-            out.push(operation(schemas, path, method, &item.parameters, op, &pointer)?);
+            let security = client.requirements(&op.security, &api.security, &pointer, &mut schemas.warnings);
+            let place = Place { path, method, pointer: &pointer, runtime_headers: &runtime_headers, security };
+            out.push(operation(schemas, place, &item.parameters, op)?);
         }
     }
     out.sort_by(|a, b| a.rust_name.cmp(&b.rust_name));
     Ok(out)
 }
 
+/// Where an operation is, and what the client decided about it beforehand.
+struct Place<'a> {
+    path: &'a str,
+    method: Method,
+    pointer: &'a str,
+    /// Header parameters the runtime fills in.
+    runtime_headers: &'a BTreeSet<String>,
+    security: Vec<Vec<SecurityRequirement>>,
+}
+
 fn operation(
     schemas: &mut Schemas<'_>,
-    path: &str,
-    method: Method,
+    place: Place<'_>,
     path_level: &[ReferenceOr<Parameter>],
     op: &openapiv3::Operation,
-    pointer: &str,
 ) -> Result<Operation, Error> {
     let api = schemas.api;
+    let Place { path, method, pointer, runtime_headers, security } = place;
     let api_id = op.operation_id.clone().unwrap_or_default();
     let rust_name = naming::field_name(&api_id);
     let builder_name = naming::type_name(&api_id);
@@ -119,7 +119,7 @@ fn operation(
         idempotency_key: false,
         body: None,
         success: Success::Empty,
-        scopes: scopes(&op.security, &api.security),
+        security,
         pagination: None,
     };
     // Path parameters in the order the template names them.
@@ -131,7 +131,7 @@ fn operation(
     // A parameter must not take the name of the builder's own fields and methods.
     let mut taken: BTreeSet<String> = BUILDER_NAMES.iter().map(|n| (*n).to_owned()).collect();
     for ((place, name), (param, at, component)) in ordered {
-        if place == ParamLocation::Header && RUNTIME_HEADERS.contains(&name.as_str()) {
+        if place == ParamLocation::Header && runtime_headers.contains(&name) {
             operation.idempotency_key |= name == "idempotency-key";
             continue;
         }
@@ -329,31 +329,6 @@ fn success(
     })
 }
 
-/// The operation's security requirements (or the document's default) as
-/// alternatives: each inner list is the scopes of one requirement, any one of
-/// which suffices. Document order is kept, so the first alternative is the one
-/// the document lists first (the least-privileged one, by this spec's convention).
-fn scopes(
-    own: &Option<Vec<openapiv3::SecurityRequirement>>,
-    global: &Option<Vec<openapiv3::SecurityRequirement>>,
-) -> Vec<Vec<String>> {
-    let reqs = own.as_ref().or(global.as_ref());
-    let mut out: Vec<Vec<String>> = Vec::new();
-    for req in reqs.into_iter().flatten() {
-        // Within one requirement every scope (of every scheme it names) is needed.
-        let mut all: Vec<String> = Vec::new();
-        for scope in req.values().flatten() {
-            if !all.contains(scope) {
-                all.push(scope.clone());
-            }
-        }
-        if !out.contains(&all) {
-            out.push(all);
-        }
-    }
-    out
-}
-
 /// `x-webhooks` (OpenAPI 3.0 has no `webhooks`): one payload type per event name.
 pub fn webhooks(schemas: &mut Schemas<'_>) -> Result<Vec<Webhook>, Error> {
     let Some(hooks) = schemas.api.extensions.get("x-webhooks").cloned() else { return Ok(Vec::new()) };
@@ -409,68 +384,25 @@ pub fn webhooks(schemas: &mut Schemas<'_>) -> Result<Vec<Webhook>, Error> {
     Ok(out)
 }
 
-pub fn api_info(api: &OpenAPI, operations: &[Operation]) -> Result<ApiInfo, Error> {
-    // Without `servers` the API is at `/` of wherever the caller points the client
-    // (OpenAPI 3.0.3, 4.7.1): no built-in base URL, the caller gives one.
-    let default_server = openapiv3::Server { url: String::new(), ..Default::default() };
-    let first = api.servers.first().unwrap_or(&default_server);
-    let find = |word: &str| {
-        api.servers
-            .iter()
-            .find(|s| s.url.contains(word) || s.description.as_deref().is_some_and(|d| d.to_lowercase().contains(word)))
-            .map(|s| s.url.trim_end_matches('/').to_owned())
-    };
-    let sandbox_url = find("sandbox").unwrap_or_else(|| first.url.trim_end_matches('/').to_owned());
-    let production_url =
-        find("production").unwrap_or_else(|| api.servers.last().unwrap_or(first).url.trim_end_matches('/').to_owned());
+pub fn api_info(api: &OpenAPI, operations: &[Operation], client: ClientProfile) -> ApiInfo {
     let mut scopes = BTreeMap::new();
-    let mut token_path = "/auth/token".to_owned();
     for scheme in api.components.iter().flat_map(|c| c.security_schemes.values()) {
         if let ReferenceOr::Item(SecurityScheme::OAuth2 { flows, .. }) = scheme {
             if let Some(flow) = &flows.client_credentials {
-                token_path = url_path(&flow.token_url);
                 scopes.extend(flow.scopes.iter().map(|(k, v)| (k.clone(), v.clone())));
             }
         }
     }
-    let api_version = api
-        .components
-        .iter()
-        .flat_map(|c| c.parameters.values())
-        .filter_map(|p| match p {
-            ReferenceOr::Item(p) if p.parameter_data_ref().name == "upvest-api-version" => {
-                match &p.parameter_data_ref().format {
-                    ParameterSchemaOrContent::Schema(ReferenceOr::Item(s)) => {
-                        s.schema_data.default.as_ref().map(|d| match d {
-                            serde_json::Value::String(s) => s.clone(),
-                            other => other.to_string(),
-                        })
-                    }
-                    _ => None,
-                }
-            }
-            _ => None,
-        })
-        .next()
-        .unwrap_or_else(|| "1".to_owned());
-    Ok(ApiInfo {
+    ApiInfo {
         title: api.info.title.clone(),
         version: api.info.version.clone(),
         description: api.info.description.clone(),
-        sandbox_url,
-        production_url,
-        token_path,
         scopes,
-        default_scopes: operations.iter().flat_map(|op| op.scopes.iter().flatten().cloned()).collect(),
-        api_version,
-    })
-}
-
-/// `https://sandbox.upvest.co/auth/token` -> `/auth/token`.
-fn url_path(url: &str) -> String {
-    match url.split_once("://") {
-        Some((_, rest)) => rest.find('/').map(|i| rest[i..].to_owned()).unwrap_or_else(|| "/".to_owned()),
-        None => url.to_owned(),
+        default_scopes: operations
+            .iter()
+            .flat_map(|op| op.security.iter().flatten().flat_map(|r| r.scopes.iter().cloned()))
+            .collect(),
+        client,
     }
 }
 
