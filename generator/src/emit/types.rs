@@ -1,4 +1,5 @@
-//! `src/types.rs`: structs, enums and aliases, with their client-side validation.
+//! `src/types.rs`: structs, enums, string newtypes and aliases, with their client-side
+//! validation.
 
 use proc_macro2::TokenStream;
 use quote::quote;

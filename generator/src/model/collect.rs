@@ -658,9 +658,11 @@ impl<'a> Schemas<'a> {
     ) -> Shape {
         let nullable = shapes.iter().any(|s| s.nullable);
         let mut forms: Vec<Constraints> = Vec::with_capacity(shapes.len());
-        for (shape, (_, at)) in shapes.into_iter().zip(branches) {
+        for (shape, (branch, at)) in shapes.into_iter().zip(branches) {
             let mut form = shape.constraints;
             if let Some(pattern) = form.pattern.take_if(|p| regex::Regex::new(p).is_err()) {
+                // Where the pattern is written: in the component a `$ref` branch names.
+                let at = self.resolve(branch, at).map_or_else(|| at.clone(), |(_, at)| at);
                 self.warnings.push(format!("{at}/pattern"), format!("the pattern `{pattern}` is not a regular expression the client can run (look-around and back-references are not supported): this branch's values are not checked against it; rewrite it without them"));
             }
             if !forms.contains(&form) {

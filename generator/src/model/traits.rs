@@ -60,7 +60,7 @@ fn derives_default(model: &Model, id: TypeId, visiting: &mut BTreeSet<TypeId>) -
         TypeKind::Enum(e) => e.default.is_some(),
         TypeKind::IntEnum(e) => e.default.is_some(),
         TypeKind::Alias(ty) => of(ty, visiting),
-        // The empty string fits none of the forms.
+        // No value is known to fit every union branch or string form.
         TypeKind::Union(_) | TypeKind::StringForms(_) => false,
     };
     visiting.remove(&id);
