@@ -123,6 +123,36 @@ fn constructs_once_refused_are_generated() {
     }
 }
 
+/// A union of strings told apart by `pattern` is a newtype checked against every
+/// branch, without a warning; a branch's pattern the client cannot run is named in a
+/// warning (that branch then takes any string, so the union is a plain string);
+/// branches told apart otherwise are one unchecked string, with a warning.
+#[test]
+fn string_unions_keep_their_patterns() {
+    let output = generate("string_unions.yaml");
+    let union = "the branches of this union are all `string`, told apart only by `pattern`, `format` or length, which the client does not check: typed as that one type; give every branch a `pattern` to keep each branch's checks";
+    let cannot_run = |pattern: &str| {
+        format!("the pattern `{pattern}` is not a regular expression the client can run (look-around and back-references are not supported): this branch's values are not checked against it; rewrite it without them")
+    };
+    assert_eq!(
+        warnings(&output),
+        [
+            // Named where it is written: in the component the branch refers to.
+            ("#/components/schemas/Doubled/pattern", cannot_run("^(a)\\1$").as_str()),
+            ("#/components/schemas/Thing/properties/contact", union),
+            ("#/components/schemas/Thing/properties/lookahead/oneOf/0/pattern", cannot_run("^(?=a)").as_str()),
+            ("#/components/schemas/Thing/properties/partly", union),
+        ]
+    );
+    let code = all_code(&output);
+    assert!(code.contains("pub struct ThingId(pub ::std::string::String);"), "id: a newtype");
+    assert!(code.contains("Some(\"^urn:uuid:\")"), "id: its second form is checked");
+    // A branch whose pattern cannot run takes any string, and so does the union.
+    assert!(code.contains("pub lookahead: ::std::option::Option<::std::string::String>,"), "lookahead: a string");
+    assert!(code.contains("pub contact: ::std::option::Option<::std::string::String>,"), "contact: a string");
+    assert!(code.contains("pub partly: ::std::option::Option<::std::string::String>,"), "partly: a string");
+}
+
 /// Inline schemas nested past the generator's depth limit become JSON with a warning,
 /// so a hostile document cannot exhaust the stack (this runs on a test thread's stack).
 #[test]

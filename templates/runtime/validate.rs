@@ -1,5 +1,6 @@
 //! Client-side checks of the constraints in the API description
-//! (`minLength`, `maxLength`, `pattern`, `minimum`, `maximum`, `minItems`, `maxItems`).
+//! (`minLength`, `maxLength`, `pattern`, `minimum`, `maximum`, `minItems`, `maxItems`),
+//! and of strings that take one of several patterned forms ([`check_forms`]).
 //!
 //! Generated types implement [`Validate`] by calling the `check_*` helpers on
 //! their constrained fields and `Validate::validate(&self.field, &join(prefix, "field"))`
@@ -59,6 +60,13 @@ fn within<T: PartialOrd + std::fmt::Display>(
     Ok(())
 }
 
+/// A string's length in characters (not bytes), as JSON Schema counts it. Counting
+/// stops one past `max` (or at `min`): only whether the bounds hold matters.
+fn length(value: &str, min: Option<usize>, max: Option<usize>) -> usize {
+    let limit = max.map_or(min.unwrap_or(0), |m| m.saturating_add(1));
+    value.chars().take(limit).count()
+}
+
 /// Checks a string's length in characters (not bytes), as JSON Schema counts it.
 pub fn check_length(
     prefix: &str,
@@ -67,16 +75,26 @@ pub fn check_length(
     min: Option<usize>,
     max: Option<usize>,
 ) -> Result<(), ValidationError> {
-    // Counting stops early: only whether the bounds hold matters.
-    let limit = max.map_or(min.unwrap_or(0), |m| m.saturating_add(1));
-    let len = value.chars().take(limit).count();
-    within(prefix, field, len, min, max, "be", " characters long")
+    within(prefix, field, length(value, min, max), min, max, "be", " characters long")
 }
 
-/// Checks a string against a regular expression, compiled once into `regex`.
+/// Whether `value` matches `pattern`, compiled once into `regex`.
 ///
 /// A pattern that does not compile (the generator makes sure it does) lets
 /// every value through rather than refusing valid requests or panicking.
+fn matches(regex: &OnceLock<regex::Regex>, pattern: &str, value: &str) -> bool {
+    let compiled = match regex.get() {
+        Some(re) => re,
+        None => match regex::Regex::new(pattern) {
+            // A racing thread may have set it first; either value is the same.
+            Ok(re) => regex.get_or_init(|| re),
+            Err(_) => return true,
+        },
+    };
+    compiled.is_match(value)
+}
+
+/// Checks a string against a regular expression, compiled once into `regex`.
 pub fn check_pattern(
     prefix: &str,
     field: &str,
@@ -84,19 +102,61 @@ pub fn check_pattern(
     regex: &'static OnceLock<regex::Regex>,
     pattern: &'static str,
 ) -> Result<(), ValidationError> {
-    let compiled = match regex.get() {
-        Some(re) => re,
-        None => match regex::Regex::new(pattern) {
-            // A racing thread may have set it first; either value is the same.
-            Ok(re) => regex.get_or_init(|| re),
-            Err(_) => return Ok(()),
-        },
-    };
-    if compiled.is_match(value) {
+    if matches(regex, pattern, value) {
         Ok(())
     } else {
         Err(fail(prefix, field, format!("must match the pattern {pattern}")))
     }
+}
+
+/// One form a string may take: a branch of a `oneOf` or `anyOf` of strings told
+/// apart by `pattern` (an ISIN URN or a UUID URN), with that branch's own length
+/// bounds. Generated types keep their forms in a `static`, so each pattern is
+/// compiled once, on first use.
+pub struct StringForm {
+    min_length: Option<usize>,
+    max_length: Option<usize>,
+    /// `None` when the document's pattern is not one the client can run.
+    pattern: Option<&'static str>,
+    regex: OnceLock<regex::Regex>,
+}
+
+impl StringForm {
+    pub const fn new(min_length: Option<usize>, max_length: Option<usize>, pattern: Option<&'static str>) -> Self {
+        StringForm { min_length, max_length, pattern, regex: OnceLock::new() }
+    }
+
+    fn fits(&self, value: &str) -> bool {
+        let len = length(value, self.min_length, self.max_length);
+        self.min_length.is_none_or(|min| len >= min)
+            && self.max_length.is_none_or(|max| len <= max)
+            && self.pattern.is_none_or(|pattern| matches(&self.regex, pattern, value))
+    }
+
+    /// `the pattern ^a$ with 1 to 5 characters`, for an error message.
+    fn describe(&self) -> String {
+        let length = match (self.min_length, self.max_length) {
+            (Some(min), Some(max)) => format!("{min} to {max} characters"),
+            (Some(min), None) => format!("at least {min} characters"),
+            (None, Some(max)) => format!("at most {max} characters"),
+            (None, None) => String::new(),
+        };
+        match (self.pattern, length.is_empty()) {
+            (Some(pattern), true) => format!("the pattern {pattern}"),
+            (Some(pattern), false) => format!("the pattern {pattern} with {length}"),
+            (None, false) => length,
+            (None, true) => "any string".to_string(),
+        }
+    }
+}
+
+/// Checks that a string takes at least one of `forms`; the error lists them all.
+pub fn check_forms(prefix: &str, field: &str, value: &str, forms: &[StringForm]) -> Result<(), ValidationError> {
+    if forms.iter().any(|form| form.fits(value)) {
+        return Ok(());
+    }
+    let described: Vec<String> = forms.iter().map(StringForm::describe).collect();
+    Err(fail(prefix, field, format!("must match one of: {}", described.join("; "))))
 }
 
 /// Checks an integer against inclusive bounds.
@@ -306,6 +366,31 @@ mod tests {
         assert!(check_items("", "l", 2, Some(1), Some(2)).is_ok());
         assert!(check_items("", "l", 0, Some(1), None).is_err());
         assert!(check_items("", "l", 3, None, Some(2)).is_err());
+    }
+
+    #[test]
+    fn forms_accept_a_value_of_any_form_and_list_them_all_otherwise() {
+        static FORMS: [StringForm; 3] = [
+            StringForm::new(None, None, Some("^urn:isin:[A-Z0-9]{12}$")),
+            StringForm::new(Some(14), Some(45), Some("^urn:uuid:")),
+            StringForm::new(Some(1), Some(2), None),
+        ];
+        assert!(check_forms("", "id", "urn:isin:US0378331005", &FORMS).is_ok());
+        assert!(check_forms("", "id", "urn:uuid:6ba7b810-9dad-11d1-80b4-00c04fd430c8", &FORMS).is_ok());
+        assert!(check_forms("", "id", "ab", &FORMS).is_ok(), "the form without a pattern takes its lengths");
+        // Each pattern with its own length bounds: a UUID URN too short fits no form.
+        let e = check_forms("order", "id", "urn:uuid:1", &FORMS).unwrap_err();
+        assert_eq!(e.field, "order.id");
+        assert_eq!(
+            e.message,
+            "must match one of: the pattern ^urn:isin:[A-Z0-9]{12}$; \
+             the pattern ^urn:uuid: with 14 to 45 characters; 1 to 2 characters"
+        );
+        assert!(check_forms("", "id", "US0378331005", &FORMS).is_err());
+        assert!(check_forms("", "id", "urn:isin:us0378331005", &FORMS).is_err());
+        static BAD: [StringForm; 1] = [StringForm::new(None, Some(3), Some("("))];
+        assert!(check_forms("", "id", "any", &BAD).is_ok(), "a pattern that does not compile checks nothing");
+        assert!(check_forms("", "id", "long", &BAD).is_err(), "but the lengths still hold");
     }
 
     #[test]

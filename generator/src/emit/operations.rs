@@ -360,7 +360,11 @@ fn path_expr(model: &Model, op: &Operation) -> TokenStream {
                 let local = ident(&format!("{}_segment", p.rust_name.trim_start_matches("r#")));
                 let text = match model.resolve(&p.ty) {
                     TypeRef::String => quote!(value),
-                    TypeRef::Named(id) if matches!(model.def(*id).kind, TypeKind::Enum(_)) => quote!(value.as_str()),
+                    TypeRef::Named(id)
+                        if matches!(model.def(*id).kind, TypeKind::Enum(_) | TypeKind::StringForms(_)) =>
+                    {
+                        quote!(value.as_str())
+                    }
                     _ => {
                         let text = to_text(model, &p.ty, quote!(value));
                         quote!(&#text)
@@ -386,7 +390,7 @@ fn to_text(model: &Model, ty: &TypeRef, value: TokenStream) -> TokenStream {
         TypeRef::String => quote!(::std::string::String::clone(#value)),
         TypeRef::DateTime => quote!(#value.to_rfc3339_opts(::chrono::SecondsFormat::AutoSi, true)),
         TypeRef::Named(id) => match &model.def(*id).kind {
-            TypeKind::Enum(_) => quote!(#value.as_str().to_owned()),
+            TypeKind::Enum(_) | TypeKind::StringForms(_) => quote!(#value.as_str().to_owned()),
             TypeKind::IntEnum(_) => quote!(#value.0.to_string()),
             TypeKind::Alias(inner) => to_text(model, inner, value),
             _ => quote!(::serde_json::to_string(#value).unwrap_or_default()),

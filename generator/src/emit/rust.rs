@@ -162,7 +162,8 @@ fn bounds(min: Option<usize>, max: Option<usize>, before: &str, after: &str) -> 
     }
 }
 
-fn constraint_parts(c: &Constraints) -> Vec<String> {
+/// The constraints, each in a few words (`length 1 to 5`, a pattern in backticks).
+pub fn constraint_parts(c: &Constraints) -> Vec<String> {
     let mut parts = Vec::new();
     parts.extend(bounds(c.min_length, c.max_length, "length ", ""));
     if let Some(pattern) = &c.pattern {

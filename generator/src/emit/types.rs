@@ -1,11 +1,13 @@
-//! `src/types.rs`: structs, enums and aliases, with their client-side validation.
+//! `src/types.rs`: structs, enums, string newtypes and aliases, with their client-side
+//! validation.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::rust::{constraint_doc, doc_attrs, ident, plain, type_tokens};
+use super::rust::{constraint_doc, constraint_parts, doc_attrs, ident, plain, type_tokens};
 use crate::model::{
-    Access, Bound, Constraints, Field, IntEnum, Model, Presence, StringEnum, Struct, TypeDef, TypeKind, TypeRef,
+    Access, Bound, Constraints, Field, IntEnum, Model, Presence, StringEnum, StringForms, Struct, TypeDef, TypeKind,
+    TypeRef,
 };
 
 pub fn types_file(model: &Model) -> TokenStream {
@@ -27,6 +29,7 @@ fn type_def(model: &Model, def: &TypeDef) -> TokenStream {
         TypeKind::Enum(e) => enum_def(def, e, &schema_doc),
         TypeKind::IntEnum(e) => int_enum_def(def, e, &schema_doc),
         TypeKind::Union(u) => super::union::union_def(model, def, u, &schema_doc),
+        TypeKind::StringForms(f) => string_forms_def(def, f, &schema_doc),
         TypeKind::Alias(ty) => {
             let docs = doc_attrs(&def.docs, &[schema_doc]);
             let name = ident(&def.name);
@@ -394,5 +397,75 @@ fn int_enum_def(def: &TypeDef, e: &IntEnum, schema_doc: &str) -> TokenStream {
         pub struct #name(pub i64);
         impl #name { #(#consts)* }
         #default
+    }
+}
+
+/// A string of one of several patterned forms: a transparent newtype over `String`.
+/// Decoding takes any string, as for every patterned field; a request checks the forms.
+fn string_forms_def(def: &TypeDef, f: &StringForms, schema_doc: &str) -> TokenStream {
+    let name = ident(&def.name);
+    let forms: Vec<String> = f.forms.iter().map(|form| format!("- {}", constraint_parts(form).join(", "))).collect();
+    let extra = [
+        schema_doc.to_owned(),
+        format!(
+            "A string of one of these forms, checked before a request is sent (a response is taken as it is):\n\n{}",
+            forms.join("\n")
+        ),
+    ];
+    let docs = doc_attrs(&def.docs, &extra);
+    let validate = def.traits.validate.then(|| {
+        let count = proc_macro2::Literal::usize_unsuffixed(f.forms.len());
+        let forms = f.forms.iter().map(|form| {
+            let opt = |v: Option<usize>| match v {
+                Some(v) => quote!(::std::option::Option::Some(#v)),
+                None => quote!(::std::option::Option::None),
+            };
+            let (min, max) = (opt(form.min_length), opt(form.max_length));
+            let pattern = match &form.pattern {
+                Some(pattern) => quote!(::std::option::Option::Some(#pattern)),
+                None => quote!(::std::option::Option::None),
+            };
+            quote!(crate::runtime::validate::StringForm::new(#min, #max, #pattern))
+        });
+        quote! {
+            impl crate::runtime::validate::Validate for #name {
+                fn validate(&self, prefix: &str) -> ::std::result::Result<(), crate::runtime::ValidationError> {
+                    static FORMS: [crate::runtime::validate::StringForm; #count] = [#(#forms),*];
+                    crate::runtime::validate::check_forms(prefix, "", &self.0, &FORMS)
+                }
+            }
+        }
+    });
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct #name(pub ::std::string::String);
+        impl #name {
+            /// Wraps a value; it is checked against the forms when a request sends it.
+            pub fn new(value: impl ::std::convert::Into<::std::string::String>) -> Self {
+                Self(value.into())
+            }
+            /// The value as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+        impl ::std::convert::From<::std::string::String> for #name {
+            fn from(value: ::std::string::String) -> Self { Self(value) }
+        }
+        impl ::std::convert::From<&str> for #name {
+            fn from(value: &str) -> Self { Self(value.to_owned()) }
+        }
+        impl ::std::convert::From<#name> for ::std::string::String {
+            fn from(value: #name) -> Self { value.0 }
+        }
+        impl ::std::convert::AsRef<str> for #name {
+            fn as_ref(&self) -> &str { &self.0 }
+        }
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result { f.write_str(&self.0) }
+        }
+        #validate
     }
 }

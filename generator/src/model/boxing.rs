@@ -17,7 +17,7 @@ pub fn mark_boxed(model: &mut Model) {
                 TypeKind::Struct(s) => s.fields.iter().filter_map(|f| f.ty.by_value()).collect(),
                 TypeKind::Union(u) => u.variants.iter().filter_map(|v| v.ty.by_value()).collect(),
                 TypeKind::Alias(ty) => ty.by_value().into_iter().collect(),
-                TypeKind::Enum(_) | TypeKind::IntEnum(_) => Vec::new(),
+                TypeKind::Enum(_) | TypeKind::IntEnum(_) | TypeKind::StringForms(_) => Vec::new(),
             };
             held.into_iter().map(|id| id.0).collect()
         })

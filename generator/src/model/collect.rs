@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use super::union::{JsonKind, Union, Variant};
 use super::{
-    Access, Bound, Constraints, Docs, EnumVariant, Field, IntEnum, Model, NameHint, Presence, StringEnum, Struct,
-    Traits, TypeDef, TypeId, TypeKind, TypeRef,
+    Access, Bound, Constraints, Docs, EnumVariant, Field, IntEnum, Model, NameHint, Presence, StringEnum, StringForms,
+    Struct, Traits, TypeDef, TypeId, TypeKind, TypeRef,
 };
 use crate::load::{escape, Document};
 use crate::naming;
@@ -602,14 +602,26 @@ impl<'a> Schemas<'a> {
             types.push(shape.ty());
             shapes.push(shape);
         }
-        // Branches of one scalar type (an ISIN or a UUID URN, told apart by `pattern`)
-        // are that type: a value of any branch fits it.
+        // Strings told apart by `pattern` (an ISIN or a UUID URN): a newtype that
+        // accepts a value of any branch and checks it as the branches say.
+        if types.iter().all(|t| *t == TypeRef::String) && shapes.iter().all(|s| s.constraints.pattern.is_some()) {
+            return Ok(self.string_forms(shapes, branches, naming, pointer, outer));
+        }
+        // Other branches of one scalar type are that type: a value of any branch fits it.
         if !matches!(types[0], TypeRef::Named(_)) && types.iter().all(|t| *t == types[0]) {
-            if shapes.iter().any(|s| s.constraints != shapes[0].constraints) {
-                self.warnings.push(pointer, format!("the branches of this union are all `{}`, told apart only by `pattern`, `format` or length, which the client does not check: typed as that one type", format!("{:?}", JsonKind::of(&types[0])).to_lowercase()));
+            let alike = shapes.iter().all(|s| s.constraints == shapes[0].constraints);
+            if !alike {
+                let fix = if types[0] == TypeRef::String {
+                    "; give every branch a `pattern` to keep each branch's checks"
+                } else {
+                    ""
+                };
+                self.warnings.push(pointer, format!("the branches of this union are all `{}`, told apart only by `pattern`, `format` or length, which the client does not check: typed as that one type{fix}", format!("{:?}", JsonKind::of(&types[0])).to_lowercase()));
             }
             let nullable = shapes.iter().any(|s| s.nullable);
-            return Ok(Shape { ty: Some(types[0].clone()), nullable, ..Shape::default() });
+            // Branches alike in every constraint keep them.
+            let constraints = if alike { shapes[0].constraints.clone() } else { Constraints::default() };
+            return Ok(Shape { ty: Some(types[0].clone()), nullable, constraints, ..Shape::default() });
         }
         let tags = match &discriminator {
             Some(d) => match self.tag_values(d, branches, pointer) {
@@ -634,6 +646,41 @@ impl<'a> Schemas<'a> {
             }
         }
         Ok(Shape::of(TypeRef::Named(id)))
+    }
+
+    /// A union of strings that each carry a `pattern`: a [`StringForms`] newtype, one
+    /// form per distinct branch. A pattern the client cannot run is dropped with a
+    /// warning; branches alike in every constraint are one plain, checked string.
+    fn string_forms(
+        &mut self,
+        shapes: Vec<Shape>,
+        branches: &[(ReferenceOr<Schema>, String)],
+        naming: Naming<'_>,
+        pointer: &str,
+        outer: &Schema,
+    ) -> Shape {
+        let nullable = shapes.iter().any(|s| s.nullable);
+        let mut forms: Vec<Constraints> = Vec::with_capacity(shapes.len());
+        for (shape, (branch, at)) in shapes.into_iter().zip(branches) {
+            let mut form = shape.constraints;
+            if let Some(pattern) = form.pattern.take_if(|p| regex::Regex::new(p).is_err()) {
+                // Where the pattern is written: in the component a `$ref` branch names.
+                let at = self.resolve(branch, at).map_or_else(|| at.clone(), |(_, at)| at);
+                self.warnings.push(format!("{at}/pattern"), format!("the pattern `{pattern}` is not a regular expression the client can run (look-around and back-references are not supported): this branch's values are not checked against it; rewrite it without them"));
+            }
+            if !forms.contains(&form) {
+                forms.push(form);
+            }
+        }
+        if let [only] = forms.as_slice() {
+            return Shape { ty: Some(TypeRef::String), nullable, constraints: only.clone(), ..Shape::default() };
+        }
+        // A form left with nothing to check takes any string: so does the union.
+        if forms.iter().any(|f| f.pattern.is_none() && f.min_length.is_none() && f.max_length.is_none()) {
+            return Shape { ty: Some(TypeRef::String), nullable, ..Shape::default() };
+        }
+        let id = self.define(&naming, outer, pointer, TypeKind::StringForms(StringForms { forms }));
+        Shape { ty: Some(TypeRef::Named(id)), nullable, ..Shape::default() }
     }
 
     fn shared_component_name(&self, branches: &[(ReferenceOr<Schema>, String)]) -> Option<String> {

@@ -70,7 +70,7 @@ fn shape_key(model: &Model, kind: &TypeKind) -> String {
         }
         TypeKind::Union(u) => u.ids_mut(&mut remap),
         TypeKind::Alias(ty) => ty.ids_mut(&mut remap),
-        TypeKind::Enum(_) | TypeKind::IntEnum(_) => {}
+        TypeKind::Enum(_) | TypeKind::IntEnum(_) | TypeKind::StringForms(_) => {}
     }
     format!("{kind:?}")
 }

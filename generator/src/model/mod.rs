@@ -229,8 +229,22 @@ pub enum TypeKind {
     Enum(StringEnum),
     IntEnum(IntEnum),
     Union(Union),
+    /// Strings told apart only by `pattern`: a newtype over `String`.
+    StringForms(StringForms),
     /// A named schema that is not an object or an enum: `pub type X = ...;`.
     Alias(TypeRef),
+}
+
+/// A `oneOf`/`anyOf` whose branches are all strings with a `pattern` (an ISIN URN or
+/// a UUID URN): one newtype over `String`, valid when it fits any one of the forms
+/// (that branch's pattern and its own length bounds). Like every string constraint it
+/// is checked before a request is sent, never when a response is decoded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StringForms {
+    /// One per distinct branch, in document order. A pattern the client cannot run
+    /// was dropped (with a warning), so every pattern here compiles; every form has
+    /// a pattern or a length bound (else the union would take any string).
+    pub forms: Vec<Constraints>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -583,7 +597,7 @@ impl Model {
                 }
                 TypeKind::Union(u) => u.ids_mut(f),
                 TypeKind::Alias(ty) => ty.ids_mut(f),
-                TypeKind::Enum(_) | TypeKind::IntEnum(_) => {}
+                TypeKind::Enum(_) | TypeKind::IntEnum(_) | TypeKind::StringForms(_) => {}
             }
         }
         for op in &mut self.operations {

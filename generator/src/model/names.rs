@@ -168,7 +168,7 @@ fn name_variants(model: &mut Model, id: TypeId) {
                 variant.name = name;
             }
         }
-        TypeKind::Struct(_) | TypeKind::IntEnum(_) | TypeKind::Alias(_) => {}
+        TypeKind::Struct(_) | TypeKind::IntEnum(_) | TypeKind::StringForms(_) | TypeKind::Alias(_) => {}
     }
 }
 

@@ -15,11 +15,17 @@ pub fn decide(model: &mut Model) {
     paginate(model);
 }
 
-/// Marks every type a request can carry, so only those get client-side validation.
-/// Enums have nothing to check.
+/// Marks every type a request can carry (in its body or a parameter), so only those
+/// get client-side validation. Enums have nothing to check.
 fn mark_validated(model: &mut Model) {
-    let mut pending: Vec<TypeId> =
-        model.operations.iter().filter_map(|op| op.body.as_ref()).flat_map(|b| b.ty.named()).collect();
+    let mut pending: Vec<TypeId> = model
+        .operations
+        .iter()
+        .flat_map(|op| {
+            let params = op.path_params.iter().chain(&op.query_params).chain(&op.header_params);
+            op.body.iter().map(|b| &b.ty).chain(params.map(|p| &p.ty)).flat_map(TypeRef::named).collect::<Vec<_>>()
+        })
+        .collect();
     while let Some(id) = pending.pop() {
         let def = &mut model.arena[id.0];
         if def.traits.validate || matches!(def.kind, TypeKind::Enum(_) | TypeKind::IntEnum(_)) {
@@ -33,7 +39,7 @@ fn mark_validated(model: &mut Model) {
             }
             TypeKind::Union(u) => pending.extend(u.variants.iter().flat_map(|v| v.ty.named())),
             TypeKind::Alias(ty) => pending.extend(ty.named()),
-            TypeKind::Enum(_) | TypeKind::IntEnum(_) => {}
+            TypeKind::Enum(_) | TypeKind::IntEnum(_) | TypeKind::StringForms(_) => {}
         }
     }
 }
@@ -54,7 +60,8 @@ fn derives_default(model: &Model, id: TypeId, visiting: &mut BTreeSet<TypeId>) -
         TypeKind::Enum(e) => e.default.is_some(),
         TypeKind::IntEnum(e) => e.default.is_some(),
         TypeKind::Alias(ty) => of(ty, visiting),
-        TypeKind::Union(_) => false,
+        // No value is known to fit every union branch or string form.
+        TypeKind::Union(_) | TypeKind::StringForms(_) => false,
     };
     visiting.remove(&id);
     result

@@ -306,6 +306,7 @@ fn branch_info(model: &Model, ty: &TypeRef) -> BranchInfo {
             }
             TypeKind::Enum(e) => BranchInfo::string_enum(enum_values(e)),
             TypeKind::IntEnum(_) => BranchInfo::kind(JsonKind::Integer),
+            TypeKind::StringForms(_) => BranchInfo::kind(JsonKind::String),
             TypeKind::Union(u) => {
                 BranchInfo::merged(&u.variants.iter().map(|v| branch_info(model, &v.ty)).collect::<Vec<_>>())
             }

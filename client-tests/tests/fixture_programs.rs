@@ -1,0 +1,76 @@
+//! Programs that run the clients generated from some of the generator's fixtures
+//! (`generator/tests/fixtures/`): what the snapshots show and clippy accepts there,
+//! here is also seen to behave. `fixture-programs/<fixture>/` holds each program.
+//!
+//! Each fixture's client is generated into `target/fixture-programs/<fixture>/client`,
+//! its program copied next to it, built and run. The builds share the evolution test's
+//! build folder (`target/evolution/target`; the programs have the evolution consumer's
+//! dependencies), so dependencies compile once for both.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("client-tests sits in the repository root").to_path_buf()
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()))
+}
+
+/// Writes `content` unless the file already holds it, so cargo's fingerprints (file
+/// modification times) stay put and an unchanged crate is not rebuilt.
+fn write_if_changed(path: &Path, content: &str) {
+    if std::fs::read_to_string(path).is_ok_and(|old| old == content) {
+        return;
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap_or_else(|err| panic!("cannot create {}: {err}", parent.display()));
+    }
+    std::fs::write(path, content).unwrap_or_else(|err| panic!("cannot write {}: {err}", path.display()));
+}
+
+/// Generates the fixture's client, copies its program next to it, builds and runs
+/// the program, and returns what it printed.
+fn run_program(fixture: &str) -> String {
+    let repo = repo();
+    let work = repo.join("target/fixture-programs").join(fixture);
+    let spec = repo.join("generator/tests/fixtures").join(format!("{fixture}.yaml"));
+    let output = generator::generate_from_str(&read(&spec))
+        .unwrap_or_else(|err| panic!("the generator rejects {}:\n{err}", spec.display()));
+    for (relative, content) in &output.files {
+        // Its own workspace: the client builds on its own.
+        let content = if relative == "Cargo.toml" { format!("{content}\n[workspace]\n") } else { content.clone() };
+        write_if_changed(&work.join("client").join(relative), &content);
+    }
+    let source = repo.join("client-tests/fixture-programs").join(fixture);
+    for relative in ["Cargo.toml", "src/main.rs"] {
+        write_if_changed(&work.join("program").join(relative), &read(&source.join(relative)));
+    }
+    // The workspace's lockfile: the versions already used (and downloaded).
+    write_if_changed(&work.join("program/Cargo.lock"), &read(&repo.join("Cargo.lock")));
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .args(["run", "--quiet", "--manifest-path"])
+        .arg(work.join("program/Cargo.toml"))
+        .env("CARGO_TARGET_DIR", repo.join("target/evolution/target"))
+        .env_remove("CARGO_BUILD_TARGET_DIR")
+        .output()
+        .expect("cargo runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "the {fixture} program failed: {}\n--- stdout ---\n{stdout}\n--- stderr ---\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+/// Strings told apart by `pattern`: a newtype that decodes any string, is sent as the
+/// plain string, and is checked against every form before a request leaves.
+#[test]
+fn string_forms_are_checked_in_requests_and_tolerated_in_responses() {
+    let stdout = run_program("string_forms");
+    assert!(stdout.contains("string forms: ok"), "the program did not finish: {stdout}");
+}
