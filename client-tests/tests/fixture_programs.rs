@@ -36,7 +36,12 @@ fn run_program(fixture: &str) -> String {
     let repo = repo();
     let work = repo.join("target/fixture-programs").join(fixture);
     let spec = repo.join("generator/tests/fixtures").join(format!("{fixture}.yaml"));
-    let output = generator::generate_from_str(&read(&spec))
+    // Named as generator/tests/snapshots.rs names the fixture's crate.
+    let options = generator::Options {
+        crate_name: Some(format!("fixture-{}", fixture.replace('_', "-"))),
+        ..generator::Options::default()
+    };
+    let output = generator::generate_from_str_with(&read(&spec), &options)
         .unwrap_or_else(|err| panic!("the generator rejects {}:\n{err}", spec.display()));
     for (relative, content) in &output.files {
         // Its own workspace: the client builds on its own.

@@ -4,16 +4,11 @@
 //! and a value that fits one form is sent as the plain string, in a path, a query
 //! and a body.
 
-use upvest_client::types::{Instrument, InstrumentId, OrderRequest};
-use upvest_client::{Client, Environment, Error, PrivateKey};
+use fixture_string_forms::types::{Instrument, InstrumentId, OrderRequest};
+use fixture_string_forms::{Client, Error};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-/// A throwaway Ed25519 key made for this test only (`openssl genpkey -algorithm ed25519`).
-const TEST_KEY_PEM: &str = "-----BEGIN PRIVATE KEY-----
-MC4CAQAwBQYDK2VwBCIEIEo3k9GyqapL0InfIai99armqFJ56rtL64Ls2ZVsUWwR
------END PRIVATE KEY-----
-";
 const ISIN: &str = "urn:isin:US0378331005";
 const UUID: &str = "urn:uuid:6ba7b810-9dad-11d1-80b4-00c04fd430c8";
 
@@ -49,11 +44,7 @@ async fn main() {
         .mount(&server)
         .await;
     let client = Client::builder()
-        .environment(Environment::Custom(server.uri()))
-        .token_url(format!("{}/auth/token", server.uri()))
-        .client_id("ebabcf4d-61c3-4942-875c-e265a7c2d062")
-        .client_secret("string-forms-secret")
-        .signing_key("string-forms-key", PrivateKey::from_pem(TEST_KEY_PEM).expect("the test key parses"))
+        .base_url(server.uri())
         .build()
         .expect("the client builds");
 
