@@ -70,10 +70,13 @@ impl CloseAccountGroup {
     /// Sends the request (signed, authenticated, retried by the client's policy)
     /// and decodes the answer. Fails with [`crate::Error::Validation`] before
     /// sending when a value breaks a constraint of the API.
-    pub async fn send(self) -> ::std::result::Result<crate::Response<()>, crate::Error> {
-        let request = self.request()?;
-        let raw = self.client.execute(request).await?;
-        ::std::result::Result::Ok(raw.empty())
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<crate::Response<()>, crate::Error>,
+    > + ::std::marker::Send + 'static {
+        let request = self.request();
+        self.client.send(request, |raw| ::std::result::Result::Ok(raw.empty()))
     }
 }
 impl crate::Client {
@@ -165,15 +168,16 @@ impl CreateAccountGroup {
     /// Sends the request (signed, authenticated, retried by the client's policy)
     /// and decodes the answer. Fails with [`crate::Error::Validation`] before
     /// sending when a value breaks a constraint of the API.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        crate::Response<crate::types::AccountGroup>,
-        crate::Error,
-    > {
-        let request = self.request()?;
-        let raw = self.client.execute(request).await?;
-        raw.json()
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            crate::Response<crate::types::AccountGroup>,
+            crate::Error,
+        >,
+    > + ::std::marker::Send + 'static {
+        let request = self.request();
+        self.client.send(request, crate::runtime::RawResponse::json)
     }
 }
 impl crate::Client {
@@ -251,15 +255,16 @@ impl GetAccountGroup {
     /// Sends the request (signed, authenticated, retried by the client's policy)
     /// and decodes the answer. Fails with [`crate::Error::Validation`] before
     /// sending when a value breaks a constraint of the API.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        crate::Response<crate::types::AccountGroup>,
-        crate::Error,
-    > {
-        let request = self.request()?;
-        let raw = self.client.execute(request).await?;
-        raw.json()
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            crate::Response<crate::types::AccountGroup>,
+            crate::Error,
+        >,
+    > + ::std::marker::Send + 'static {
+        let request = self.request();
+        self.client.send(request, crate::runtime::RawResponse::json)
     }
 }
 impl crate::Client {
@@ -400,15 +405,16 @@ impl ListAccountGroups {
     /// Sends the request (signed, authenticated, retried by the client's policy)
     /// and decodes the answer. Fails with [`crate::Error::Validation`] before
     /// sending when a value breaks a constraint of the API.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        crate::Response<crate::types::ListAccountGroupsResponse>,
-        crate::Error,
-    > {
-        let request = self.request()?;
-        let raw = self.client.execute(request).await?;
-        raw.json()
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            crate::Response<crate::types::ListAccountGroupsResponse>,
+            crate::Error,
+        >,
+    > + ::std::marker::Send + 'static {
+        let request = self.request();
+        self.client.send(request, crate::runtime::RawResponse::json)
     }
     /// Every item of every page as a stream: walks `offset` from this request's
     /// offset (or 0) in steps of its `limit` until `total_count` is reached.

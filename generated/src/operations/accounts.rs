@@ -138,15 +138,16 @@ impl ListAccounts {
     /// Sends the request (signed, authenticated, retried by the client's policy)
     /// and decodes the answer. Fails with [`crate::Error::Validation`] before
     /// sending when a value breaks a constraint of the API.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        crate::Response<crate::types::ListAccountsResponse>,
-        crate::Error,
-    > {
-        let request = self.request()?;
-        let raw = self.client.execute(request).await?;
-        raw.json()
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            crate::Response<crate::types::ListAccountsResponse>,
+            crate::Error,
+        >,
+    > + ::std::marker::Send + 'static {
+        let request = self.request();
+        self.client.send(request, crate::runtime::RawResponse::json)
     }
     /// Every item of every page as a stream: walks `offset` from this request's
     /// offset (or 0) in steps of its `limit` until `total_count` is reached.

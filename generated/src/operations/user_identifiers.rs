@@ -85,12 +85,16 @@ impl CreateUserIdentifier {
     /// Sends the request (signed, authenticated, retried by the client's policy)
     /// and decodes the answer. Fails with [`crate::Error::Validation`] before
     /// sending when a value breaks a constraint of the API.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<crate::Response<crate::types::Identifier>, crate::Error> {
-        let request = self.request()?;
-        let raw = self.client.execute(request).await?;
-        raw.json()
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            crate::Response<crate::types::Identifier>,
+            crate::Error,
+        >,
+    > + ::std::marker::Send + 'static {
+        let request = self.request();
+        self.client.send(request, crate::runtime::RawResponse::json)
     }
 }
 impl crate::Client {
@@ -179,12 +183,16 @@ impl GetUserIdentifier {
     /// Sends the request (signed, authenticated, retried by the client's policy)
     /// and decodes the answer. Fails with [`crate::Error::Validation`] before
     /// sending when a value breaks a constraint of the API.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<crate::Response<crate::types::Identifier>, crate::Error> {
-        let request = self.request()?;
-        let raw = self.client.execute(request).await?;
-        raw.json()
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            crate::Response<crate::types::Identifier>,
+            crate::Error,
+        >,
+    > + ::std::marker::Send + 'static {
+        let request = self.request();
+        self.client.send(request, crate::runtime::RawResponse::json)
     }
 }
 impl crate::Client {
@@ -262,15 +270,16 @@ impl ListUserIdentifiers {
     /// Sends the request (signed, authenticated, retried by the client's policy)
     /// and decodes the answer. Fails with [`crate::Error::Validation`] before
     /// sending when a value breaks a constraint of the API.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        crate::Response<crate::types::ListUserIdentifiersResponse>,
-        crate::Error,
-    > {
-        let request = self.request()?;
-        let raw = self.client.execute(request).await?;
-        raw.json()
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            crate::Response<crate::types::ListUserIdentifiersResponse>,
+            crate::Error,
+        >,
+    > + ::std::marker::Send + 'static {
+        let request = self.request();
+        self.client.send(request, crate::runtime::RawResponse::json)
     }
 }
 impl crate::Client {
@@ -368,11 +377,15 @@ impl UpdateUserIdentifier {
     /// Sends the request (signed, authenticated, retried by the client's policy)
     /// and decodes the answer. Fails with [`crate::Error::Validation`] before
     /// sending when a value breaks a constraint of the API.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<crate::Response<crate::types::Identifier>, crate::Error> {
-        let request = self.request()?;
-        let raw = self.client.execute(request).await?;
-        raw.json()
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            crate::Response<crate::types::Identifier>,
+            crate::Error,
+        >,
+    > + ::std::marker::Send + 'static {
+        let request = self.request();
+        self.client.send(request, crate::runtime::RawResponse::json)
     }
 }

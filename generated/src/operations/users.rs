@@ -90,15 +90,16 @@ impl CreateUser {
     /// Sends the request (signed, authenticated, retried by the client's policy)
     /// and decodes the answer. Fails with [`crate::Error::Validation`] before
     /// sending when a value breaks a constraint of the API.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        crate::Response<crate::types::UserCreateResponse>,
-        crate::Error,
-    > {
-        let request = self.request()?;
-        let raw = self.client.execute(request).await?;
-        raw.json()
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            crate::Response<crate::types::UserCreateResponse>,
+            crate::Error,
+        >,
+    > + ::std::marker::Send + 'static {
+        let request = self.request();
+        self.client.send(request, crate::runtime::RawResponse::json)
     }
 }
 impl crate::Client {
@@ -185,10 +186,13 @@ impl CreateUserDataChangeRequest {
     /// Sends the request (signed, authenticated, retried by the client's policy)
     /// and decodes the answer. Fails with [`crate::Error::Validation`] before
     /// sending when a value breaks a constraint of the API.
-    pub async fn send(self) -> ::std::result::Result<crate::Response<()>, crate::Error> {
-        let request = self.request()?;
-        let raw = self.client.execute(request).await?;
-        ::std::result::Result::Ok(raw.empty())
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<crate::Response<()>, crate::Error>,
+    > + ::std::marker::Send + 'static {
+        let request = self.request();
+        self.client.send(request, |raw| ::std::result::Result::Ok(raw.empty()))
     }
 }
 impl crate::Client {
@@ -263,15 +267,16 @@ impl GetUser {
     /// Sends the request (signed, authenticated, retried by the client's policy)
     /// and decodes the answer. Fails with [`crate::Error::Validation`] before
     /// sending when a value breaks a constraint of the API.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        crate::Response<crate::types::UserGetResponse>,
-        crate::Error,
-    > {
-        let request = self.request()?;
-        let raw = self.client.execute(request).await?;
-        raw.json()
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            crate::Response<crate::types::UserGetResponse>,
+            crate::Error,
+        >,
+    > + ::std::marker::Send + 'static {
+        let request = self.request();
+        self.client.send(request, crate::runtime::RawResponse::json)
     }
 }
 impl crate::Client {
@@ -425,15 +430,16 @@ impl ListUserAccountGroups {
     /// Sends the request (signed, authenticated, retried by the client's policy)
     /// and decodes the answer. Fails with [`crate::Error::Validation`] before
     /// sending when a value breaks a constraint of the API.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        crate::Response<crate::types::ListAccountGroupsResponse>,
-        crate::Error,
-    > {
-        let request = self.request()?;
-        let raw = self.client.execute(request).await?;
-        raw.json()
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            crate::Response<crate::types::ListAccountGroupsResponse>,
+            crate::Error,
+        >,
+    > + ::std::marker::Send + 'static {
+        let request = self.request();
+        self.client.send(request, crate::runtime::RawResponse::json)
     }
     /// Every item of every page as a stream: walks `offset` from this request's
     /// offset (or 0) in steps of its `limit` until `total_count` is reached.
@@ -600,15 +606,16 @@ impl ListUsers {
     /// Sends the request (signed, authenticated, retried by the client's policy)
     /// and decodes the answer. Fails with [`crate::Error::Validation`] before
     /// sending when a value breaks a constraint of the API.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        crate::Response<crate::types::ListUsersResponse>,
-        crate::Error,
-    > {
-        let request = self.request()?;
-        let raw = self.client.execute(request).await?;
-        raw.json()
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            crate::Response<crate::types::ListUsersResponse>,
+            crate::Error,
+        >,
+    > + ::std::marker::Send + 'static {
+        let request = self.request();
+        self.client.send(request, crate::runtime::RawResponse::json)
     }
     /// Every item of every page as a stream: walks `offset` from this request's
     /// offset (or 0) in steps of its `limit` until `total_count` is reached.
@@ -706,9 +713,12 @@ impl OffboardUser {
     /// Sends the request (signed, authenticated, retried by the client's policy)
     /// and decodes the answer. Fails with [`crate::Error::Validation`] before
     /// sending when a value breaks a constraint of the API.
-    pub async fn send(self) -> ::std::result::Result<crate::Response<()>, crate::Error> {
-        let request = self.request()?;
-        let raw = self.client.execute(request).await?;
-        ::std::result::Result::Ok(raw.empty())
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<crate::Response<()>, crate::Error>,
+    > + ::std::marker::Send + 'static {
+        let request = self.request();
+        self.client.send(request, |raw| ::std::result::Result::Ok(raw.empty()))
     }
 }

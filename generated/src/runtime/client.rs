@@ -18,7 +18,7 @@ use super::auth::{self, Credentials, Tokens};
 use super::config::{ClientBuilder, KeyGenerator};
 use super::error::{ApiError, Error};
 use super::idempotency::IdempotencyKey;
-use super::request::{decode_json, Body, Operation, RawResponse, Request};
+use super::request::{decode_json, Body, Operation, RawResponse, Request, Response};
 use super::retry::{parse_retry_after, RetryPolicy};
 use super::token::{AccessToken, TokenCache, TokenResponse};
 
@@ -106,6 +106,17 @@ impl Client {
             Some(generate) => IdempotencyKey::new(generate()),
             None => IdempotencyKey::generate(),
         }
+    }
+
+    /// Sends `request` (or fails with its error, before sending) and decodes the
+    /// 2xx answer with `decode`: the one async body every operation's `send`
+    /// shares.
+    pub(crate) async fn send<T>(
+        self,
+        request: Result<Request, Error>,
+        decode: fn(RawResponse) -> Result<Response<T>, Error>,
+    ) -> Result<Response<T>, Error> {
+        decode(self.execute(request?).await?)
     }
 
     /// Sends a request: authenticates it (getting a token for the operation's

@@ -56,6 +56,6 @@ pub use nullable::Nullable;
 /// The environment variables [`ClientBuilder::from_env`] reads.
 pub use crate::env;
 #[allow(unused_imports)]
-pub(crate) use request::{encode_path_segment, Body, Operation, Request};
+pub(crate) use request::{encode_path_segment, Body, Operation, RawResponse, Request};
 pub use request::{CallOptions, Response};
 pub use retry::RetryPolicy;

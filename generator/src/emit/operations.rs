@@ -441,10 +441,10 @@ fn send_fn(model: &Model, op: &Operation) -> (TokenStream, Option<TokenStream>) 
         /// sending when a value breaks a constraint of the API.
     };
     let (ty, decode) = match &op.success {
-        Success::Empty => (quote!(()), quote!(::std::result::Result::Ok(raw.empty()))),
-        Success::Json(ty) => (type_tokens(model, ty), quote!(raw.json())),
-        Success::Bytes { .. } => (quote!(::bytes::Bytes), quote!(::std::result::Result::Ok(raw.bytes()))),
-        Success::Text => (quote!(::std::string::String), quote!(raw.text())),
+        Success::Empty => (quote!(()), quote!(|raw| ::std::result::Result::Ok(raw.empty()))),
+        Success::Json(ty) => (type_tokens(model, ty), quote!(crate::runtime::RawResponse::json)),
+        Success::Bytes { .. } => (quote!(::bytes::Bytes), quote!(|raw| ::std::result::Result::Ok(raw.bytes()))),
+        Success::Text => (quote!(::std::string::String), quote!(crate::runtime::RawResponse::text)),
         Success::ByStatus { name, cases } => {
             let enum_name = ident(name);
             let variants = cases.iter().map(|(code, body)| {
@@ -481,27 +481,28 @@ fn send_fn(model: &Model, op: &Operation) -> (TokenStream, Option<TokenStream>) 
                 #[allow(clippy::large_enum_variant)]
                 pub enum #enum_name { #(#variants)* }
             };
-            let decode = quote!(match raw.status.as_u16() { #(#arms)* #fallback });
-            let send = quote! {
-                #doc
-                pub async fn send(self) -> ::std::result::Result<crate::Response<#enum_name>, crate::Error> {
-                    let request = self.request()?;
-                    let raw = self.client.execute(request).await?;
-                    #decode
-                }
-            };
-            return (send, Some(def));
+            let decode = quote!(|raw: crate::runtime::RawResponse| match raw.status.as_u16() { #(#arms)* #fallback });
+            return (send_with(&doc, &quote!(#enum_name), &decode), Some(def));
         }
     };
-    let send = quote! {
+    (send_with(&doc, &ty, &decode), None)
+}
+
+/// `send()` hands the request and how to decode its answer to the runtime's one
+/// async `Client::send`, so no operation has an async body of its own (each
+/// would be type- and borrow-checked on its own).
+fn send_with(doc: &TokenStream, ty: &TokenStream, decode: &TokenStream) -> TokenStream {
+    quote! {
         #doc
-        pub async fn send(self) -> ::std::result::Result<crate::Response<#ty>, crate::Error> {
-            let request = self.request()?;
-            let raw = self.client.execute(request).await?;
-            #decode
+        pub fn send(
+            self,
+        ) -> impl ::std::future::Future<Output = ::std::result::Result<crate::Response<#ty>, crate::Error>>
+               + ::std::marker::Send
+               + 'static {
+            let request = self.request();
+            self.client.send(request, #decode)
         }
-    };
-    (send, None)
+    }
 }
 
 fn stream_fn(model: &Model, op: &Operation, p: &Pagination) -> TokenStream {
