@@ -170,27 +170,26 @@ impl<'a> Schemas<'a> {
         self.schema(schema, Naming::Inline(context), pointer)
     }
 
-    /// The object a `multipart/form-data` body sends (through aliases), its binary
-    /// properties (and arrays of them) retyped as files; `None` when the body is not an
-    /// object the client can split into parts.
-    pub fn multipart_object(&mut self, ty: &TypeRef) -> Option<TypeId> {
+    /// Whether `ty` is (through aliases) an object a `multipart/form-data` body can send
+    /// as parts; if so, its binary properties (and lists of them) are retyped as files.
+    pub fn multipart_object(&mut self, ty: &TypeRef) -> bool {
         let mut ty = ty.clone();
         // Aliases cannot loop (validation refuses reference cycles without an object),
         // but a bound costs nothing.
         for _ in 0..=self.arena.len() {
-            let TypeRef::Named(id) = ty else { return None };
+            let TypeRef::Named(id) = ty else { return false };
             match &mut self.arena[id.0].kind {
                 TypeKind::Alias(inner) => ty = inner.clone(),
                 TypeKind::Struct(s) => {
                     for field in &mut s.fields {
                         field.ty = as_file(&field.ty, &field.constraints);
                     }
-                    return Some(id);
+                    return true;
                 }
-                _ => return None,
+                _ => return false,
             }
         }
-        None
+        false
     }
 
     pub fn shape_boxed(

@@ -266,7 +266,7 @@ fn multipart_body(
     let object = match &media.schema {
         Some(schema) => {
             let ty = schemas.shape(schema, context, &format!("{at}/schema"))?.ty();
-            schemas.multipart_object(&ty).map(|_| ty)
+            schemas.multipart_object(&ty).then_some(ty)
         }
         None => None,
     };
