@@ -123,6 +123,34 @@ fn constructs_once_refused_are_generated() {
     }
 }
 
+/// Multipart bodies the client cannot split into parts (another multipart type than
+/// `multipart/form-data`, or no object schema) are bytes the caller encodes, sent
+/// with the document's media type, and each says so.
+#[test]
+fn multipart_bodies_without_an_object_are_bytes_with_a_warning() {
+    let output = generate("multipart_fallbacks.yaml");
+    assert_eq!(
+        warnings(&output),
+        [
+            (
+                "#/paths/~1mixed/post/requestBody/content/multipart~1mixed",
+                "a `multipart/mixed` body is taken as bytes the caller encodes, sent with this content type (no boundary parameter): the client builds only `multipart/form-data` bodies"
+            ),
+            (
+                "#/paths/~1no-schema/post/requestBody/content/multipart~1form-data",
+                "a `multipart/form-data` body without an object schema is taken as bytes the caller encodes, sent with this content type (no boundary parameter): give it an object schema whose properties are its parts"
+            ),
+            (
+                "#/paths/~1raw-form/post/requestBody/content/multipart~1form-data",
+                "a `multipart/form-data` body without an object schema is taken as bytes the caller encodes, sent with this content type (no boundary parameter): give it an object schema whose properties are its parts"
+            ),
+        ]
+    );
+    let code = all_code(&output);
+    assert_eq!(code.matches("crate::runtime::Body::raw(").count(), 3, "three bodies of bytes");
+    assert!(!code.contains("FilePart"), "no multipart part in the runtime");
+}
+
 /// A union of strings told apart by `pattern` is a newtype checked against every
 /// branch, without a warning; a branch's pattern the client cannot run is named in a
 /// warning (that branch then takes any string, so the union is a plain string);

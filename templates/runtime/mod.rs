@@ -37,6 +37,7 @@ pub(crate) mod environment; // part: environments
 mod error;
 mod idempotency;
 mod keys; // part: signing
+pub(crate) mod multipart; // part: multipart
 mod nullable;
 mod retry;
 mod secret;
@@ -50,6 +51,7 @@ pub use environment::Environment; // part: environments
 pub use error::{ApiError, Error, Problem, ValidationError};
 pub use idempotency::IdempotencyKey;
 pub use keys::PrivateKey; // part: signing
+pub use multipart::FilePart; // part: multipart
 pub use nullable::Nullable;
 // For generated code, which builds every request from these.
 /// The environment variables [`ClientBuilder::from_env`] reads.

@@ -142,7 +142,7 @@ impl Client {
             h.remove(name);
         }
         if let Some(body) = call.body {
-            h.insert("content-type", header_value("content-type", body.content_type)?);
+            h.insert("content-type", header_value("content-type", &body.content_type)?);
             h.insert("content-length", HeaderValue::from(body.bytes.len()));
         }
         if let Some(signer) = &inner.signer {

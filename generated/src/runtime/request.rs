@@ -153,8 +153,8 @@ macro_rules! call_option_setters {
 #[doc(hidden)]
 #[derive(Clone)]
 pub struct Body {
-    /// The `content-type` header.
-    pub content_type: &'static str,
+    /// The `content-type` header (a multipart body's names its boundary).
+    pub content_type: std::borrow::Cow<'static, str>,
     /// The exact bytes sent (and digested for `content-digest`).
     pub bytes: Bytes,
 }
@@ -170,18 +170,18 @@ impl Body {
     /// A JSON body.
     pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<Body, Error> {
         let bytes = serde_json::to_vec(value).map_err(|e| Error::Encode(Box::new(e)))?;
-        Ok(Body { content_type: "application/json", bytes: Bytes::from(bytes) })
+        Ok(Body { content_type: "application/json".into(), bytes: Bytes::from(bytes) })
     }
 
     /// An `application/x-www-form-urlencoded` body.
     pub fn form<T: serde::Serialize + ?Sized>(value: &T) -> Result<Body, Error> {
         let text = serde_urlencoded::to_string(value).map_err(|e| Error::Encode(Box::new(e)))?;
-        Ok(Body { content_type: "application/x-www-form-urlencoded", bytes: Bytes::from(text) })
+        Ok(Body { content_type: "application/x-www-form-urlencoded".into(), bytes: Bytes::from(text) })
     }
 
     /// A body sent as it is (text, a file, bytes the caller encoded).
     pub fn raw(content_type: &'static str, bytes: impl Into<Bytes>) -> Body {
-        Body { content_type, bytes: bytes.into() }
+        Body { content_type: content_type.into(), bytes: bytes.into() }
     }
 }
 

@@ -124,6 +124,9 @@ fn runtime_parts(model: &Model) -> Vec<&'static str> {
     if client.environments.is_some() {
         parts.push("environments");
     }
+    if model.sends_multipart() {
+        parts.push("multipart");
+    }
     parts
 }
 

@@ -307,6 +307,10 @@ fn request_fn(model: &Model, op: &Operation, konst: &proc_macro2::Ident) -> Toke
         Some(b) => match b.encoding {
             BodyEncoding::Json => quote!(::std::option::Option::Some(crate::runtime::Body::json(&self.body)?)),
             BodyEncoding::Form => quote!(::std::option::Option::Some(crate::runtime::Body::form(&self.body)?)),
+            BodyEncoding::Multipart => {
+                let content_types = b.part_content_types.iter().map(|(name, ct)| quote!((#name, #ct)));
+                quote!(::std::option::Option::Some(crate::runtime::Body::multipart(&self.body, &[#(#content_types),*])?))
+            }
             BodyEncoding::Raw => {
                 let content_type = &b.content_type;
                 quote!(::std::option::Option::Some(crate::runtime::Body::raw(#content_type, ::std::clone::Clone::clone(&self.body))))
@@ -403,6 +407,7 @@ fn to_text(model: &Model, ty: &TypeRef, value: TokenStream) -> TokenStream {
             quote!(::serde_json::to_string(#value).unwrap_or_default())
         }
         TypeRef::Bytes => quote!(::std::string::String::from_utf8_lossy(#value).into_owned()),
+        TypeRef::File => quote!(::std::string::String::from_utf8_lossy(#value.bytes()).into_owned()),
     }
 }
 

@@ -49,6 +49,7 @@ pub fn type_tokens(model: &Model, ty: &TypeRef) -> TokenStream {
         TypeRef::DateTime => quote!(::chrono::DateTime<::chrono::Utc>),
         TypeRef::Json => quote!(::serde_json::Value),
         TypeRef::Bytes => quote!(::bytes::Bytes),
+        TypeRef::File => quote!(crate::runtime::FilePart),
         TypeRef::Named(id) => {
             let name = ident(model.name(*id));
             quote!(crate::types::#name)

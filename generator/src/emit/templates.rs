@@ -29,6 +29,7 @@ struct LibRs<'a> {
     credential_lines: Vec<&'static str>,
     signs_requests: bool,
     environments: bool,
+    multipart: bool,
     no_default_server: bool,
     /// Rust items, rendered by `emit/client.rs`.
     api_items: String,
@@ -168,6 +169,7 @@ pub fn lib_rs(model: &Model) -> Result<String, Error> {
             credential_lines: credential_lines(model),
             signs_requests: client.signs_requests,
             environments: client.environments.is_some(),
+            multipart: model.sends_multipart(),
             no_default_server: client.default_base_url.is_empty(),
             api_items: super::client::api_items(model).to_string(),
         },

@@ -103,6 +103,7 @@ fn struct_def(model: &Model, def: &TypeDef, s: &Struct, schema_doc: &str) -> Tok
     let default = def.traits.default.then(|| quote!(Default,));
     let validate = def.traits.validate.then(|| struct_validate(model, &name, s));
     let builder = def.traits.validate.then(|| struct_builder(model, &name, s));
+    let multipart = def.traits.multipart.then(|| multipart_impl(&name, s));
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, #default ::serde::Serialize, ::serde::Deserialize)]
@@ -110,6 +111,53 @@ fn struct_def(model: &Model, def: &TypeDef, s: &Struct, schema_doc: &str) -> Tok
         pub struct #name { #(#fields)* #additional }
         #builder
         #validate
+        #multipart
+    }
+}
+
+/// For the object of a `multipart/form-data` body: one part per property (the runtime
+/// splits lists and leaves out absent values), files as file parts.
+fn multipart_impl(name: &proc_macro2::Ident, s: &Struct) -> TokenStream {
+    let parts: Vec<TokenStream> = s
+        .fields
+        .iter()
+        .map(|f| {
+            let field = ident(&f.rust_name);
+            let api = &f.api_name;
+            if holds_files(&f.ty) {
+                quote!(form.files(#api, &self.#field)?;)
+            } else {
+                quote!(form.field(#api, &self.#field)?;)
+            }
+        })
+        .chain(s.additional.as_ref().map(|_| {
+            quote! {
+                for (name, value) in &self.additional_properties {
+                    form.field(name, value)?;
+                }
+            }
+        }))
+        .collect();
+    let form = if parts.is_empty() { quote!(_form) } else { quote!(form) };
+    quote! {
+        impl crate::runtime::multipart::Multipart for #name {
+            fn write_parts(
+                &self,
+                #form: &mut crate::runtime::multipart::Form,
+            ) -> ::std::result::Result<(), crate::runtime::Error> {
+                #(#parts)*
+                ::std::result::Result::Ok(())
+            }
+        }
+    }
+}
+
+/// A file, or a list of them (the model types only those as files).
+fn holds_files(ty: &TypeRef) -> bool {
+    match ty {
+        TypeRef::File => true,
+        TypeRef::Vec(inner) | TypeRef::Option(inner) => holds_files(inner),
+        _ => false,
     }
 }
 

@@ -170,6 +170,28 @@ impl<'a> Schemas<'a> {
         self.schema(schema, Naming::Inline(context), pointer)
     }
 
+    /// Whether `ty` is (through aliases) an object a `multipart/form-data` body can send
+    /// as parts; if so, its binary properties (and lists of them) are retyped as files.
+    pub fn multipart_object(&mut self, ty: &TypeRef) -> bool {
+        let mut ty = ty.clone();
+        // Aliases cannot loop (validation refuses reference cycles without an object),
+        // but a bound costs nothing.
+        for _ in 0..=self.arena.len() {
+            let TypeRef::Named(id) = ty else { return false };
+            match &mut self.arena[id.0].kind {
+                TypeKind::Alias(inner) => ty = inner.clone(),
+                TypeKind::Struct(s) => {
+                    for field in &mut s.fields {
+                        field.ty = as_file(&field.ty, &field.constraints);
+                    }
+                    return true;
+                }
+                _ => return false,
+            }
+        }
+        false
+    }
+
     pub fn shape_boxed(
         &mut self,
         schema: &ReferenceOr<Box<Schema>>,
@@ -1005,6 +1027,18 @@ fn merge_docs(outer: Docs, inner: Docs) -> Docs {
     }
 }
 
+/// A binary string (or a list of them) as a file part of a multipart body.
+fn as_file(ty: &TypeRef, c: &Constraints) -> TypeRef {
+    match ty {
+        TypeRef::String if c.binary => TypeRef::File,
+        TypeRef::Vec(item) if **item == TypeRef::String && c.items.as_ref().is_some_and(|i| i.binary) => {
+            TypeRef::Vec(Box::new(TypeRef::File))
+        }
+        TypeRef::Option(inner) => TypeRef::Option(Box::new(as_file(inner, c))),
+        other => other.clone(),
+    }
+}
+
 /// Strings (with formats), numbers, integers and booleans.
 fn primitive_shape(schema: &Schema) -> Option<Shape> {
     let mut constraints = Constraints::default();
@@ -1016,6 +1050,10 @@ fn primitive_shape(schema: &Schema) -> Option<Shape> {
             match &s.format {
                 VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Date) => TypeRef::Date,
                 VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::DateTime) => TypeRef::DateTime,
+                VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Binary) => {
+                    constraints.binary = true;
+                    TypeRef::String
+                }
                 VariantOrUnknownOrEmpty::Unknown(format) if format == "uuid" => TypeRef::Uuid,
                 VariantOrUnknownOrEmpty::Unknown(format) => {
                     constraints.format = Some(format.clone());

@@ -73,6 +73,12 @@ impl Model {
         }
     }
 
+    /// Some operation sends a `multipart/form-data` body: the crate carries the
+    /// runtime's `multipart` part and exports `FilePart`.
+    pub fn sends_multipart(&self) -> bool {
+        self.operations.iter().any(|op| op.body.as_ref().is_some_and(|b| b.encoding == BodyEncoding::Multipart))
+    }
+
     pub fn struct_of(&self, ty: &TypeRef) -> Option<&Struct> {
         match self.resolve(ty) {
             TypeRef::Named(id) => match &self.def(*id).kind {
@@ -221,6 +227,8 @@ pub struct Traits {
     pub validate: bool,
     /// Every field has a default: `#[derive(Default)]`.
     pub default: bool,
+    /// The object of a `multipart/form-data` body: turns itself into parts.
+    pub multipart: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -321,6 +329,9 @@ pub struct Constraints {
     pub max_items: Option<usize>,
     /// Constraints on each array item.
     pub items: Option<Box<Constraints>>,
+    /// `format: binary` (3.1 `contentMediaType`, rewritten by the load stage): the
+    /// octets of a file, which a multipart body sends as a file part.
+    pub binary: bool,
 }
 
 impl Constraints {
@@ -384,6 +395,9 @@ pub enum TypeRef {
     Json,
     /// Bytes of a body that is not JSON.
     Bytes,
+    /// A file of a `multipart/form-data` body (the runtime's `FilePart`): bytes,
+    /// file name and media type.
+    File,
     Named(TypeId),
     Vec(Box<TypeRef>),
     Map(Box<TypeRef>),
@@ -511,6 +525,9 @@ pub struct RequestBody {
     pub ty: TypeRef,
     pub content_type: String,
     pub encoding: BodyEncoding,
+    /// Multipart only: the media type the document's `encoding` gives a property's
+    /// parts, by property name, in document order.
+    pub part_content_types: Vec<(String, String)>,
 }
 
 /// How a request body becomes bytes.
@@ -518,6 +535,9 @@ pub struct RequestBody {
 pub enum BodyEncoding {
     Json,
     Form,
+    /// `multipart/form-data` from an object: one part per property (per item of an
+    /// array), files as file parts.
+    Multipart,
     /// A `String` (`text/*`) or `bytes::Bytes` (anything else) sent as it is.
     Raw,
 }

@@ -215,12 +215,13 @@ fn request_body(
             }
         }
     };
-    // JSON first, then a form, then whatever the document lists first.
+    // JSON first, then a form, then a multipart form, then whatever the document lists first.
     let Some((content_type, media)) = body
         .content
         .iter()
         .find(|(ct, _)| is_json(ct))
         .or_else(|| body.content.iter().find(|(ct, _)| ct.as_str() == FORM))
+        .or_else(|| body.content.iter().find(|(ct, _)| media_base(ct) == MULTIPART_FORM))
         .or_else(|| body.content.first())
     else {
         schemas.warnings.push(
@@ -234,6 +235,8 @@ fn request_body(
         BodyEncoding::Json
     } else if content_type == FORM {
         BodyEncoding::Form
+    } else if media_base(content_type) == MULTIPART_FORM {
+        return multipart_body(schemas, content_type, media, context, &media_at);
     } else {
         BodyEncoding::Raw
     };
@@ -241,14 +244,66 @@ fn request_body(
         (BodyEncoding::Raw, _) if content_type.starts_with("text/") => TypeRef::String,
         (BodyEncoding::Raw, _) => {
             if content_type.starts_with("multipart/") {
-                schemas.warnings.push(&media_at, format!("a `{content_type}` body is taken as bytes the caller encodes, sent with this content type (no boundary parameter): the client does not build multipart bodies yet"));
+                schemas.warnings.push(&media_at, format!("a `{content_type}` body is taken as bytes the caller encodes, sent with this content type (no boundary parameter): the client builds only `multipart/form-data` bodies"));
             }
             TypeRef::Bytes
         }
         (_, Some(schema)) => schemas.shape(schema, context, &format!("{media_at}/schema"))?.ty(),
         (_, None) => TypeRef::Json,
     };
-    Ok(Some(RequestBody { ty, content_type: content_type.clone(), encoding }))
+    Ok(Some(RequestBody { ty, content_type: content_type.clone(), encoding, part_content_types: Vec::new() }))
+}
+
+/// A `multipart/form-data` body: the object of its schema, one part per property;
+/// without an object schema, bytes the caller encodes.
+fn multipart_body(
+    schemas: &mut Schemas<'_>,
+    content_type: &str,
+    media: &openapiv3::MediaType,
+    context: &Context,
+    at: &str,
+) -> Result<Option<RequestBody>, Error> {
+    let object = match &media.schema {
+        Some(schema) => {
+            let ty = schemas.shape(schema, context, &format!("{at}/schema"))?.ty();
+            schemas.multipart_object(&ty).then_some(ty)
+        }
+        None => None,
+    };
+    let Some(ty) = object else {
+        schemas.warnings.push(at, format!("a `{content_type}` body without an object schema is taken as bytes the caller encodes, sent with this content type (no boundary parameter): give it an object schema whose properties are its parts"));
+        return Ok(Some(RequestBody {
+            ty: TypeRef::Bytes,
+            content_type: content_type.to_owned(),
+            encoding: BodyEncoding::Raw,
+            part_content_types: Vec::new(),
+        }));
+    };
+    // One media type is sent as it is; a list or a wildcard leaves the choice to the
+    // caller (`FilePart::with_content_type`), and the runtime's default otherwise.
+    let part_content_types = media
+        .encoding
+        .iter()
+        .filter_map(|(name, encoding)| {
+            let ct = encoding.content_type.as_deref()?.trim();
+            let single =
+                !ct.is_empty() && ct.bytes().all(|b| b.is_ascii_graphic() || b == b' ') && !ct.contains([',', '*']);
+            single.then(|| (name.clone(), ct.to_owned()))
+        })
+        .collect();
+    Ok(Some(RequestBody {
+        ty,
+        content_type: content_type.to_owned(),
+        encoding: BodyEncoding::Multipart,
+        part_content_types,
+    }))
+}
+
+const MULTIPART_FORM: &str = "multipart/form-data";
+
+/// A media type without its parameters, lower-cased (`multipart/form-data`).
+fn media_base(content_type: &str) -> String {
+    content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase()
 }
 
 const FORM: &str = "application/x-www-form-urlencoded";

@@ -4,10 +4,11 @@
 
 use std::collections::BTreeSet;
 
-use super::{Model, PageImpl, Pagination, Success, TypeId, TypeKind, TypeRef};
+use super::{BodyEncoding, Model, PageImpl, Pagination, Success, TypeId, TypeKind, TypeRef};
 
 pub fn decide(model: &mut Model) {
     mark_validated(model);
+    mark_multipart(model);
     for i in 0..model.arena.len() {
         let default = derives_default(model, TypeId(i), &mut BTreeSet::new());
         model.arena[i].traits.default = default;
@@ -41,6 +42,19 @@ fn mark_validated(model: &mut Model) {
             TypeKind::Alias(ty) => pending.extend(ty.named()),
             TypeKind::Enum(_) | TypeKind::IntEnum(_) | TypeKind::StringForms(_) => {}
         }
+    }
+}
+
+/// Marks the objects `multipart/form-data` bodies send, which turn themselves into parts.
+fn mark_multipart(model: &mut Model) {
+    let forms: Vec<TypeId> = model
+        .operations
+        .iter()
+        .filter_map(|op| op.body.as_ref().filter(|b| b.encoding == BodyEncoding::Multipart))
+        .filter_map(|b| model.resolve(&b.ty).by_value())
+        .collect();
+    for id in forms {
+        model.arena[id.0].traits.multipart = true;
     }
 }
 

@@ -102,7 +102,8 @@ impl JsonKind {
             TypeRef::Bool => JsonKind::Bool,
             TypeRef::I32 | TypeRef::I64 => JsonKind::Integer,
             TypeRef::F64 => JsonKind::Number,
-            TypeRef::String | TypeRef::Uuid | TypeRef::Date | TypeRef::DateTime => JsonKind::String,
+            // A file is written as its text where JSON holds one.
+            TypeRef::String | TypeRef::Uuid | TypeRef::Date | TypeRef::DateTime | TypeRef::File => JsonKind::String,
             TypeRef::Vec(_) => JsonKind::Array,
             TypeRef::Map(_) => JsonKind::Object,
             TypeRef::Json | TypeRef::Bytes | TypeRef::Named(_) | TypeRef::Option(_) => JsonKind::Any,
