@@ -27,6 +27,7 @@ struct LibRs<'a> {
     example_operation: Option<&'a str>,
     auth_summary: String,
     credential_lines: Vec<&'static str>,
+    example_imports: String,
     signs_requests: bool,
     environments: bool,
     multipart: bool,
@@ -48,6 +49,7 @@ struct Readme<'a> {
     environments: Option<&'a Environments>,
     no_default_server: bool,
     credential_lines: Vec<&'static str>,
+    example_imports: String,
     env_vars: Vec<(String, &'static str)>,
     request_id_header: Option<&'a str>,
     operations: Vec<OperationRow>,
@@ -123,6 +125,22 @@ fn auth_summary(model: &Model) -> String {
     }
 }
 
+/// What the configuration examples import: `Client`, or `{Client, Environment, ...}`.
+fn example_imports(model: &Model) -> String {
+    let client = &model.api.client;
+    let mut names = vec!["Client"];
+    if client.environments.is_some() {
+        names.push("Environment");
+    }
+    if client.signs_requests {
+        names.push("PrivateKey");
+    }
+    match names.as_slice() {
+        [one] => (*one).to_owned(),
+        many => format!("{{{}}}", many.join(", ")),
+    }
+}
+
 /// The builder calls that give the client each kind of credential.
 fn credential_lines(model: &Model) -> Vec<&'static str> {
     let mut lines = Vec::new();
@@ -167,6 +185,7 @@ pub fn lib_rs(model: &Model) -> Result<String, Error> {
             example_operation,
             auth_summary: auth_summary(model),
             credential_lines: credential_lines(model),
+            example_imports: example_imports(model),
             signs_requests: client.signs_requests,
             environments: client.environments.is_some(),
             multipart: model.sends_multipart(),
@@ -209,6 +228,7 @@ pub fn readme(model: &Model) -> Result<String, Error> {
             environments: client.environments.as_ref(),
             no_default_server: client.default_base_url.is_empty(),
             credential_lines: credential_lines(model),
+            example_imports: example_imports(model),
             env_vars: client
                 .env_vars()
                 .into_iter()
