@@ -54,7 +54,7 @@ pub mod webhooks;
 pub use reqwest;
 pub use runtime::{
     ApiError, CallOptions, Client, ClientBuilder, Environment, Error, IdempotencyKey,
-    Nullable, PrivateKey, Problem, Response, RetryPolicy, UnknownValue,
+    Nullable, PrivateKey, Problem, Response, RetryPolicy, UnknownValue, UnknownVariant,
 };
 /// Every OAuth2 scope the operations of this crate name. The client never asks
 /// for all of them at once: each call asks for the least its operation needs

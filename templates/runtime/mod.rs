@@ -60,3 +60,4 @@ pub use crate::env;
 pub(crate) use request::{encode_path_segment, Body, Operation, RawResponse, Request};
 pub use request::{CallOptions, Response};
 pub use retry::RetryPolicy;
+pub use union::UnknownVariant;

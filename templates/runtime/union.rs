@@ -124,6 +124,37 @@ pub fn from_value<T: DeserializeOwned, E: Error>(value: serde_json::Value) -> Re
     serde_json::from_value(value).map_err(E::custom)
 }
 
+/// A variant of a discriminated union that this version of the client does not
+/// know (a tag added to the API later), kept as sent. Sealed like
+/// [`super::UnknownValue`]: it can be read ([`UnknownVariant::tag`],
+/// [`UnknownVariant::as_json`]) and sent back, but not built or destructured
+/// outside this crate, so code that handles today's unknown variant keeps
+/// compiling when a later version gives that tag a variant of its own.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(transparent)]
+pub struct UnknownVariant {
+    value: serde_json::Value,
+    #[serde(skip)]
+    tag: &'static str,
+}
+
+impl UnknownVariant {
+    /// `value`, whose discriminator property is `tag`.
+    pub(crate) fn new(value: serde_json::Value, tag: &'static str) -> Self {
+        UnknownVariant { value, tag }
+    }
+
+    /// The value of the discriminator property, if the payload has it as a string.
+    pub fn tag(&self) -> Option<&str> {
+        self.value.get(self.tag).and_then(serde_json::Value::as_str)
+    }
+
+    /// The payload as sent.
+    pub fn as_json(&self) -> &serde_json::Value {
+        &self.value
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,5 +208,15 @@ mod tests {
         assert!(!is_integer(&serde_json::json!(1.5)));
         assert!(one_of(Some("A"), &["A", "B"]) && !one_of(Some("C"), &["A"]) && !one_of(None, &["A"]));
         assert_eq!(slot_str(&Some(Some(serde_json::json!("x")))), Some("x"));
+    }
+
+    #[test]
+    fn an_unknown_variant_keeps_its_payload_and_tag() {
+        let payload = serde_json::json!({"kind": "crypto", "wallet": "w-1"});
+        let unknown = UnknownVariant::new(payload.clone(), "kind");
+        assert_eq!(unknown.tag(), Some("crypto"));
+        assert_eq!(unknown.as_json(), &payload);
+        assert_eq!(serde_json::to_value(&unknown).unwrap(), payload);
+        assert_eq!(UnknownVariant::new(serde_json::json!([1]), "kind").tag(), None);
     }
 }

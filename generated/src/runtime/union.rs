@@ -124,3 +124,34 @@ pub fn str_at<'v>(value: &'v serde_json::Value, key: &str) -> Option<&'v str> {
 pub fn from_value<T: DeserializeOwned, E: Error>(value: serde_json::Value) -> Result<T, E> {
     serde_json::from_value(value).map_err(E::custom)
 }
+
+/// A variant of a discriminated union that this version of the client does not
+/// know (a tag added to the API later), kept as sent. Sealed like
+/// [`super::UnknownValue`]: it can be read ([`UnknownVariant::tag`],
+/// [`UnknownVariant::as_json`]) and sent back, but not built or destructured
+/// outside this crate, so code that handles today's unknown variant keeps
+/// compiling when a later version gives that tag a variant of its own.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(transparent)]
+pub struct UnknownVariant {
+    value: serde_json::Value,
+    #[serde(skip)]
+    tag: &'static str,
+}
+
+impl UnknownVariant {
+    /// `value`, whose discriminator property is `tag`.
+    pub(crate) fn new(value: serde_json::Value, tag: &'static str) -> Self {
+        UnknownVariant { value, tag }
+    }
+
+    /// The value of the discriminator property, if the payload has it as a string.
+    pub fn tag(&self) -> Option<&str> {
+        self.value.get(self.tag).and_then(serde_json::Value::as_str)
+    }
+
+    /// The payload as sent.
+    pub fn as_json(&self) -> &serde_json::Value {
+        &self.value
+    }
+}

@@ -23,7 +23,7 @@ pub fn union_def(model: &Model, def: &TypeDef, u: &Union, schema_doc: &str) -> T
     let unknown = u.keeps_unknown().then(|| {
         quote! {
             /// A variant this version of the client does not know, kept as sent.
-            Unknown(::serde_json::Value),
+            Unknown(crate::runtime::UnknownVariant),
         }
     });
     let froms = from_impls(model, &name, u);
@@ -151,8 +151,12 @@ fn buffered(name: &str, u: &Union) -> TokenStream {
         let variant = ident(&v.name);
         (condition, quote!(crate::runtime::union::from_value(value).map(Self::#variant)), variant)
     });
-    let fallback =
-        if u.keeps_unknown() { quote!(::std::result::Result::Ok(Self::Unknown(value))) } else { no_match(name, u) };
+    let fallback = match &u.tags {
+        Some((property, _)) => {
+            quote!(::std::result::Result::Ok(Self::Unknown(crate::runtime::union::UnknownVariant::new(value, #property))))
+        }
+        None => no_match(name, u),
+    };
     let body = if u.fallthrough {
         // A branch that claims the payload but cannot hold it passes it on.
         let tries = branches.map(|(condition, _, variant)| {
