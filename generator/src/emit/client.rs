@@ -48,6 +48,8 @@ pub fn api_items(model: &Model) -> TokenStream {
     if client.environments.is_some() {
         readers.push(quote!(crate::runtime::environment::from_env));
     }
+    // Without operations nothing calls the client, which reads these.
+    let unused = model.operations.is_empty().then(|| quote!(#[allow(dead_code)]));
     let request_span = format!("{}.request", client.span_prefix);
     let token_span = format!("{}.token", client.span_prefix);
     let env_vars = client.env_vars().into_iter().map(|var| {
@@ -91,10 +93,13 @@ pub fn api_items(model: &Model) -> TokenStream {
             #(#env_vars)*
         }
 
+        #unused
         pub(crate) const REQUEST_SPAN: &str = #request_span;
+        #unused
         pub(crate) const TOKEN_SPAN: &str = #token_span;
 
         /// The API as the runtime acts on it.
+        #unused
         pub(crate) const API: crate::runtime::api::Api = crate::runtime::api::Api {
             default_base_url: #default_base_url,
             user_agent: ::std::concat!(#user_agent, ::std::env!("CARGO_PKG_VERSION")),

@@ -32,6 +32,7 @@ struct LibRs<'a> {
     environments: bool,
     multipart: bool,
     no_default_server: bool,
+    no_operations: bool,
     /// Rust items, rendered by `emit/client.rs`.
     api_items: String,
 }
@@ -190,6 +191,7 @@ pub fn lib_rs(model: &Model) -> Result<String, Error> {
             environments: client.environments.is_some(),
             multipart: model.sends_multipart(),
             no_default_server: client.default_base_url.is_empty(),
+            no_operations: model.operations.is_empty(),
             api_items: super::client::api_items(model).to_string(),
         },
         "templates/lib.rs.askama",
