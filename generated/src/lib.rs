@@ -75,7 +75,7 @@ pub const SANDBOX_URL: &str = "https://sandbox.upvest.co";
 pub const PRODUCTION_URL: &str = "https://api.upvest.co";
 /// The environment variables [`ClientBuilder::from_env`] reads.
 pub mod env {
-    /// `UPVEST_CLIENT_ID`: the OAuth2 client id.
+    /// `UPVEST_CLIENT_ID`: the OAuth2 client id, also sent as `upvest-client-id`.
     pub const CLIENT_ID: &str = "UPVEST_CLIENT_ID";
     /// `UPVEST_CLIENT_SECRET`: the OAuth2 client secret.
     pub const CLIENT_SECRET: &str = "UPVEST_CLIENT_SECRET";

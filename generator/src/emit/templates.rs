@@ -51,7 +51,7 @@ struct Readme<'a> {
     no_default_server: bool,
     credential_lines: Vec<&'static str>,
     example_imports: String,
-    env_vars: Vec<(String, &'static str)>,
+    env_vars: Vec<(String, String)>,
     request_id_header: Option<&'a str>,
     operations: Vec<OperationRow>,
     webhooks: Vec<String>,

@@ -135,7 +135,7 @@ impl ClientProfile {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvVar {
     pub suffix: &'static str,
-    pub meaning: &'static str,
+    pub meaning: String,
 }
 
 impl ClientProfile {
@@ -151,10 +151,13 @@ impl ClientProfile {
     /// The variables the runtime reads for this API (the runtime's `from_env`
     /// and each optional part's reader use these suffixes).
     pub fn env_vars(&self) -> Vec<EnvVar> {
-        let var = |suffix, meaning| EnvVar { suffix, meaning };
+        let var = |suffix, meaning: &str| EnvVar { suffix, meaning: meaning.to_owned() };
         let mut vars = Vec::new();
         if self.uses_client_credentials() {
-            vars.push(var("CLIENT_ID", "the OAuth2 client id"));
+            vars.push(match &self.client_id_header {
+                Some(header) => var("CLIENT_ID", &format!("the OAuth2 client id, also sent as `{header}`")),
+                None => var("CLIENT_ID", "the OAuth2 client id"),
+            });
             vars.push(var("CLIENT_SECRET", "the OAuth2 client secret"));
             vars.push(var(
                 "SCOPES",
