@@ -170,18 +170,38 @@ pub fn check_range_i64(
     within(prefix, field, value, min, max, "be", "")
 }
 
-/// Checks a number against inclusive bounds; NaN is refused.
+/// A bound of a number: `minimum`/`maximum`, or their exclusive forms.
+#[derive(Debug, Clone, Copy)]
+pub enum Limit {
+    Inclusive(f64),
+    Exclusive(f64),
+}
+
+/// Checks a number against its bounds; NaN is refused.
 pub fn check_range_f64(
     prefix: &str,
     field: &str,
     value: f64,
-    min: Option<f64>,
-    max: Option<f64>,
+    min: Option<Limit>,
+    max: Option<Limit>,
 ) -> Result<(), ValidationError> {
     if value.is_nan() {
         return Err(fail(prefix, field, "must be a number".to_string()));
     }
-    within(prefix, field, value, min, max, "be", "")
+    match min {
+        Some(Limit::Exclusive(min)) if value <= min => {
+            return Err(fail(prefix, field, format!("must be greater than {min}")));
+        }
+        Some(Limit::Inclusive(min)) if value < min => {
+            return Err(fail(prefix, field, format!("must be at least {min}")))
+        }
+        _ => {}
+    }
+    match max {
+        Some(Limit::Exclusive(max)) if value >= max => Err(fail(prefix, field, format!("must be less than {max}"))),
+        Some(Limit::Inclusive(max)) if value > max => Err(fail(prefix, field, format!("must be at most {max}"))),
+        _ => Ok(()),
+    }
 }
 
 /// Checks the number of items of an array.
@@ -360,9 +380,15 @@ mod tests {
         assert!(check_range_i64("", "n", 5, Some(0), Some(5)).is_ok());
         assert!(check_range_i64("", "n", 6, Some(0), Some(5)).is_err());
         assert!(check_range_i64("", "n", -1, Some(0), None).is_err());
-        assert!(check_range_f64("", "n", 0.5, Some(0.0), Some(1.0)).is_ok());
-        assert!(check_range_f64("", "n", 1.5, None, Some(1.0)).is_err());
+        assert!(check_range_f64("", "n", 0.5, Some(Limit::Inclusive(0.0)), Some(Limit::Inclusive(1.0))).is_ok());
+        assert!(check_range_f64("", "n", 1.5, None, Some(Limit::Inclusive(1.0))).is_err());
         assert!(check_range_f64("", "n", f64::NAN, None, None).is_err());
+        // Exclusive bounds leave the bound itself out.
+        assert!(check_range_f64("", "n", 0.0, Some(Limit::Inclusive(0.0)), None).is_ok());
+        let at_bound = check_range_f64("", "n", 0.0, Some(Limit::Exclusive(0.0)), None).unwrap_err();
+        assert!(at_bound.message.contains("greater than 0"), "{at_bound:?}");
+        assert!(check_range_f64("", "n", 0.1, Some(Limit::Exclusive(0.0)), Some(Limit::Exclusive(1.0))).is_ok());
+        assert!(check_range_f64("", "n", 1.0, None, Some(Limit::Exclusive(1.0))).is_err());
         assert!(check_items("", "l", 2, Some(1), Some(2)).is_ok());
         assert!(check_items("", "l", 0, Some(1), None).is_err());
         assert!(check_items("", "l", 3, None, Some(2)).is_err());

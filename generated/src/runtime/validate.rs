@@ -171,18 +171,38 @@ pub fn check_range_i64(
     within(prefix, field, value, min, max, "be", "")
 }
 
-/// Checks a number against inclusive bounds; NaN is refused.
+/// A bound of a number: `minimum`/`maximum`, or their exclusive forms.
+#[derive(Debug, Clone, Copy)]
+pub enum Limit {
+    Inclusive(f64),
+    Exclusive(f64),
+}
+
+/// Checks a number against its bounds; NaN is refused.
 pub fn check_range_f64(
     prefix: &str,
     field: &str,
     value: f64,
-    min: Option<f64>,
-    max: Option<f64>,
+    min: Option<Limit>,
+    max: Option<Limit>,
 ) -> Result<(), ValidationError> {
     if value.is_nan() {
         return Err(fail(prefix, field, "must be a number".to_string()));
     }
-    within(prefix, field, value, min, max, "be", "")
+    match min {
+        Some(Limit::Exclusive(min)) if value <= min => {
+            return Err(fail(prefix, field, format!("must be greater than {min}")));
+        }
+        Some(Limit::Inclusive(min)) if value < min => {
+            return Err(fail(prefix, field, format!("must be at least {min}")))
+        }
+        _ => {}
+    }
+    match max {
+        Some(Limit::Exclusive(max)) if value >= max => Err(fail(prefix, field, format!("must be less than {max}"))),
+        Some(Limit::Inclusive(max)) if value > max => Err(fail(prefix, field, format!("must be at most {max}"))),
+        _ => Ok(()),
+    }
 }
 
 /// Checks the number of items of an array.

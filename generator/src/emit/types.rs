@@ -279,7 +279,7 @@ pub fn value_checks(
             let bound = |v: Option<Bound>| match v {
                 Some(Bound::Int(v)) => quote!(::std::option::Option::Some(#v)),
                 // A fractional bound on an integer: the nearest integer that keeps its meaning.
-                Some(Bound::Float(v)) => {
+                Some(Bound::Float(v) | Bound::FloatExclusive(v)) => {
                     let v = v as i64;
                     quote!(::std::option::Option::Some(#v))
                 }
@@ -290,10 +290,15 @@ pub fn value_checks(
         }
         TypeRef::F64 if c.minimum.is_some() || c.maximum.is_some() => {
             let bound = |v: Option<Bound>| match v {
-                Some(Bound::Float(v)) => quote!(::std::option::Option::Some(#v)),
+                Some(Bound::Float(v)) => {
+                    quote!(::std::option::Option::Some(crate::runtime::validate::Limit::Inclusive(#v)))
+                }
+                Some(Bound::FloatExclusive(v)) => {
+                    quote!(::std::option::Option::Some(crate::runtime::validate::Limit::Exclusive(#v)))
+                }
                 Some(Bound::Int(v)) => {
                     let v = v as f64;
-                    quote!(::std::option::Option::Some(#v))
+                    quote!(::std::option::Option::Some(crate::runtime::validate::Limit::Inclusive(#v)))
                 }
                 None => quote!(::std::option::Option::None),
             };

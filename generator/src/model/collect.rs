@@ -1063,16 +1063,24 @@ fn primitive_shape(schema: &Schema) -> Option<Shape> {
             }
         }
         SchemaKind::Type(Type::Integer(i)) => {
-            constraints.minimum = i.minimum.map(Bound::Int);
-            constraints.maximum = i.maximum.map(Bound::Int);
+            // An exclusive bound on an integer is the next integer in.
+            let inward = |bound: Option<i64>, exclusive: bool, step: i64| match bound {
+                Some(b) if exclusive => b.checked_add(step).map(Bound::Int),
+                other => other.map(Bound::Int),
+            };
+            constraints.minimum = inward(i.minimum, i.exclusive_minimum, 1);
+            constraints.maximum = inward(i.maximum, i.exclusive_maximum, -1);
             match &i.format {
                 VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int32) => TypeRef::I32,
                 _ => TypeRef::I64,
             }
         }
         SchemaKind::Type(Type::Number(n)) => {
-            constraints.minimum = n.minimum.map(Bound::Float);
-            constraints.maximum = n.maximum.map(Bound::Float);
+            let bound = |bound: Option<f64>, exclusive: bool| {
+                bound.map(|b| if exclusive { Bound::FloatExclusive(b) } else { Bound::Float(b) })
+            };
+            constraints.minimum = bound(n.minimum, n.exclusive_minimum);
+            constraints.maximum = bound(n.maximum, n.exclusive_maximum);
             TypeRef::F64
         }
         SchemaKind::Type(Type::Boolean(_)) => TypeRef::Bool,

@@ -345,6 +345,9 @@ impl Constraints {
 pub enum Bound {
     Int(i64),
     Float(f64),
+    /// `exclusiveMinimum`/`exclusiveMaximum` on a number: the bound itself is out.
+    /// (On an integer an exclusive bound is the next integer in, an `Int`.)
+    FloatExclusive(f64),
 }
 
 impl std::fmt::Display for Bound {
@@ -352,6 +355,7 @@ impl std::fmt::Display for Bound {
         match self {
             Bound::Int(v) => write!(f, "{v}"),
             Bound::Float(v) => write!(f, "{v}"),
+            Bound::FloatExclusive(v) => write!(f, "{v} (exclusive)"),
         }
     }
 }
