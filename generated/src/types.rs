@@ -1509,258 +1509,164 @@ impl<'de> ::serde::Deserialize<'de> for User {
     ) -> ::std::result::Result<Self, D::Error> {
         #[derive(::serde::Deserialize)]
         struct Slots {
-            #[serde(
-                rename = "address",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            address: ::std::option::Option<::std::option::Option<crate::types::Address>>,
-            #[serde(
-                rename = "birth_city",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            birth_city: ::std::option::Option<
-                ::std::option::Option<::std::string::String>,
+            #[serde(rename = "address", default)]
+            address: crate::runtime::union::Slot<crate::types::Address>,
+            #[serde(rename = "birth_city", default)]
+            birth_city: crate::runtime::union::Slot<::std::string::String>,
+            #[serde(rename = "birth_country", default)]
+            birth_country: crate::runtime::union::Slot<::std::string::String>,
+            #[serde(rename = "birth_date", default)]
+            birth_date: crate::runtime::union::Slot<::chrono::NaiveDate>,
+            #[serde(rename = "birth_name", default)]
+            birth_name: crate::runtime::union::Slot<::std::string::String>,
+            #[serde(rename = "created_at", default)]
+            created_at: crate::runtime::union::Slot<::chrono::DateTime<::chrono::Utc>>,
+            #[serde(rename = "data_privacy_and_sharing_agreement", default)]
+            data_privacy_and_sharing_agreement: crate::runtime::union::Slot<
+                crate::types::DataPrivacyAndSharingAgreement,
             >,
-            #[serde(
-                rename = "birth_country",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            birth_country: ::std::option::Option<
-                ::std::option::Option<::std::string::String>,
+            #[serde(rename = "email", default)]
+            email: crate::runtime::union::Slot<::std::string::String>,
+            #[serde(rename = "fatca", default)]
+            fatca: crate::runtime::union::Slot<crate::types::Fatca>,
+            #[serde(rename = "first_name", default)]
+            first_name: crate::runtime::union::Slot<::std::string::String>,
+            #[serde(rename = "id", default)]
+            id: crate::runtime::union::Slot<::uuid::Uuid>,
+            #[serde(rename = "last_name", default)]
+            last_name: crate::runtime::union::Slot<::std::string::String>,
+            #[serde(rename = "nationalities", default)]
+            nationalities: crate::runtime::union::Slot<
+                ::std::vec::Vec<::std::string::String>,
             >,
-            #[serde(
-                rename = "birth_date",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            birth_date: ::std::option::Option<
-                ::std::option::Option<::chrono::NaiveDate>,
+            #[serde(rename = "phone_number", default)]
+            phone_number: crate::runtime::union::Slot<::std::string::String>,
+            #[serde(rename = "postal_address", default)]
+            postal_address: crate::runtime::union::Slot<crate::types::Address>,
+            #[serde(rename = "salutation", default)]
+            salutation: crate::runtime::union::Slot<crate::types::Salutation>,
+            #[serde(rename = "status", default)]
+            status: crate::runtime::union::Slot<crate::types::UserStatus>,
+            #[serde(rename = "terms_and_conditions", default)]
+            terms_and_conditions: crate::runtime::union::Slot<
+                crate::types::TermsAndConditions,
             >,
-            #[serde(
-                rename = "birth_name",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            birth_name: ::std::option::Option<
-                ::std::option::Option<::std::string::String>,
-            >,
-            #[serde(
-                rename = "created_at",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            created_at: ::std::option::Option<
-                ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
-            >,
-            #[serde(
-                rename = "data_privacy_and_sharing_agreement",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            data_privacy_and_sharing_agreement: ::std::option::Option<
-                ::std::option::Option<crate::types::DataPrivacyAndSharingAgreement>,
-            >,
-            #[serde(
-                rename = "email",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            email: ::std::option::Option<::std::option::Option<::std::string::String>>,
-            #[serde(
-                rename = "fatca",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            fatca: ::std::option::Option<::std::option::Option<crate::types::Fatca>>,
-            #[serde(
-                rename = "first_name",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            first_name: ::std::option::Option<
-                ::std::option::Option<::std::string::String>,
-            >,
-            #[serde(
-                rename = "id",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            id: ::std::option::Option<::std::option::Option<::uuid::Uuid>>,
-            #[serde(
-                rename = "last_name",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            last_name: ::std::option::Option<
-                ::std::option::Option<::std::string::String>,
-            >,
-            #[serde(
-                rename = "nationalities",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            nationalities: ::std::option::Option<
-                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-            >,
-            #[serde(
-                rename = "phone_number",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            phone_number: ::std::option::Option<
-                ::std::option::Option<::std::string::String>,
-            >,
-            #[serde(
-                rename = "postal_address",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            postal_address: ::std::option::Option<
-                ::std::option::Option<crate::types::Address>,
-            >,
-            #[serde(
-                rename = "salutation",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            salutation: ::std::option::Option<
-                ::std::option::Option<crate::types::Salutation>,
-            >,
-            #[serde(
-                rename = "status",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            status: ::std::option::Option<
-                ::std::option::Option<crate::types::UserStatus>,
-            >,
-            #[serde(
-                rename = "terms_and_conditions",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            terms_and_conditions: ::std::option::Option<
-                ::std::option::Option<crate::types::TermsAndConditions>,
-            >,
-            #[serde(
-                rename = "title",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            title: ::std::option::Option<::std::option::Option<crate::types::Title>>,
-            #[serde(
-                rename = "updated_at",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            updated_at: ::std::option::Option<
-                ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
-            >,
+            #[serde(rename = "title", default)]
+            title: crate::runtime::union::Slot<crate::types::Title>,
+            #[serde(rename = "updated_at", default)]
+            updated_at: crate::runtime::union::Slot<::chrono::DateTime<::chrono::Utc>>,
         }
         let slots: Slots = crate::runtime::union::object(deserializer, "User")?;
-        if slots.address.is_some() && slots.birth_date.is_some()
-            && slots.created_at.is_some() && slots.first_name.is_some()
-            && slots.id.is_some() && slots.last_name.is_some()
-            && slots.nationalities.is_some() && slots.status.is_some()
-            && slots.updated_at.is_some()
-            && slots.data_privacy_and_sharing_agreement.is_none()
-            && slots.email.is_none() && slots.fatca.is_none()
-            && slots.phone_number.is_none() && slots.terms_and_conditions.is_none()
+        if slots.address.0.is_some() && slots.birth_date.0.is_some()
+            && slots.created_at.0.is_some() && slots.first_name.0.is_some()
+            && slots.id.0.is_some() && slots.last_name.0.is_some()
+            && slots.nationalities.0.is_some() && slots.status.0.is_some()
+            && slots.updated_at.0.is_some()
+            && slots.data_privacy_and_sharing_agreement.0.is_none()
+            && slots.email.0.is_none() && slots.fatca.0.is_none()
+            && slots.phone_number.0.is_none() && slots.terms_and_conditions.0.is_none()
         {
             return ::std::result::Result::Ok(
                 Self::Byol(crate::types::UserByol {
-                    id: crate::runtime::union::required(slots.id, "id")?,
+                    id: crate::runtime::union::required(slots.id.0, "id")?,
                     created_at: crate::runtime::union::required(
-                        slots.created_at,
+                        slots.created_at.0,
                         "created_at",
                     )?,
                     updated_at: crate::runtime::union::required(
-                        slots.updated_at,
+                        slots.updated_at.0,
                         "updated_at",
                     )?,
                     first_name: crate::runtime::union::required(
-                        slots.first_name,
+                        slots.first_name.0,
                         "first_name",
                     )?,
                     last_name: crate::runtime::union::required(
-                        slots.last_name,
+                        slots.last_name.0,
                         "last_name",
                     )?,
-                    salutation: crate::runtime::union::optional(slots.salutation),
-                    title: crate::runtime::union::optional(slots.title),
+                    salutation: crate::runtime::union::optional(slots.salutation.0),
+                    title: crate::runtime::union::optional(slots.title.0),
                     birth_date: crate::runtime::union::required(
-                        slots.birth_date,
+                        slots.birth_date.0,
                         "birth_date",
                     )?,
-                    birth_city: crate::runtime::union::optional(slots.birth_city),
-                    birth_country: crate::runtime::union::optional(slots.birth_country),
-                    birth_name: crate::runtime::union::optional(slots.birth_name),
+                    birth_city: crate::runtime::union::optional(slots.birth_city.0),
+                    birth_country: crate::runtime::union::optional(
+                        slots.birth_country.0,
+                    ),
+                    birth_name: crate::runtime::union::optional(slots.birth_name.0),
                     nationalities: crate::runtime::union::required(
-                        slots.nationalities,
+                        slots.nationalities.0,
                         "nationalities",
                     )?,
-                    address: crate::runtime::union::required(slots.address, "address")?,
+                    address: crate::runtime::union::required(
+                        slots.address.0,
+                        "address",
+                    )?,
                     postal_address: crate::runtime::union::tristate(
-                        slots.postal_address,
+                        slots.postal_address.0,
                     ),
-                    status: crate::runtime::union::required(slots.status, "status")?,
+                    status: crate::runtime::union::required(slots.status.0, "status")?,
                 }),
             );
         }
-        if slots.address.is_some() && slots.birth_date.is_some()
-            && slots.created_at.is_some() && slots.first_name.is_some()
-            && slots.id.is_some() && slots.last_name.is_some()
-            && slots.nationalities.is_some() && slots.status.is_some()
-            && slots.updated_at.is_some()
+        if slots.address.0.is_some() && slots.birth_date.0.is_some()
+            && slots.created_at.0.is_some() && slots.first_name.0.is_some()
+            && slots.id.0.is_some() && slots.last_name.0.is_some()
+            && slots.nationalities.0.is_some() && slots.status.0.is_some()
+            && slots.updated_at.0.is_some()
         {
             return ::std::result::Result::Ok(
                 Self::Tol(crate::types::UserTol {
-                    id: crate::runtime::union::required(slots.id, "id")?,
+                    id: crate::runtime::union::required(slots.id.0, "id")?,
                     created_at: crate::runtime::union::required(
-                        slots.created_at,
+                        slots.created_at.0,
                         "created_at",
                     )?,
                     updated_at: crate::runtime::union::required(
-                        slots.updated_at,
+                        slots.updated_at.0,
                         "updated_at",
                     )?,
                     first_name: crate::runtime::union::required(
-                        slots.first_name,
+                        slots.first_name.0,
                         "first_name",
                     )?,
                     last_name: crate::runtime::union::required(
-                        slots.last_name,
+                        slots.last_name.0,
                         "last_name",
                     )?,
-                    salutation: crate::runtime::union::optional(slots.salutation),
-                    title: crate::runtime::union::optional(slots.title),
+                    salutation: crate::runtime::union::optional(slots.salutation.0),
+                    title: crate::runtime::union::optional(slots.title.0),
                     birth_date: crate::runtime::union::required(
-                        slots.birth_date,
+                        slots.birth_date.0,
                         "birth_date",
                     )?,
-                    birth_city: crate::runtime::union::optional(slots.birth_city),
-                    birth_country: crate::runtime::union::optional(slots.birth_country),
-                    birth_name: crate::runtime::union::optional(slots.birth_name),
+                    birth_city: crate::runtime::union::optional(slots.birth_city.0),
+                    birth_country: crate::runtime::union::optional(
+                        slots.birth_country.0,
+                    ),
+                    birth_name: crate::runtime::union::optional(slots.birth_name.0),
                     nationalities: crate::runtime::union::required(
-                        slots.nationalities,
+                        slots.nationalities.0,
                         "nationalities",
                     )?,
-                    address: crate::runtime::union::required(slots.address, "address")?,
+                    address: crate::runtime::union::required(
+                        slots.address.0,
+                        "address",
+                    )?,
                     postal_address: crate::runtime::union::tristate(
-                        slots.postal_address,
+                        slots.postal_address.0,
                     ),
-                    status: crate::runtime::union::required(slots.status, "status")?,
-                    email: crate::runtime::union::optional(slots.email),
-                    phone_number: crate::runtime::union::optional(slots.phone_number),
-                    fatca: crate::runtime::union::optional(slots.fatca),
+                    status: crate::runtime::union::required(slots.status.0, "status")?,
+                    email: crate::runtime::union::optional(slots.email.0),
+                    phone_number: crate::runtime::union::optional(slots.phone_number.0),
+                    fatca: crate::runtime::union::optional(slots.fatca.0),
                     terms_and_conditions: crate::runtime::union::optional(
-                        slots.terms_and_conditions,
+                        slots.terms_and_conditions.0,
                     ),
                     data_privacy_and_sharing_agreement: crate::runtime::union::optional(
-                        slots.data_privacy_and_sharing_agreement,
+                        slots.data_privacy_and_sharing_agreement.0,
                     ),
                 }),
             );
@@ -2354,215 +2260,143 @@ impl<'de> ::serde::Deserialize<'de> for UserCreateRequest {
     ) -> ::std::result::Result<Self, D::Error> {
         #[derive(::serde::Deserialize)]
         struct Slots {
-            #[serde(
-                rename = "address",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            address: ::std::option::Option<::std::option::Option<crate::types::Address>>,
-            #[serde(
-                rename = "birth_city",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            birth_city: ::std::option::Option<
-                ::std::option::Option<::std::string::String>,
+            #[serde(rename = "address", default)]
+            address: crate::runtime::union::Slot<crate::types::Address>,
+            #[serde(rename = "birth_city", default)]
+            birth_city: crate::runtime::union::Slot<::std::string::String>,
+            #[serde(rename = "birth_country", default)]
+            birth_country: crate::runtime::union::Slot<::std::string::String>,
+            #[serde(rename = "birth_date", default)]
+            birth_date: crate::runtime::union::Slot<::chrono::NaiveDate>,
+            #[serde(rename = "birth_name", default)]
+            birth_name: crate::runtime::union::Slot<::std::string::String>,
+            #[serde(rename = "data_privacy_and_sharing_agreement", default)]
+            data_privacy_and_sharing_agreement: crate::runtime::union::Slot<
+                crate::types::DataPrivacyAndSharingAgreement,
             >,
-            #[serde(
-                rename = "birth_country",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            birth_country: ::std::option::Option<
-                ::std::option::Option<::std::string::String>,
+            #[serde(rename = "email", default)]
+            email: crate::runtime::union::Slot<::std::string::String>,
+            #[serde(rename = "fatca", default)]
+            fatca: crate::runtime::union::Slot<crate::types::Fatca>,
+            #[serde(rename = "first_name", default)]
+            first_name: crate::runtime::union::Slot<::std::string::String>,
+            #[serde(rename = "last_name", default)]
+            last_name: crate::runtime::union::Slot<::std::string::String>,
+            #[serde(rename = "nationalities", default)]
+            nationalities: crate::runtime::union::Slot<
+                ::std::vec::Vec<::std::string::String>,
             >,
-            #[serde(
-                rename = "birth_date",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            birth_date: ::std::option::Option<
-                ::std::option::Option<::chrono::NaiveDate>,
+            #[serde(rename = "phone_number", default)]
+            phone_number: crate::runtime::union::Slot<::std::string::String>,
+            #[serde(rename = "postal_address", default)]
+            postal_address: crate::runtime::union::Slot<crate::types::Address>,
+            #[serde(rename = "salutation", default)]
+            salutation: crate::runtime::union::Slot<crate::types::Salutation>,
+            #[serde(rename = "terms_and_conditions", default)]
+            terms_and_conditions: crate::runtime::union::Slot<
+                crate::types::TermsAndConditions,
             >,
-            #[serde(
-                rename = "birth_name",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            birth_name: ::std::option::Option<
-                ::std::option::Option<::std::string::String>,
-            >,
-            #[serde(
-                rename = "data_privacy_and_sharing_agreement",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            data_privacy_and_sharing_agreement: ::std::option::Option<
-                ::std::option::Option<crate::types::DataPrivacyAndSharingAgreement>,
-            >,
-            #[serde(
-                rename = "email",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            email: ::std::option::Option<::std::option::Option<::std::string::String>>,
-            #[serde(
-                rename = "fatca",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            fatca: ::std::option::Option<::std::option::Option<crate::types::Fatca>>,
-            #[serde(
-                rename = "first_name",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            first_name: ::std::option::Option<
-                ::std::option::Option<::std::string::String>,
-            >,
-            #[serde(
-                rename = "last_name",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            last_name: ::std::option::Option<
-                ::std::option::Option<::std::string::String>,
-            >,
-            #[serde(
-                rename = "nationalities",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            nationalities: ::std::option::Option<
-                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-            >,
-            #[serde(
-                rename = "phone_number",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            phone_number: ::std::option::Option<
-                ::std::option::Option<::std::string::String>,
-            >,
-            #[serde(
-                rename = "postal_address",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            postal_address: ::std::option::Option<
-                ::std::option::Option<crate::types::Address>,
-            >,
-            #[serde(
-                rename = "salutation",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            salutation: ::std::option::Option<
-                ::std::option::Option<crate::types::Salutation>,
-            >,
-            #[serde(
-                rename = "terms_and_conditions",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            terms_and_conditions: ::std::option::Option<
-                ::std::option::Option<crate::types::TermsAndConditions>,
-            >,
-            #[serde(
-                rename = "title",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            title: ::std::option::Option<::std::option::Option<crate::types::Title>>,
+            #[serde(rename = "title", default)]
+            title: crate::runtime::union::Slot<crate::types::Title>,
         }
         let slots: Slots = crate::runtime::union::object(
             deserializer,
             "UserCreateRequest",
         )?;
-        if slots.address.is_some() && slots.birth_date.is_some()
-            && slots.first_name.is_some() && slots.last_name.is_some()
-            && slots.nationalities.is_some()
-            && slots.data_privacy_and_sharing_agreement.is_none()
-            && slots.email.is_none() && slots.fatca.is_none()
-            && slots.phone_number.is_none() && slots.terms_and_conditions.is_none()
+        if slots.address.0.is_some() && slots.birth_date.0.is_some()
+            && slots.first_name.0.is_some() && slots.last_name.0.is_some()
+            && slots.nationalities.0.is_some()
+            && slots.data_privacy_and_sharing_agreement.0.is_none()
+            && slots.email.0.is_none() && slots.fatca.0.is_none()
+            && slots.phone_number.0.is_none() && slots.terms_and_conditions.0.is_none()
         {
             return ::std::result::Result::Ok(
                 Self::Byol(crate::types::UserByolCreateRequest {
                     first_name: crate::runtime::union::required(
-                        slots.first_name,
+                        slots.first_name.0,
                         "first_name",
                     )?,
                     last_name: crate::runtime::union::required(
-                        slots.last_name,
+                        slots.last_name.0,
                         "last_name",
                     )?,
-                    salutation: crate::runtime::union::optional(slots.salutation),
-                    title: crate::runtime::union::optional(slots.title),
+                    salutation: crate::runtime::union::optional(slots.salutation.0),
+                    title: crate::runtime::union::optional(slots.title.0),
                     birth_date: crate::runtime::union::required(
-                        slots.birth_date,
+                        slots.birth_date.0,
                         "birth_date",
                     )?,
-                    birth_city: crate::runtime::union::optional(slots.birth_city),
-                    birth_country: crate::runtime::union::optional(slots.birth_country),
-                    birth_name: crate::runtime::union::optional(slots.birth_name),
+                    birth_city: crate::runtime::union::optional(slots.birth_city.0),
+                    birth_country: crate::runtime::union::optional(
+                        slots.birth_country.0,
+                    ),
+                    birth_name: crate::runtime::union::optional(slots.birth_name.0),
                     nationalities: crate::runtime::union::required(
-                        slots.nationalities,
+                        slots.nationalities.0,
                         "nationalities",
                     )?,
-                    address: crate::runtime::union::required(slots.address, "address")?,
-                    postal_address: crate::runtime::union::tristate(slots.postal_address),
+                    address: crate::runtime::union::required(
+                        slots.address.0,
+                        "address",
+                    )?,
+                    postal_address: crate::runtime::union::tristate(
+                        slots.postal_address.0,
+                    ),
                 }),
             );
         }
-        if slots.address.is_some() && slots.birth_city.is_some()
-            && slots.birth_country.is_some() && slots.birth_date.is_some()
-            && slots.data_privacy_and_sharing_agreement.is_some()
-            && slots.email.is_some() && slots.fatca.is_some()
-            && slots.first_name.is_some() && slots.last_name.is_some()
-            && slots.nationalities.is_some() && slots.terms_and_conditions.is_some()
+        if slots.address.0.is_some() && slots.birth_city.0.is_some()
+            && slots.birth_country.0.is_some() && slots.birth_date.0.is_some()
+            && slots.data_privacy_and_sharing_agreement.0.is_some()
+            && slots.email.0.is_some() && slots.fatca.0.is_some()
+            && slots.first_name.0.is_some() && slots.last_name.0.is_some()
+            && slots.nationalities.0.is_some() && slots.terms_and_conditions.0.is_some()
         {
             return ::std::result::Result::Ok(
                 Self::Tol(crate::types::UserTolCreateRequest {
                     first_name: crate::runtime::union::required(
-                        slots.first_name,
+                        slots.first_name.0,
                         "first_name",
                     )?,
                     last_name: crate::runtime::union::required(
-                        slots.last_name,
+                        slots.last_name.0,
                         "last_name",
                     )?,
-                    email: crate::runtime::union::required(slots.email, "email")?,
-                    salutation: crate::runtime::union::optional(slots.salutation),
-                    title: crate::runtime::union::optional(slots.title),
+                    email: crate::runtime::union::required(slots.email.0, "email")?,
+                    salutation: crate::runtime::union::optional(slots.salutation.0),
+                    title: crate::runtime::union::optional(slots.title.0),
                     birth_date: crate::runtime::union::required(
-                        slots.birth_date,
+                        slots.birth_date.0,
                         "birth_date",
                     )?,
                     birth_city: crate::runtime::union::required(
-                        slots.birth_city,
+                        slots.birth_city.0,
                         "birth_city",
                     )?,
                     birth_country: crate::runtime::union::required(
-                        slots.birth_country,
+                        slots.birth_country.0,
                         "birth_country",
                     )?,
-                    birth_name: crate::runtime::union::optional(slots.birth_name),
+                    birth_name: crate::runtime::union::optional(slots.birth_name.0),
                     nationalities: crate::runtime::union::required(
-                        slots.nationalities,
+                        slots.nationalities.0,
                         "nationalities",
                     )?,
-                    phone_number: crate::runtime::union::optional(slots.phone_number),
-                    address: crate::runtime::union::required(slots.address, "address")?,
+                    phone_number: crate::runtime::union::optional(slots.phone_number.0),
+                    address: crate::runtime::union::required(
+                        slots.address.0,
+                        "address",
+                    )?,
                     postal_address: crate::runtime::union::tristate(
-                        slots.postal_address,
+                        slots.postal_address.0,
                     ),
-                    fatca: crate::runtime::union::required(slots.fatca, "fatca")?,
+                    fatca: crate::runtime::union::required(slots.fatca.0, "fatca")?,
                     terms_and_conditions: crate::runtime::union::required(
-                        slots.terms_and_conditions,
+                        slots.terms_and_conditions.0,
                         "terms_and_conditions",
                     )?,
                     data_privacy_and_sharing_agreement: crate::runtime::union::required(
-                        slots.data_privacy_and_sharing_agreement,
+                        slots.data_privacy_and_sharing_agreement.0,
                         "data_privacy_and_sharing_agreement",
                     )?,
                 }),
@@ -3641,210 +3475,145 @@ impl<'de> ::serde::Deserialize<'de> for UserTolDataChangeRequest {
     ) -> ::std::result::Result<Self, D::Error> {
         #[derive(::serde::Deserialize)]
         struct Slots {
-            #[serde(
-                rename = "address",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            address: ::std::option::Option<::std::option::Option<crate::types::Address>>,
-            #[serde(
-                rename = "birth_name",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            birth_name: ::std::option::Option<
-                ::std::option::Option<::std::string::String>,
+            #[serde(rename = "address", default)]
+            address: crate::runtime::union::Slot<crate::types::Address>,
+            #[serde(rename = "birth_name", default)]
+            birth_name: crate::runtime::union::Slot<::std::string::String>,
+            #[serde(rename = "data_download_link", default)]
+            data_download_link: crate::runtime::union::Slot<::std::string::String>,
+            #[serde(rename = "document_type", default)]
+            document_type: crate::runtime::union::Slot<::serde_json::Value>,
+            #[serde(rename = "email", default)]
+            email: crate::runtime::union::Slot<::std::string::String>,
+            #[serde(rename = "first_name", default)]
+            first_name: crate::runtime::union::Slot<::std::string::String>,
+            #[serde(rename = "issuance_date", default)]
+            issuance_date: crate::runtime::union::Slot<::chrono::NaiveDate>,
+            #[serde(rename = "last_name", default)]
+            last_name: crate::runtime::union::Slot<::std::string::String>,
+            #[serde(rename = "nationalities", default)]
+            nationalities: crate::runtime::union::Slot<
+                ::std::vec::Vec<::std::string::String>,
             >,
-            #[serde(
-                rename = "data_download_link",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            data_download_link: ::std::option::Option<
-                ::std::option::Option<::std::string::String>,
-            >,
-            #[serde(
-                rename = "document_type",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            document_type: ::std::option::Option<
-                ::std::option::Option<::serde_json::Value>,
-            >,
-            #[serde(
-                rename = "email",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            email: ::std::option::Option<::std::option::Option<::std::string::String>>,
-            #[serde(
-                rename = "first_name",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            first_name: ::std::option::Option<
-                ::std::option::Option<::std::string::String>,
-            >,
-            #[serde(
-                rename = "issuance_date",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            issuance_date: ::std::option::Option<
-                ::std::option::Option<::chrono::NaiveDate>,
-            >,
-            #[serde(
-                rename = "last_name",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            last_name: ::std::option::Option<
-                ::std::option::Option<::std::string::String>,
-            >,
-            #[serde(
-                rename = "nationalities",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            nationalities: ::std::option::Option<
-                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-            >,
-            #[serde(
-                rename = "phone_number",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            phone_number: ::std::option::Option<
-                ::std::option::Option<::std::string::String>,
-            >,
-            #[serde(
-                rename = "postal_address",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            postal_address: ::std::option::Option<
-                ::std::option::Option<crate::types::Address>,
-            >,
-            #[serde(
-                rename = "salutation",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            salutation: ::std::option::Option<
-                ::std::option::Option<crate::types::Salutation>,
-            >,
-            #[serde(
-                rename = "title",
-                default,
-                deserialize_with = "crate::runtime::union::present"
-            )]
-            title: ::std::option::Option<::std::option::Option<crate::types::Title>>,
+            #[serde(rename = "phone_number", default)]
+            phone_number: crate::runtime::union::Slot<::std::string::String>,
+            #[serde(rename = "postal_address", default)]
+            postal_address: crate::runtime::union::Slot<crate::types::Address>,
+            #[serde(rename = "salutation", default)]
+            salutation: crate::runtime::union::Slot<crate::types::Salutation>,
+            #[serde(rename = "title", default)]
+            title: crate::runtime::union::Slot<crate::types::Title>,
         }
         let slots: Slots = crate::runtime::union::object(
             deserializer,
             "UserTolDataChangeRequest",
         )?;
-        if slots.data_download_link.is_some() && slots.document_type.is_some()
-            && slots.issuance_date.is_some() && slots.nationalities.is_some()
-            && slots.address.is_none() && slots.birth_name.is_none()
-            && slots.email.is_none() && slots.first_name.is_none()
-            && slots.last_name.is_none() && slots.phone_number.is_none()
-            && slots.postal_address.is_none() && slots.salutation.is_none()
-            && slots.title.is_none()
+        if slots.data_download_link.0.is_some() && slots.document_type.0.is_some()
+            && slots.issuance_date.0.is_some() && slots.nationalities.0.is_some()
+            && slots.address.0.is_none() && slots.birth_name.0.is_none()
+            && slots.email.0.is_none() && slots.first_name.0.is_none()
+            && slots.last_name.0.is_none() && slots.phone_number.0.is_none()
+            && slots.postal_address.0.is_none() && slots.salutation.0.is_none()
+            && slots.title.0.is_none()
         {
             return ::std::result::Result::Ok(
                 Self::Nationality(crate::types::UserTolDataChangeNationality {
                     nationalities: crate::runtime::union::required(
-                        slots.nationalities,
+                        slots.nationalities.0,
                         "nationalities",
                     )?,
                     issuance_date: crate::runtime::union::required(
-                        slots.issuance_date,
+                        slots.issuance_date.0,
                         "issuance_date",
                     )?,
                     data_download_link: crate::runtime::union::required(
-                        slots.data_download_link,
+                        slots.data_download_link.0,
                         "data_download_link",
                     )?,
                     document_type: crate::runtime::union::required(
-                        crate::runtime::union::convert(slots.document_type)?,
+                        crate::runtime::union::convert(slots.document_type.0)?,
                         "document_type",
                     )?,
                 }),
             );
         }
-        if slots.address.is_some() && slots.data_download_link.is_some()
-            && slots.document_type.is_some() && slots.issuance_date.is_some()
-            && slots.birth_name.is_none() && slots.email.is_none()
-            && slots.first_name.is_none() && slots.last_name.is_none()
-            && slots.nationalities.is_none() && slots.phone_number.is_none()
-            && slots.postal_address.is_none() && slots.salutation.is_none()
-            && slots.title.is_none()
+        if slots.address.0.is_some() && slots.data_download_link.0.is_some()
+            && slots.document_type.0.is_some() && slots.issuance_date.0.is_some()
+            && slots.birth_name.0.is_none() && slots.email.0.is_none()
+            && slots.first_name.0.is_none() && slots.last_name.0.is_none()
+            && slots.nationalities.0.is_none() && slots.phone_number.0.is_none()
+            && slots.postal_address.0.is_none() && slots.salutation.0.is_none()
+            && slots.title.0.is_none()
         {
             return ::std::result::Result::Ok(
                 Self::Address(crate::types::UserTolDataChangeAddress {
-                    address: crate::runtime::union::required(slots.address, "address")?,
+                    address: crate::runtime::union::required(
+                        slots.address.0,
+                        "address",
+                    )?,
                     issuance_date: crate::runtime::union::required(
-                        slots.issuance_date,
+                        slots.issuance_date.0,
                         "issuance_date",
                     )?,
                     data_download_link: crate::runtime::union::required(
-                        slots.data_download_link,
+                        slots.data_download_link.0,
                         "data_download_link",
                     )?,
                     document_type: crate::runtime::union::required(
-                        crate::runtime::union::convert(slots.document_type)?,
+                        crate::runtime::union::convert(slots.document_type.0)?,
                         "document_type",
                     )?,
                 }),
             );
         }
-        if slots.data_download_link.is_some() && slots.document_type.is_some()
-            && slots.first_name.is_some() && slots.issuance_date.is_some()
-            && slots.last_name.is_some() && slots.address.is_none()
-            && slots.birth_name.is_none() && slots.email.is_none()
-            && slots.nationalities.is_none() && slots.phone_number.is_none()
-            && slots.postal_address.is_none() && slots.salutation.is_none()
-            && slots.title.is_none()
+        if slots.data_download_link.0.is_some() && slots.document_type.0.is_some()
+            && slots.first_name.0.is_some() && slots.issuance_date.0.is_some()
+            && slots.last_name.0.is_some() && slots.address.0.is_none()
+            && slots.birth_name.0.is_none() && slots.email.0.is_none()
+            && slots.nationalities.0.is_none() && slots.phone_number.0.is_none()
+            && slots.postal_address.0.is_none() && slots.salutation.0.is_none()
+            && slots.title.0.is_none()
         {
             return ::std::result::Result::Ok(
                 Self::NameChange(crate::types::UserTolDataChangeNameChange {
                     first_name: crate::runtime::union::required(
-                        slots.first_name,
+                        slots.first_name.0,
                         "first_name",
                     )?,
                     last_name: crate::runtime::union::required(
-                        slots.last_name,
+                        slots.last_name.0,
                         "last_name",
                     )?,
                     issuance_date: crate::runtime::union::required(
-                        slots.issuance_date,
+                        slots.issuance_date.0,
                         "issuance_date",
                     )?,
                     data_download_link: crate::runtime::union::required(
-                        slots.data_download_link,
+                        slots.data_download_link.0,
                         "data_download_link",
                     )?,
                     document_type: crate::runtime::union::required(
-                        crate::runtime::union::convert(slots.document_type)?,
+                        crate::runtime::union::convert(slots.document_type.0)?,
                         "document_type",
                     )?,
                 }),
             );
         }
-        if slots.address.is_none() && slots.data_download_link.is_none()
-            && slots.document_type.is_none() && slots.first_name.is_none()
-            && slots.issuance_date.is_none() && slots.last_name.is_none()
-            && slots.nationalities.is_none()
+        if slots.address.0.is_none() && slots.data_download_link.0.is_none()
+            && slots.document_type.0.is_none() && slots.first_name.0.is_none()
+            && slots.issuance_date.0.is_none() && slots.last_name.0.is_none()
+            && slots.nationalities.0.is_none()
         {
             return ::std::result::Result::Ok(
                 Self::Other(crate::types::UserTolDataChangeOther {
-                    email: crate::runtime::union::optional(slots.email),
-                    salutation: crate::runtime::union::optional(slots.salutation),
-                    title: crate::runtime::union::optional(slots.title),
-                    phone_number: crate::runtime::union::optional(slots.phone_number),
-                    birth_name: crate::runtime::union::optional(slots.birth_name),
-                    postal_address: crate::runtime::union::tristate(slots.postal_address),
+                    email: crate::runtime::union::optional(slots.email.0),
+                    salutation: crate::runtime::union::optional(slots.salutation.0),
+                    title: crate::runtime::union::optional(slots.title.0),
+                    phone_number: crate::runtime::union::optional(slots.phone_number.0),
+                    birth_name: crate::runtime::union::optional(slots.birth_name.0),
+                    postal_address: crate::runtime::union::tristate(
+                        slots.postal_address.0,
+                    ),
                 }),
             );
         }

@@ -42,13 +42,22 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
     }
 }
 
-/// `deserialize_with` for a slot: a present key is `Some`, even when it is `null`.
-pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
+/// One property of a union's payload: `None` when the key is absent (the
+/// `Default`), `Some(None)` when it is `null`, `Some(Some(value))` otherwise. A
+/// type of its own, rather than `deserialize_with` on each field, so the slot
+/// struct's derived decoder needs no wrapper type per field.
+pub struct Slot<T>(pub Option<Option<T>>);
+
+impl<T> Default for Slot<T> {
+    fn default() -> Self {
+        Slot(None)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Slot<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Option::<T>::deserialize(deserializer).map(|value| Slot(Some(value)))
+    }
 }
 
 /// A required, non-nullable field.
@@ -161,8 +170,8 @@ mod tests {
 
     #[derive(Deserialize)]
     struct Slots {
-        #[serde(default, deserialize_with = "present")]
-        a: Option<Option<u32>>,
+        #[serde(default)]
+        a: Slot<u32>,
     }
 
     fn slots(json: &str) -> Slots {
@@ -171,9 +180,9 @@ mod tests {
 
     #[test]
     fn slots_tell_absent_null_and_value_apart() {
-        assert_eq!(slots("{}").a, None);
-        assert_eq!(slots(r#"{"a": null}"#).a, Some(None));
-        assert_eq!(slots(r#"{"a": 3}"#).a, Some(Some(3)));
+        assert_eq!(slots("{}").a.0, None);
+        assert_eq!(slots(r#"{"a": null}"#).a.0, Some(None));
+        assert_eq!(slots(r#"{"a": 3}"#).a.0, Some(Some(3)));
     }
 
     #[test]
@@ -181,7 +190,7 @@ mod tests {
         let err = object::<_, Slots>(&mut serde_json::Deserializer::from_str("[1]"), "U").err().unwrap();
         assert!(err.to_string().contains("union `U`"), "{err}");
         let ok: Slots = object(&mut serde_json::Deserializer::from_str(r#"{"a": 1}"#), "U").unwrap();
-        assert_eq!(ok.a, Some(Some(1)));
+        assert_eq!(ok.a.0, Some(Some(1)));
     }
 
     #[test]

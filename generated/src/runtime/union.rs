@@ -43,13 +43,22 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
     }
 }
 
-/// `deserialize_with` for a slot: a present key is `Some`, even when it is `null`.
-pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
+/// One property of a union's payload: `None` when the key is absent (the
+/// `Default`), `Some(None)` when it is `null`, `Some(Some(value))` otherwise. A
+/// type of its own, rather than `deserialize_with` on each field, so the slot
+/// struct's derived decoder needs no wrapper type per field.
+pub struct Slot<T>(pub Option<Option<T>>);
+
+impl<T> Default for Slot<T> {
+    fn default() -> Self {
+        Slot(None)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Slot<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Option::<T>::deserialize(deserializer).map(|value| Slot(Some(value)))
+    }
 }
 
 /// A required, non-nullable field.

@@ -86,25 +86,26 @@ fn superset(model: &Model, name: &str, u: &Union, slots: &[Slot]) -> TokenStream
         let field = ident(&slot.rust_name);
         let api = &slot.api_name;
         let ty = slot.ty.as_ref().map(|t| type_tokens(model, t)).unwrap_or_else(|| quote!(::serde_json::Value));
+        // A `Slot` decodes itself: no `deserialize_with` wrapper type per field.
         quote! {
-            #[serde(rename = #api, default, deserialize_with = "crate::runtime::union::present")]
-            #field: ::std::option::Option<::std::option::Option<#ty>>,
+            #[serde(rename = #api, default)]
+            #field: crate::runtime::union::Slot<#ty>,
         }
     });
     let slot_of = |prop: &str| slots.iter().find(|s| s.api_name == prop).map(|s| ident(&s.rust_name));
     let has = |prop: &str| {
         let slot = slot_of(prop);
-        quote!(slots.#slot.is_some())
+        quote!(slots.#slot.0.is_some())
     };
     let lacks = |prop: &str| {
         let slot = slot_of(prop);
-        quote!(slots.#slot.is_none())
+        quote!(slots.#slot.0.is_none())
     };
     let branches = u.order.iter().map(|&i| {
         let v = &u.variants[i];
         let condition = condition(&v.check, &has, &lacks, |prop| {
             let slot = slots.iter().find(|s| s.api_name == prop).map(|s| ident(&s.rust_name));
-            quote!(crate::runtime::union::slot_str(&slots.#slot))
+            quote!(crate::runtime::union::slot_str(&slots.#slot.0))
         });
         let variant = ident(&v.name);
         let fields = model.struct_of(&v.ty).map(|s| s.fields.as_slice()).unwrap_or_default().iter().map(|f| {
@@ -112,8 +113,8 @@ fn superset(model: &Model, name: &str, u: &Union, slots: &[Slot]) -> TokenStream
             let slot = slots.iter().find(|s| s.api_name == f.api_name);
             let slot_ident = slot.map(|s| ident(&s.rust_name));
             let raw = match slot.and_then(|s| s.ty.as_ref()) {
-                Some(_) => quote!(slots.#slot_ident),
-                None => quote!(crate::runtime::union::convert(slots.#slot_ident)?),
+                Some(_) => quote!(slots.#slot_ident.0),
+                None => quote!(crate::runtime::union::convert(slots.#slot_ident.0)?),
             };
             let api = &f.api_name;
             let value = match f.presence {
