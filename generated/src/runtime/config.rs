@@ -124,48 +124,40 @@ impl ClientBuilder {
     ) -> Result<ClientBuilder, Error> {
         let vars = EnvVars { prefix: api.env_prefix, lookup: var };
         let mut builder = ClientBuilder::new(api);
-        // A scheme every operation needs must be configured; the others may be.
-        let required = |matches: fn(&SchemeKind) -> bool| {
-            api.required_schemes.iter().any(|name| api.scheme(name).is_some_and(|s| matches(&s.kind)))
+        let client_credentials = |k: &SchemeKind| matches!(k, SchemeKind::ClientCredentials { .. });
+        let bearer = |k: &SchemeKind| matches!(k, SchemeKind::Bearer);
+        let basic = |k: &SchemeKind| matches!(k, SchemeKind::Basic);
+        let api_key = |k: &SchemeKind| matches!(k, SchemeKind::ApiKey { .. });
+        // The variable of a kind of credential: required when a scheme of that
+        // kind is one every operation needs, read if set otherwise, and not read
+        // at all when the API has no such scheme.
+        let credential = |suffix: &str, kind: fn(&SchemeKind) -> bool| -> Result<Option<String>, Error> {
+            if !api.has_scheme(kind) {
+                return Ok(None);
+            }
+            let required = api.required_schemes.iter().any(|name| api.scheme(name).is_some_and(|s| kind(&s.kind)));
+            if required {
+                vars.required(suffix).map(Some)
+            } else {
+                Ok(vars.get(suffix))
+            }
         };
-        if api.has_scheme(|k| matches!(k, SchemeKind::ClientCredentials { .. })) {
-            let is_required = required(|k| matches!(k, SchemeKind::ClientCredentials { .. }));
-            let id = if is_required { Some(vars.required("CLIENT_ID")?) } else { vars.get("CLIENT_ID") };
-            let secret = if is_required { Some(vars.required("CLIENT_SECRET")?) } else { vars.get("CLIENT_SECRET") };
-            if let (Some(id), Some(secret)) = (id, secret) {
-                builder = builder.client_id(id).client_secret(secret);
-            }
-            if let Some(scopes) = vars.get("SCOPES") {
-                builder =
-                    builder.scopes(scopes.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()));
-            }
+        if let (Some(id), Some(secret)) =
+            (credential("CLIENT_ID", client_credentials)?, credential("CLIENT_SECRET", client_credentials)?)
+        {
+            builder = builder.client_id(id).client_secret(secret);
         }
-        if api.has_scheme(|k| matches!(k, SchemeKind::Bearer)) {
-            let token = if required(|k| matches!(k, SchemeKind::Bearer)) {
-                Some(vars.required("BEARER_TOKEN")?)
-            } else {
-                vars.get("BEARER_TOKEN")
-            };
-            if let Some(token) = token {
-                builder = builder.bearer_token(token);
-            }
+        if let Some(scopes) = vars.get("SCOPES").filter(|_| api.has_scheme(client_credentials)) {
+            builder = builder.scopes(scopes.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()));
         }
-        if api.has_scheme(|k| matches!(k, SchemeKind::Basic)) {
-            let is_required = required(|k| matches!(k, SchemeKind::Basic));
-            let user = if is_required { Some(vars.required("USERNAME")?) } else { vars.get("USERNAME") };
-            if let Some(user) = user {
-                builder = builder.basic_auth(user, vars.required("PASSWORD")?);
-            }
+        if let Some(token) = credential("BEARER_TOKEN", bearer)? {
+            builder = builder.bearer_token(token);
         }
-        if api.has_scheme(|k| matches!(k, SchemeKind::ApiKey { .. })) {
-            let key = if required(|k| matches!(k, SchemeKind::ApiKey { .. })) {
-                Some(vars.required("API_KEY")?)
-            } else {
-                vars.get("API_KEY")
-            };
-            if let Some(key) = key {
-                builder = builder.api_key(key);
-            }
+        if let Some(user) = credential("USERNAME", basic)? {
+            builder = builder.basic_auth(user, vars.required("PASSWORD")?);
+        }
+        if let Some(key) = credential("API_KEY", api_key)? {
+            builder = builder.api_key(key);
         }
         if let Some(url) = vars.get("BASE_URL") {
             builder = builder.base_url(url.trim());
