@@ -62,8 +62,9 @@ pub(crate) fn setter(kind: &SchemeKind) -> &'static str {
     }
 }
 
-/// What authenticating one call adds to its request.
-#[derive(Debug, Default)]
+/// What authenticating one call adds to its request. No `Debug`: the query may
+/// hold an API key in the clear.
+#[derive(Default)]
 pub(crate) struct Plan {
     /// Headers (marked sensitive), a `cookie` header among them for cookie keys.
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
@@ -334,7 +335,7 @@ mod tests {
             token(plan(&API, &GET_USER, &oauth(), Some(&read_only)).unwrap()).as_deref(),
             Some("oauth: users:read")
         );
-        let err = plan(&API, &CREATE_USER, &oauth(), Some(&read_only)).unwrap_err();
+        let Err(err) = plan(&API, &CREATE_USER, &oauth(), Some(&read_only)) else { panic!("a scope error") };
         assert!(matches!(err, Error::Scope { .. }), "{err:?}");
         let text = err.to_string();
         assert!(text.contains("create_user") && text.contains("users:admin"), "{text}");
@@ -367,7 +368,7 @@ mod tests {
 
     #[test]
     fn missing_credentials_fail_before_sending_and_name_the_setters() {
-        let err = plan(&API, &KEYED, &Credentials::default(), None).unwrap_err();
+        let Err(err) = plan(&API, &KEYED, &Credentials::default(), None) else { panic!("a credentials error") };
         let text = err.to_string();
         assert!(matches!(err, Error::Config(_)), "{err:?}");
         for setter in ["ClientBuilder::bearer_token", "ClientBuilder::basic_auth", "ClientBuilder::api_key", "keyed"] {

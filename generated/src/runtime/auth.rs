@@ -63,8 +63,9 @@ pub(crate) fn setter(kind: &SchemeKind) -> &'static str {
     }
 }
 
-/// What authenticating one call adds to its request.
-#[derive(Debug, Default)]
+/// What authenticating one call adds to its request. No `Debug`: the query may
+/// hold an API key in the clear.
+#[derive(Default)]
 pub(crate) struct Plan {
     /// Headers (marked sensitive), a `cookie` header among them for cookie keys.
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
