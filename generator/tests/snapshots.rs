@@ -163,20 +163,22 @@ fn fixture_crates_pass_clippy() {
         failures.iter().map(|(name, why)| format!("{name}:\n{why}")).collect::<Vec<_>>().join("\n\n")
     );
 
-    let started = Instant::now();
-    let mut test = cargo(&workspace, &target);
-    test.args(["test", "--offline", "--test", "calls"]);
-    for package in &with_calls {
-        test.args(["-p", package]);
+    // The calls, and every crate's doc examples (each shows the credentials and
+    // servers of its document; they compile, as `no_run`).
+    let calls: Vec<&str> = with_calls.iter().flat_map(|package| ["-p", package.as_str()]).collect();
+    for (what, args) in
+        [("calls", [&["--test", "calls"][..], &calls].concat()), ("doc examples", vec!["--doc", "--workspace"])]
+    {
+        let started = Instant::now();
+        let output = cargo(&workspace, &target).args(["test", "--offline"]).args(&args).output().expect("cargo runs");
+        eprintln!("{what} of the fixture crates: {:.1?}", started.elapsed());
+        assert!(
+            output.status.success(),
+            "the {what} of the fixture crates fail:\n{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
-    let output = test.output().expect("cargo runs");
-    eprintln!("calls of {} fixture crates: {:.1?}", with_calls.len(), started.elapsed());
-    assert!(
-        output.status.success(),
-        "the calls through the fixture crates {with_calls:?} fail:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 /// `cargo` in the fixture workspace, with the same flags on every run, whatever

@@ -168,7 +168,12 @@ fn example_operation(model: &Model) -> Option<&str> {
     model
         .operations
         .iter()
-        .find(|op| op.path_params.is_empty() && op.body.is_none() && op.method == Method::Get)
+        .find(|op| {
+            op.method == Method::Get
+                && op.path_params.is_empty()
+                && op.body.is_none()
+                && op.query_params.iter().chain(&op.header_params).all(|p| !p.required)
+        })
         .map(|op| op.rust_name.as_str())
 }
 
