@@ -6,7 +6,8 @@
 //!   the generator decides for a construct is read there;
 //! - compiled: every fixture becomes a crate of one throwaway workspace, and one
 //!   `cargo clippy --all-targets -- -D warnings` run must pass, which proves what
-//!   text cannot (a recursive field is boxed, a module has its file, no warning).
+//!   text cannot (a recursive field is boxed, a module has its file, no warning);
+//!   then every crate's doc examples must compile (`cargo test --doc`).
 //!
 //! A fixture may come with `<fixture>.test.rs`: it becomes the crate's
 //! `tests/calls.rs` and runs after clippy passes, to make real calls through the
