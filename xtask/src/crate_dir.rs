@@ -7,49 +7,29 @@ use std::time::{Duration, Instant};
 
 use generator::Output;
 
-/// Generates a crate from the document `text` into `dir` as the standalone crate `name`,
-/// returning the generator's output and how long generating and writing took.
+/// Generates a crate from the document `text` into `dir` as the standalone crate `name`
+/// (so crates sharing one build folder do not collide, and its docs name it as it is
+/// built), returning the generator's output and how long generating and writing took.
 pub fn generate_into(text: &str, dir: &Path, name: &str) -> Result<(Output, Duration), String> {
     let started = Instant::now();
-    let output = generator::generate_from_str(text).map_err(|err| err.to_string())?;
-    write_crate(dir, &output.files, name)?;
+    let options = generator::Options { crate_name: Some(name.to_owned()), ..generator::Options::default() };
+    let output = generator::generate_from_str_with(text, &options).map_err(|err| err.to_string())?;
+    write_crate(dir, &output.files)?;
     Ok((output, started.elapsed()))
 }
 
-/// Writes `files` into `dir`. The crate gets the package and library name `name`, so
-/// crates sharing one build folder do not collide, and an empty `[workspace]` table: the
+/// Writes `files` into `dir`, with an empty `[workspace]` table in the manifest: the
 /// folder lies inside this workspace, of which the crate is no member.
-pub fn write_crate(dir: &Path, files: &BTreeMap<String, String>, name: &str) -> Result<(), String> {
+pub fn write_crate(dir: &Path, files: &BTreeMap<String, String>) -> Result<(), String> {
     for (path, content) in files {
         let target = dir.join(path);
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
         }
-        let content =
-            if path == "Cargo.toml" { format!("{}\n[workspace]\n", rename(content, name)) } else { content.clone() };
+        let content = if path == "Cargo.toml" { format!("{content}\n[workspace]\n") } else { content.clone() };
         std::fs::write(&target, content).map_err(|e| format!("{}: {e}", target.display()))?;
     }
     Ok(())
-}
-
-/// `Cargo.toml` with the `name` of `[package]` and `[lib]` replaced.
-fn rename(manifest: &str, name: &str) -> String {
-    let mut section = "";
-    let mut out = String::with_capacity(manifest.len());
-    for line in manifest.lines() {
-        let trimmed = line.trim();
-        if trimmed.starts_with('[') {
-            section = trimmed;
-        }
-        let key = trimmed.split('=').next().unwrap_or("").trim();
-        match section {
-            "[package]" if key == "name" => out.push_str(&format!("name = \"{name}\"")),
-            "[lib]" if key == "name" => out.push_str(&format!("name = \"{}\"", name.replace('-', "_"))),
-            _ => out.push_str(line),
-        }
-        out.push('\n');
-    }
-    out
 }
 
 /// Lines of generated Rust: every `.rs` file but the hand-written runtime, which is copied
@@ -67,12 +47,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rename_replaces_the_package_and_library_names_only() {
-        let manifest = "[package]\nname = \"upvest-client\"\nversion = \"0.1.0\"\n\n[lib]\nname = \"upvest_client\"\n\n[dependencies]\nname = \"x\"\n";
-        assert_eq!(
-            rename(manifest, "box-platform-client"),
-            "[package]\nname = \"box-platform-client\"\nversion = \"0.1.0\"\n\n[lib]\nname = \"box_platform_client\"\n\n[dependencies]\nname = \"x\"\n"
-        );
+    fn generated_crates_take_the_name_given() {
+        let dir = tempfile::tempdir().unwrap();
+        let document = "openapi: 3.0.3\ninfo: {title: Some API, version: '1'}\npaths: {}\n";
+        let (output, _) = generate_into(document, dir.path(), "corpus-some-client").unwrap();
+        assert!(output.files["Cargo.toml"].contains("name = \"corpus_some_client\""));
+        assert!(output.files["src/lib.rs"].contains("corpus_some_client::"));
     }
 
     #[test]
@@ -82,9 +62,9 @@ mod tests {
             ("Cargo.toml".to_owned(), "[package]\nname = \"upvest-client\"\n".to_owned()),
             ("src/lib.rs".to_owned(), "pub mod a;\n".to_owned()),
         ]);
-        write_crate(dir.path(), &files, "openai-client").unwrap();
+        write_crate(dir.path(), &files).unwrap();
         let manifest = std::fs::read_to_string(dir.path().join("Cargo.toml")).unwrap();
-        assert_eq!(manifest, "[package]\nname = \"openai-client\"\n\n[workspace]\n");
+        assert_eq!(manifest, "[package]\nname = \"upvest-client\"\n\n[workspace]\n");
         assert_eq!(std::fs::read_to_string(dir.path().join("src/lib.rs")).unwrap(), "pub mod a;\n");
     }
 
