@@ -147,6 +147,11 @@ fn operation(
             preferred: component,
         };
         let mut built = param_model(schemas, &param, &context, &at)?;
+        // A parameter named like the builder's own members reads as what it is
+        // (`.timeout_param(...)` beside the per-call `.timeout(...)`).
+        if BUILDER_NAMES.contains(&built.rust_name.as_str()) {
+            built.rust_name = format!("{}_param", built.rust_name);
+        }
         built.rust_name = naming::unique(built.rust_name, &mut taken);
         match place {
             ParamLocation::Path => operation.path_params.push(built),
