@@ -40,25 +40,57 @@ impl fmt::Debug for Credentials {
     }
 }
 
-impl Credentials {
-    /// Whether a scheme of this kind can be used.
-    pub(crate) fn serve(&self, kind: &SchemeKind) -> bool {
+/// A kind of credential: one per kind of scheme, serving every scheme of that kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Credential {
+    ClientCredentials,
+    Bearer,
+    Basic,
+    ApiKey,
+}
+
+impl Credential {
+    pub(crate) const ALL: [Credential; 4] =
+        [Credential::ClientCredentials, Credential::Bearer, Credential::Basic, Credential::ApiKey];
+
+    /// The credential a scheme of this kind takes.
+    pub(crate) fn of(kind: &SchemeKind) -> Credential {
         match kind {
-            SchemeKind::Bearer => self.bearer_token.is_some(),
-            SchemeKind::Basic => self.basic.is_some(),
-            SchemeKind::ApiKey { .. } => self.api_key.is_some(),
-            SchemeKind::ClientCredentials { .. } => self.client_id.is_some() && self.client_secret.is_some(),
+            SchemeKind::ClientCredentials { .. } => Credential::ClientCredentials,
+            SchemeKind::Bearer => Credential::Bearer,
+            SchemeKind::Basic => Credential::Basic,
+            SchemeKind::ApiKey { .. } => Credential::ApiKey,
+        }
+    }
+
+    /// The builder method that gives the client this credential.
+    pub(crate) fn setter(self) -> &'static str {
+        match self {
+            Credential::ClientCredentials => "ClientBuilder::client_id and ClientBuilder::client_secret",
+            Credential::Bearer => "ClientBuilder::bearer_token",
+            Credential::Basic => "ClientBuilder::basic_auth",
+            Credential::ApiKey => "ClientBuilder::api_key",
         }
     }
 }
 
-/// What the builder method is that gives a scheme of this kind its credential.
-pub(crate) fn setter(kind: &SchemeKind) -> &'static str {
-    match kind {
-        SchemeKind::Bearer => "ClientBuilder::bearer_token",
-        SchemeKind::Basic => "ClientBuilder::basic_auth",
-        SchemeKind::ApiKey { .. } => "ClientBuilder::api_key",
-        SchemeKind::ClientCredentials { .. } => "ClientBuilder::client_id and ClientBuilder::client_secret",
+impl Credentials {
+    /// Whether the client has this credential (both halves of a pair).
+    pub(crate) fn has(&self, credential: Credential) -> bool {
+        match credential {
+            Credential::ClientCredentials => self.client_id.is_some() && self.client_secret.is_some(),
+            Credential::Bearer => self.bearer_token.is_some(),
+            Credential::Basic => self.basic.is_some(),
+            Credential::ApiKey => self.api_key.is_some(),
+        }
+    }
+
+    /// Whether any part of this credential was given.
+    pub(crate) fn has_any_of(&self, credential: Credential) -> bool {
+        match credential {
+            Credential::ClientCredentials => self.client_id.is_some() || self.client_secret.is_some(),
+            other => self.has(other),
+        }
     }
 }
 
@@ -105,7 +137,7 @@ pub(crate) fn plan(
         }
         let kinds: Option<Vec<SchemeKind>> = alternative.iter().map(|r| api.scheme(r.scheme).map(|s| s.kind)).collect();
         let Some(kinds) = kinds else { continue };
-        if !kinds.iter().all(|kind| credentials.serve(kind)) {
+        if !kinds.iter().all(|kind| credentials.has(Credential::of(kind))) {
             continue;
         }
         let plan = plan_for(alternative, &kinds, credentials)?;
@@ -146,7 +178,7 @@ fn needs(api: &Api, operation: &Operation) -> String {
         .map(|alternative| {
             let setters: Vec<&str> = alternative
                 .iter()
-                .map(|r| api.scheme(r.scheme).map_or("an unknown scheme", |s| setter(&s.kind)))
+                .map(|r| api.scheme(r.scheme).map_or("an unknown scheme", |s| Credential::of(&s.kind).setter()))
                 .collect();
             format!("set {}", setters.join(" and "))
         })

@@ -4,6 +4,7 @@
 //! fills in. The generated `lib.rs` describes its API in one [`Api`] constant;
 //! the runtime acts on nothing else, so one runtime serves every document.
 
+use super::auth::Credential;
 use super::config::{ClientBuilder, EnvVars};
 use super::error::Error;
 
@@ -97,8 +98,15 @@ impl Api {
         self.schemes.iter().find(|scheme| scheme.name == name)
     }
 
-    /// Whether any scheme is of a kind `matches` accepts.
-    pub(crate) fn has_scheme(&self, matches: impl Fn(&SchemeKind) -> bool) -> bool {
-        self.schemes.iter().any(|scheme| matches(&scheme.kind))
+    /// Whether any scheme takes this credential.
+    pub(crate) fn uses(&self, credential: Credential) -> bool {
+        self.schemes.iter().any(|scheme| Credential::of(&scheme.kind) == credential)
+    }
+
+    /// Whether a scheme every operation needs takes this credential.
+    pub(crate) fn requires(&self, credential: Credential) -> bool {
+        self.required_schemes
+            .iter()
+            .any(|name| self.scheme(name).is_some_and(|s| Credential::of(&s.kind) == credential))
     }
 }

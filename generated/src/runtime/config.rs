@@ -11,7 +11,7 @@ use reqwest::Url;
 
 use super::api::{Api, SchemeKind};
 use super::attempt::SignRequest;
-use super::auth::Credentials;
+use super::auth::{Credential, Credentials};
 use super::client::{Client, Inner};
 use super::error::Error;
 use super::retry::RetryPolicy;
@@ -124,39 +124,32 @@ impl ClientBuilder {
     ) -> Result<ClientBuilder, Error> {
         let vars = EnvVars { prefix: api.env_prefix, lookup: var };
         let mut builder = ClientBuilder::new(api);
-        let client_credentials = |k: &SchemeKind| matches!(k, SchemeKind::ClientCredentials { .. });
-        let bearer = |k: &SchemeKind| matches!(k, SchemeKind::Bearer);
-        let basic = |k: &SchemeKind| matches!(k, SchemeKind::Basic);
-        let api_key = |k: &SchemeKind| matches!(k, SchemeKind::ApiKey { .. });
-        // The variable of a kind of credential: required when a scheme of that
-        // kind is one every operation needs, read if set otherwise, and not read
-        // at all when the API has no such scheme.
-        let credential = |suffix: &str, kind: fn(&SchemeKind) -> bool| -> Result<Option<String>, Error> {
-            if !api.has_scheme(kind) {
-                return Ok(None);
-            }
-            let required = api.required_schemes.iter().any(|name| api.scheme(name).is_some_and(|s| kind(&s.kind)));
-            if required {
-                vars.required(suffix).map(Some)
-            } else {
-                Ok(vars.get(suffix))
+        // The variable of a kind of credential: required when a scheme every
+        // operation needs takes it, read if set otherwise, and not read at all
+        // when no scheme of the API takes it.
+        let credential = |suffix: &str, credential: Credential| -> Result<Option<String>, Error> {
+            match (api.uses(credential), api.requires(credential)) {
+                (false, _) => Ok(None),
+                (true, true) => vars.required(suffix).map(Some),
+                (true, false) => Ok(vars.get(suffix)),
             }
         };
-        if let (Some(id), Some(secret)) =
-            (credential("CLIENT_ID", client_credentials)?, credential("CLIENT_SECRET", client_credentials)?)
-        {
+        if let (Some(id), Some(secret)) = (
+            credential("CLIENT_ID", Credential::ClientCredentials)?,
+            credential("CLIENT_SECRET", Credential::ClientCredentials)?,
+        ) {
             builder = builder.client_id(id).client_secret(secret);
         }
-        if let Some(scopes) = vars.get("SCOPES").filter(|_| api.has_scheme(client_credentials)) {
+        if let Some(scopes) = vars.get("SCOPES").filter(|_| api.uses(Credential::ClientCredentials)) {
             builder = builder.scopes(scopes.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()));
         }
-        if let Some(token) = credential("BEARER_TOKEN", bearer)? {
+        if let Some(token) = credential("BEARER_TOKEN", Credential::Bearer)? {
             builder = builder.bearer_token(token);
         }
-        if let Some(user) = credential("USERNAME", basic)? {
+        if let Some(user) = credential("USERNAME", Credential::Basic)? {
             builder = builder.basic_auth(user, vars.required("PASSWORD")?);
         }
-        if let Some(key) = credential("API_KEY", api_key)? {
+        if let Some(key) = credential("API_KEY", Credential::ApiKey)? {
             builder = builder.api_key(key);
         }
         if let Some(url) = vars.get("BASE_URL") {
@@ -382,21 +375,22 @@ impl ClientBuilder {
     fn check_credentials(&self) -> Result<(), Error> {
         let api = self.api;
         let credentials = &self.credentials;
-        for name in api.required_schemes {
-            let Some(scheme) = api.scheme(name) else { continue };
-            if !credentials.serve(&scheme.kind) {
-                let missing = match scheme.kind {
-                    SchemeKind::ClientCredentials { .. } if credentials.client_id.is_none() => "client_id",
-                    SchemeKind::ClientCredentials { .. } => "client_secret",
-                    SchemeKind::Bearer => "bearer_token",
-                    SchemeKind::Basic => "basic_auth",
-                    SchemeKind::ApiKey { .. } => "api_key",
+        for credential in Credential::ALL {
+            if api.requires(credential) && !credentials.has(credential) {
+                let missing = match credential {
+                    Credential::ClientCredentials if credentials.client_id.is_none() => "client_id",
+                    Credential::ClientCredentials => "client_secret",
+                    other => other.setter(),
                 };
                 return Err(Error::Config(format!("{missing} is required")));
             }
-        }
-        if let Some(setter) = self.unused_credential() {
-            return Err(Error::Config(format!("{setter} is set but this API has no security scheme that uses it")));
+            // A credential no scheme takes is a sign of a client set up for another API.
+            if credentials.has_any_of(credential) && !api.uses(credential) {
+                return Err(Error::Config(format!(
+                    "{} given, but no security scheme of this API takes it",
+                    credential.setter()
+                )));
+            }
         }
         if let Some(id) = &credentials.client_id {
             if id.is_empty() || HeaderValue::from_str(id).is_err() {
@@ -407,25 +401,6 @@ impl ClientBuilder {
             Some(signer) => signer.check(),
             None if api.signs_requests => Err(Error::Config("signing_key is required".into())),
             None => Ok(()),
-        }
-    }
-}
-
-impl ClientBuilder {
-    /// The setter of a credential no scheme of the API uses.
-    fn unused_credential(&self) -> Option<&'static str> {
-        let (api, credentials) = (self.api, &self.credentials);
-        let client_credentials = credentials.client_id.is_some() || credentials.client_secret.is_some();
-        if client_credentials && !api.has_scheme(|k| matches!(k, SchemeKind::ClientCredentials { .. })) {
-            Some("client_id/client_secret")
-        } else if credentials.bearer_token.is_some() && !api.has_scheme(|k| matches!(k, SchemeKind::Bearer)) {
-            Some("bearer_token")
-        } else if credentials.basic.is_some() && !api.has_scheme(|k| matches!(k, SchemeKind::Basic)) {
-            Some("basic_auth")
-        } else if credentials.api_key.is_some() && !api.has_scheme(|k| matches!(k, SchemeKind::ApiKey { .. })) {
-            Some("api_key")
-        } else {
-            None
         }
     }
 }
