@@ -17,21 +17,44 @@ struct CargoToml<'a> {
     signs_requests: bool,
 }
 
-#[derive(Template)]
-#[template(path = "lib.rs.askama", escape = "none")]
-struct LibRs<'a> {
+/// What the crate docs and the README both show: how to set a client up and call it.
+struct Usage<'a> {
     title: &'a str,
     version: &'a str,
     lib_name: String,
-    description: Vec<String>,
     example_operation: Option<&'a str>,
     auth_summary: String,
     credential_lines: Vec<&'static str>,
     example_imports: String,
     signs_requests: bool,
-    environments: bool,
-    multipart: bool,
+    environments: Option<&'a Environments>,
     no_default_server: bool,
+}
+
+impl<'a> Usage<'a> {
+    fn of(model: &'a Model) -> Usage<'a> {
+        let client = &model.api.client;
+        Usage {
+            title: &model.api.title,
+            version: &model.api.version,
+            lib_name: lib_name(model),
+            example_operation: example_operation(model),
+            auth_summary: auth_summary(model),
+            credential_lines: credential_lines(model),
+            example_imports: example_imports(model),
+            signs_requests: client.signs_requests,
+            environments: client.environments.as_ref(),
+            no_default_server: client.default_base_url.is_empty(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "lib.rs.askama", escape = "none")]
+struct LibRs<'a> {
+    usage: Usage<'a>,
+    description: Vec<String>,
+    multipart: bool,
     no_operations: bool,
     /// Rust items, rendered by `emit/client.rs`.
     api_items: String,
@@ -40,23 +63,14 @@ struct LibRs<'a> {
 #[derive(Template)]
 #[template(path = "README.md.askama", escape = "none")]
 struct Readme<'a> {
-    title: &'a str,
-    version: &'a str,
+    usage: Usage<'a>,
     crate_name: &'a str,
-    lib_name: String,
-    auth_summary: String,
-    signs_requests: bool,
     client_credentials: bool,
-    environments: Option<&'a Environments>,
-    no_default_server: bool,
-    credential_lines: Vec<&'static str>,
-    example_imports: String,
     env_vars: Vec<(String, String)>,
     request_id_header: Option<&'a str>,
     operations: Vec<OperationRow>,
     webhooks: Vec<String>,
     paginated: Option<String>,
-    example_operation: Option<&'a str>,
 }
 
 struct OperationRow {
@@ -180,22 +194,11 @@ fn example_operation(model: &Model) -> Option<&str> {
 pub fn lib_rs(model: &Model) -> Result<String, Error> {
     let description =
         model.api.description.as_deref().unwrap_or_default().lines().map(|l| l.trim().to_owned()).collect();
-    let example_operation = example_operation(model);
-    let client = &model.api.client;
     render(
         &LibRs {
-            title: &model.api.title,
-            version: &model.api.version,
-            lib_name: lib_name(model),
+            usage: Usage::of(model),
             description,
-            example_operation,
-            auth_summary: auth_summary(model),
-            credential_lines: credential_lines(model),
-            example_imports: example_imports(model),
-            signs_requests: client.signs_requests,
-            environments: client.environments.is_some(),
             multipart: model.sends_multipart(),
-            no_default_server: client.default_base_url.is_empty(),
             no_operations: model.operations.is_empty(),
             api_items: super::client::api_items(model).to_string(),
         },
@@ -225,17 +228,9 @@ pub fn readme(model: &Model) -> Result<String, Error> {
     let client = &model.api.client;
     render(
         &Readme {
-            title: &model.api.title,
-            version: &model.api.version,
+            usage: Usage::of(model),
             crate_name: &client.crate_name,
-            lib_name: lib_name(model),
-            auth_summary: auth_summary(model),
-            signs_requests: client.signs_requests,
             client_credentials: client.uses_client_credentials(),
-            environments: client.environments.as_ref(),
-            no_default_server: client.default_base_url.is_empty(),
-            credential_lines: credential_lines(model),
-            example_imports: example_imports(model),
             env_vars: client
                 .env_vars()
                 .into_iter()
@@ -249,7 +244,6 @@ pub fn readme(model: &Model) -> Result<String, Error> {
                 .map(|w| format!("`webhooks::parse_{}` ({})", w.rust_name, w.api_name))
                 .collect(),
             paginated,
-            example_operation: example_operation(model),
         },
         "templates/README.md.askama",
     )
