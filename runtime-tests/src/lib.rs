@@ -6,8 +6,8 @@
 //! very same files with their tests, every optional part included. The items
 //! below stand in for the ones the generated `lib.rs` defines from the API
 //! document: an API like Upvest's (OAuth2 client credentials, signed requests,
-//! sandbox and production), which the runtime's tests use unless they build a
-//! client for an API of their own.
+//! sandbox and production), which the runtime's tests use unless they test
+//! authentication, which uses `PLAIN_API` (every other kind of scheme).
 
 // Some crate-internal helpers exist for generated code only (building an enum's
 // unknown value, for one), which this crate does not have.
@@ -46,6 +46,38 @@ pub(crate) const API: Api = Api {
     request_id_header: Some("upvest-request-id"),
     signs_requests: true,
     env_readers: &[runtime::signing::from_env, runtime::environment::from_env],
+};
+
+/// An API with no signing, no headers of its own, no server and every kind of
+/// scheme, for the tests of authentication (`auth.rs`, `client.rs`).
+#[cfg(test)]
+pub(crate) static PLAIN_API: Api = Api {
+    default_base_url: "",
+    user_agent: "plain-client-rust/1.0.0",
+    env_prefix: "PLAIN",
+    schemes: &[
+        SecurityScheme { name: "oauth", kind: SchemeKind::ClientCredentials { token_url: "/oauth/token" } },
+        SecurityScheme { name: "bearer", kind: SchemeKind::Bearer },
+        SecurityScheme { name: "basic", kind: SchemeKind::Basic },
+        SecurityScheme {
+            name: "header_key",
+            kind: SchemeKind::ApiKey { name: "x-api-key", location: KeyLocation::Header },
+        },
+        SecurityScheme {
+            name: "query_key",
+            kind: SchemeKind::ApiKey { name: "api_key", location: KeyLocation::Query },
+        },
+        SecurityScheme {
+            name: "cookie_key",
+            kind: SchemeKind::ApiKey { name: "session", location: KeyLocation::Cookie },
+        },
+    ],
+    required_schemes: &[],
+    client_id_header: None,
+    version_header: None,
+    request_id_header: Some("x-request-id"),
+    signs_requests: false,
+    env_readers: &[],
 };
 
 /// The environment variables of [`API`].

@@ -255,38 +255,10 @@ impl Tokens {
 
 #[cfg(test)]
 mod tests {
-    use super::super::api::SecurityScheme;
     use super::*;
     use reqwest::Method;
 
-    static API: Api = Api {
-        default_base_url: "https://api.example.com",
-        user_agent: "test-client-rust/0.1.0",
-        env_prefix: "TEST",
-        schemes: &[
-            SecurityScheme { name: "oauth", kind: SchemeKind::ClientCredentials { token_url: "/auth/token" } },
-            SecurityScheme { name: "bearer", kind: SchemeKind::Bearer },
-            SecurityScheme { name: "basic", kind: SchemeKind::Basic },
-            SecurityScheme {
-                name: "header_key",
-                kind: SchemeKind::ApiKey { name: "x-api-key", location: KeyLocation::Header },
-            },
-            SecurityScheme {
-                name: "query_key",
-                kind: SchemeKind::ApiKey { name: "api_key", location: KeyLocation::Query },
-            },
-            SecurityScheme {
-                name: "cookie_key",
-                kind: SchemeKind::ApiKey { name: "session", location: KeyLocation::Cookie },
-            },
-        ],
-        required_schemes: &[],
-        client_id_header: None,
-        version_header: None,
-        request_id_header: None,
-        signs_requests: false,
-        env_readers: &[],
-    };
+    use crate::PLAIN_API as API;
 
     static GET_USER: Operation = Operation {
         id: "get_user",

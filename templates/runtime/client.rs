@@ -371,7 +371,7 @@ fn build_url(base: &str, path: &str, query: &[(&'static str, String)]) -> Result
 
 #[cfg(test)]
 mod tests {
-    use super::super::api::{KeyLocation, Requirement, SchemeKind, SecurityScheme};
+    use super::super::api::Requirement;
     use super::super::environment::Environment;
     use super::super::keys::{Key, PrivateKey};
     use super::*;
@@ -508,25 +508,7 @@ mod tests {
         assert_error_send_sync::<Error>();
     }
 
-    /// An API with no signing, no platform headers and every other kind of scheme.
-    static PLAIN_API: Api = Api {
-        default_base_url: "",
-        user_agent: "plain-client-rust/1.0.0",
-        env_prefix: "PLAIN",
-        schemes: &[
-            SecurityScheme { name: "oauth", kind: SchemeKind::ClientCredentials { token_url: "/oauth/token" } },
-            SecurityScheme { name: "bearer", kind: SchemeKind::Bearer },
-            SecurityScheme { name: "basic", kind: SchemeKind::Basic },
-            SecurityScheme { name: "key", kind: SchemeKind::ApiKey { name: "api_key", location: KeyLocation::Query } },
-            SecurityScheme { name: "cookie", kind: SchemeKind::ApiKey { name: "sid", location: KeyLocation::Cookie } },
-        ],
-        required_schemes: &[],
-        client_id_header: None,
-        version_header: None,
-        request_id_header: Some("x-request-id"),
-        signs_requests: false,
-        env_readers: &[],
-    };
+    use crate::PLAIN_API;
 
     fn plain_operation(id: &'static str, security: &'static [&'static [Requirement]]) -> &'static Operation {
         Box::leak(Box::new(Operation { id, method: Method::GET, path_template: "/things", security }))
@@ -582,12 +564,12 @@ mod tests {
 
         let keys = plain_operation(
             "keys",
-            &[&[Requirement { scheme: "key", scopes: &[] }, Requirement { scheme: "cookie", scopes: &[] }]],
+            &[&[Requirement { scheme: "query_key", scopes: &[] }, Requirement { scheme: "cookie_key", scopes: &[] }]],
         );
         let (result, seen) = one_call(ClientBuilder::new(&PLAIN_API).api_key("k-1"), keys).await;
         result.unwrap();
         assert_eq!(seen[0].url.query(), Some("api_key=k-1"));
-        assert_eq!(header(&seen[0], "cookie"), Some("sid=k-1"));
+        assert_eq!(header(&seen[0], "cookie"), Some("session=k-1"));
         assert_eq!(header(&seen[0], "authorization"), None);
 
         let oauth = plain_operation("oauth", &[&[Requirement { scheme: "oauth", scopes: &["things:read"] }]]);
@@ -623,7 +605,7 @@ mod tests {
     #[test]
     fn a_query_key_stays_out_of_transport_errors() {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let keys = plain_operation("keys", &[&[Requirement { scheme: "key", scopes: &[] }]]);
+        let keys = plain_operation("keys", &[&[Requirement { scheme: "query_key", scopes: &[] }]]);
         // Port 9 on loopback: nothing listens, the connection is refused.
         let client = ClientBuilder::new(&PLAIN_API)
             .base_url("http://127.0.0.1:9")
