@@ -4,7 +4,7 @@
 /// Account
 ///
 /// Schema: `#/components/schemas/Account`
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct Account {
     /// Account unique identifier.
@@ -32,10 +32,104 @@ pub struct Account {
     /// The serial account number of the account in the account group.
     pub account_number: i64,
 }
+impl<'de> ::serde::Deserialize<'de> for Account {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::object::decode(deserializer)
+    }
+}
+impl<'de> crate::runtime::object::Object<'de> for Account {
+    const EXPECTING: &'static str = "struct Account";
+    fn read_map<A: ::serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut field_id = ::std::option::Option::None;
+        let mut field_created_at = ::std::option::Option::None;
+        let mut field_updated_at = ::std::option::Option::None;
+        let mut field_account_group_id = ::std::option::Option::None;
+        let mut field_type = ::std::option::Option::None;
+        let mut field_users = ::std::option::Option::None;
+        let mut field_name = ::std::option::Option::None;
+        let mut field_status = ::std::option::Option::None;
+        let mut field_account_number = ::std::option::Option::None;
+        while let ::std::option::Option::Some(key) = ::serde::de::MapAccess::next_key::<
+            crate::runtime::object::Key<'de>,
+        >(&mut map)? {
+            match key.as_str() {
+                "id" => crate::runtime::object::take(&mut map, &mut field_id, "id")?,
+                "created_at" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_created_at,
+                        "created_at",
+                    )?
+                }
+                "updated_at" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_updated_at,
+                        "updated_at",
+                    )?
+                }
+                "account_group_id" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_account_group_id,
+                        "account_group_id",
+                    )?
+                }
+                "type" => {
+                    crate::runtime::object::take(&mut map, &mut field_type, "type")?
+                }
+                "users" => {
+                    crate::runtime::object::take(&mut map, &mut field_users, "users")?
+                }
+                "name" => {
+                    crate::runtime::object::take(&mut map, &mut field_name, "name")?
+                }
+                "status" => {
+                    crate::runtime::object::take(&mut map, &mut field_status, "status")?
+                }
+                "account_number" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_account_number,
+                        "account_number",
+                    )?
+                }
+                _ => crate::runtime::object::skip(&mut map)?,
+            }
+        }
+        ::std::result::Result::Ok(Self {
+            id: crate::runtime::object::required(field_id, "id")?,
+            created_at: crate::runtime::object::required(
+                field_created_at,
+                "created_at",
+            )?,
+            updated_at: crate::runtime::object::required(
+                field_updated_at,
+                "updated_at",
+            )?,
+            account_group_id: crate::runtime::object::required(
+                field_account_group_id,
+                "account_group_id",
+            )?,
+            r#type: crate::runtime::object::required(field_type, "type")?,
+            users: crate::runtime::object::required(field_users, "users")?,
+            name: crate::runtime::object::required(field_name, "name")?,
+            status: crate::runtime::object::required(field_status, "status")?,
+            account_number: crate::runtime::object::required(
+                field_account_number,
+                "account_number",
+            )?,
+        })
+    }
+}
 /// Account Group
 ///
 /// Schema: `#/components/schemas/AccountGroup`
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct AccountGroup {
     /// Account group unique identifier.
@@ -61,10 +155,87 @@ pub struct AccountGroup {
     /// Constraints: pattern `^[0-9]{9}$`.
     pub securities_account_number: ::std::string::String,
 }
+impl<'de> ::serde::Deserialize<'de> for AccountGroup {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::object::decode(deserializer)
+    }
+}
+impl<'de> crate::runtime::object::Object<'de> for AccountGroup {
+    const EXPECTING: &'static str = "struct AccountGroup";
+    fn read_map<A: ::serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut field_id = ::std::option::Option::None;
+        let mut field_created_at = ::std::option::Option::None;
+        let mut field_updated_at = ::std::option::Option::None;
+        let mut field_users = ::std::option::Option::None;
+        let mut field_status = ::std::option::Option::None;
+        let mut field_type = ::std::option::Option::None;
+        let mut field_securities_account_number = ::std::option::Option::None;
+        while let ::std::option::Option::Some(key) = ::serde::de::MapAccess::next_key::<
+            crate::runtime::object::Key<'de>,
+        >(&mut map)? {
+            match key.as_str() {
+                "id" => crate::runtime::object::take(&mut map, &mut field_id, "id")?,
+                "created_at" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_created_at,
+                        "created_at",
+                    )?
+                }
+                "updated_at" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_updated_at,
+                        "updated_at",
+                    )?
+                }
+                "users" => {
+                    crate::runtime::object::take(&mut map, &mut field_users, "users")?
+                }
+                "status" => {
+                    crate::runtime::object::take(&mut map, &mut field_status, "status")?
+                }
+                "type" => {
+                    crate::runtime::object::take(&mut map, &mut field_type, "type")?
+                }
+                "securities_account_number" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_securities_account_number,
+                        "securities_account_number",
+                    )?
+                }
+                _ => crate::runtime::object::skip(&mut map)?,
+            }
+        }
+        ::std::result::Result::Ok(Self {
+            id: crate::runtime::object::required(field_id, "id")?,
+            created_at: crate::runtime::object::required(
+                field_created_at,
+                "created_at",
+            )?,
+            updated_at: crate::runtime::object::required(
+                field_updated_at,
+                "updated_at",
+            )?,
+            users: crate::runtime::object::required(field_users, "users")?,
+            status: crate::runtime::object::required(field_status, "status")?,
+            r#type: crate::runtime::object::required(field_type, "type")?,
+            securities_account_number: crate::runtime::object::required(
+                field_securities_account_number,
+                "securities_account_number",
+            )?,
+        })
+    }
+}
 /// Account group event
 ///
 /// Schema: `#/components/schemas/AccountGroupEvent`
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct AccountGroupEvent {
     /// Date and time when the event was created. RFC 3339-5, ISO8601 UTC
@@ -77,6 +248,63 @@ pub struct AccountGroupEvent {
     pub r#type: crate::types::AccountGroupEventType,
     /// Webhook unique identifier.
     pub webhook_id: ::uuid::Uuid,
+}
+impl<'de> ::serde::Deserialize<'de> for AccountGroupEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::object::decode(deserializer)
+    }
+}
+impl<'de> crate::runtime::object::Object<'de> for AccountGroupEvent {
+    const EXPECTING: &'static str = "struct AccountGroupEvent";
+    fn read_map<A: ::serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut field_created_at = ::std::option::Option::None;
+        let mut field_id = ::std::option::Option::None;
+        let mut field_object = ::std::option::Option::None;
+        let mut field_type = ::std::option::Option::None;
+        let mut field_webhook_id = ::std::option::Option::None;
+        while let ::std::option::Option::Some(key) = ::serde::de::MapAccess::next_key::<
+            crate::runtime::object::Key<'de>,
+        >(&mut map)? {
+            match key.as_str() {
+                "created_at" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_created_at,
+                        "created_at",
+                    )?
+                }
+                "id" => crate::runtime::object::take(&mut map, &mut field_id, "id")?,
+                "object" => {
+                    crate::runtime::object::take(&mut map, &mut field_object, "object")?
+                }
+                "type" => {
+                    crate::runtime::object::take(&mut map, &mut field_type, "type")?
+                }
+                "webhook_id" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_webhook_id,
+                        "webhook_id",
+                    )?
+                }
+                _ => crate::runtime::object::skip(&mut map)?,
+            }
+        }
+        ::std::result::Result::Ok(Self {
+            created_at: crate::runtime::object::required(
+                field_created_at,
+                "created_at",
+            )?,
+            id: crate::runtime::object::required(field_id, "id")?,
+            object: crate::runtime::object::required(field_object, "object")?,
+            r#type: crate::runtime::object::required(field_type, "type")?,
+            webhook_id: crate::runtime::object::required(field_webhook_id, "webhook_id")?,
+        })
+    }
 }
 /// Event type
 ///
@@ -150,10 +378,42 @@ impl<'de> ::serde::Deserialize<'de> for AccountGroupEventType {
 /// The body of one webhook delivery. Events are ordered by `created_at`. (Not on the reference page: the envelope is from upvest-platform.md.)
 ///
 /// Schema: `#/components/schemas/AccountGroupEventsDelivery`
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct AccountGroupEventsDelivery {
     pub payload: ::std::vec::Vec<crate::types::AccountGroupEvent>,
+}
+impl<'de> ::serde::Deserialize<'de> for AccountGroupEventsDelivery {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::object::decode(deserializer)
+    }
+}
+impl<'de> crate::runtime::object::Object<'de> for AccountGroupEventsDelivery {
+    const EXPECTING: &'static str = "struct AccountGroupEventsDelivery";
+    fn read_map<A: ::serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut field_payload = ::std::option::Option::None;
+        while let ::std::option::Option::Some(key) = ::serde::de::MapAccess::next_key::<
+            crate::runtime::object::Key<'de>,
+        >(&mut map)? {
+            match key.as_str() {
+                "payload" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_payload,
+                        "payload",
+                    )?
+                }
+                _ => crate::runtime::object::skip(&mut map)?,
+            }
+        }
+        ::std::result::Result::Ok(Self {
+            payload: crate::runtime::object::required(field_payload, "payload")?,
+        })
+    }
 }
 /// Account group type.
 /// * PERSONAL - Account group of a person holding assets on their own behalf.
@@ -215,18 +475,49 @@ impl<'de> ::serde::Deserialize<'de> for AccountGroupType {
 /// Another name of [`AccountGroupType`], kept so code written against it still compiles.
 pub type CreateAccountGroupRequestType = AccountGroupType;
 /// Schema: `#/components/schemas/AccountGroup/properties/users/items`
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct AccountGroupUsersItem {
     /// User unique identifier.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::uuid::Uuid>,
     /// Relation type
     /// * OWNER -
     ///
     /// Default: `"OWNER"`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub r#type: ::std::option::Option<crate::types::AccountGroupUsersItemType>,
+}
+impl<'de> ::serde::Deserialize<'de> for AccountGroupUsersItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::object::decode(deserializer)
+    }
+}
+impl<'de> crate::runtime::object::Object<'de> for AccountGroupUsersItem {
+    const EXPECTING: &'static str = "struct AccountGroupUsersItem";
+    fn read_map<A: ::serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut field_id = ::std::option::Option::None;
+        let mut field_type = ::std::option::Option::None;
+        while let ::std::option::Option::Some(key) = ::serde::de::MapAccess::next_key::<
+            crate::runtime::object::Key<'de>,
+        >(&mut map)? {
+            match key.as_str() {
+                "id" => crate::runtime::object::take(&mut map, &mut field_id, "id")?,
+                "type" => {
+                    crate::runtime::object::take(&mut map, &mut field_type, "type")?
+                }
+                _ => crate::runtime::object::skip(&mut map)?,
+            }
+        }
+        ::std::result::Result::Ok(Self {
+            id: field_id.unwrap_or_default(),
+            r#type: field_type.unwrap_or_default(),
+        })
+    }
 }
 /// Relation type
 /// * OWNER -
@@ -413,16 +704,47 @@ impl<'de> ::serde::Deserialize<'de> for AccountType {
     }
 }
 /// Schema: `#/components/schemas/Account/properties/users/items`
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct AccountUsersItem {
     /// User unique identifier.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::uuid::Uuid>,
     /// Relation type
     /// * OWNER -
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub r#type: ::std::option::Option<crate::types::AccountUsersItemType>,
+}
+impl<'de> ::serde::Deserialize<'de> for AccountUsersItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::object::decode(deserializer)
+    }
+}
+impl<'de> crate::runtime::object::Object<'de> for AccountUsersItem {
+    const EXPECTING: &'static str = "struct AccountUsersItem";
+    fn read_map<A: ::serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut field_id = ::std::option::Option::None;
+        let mut field_type = ::std::option::Option::None;
+        while let ::std::option::Option::Some(key) = ::serde::de::MapAccess::next_key::<
+            crate::runtime::object::Key<'de>,
+        >(&mut map)? {
+            match key.as_str() {
+                "id" => crate::runtime::object::take(&mut map, &mut field_id, "id")?,
+                "type" => {
+                    crate::runtime::object::take(&mut map, &mut field_type, "type")?
+                }
+                _ => crate::runtime::object::skip(&mut map)?,
+            }
+        }
+        ::std::result::Result::Ok(Self {
+            id: field_id.unwrap_or_default(),
+            r#type: field_type.unwrap_or_default(),
+        })
+    }
 }
 /// Relation type
 /// * OWNER -
@@ -595,7 +917,7 @@ pub type ListAccountsSort = AccountsSort;
 /// Address
 ///
 /// Schema: `#/components/schemas/Address`
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct Address {
     /// First address line of the address.
@@ -605,7 +927,7 @@ pub struct Address {
     /// Second address line of the address.
     ///
     /// Constraints: length at most 100.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub address_line2: ::std::option::Option<::std::string::String>,
     /// Postal code (postcode, PIN or ZIP code)
     ///
@@ -618,10 +940,82 @@ pub struct Address {
     /// State, province, county. ISO 3166 alpha-2 Codes.
     ///
     /// Constraints: length at most 50.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub state: ::std::option::Option<::std::string::String>,
     /// Constraints: length 1 to 85.
     pub city: ::std::string::String,
+}
+impl<'de> ::serde::Deserialize<'de> for Address {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::object::decode(deserializer)
+    }
+}
+impl<'de> crate::runtime::object::Object<'de> for Address {
+    const EXPECTING: &'static str = "struct Address";
+    fn read_map<A: ::serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut field_address_line1 = ::std::option::Option::None;
+        let mut field_address_line2 = ::std::option::Option::None;
+        let mut field_postcode = ::std::option::Option::None;
+        let mut field_country = ::std::option::Option::None;
+        let mut field_state = ::std::option::Option::None;
+        let mut field_city = ::std::option::Option::None;
+        while let ::std::option::Option::Some(key) = ::serde::de::MapAccess::next_key::<
+            crate::runtime::object::Key<'de>,
+        >(&mut map)? {
+            match key.as_str() {
+                "address_line1" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_address_line1,
+                        "address_line1",
+                    )?
+                }
+                "address_line2" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_address_line2,
+                        "address_line2",
+                    )?
+                }
+                "postcode" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_postcode,
+                        "postcode",
+                    )?
+                }
+                "country" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_country,
+                        "country",
+                    )?
+                }
+                "state" => {
+                    crate::runtime::object::take(&mut map, &mut field_state, "state")?
+                }
+                "city" => {
+                    crate::runtime::object::take(&mut map, &mut field_city, "city")?
+                }
+                _ => crate::runtime::object::skip(&mut map)?,
+            }
+        }
+        ::std::result::Result::Ok(Self {
+            address_line1: crate::runtime::object::required(
+                field_address_line1,
+                "address_line1",
+            )?,
+            address_line2: field_address_line2.unwrap_or_default(),
+            postcode: crate::runtime::object::required(field_postcode, "postcode")?,
+            country: crate::runtime::object::required(field_country, "country")?,
+            state: field_state.unwrap_or_default(),
+            city: crate::runtime::object::required(field_city, "city")?,
+        })
+    }
 }
 impl Address {
     /// A value with the required fields; set optional ones with the `with_*` methods.
@@ -726,7 +1120,7 @@ impl crate::runtime::validate::Validate for Address {
     }
 }
 /// Schema: `#/paths/~1account_groups/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateAccountGroupRequest {
     /// User unique identifier.
@@ -735,6 +1129,43 @@ pub struct CreateAccountGroupRequest {
     /// * PERSONAL - Account group of a person holding assets on their own behalf.
     /// * LEGAL_ENTITY - Account group of a legal entity holding assets on behalf of their users.
     pub r#type: crate::types::AccountGroupType,
+}
+impl<'de> ::serde::Deserialize<'de> for CreateAccountGroupRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::object::decode(deserializer)
+    }
+}
+impl<'de> crate::runtime::object::Object<'de> for CreateAccountGroupRequest {
+    const EXPECTING: &'static str = "struct CreateAccountGroupRequest";
+    fn read_map<A: ::serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut field_user_id = ::std::option::Option::None;
+        let mut field_type = ::std::option::Option::None;
+        while let ::std::option::Option::Some(key) = ::serde::de::MapAccess::next_key::<
+            crate::runtime::object::Key<'de>,
+        >(&mut map)? {
+            match key.as_str() {
+                "user_id" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_user_id,
+                        "user_id",
+                    )?
+                }
+                "type" => {
+                    crate::runtime::object::take(&mut map, &mut field_type, "type")?
+                }
+                _ => crate::runtime::object::skip(&mut map)?,
+            }
+        }
+        ::std::result::Result::Ok(Self {
+            user_id: crate::runtime::object::required(field_user_id, "user_id")?,
+            r#type: crate::runtime::object::required(field_type, "type")?,
+        })
+    }
 }
 impl CreateAccountGroupRequest {
     /// A value with the required fields; set optional ones with the `with_*` methods.
@@ -757,7 +1188,7 @@ impl crate::runtime::validate::Validate for CreateAccountGroupRequest {
     }
 }
 /// Schema: `#/paths/~1users~1{user_id}~1identifiers/post/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateUserIdentifierRequest {
     /// Identifier type.
@@ -773,6 +1204,55 @@ pub struct CreateUserIdentifierRequest {
     ///
     /// Constraints: length 0 to 30.
     pub identifier: ::std::string::String,
+}
+impl<'de> ::serde::Deserialize<'de> for CreateUserIdentifierRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::object::decode(deserializer)
+    }
+}
+impl<'de> crate::runtime::object::Object<'de> for CreateUserIdentifierRequest {
+    const EXPECTING: &'static str = "struct CreateUserIdentifierRequest";
+    fn read_map<A: ::serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut field_type = ::std::option::Option::None;
+        let mut field_issuing_country = ::std::option::Option::None;
+        let mut field_identifier = ::std::option::Option::None;
+        while let ::std::option::Option::Some(key) = ::serde::de::MapAccess::next_key::<
+            crate::runtime::object::Key<'de>,
+        >(&mut map)? {
+            match key.as_str() {
+                "type" => {
+                    crate::runtime::object::take(&mut map, &mut field_type, "type")?
+                }
+                "issuing_country" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_issuing_country,
+                        "issuing_country",
+                    )?
+                }
+                "identifier" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_identifier,
+                        "identifier",
+                    )?
+                }
+                _ => crate::runtime::object::skip(&mut map)?,
+            }
+        }
+        ::std::result::Result::Ok(Self {
+            r#type: crate::runtime::object::required(field_type, "type")?,
+            issuing_country: crate::runtime::object::required(
+                field_issuing_country,
+                "issuing_country",
+            )?,
+            identifier: crate::runtime::object::required(field_identifier, "identifier")?,
+        })
+    }
 }
 impl CreateUserIdentifierRequest {
     /// A value with the required fields; set optional ones with the `with_*` methods.
@@ -820,13 +1300,60 @@ impl crate::runtime::validate::Validate for CreateUserIdentifierRequest {
 /// data_privacy_and_sharing_agreement
 ///
 /// Schema: `#/components/schemas/DataPrivacyAndSharingAgreement`
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct DataPrivacyAndSharingAgreement {
     /// Consent unique identifier.
     pub consent_document_id: ::uuid::Uuid,
     /// Timestamp at which the user consented to the data sharing agreement. RFC 3339-5, ISO8601 UTC
     pub confirmed_at: ::chrono::DateTime<::chrono::Utc>,
+}
+impl<'de> ::serde::Deserialize<'de> for DataPrivacyAndSharingAgreement {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::object::decode(deserializer)
+    }
+}
+impl<'de> crate::runtime::object::Object<'de> for DataPrivacyAndSharingAgreement {
+    const EXPECTING: &'static str = "struct DataPrivacyAndSharingAgreement";
+    fn read_map<A: ::serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut field_consent_document_id = ::std::option::Option::None;
+        let mut field_confirmed_at = ::std::option::Option::None;
+        while let ::std::option::Option::Some(key) = ::serde::de::MapAccess::next_key::<
+            crate::runtime::object::Key<'de>,
+        >(&mut map)? {
+            match key.as_str() {
+                "consent_document_id" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_consent_document_id,
+                        "consent_document_id",
+                    )?
+                }
+                "confirmed_at" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_confirmed_at,
+                        "confirmed_at",
+                    )?
+                }
+                _ => crate::runtime::object::skip(&mut map)?,
+            }
+        }
+        ::std::result::Result::Ok(Self {
+            consent_document_id: crate::runtime::object::required(
+                field_consent_document_id,
+                "consent_document_id",
+            )?,
+            confirmed_at: crate::runtime::object::required(
+                field_confirmed_at,
+                "confirmed_at",
+            )?,
+        })
+    }
 }
 impl DataPrivacyAndSharingAgreement {
     /// A value with the required fields; set optional ones with the `with_*` methods.
@@ -912,13 +1439,53 @@ pub type UserTolDataChangeNationalityDocumentType = DocumentType;
 /// fatca
 ///
 /// Schema: `#/components/schemas/Fatca`
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct Fatca {
     /// The user’s FATCA status is true if the user is subject to paying taxes in the US, otherwise it can be set to false.
     pub status: bool,
     /// Timestamp at which the user confirmed their FATCA status. RFC 3339-5, ISO8601 UTC
     pub confirmed_at: ::chrono::DateTime<::chrono::Utc>,
+}
+impl<'de> ::serde::Deserialize<'de> for Fatca {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::object::decode(deserializer)
+    }
+}
+impl<'de> crate::runtime::object::Object<'de> for Fatca {
+    const EXPECTING: &'static str = "struct Fatca";
+    fn read_map<A: ::serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut field_status = ::std::option::Option::None;
+        let mut field_confirmed_at = ::std::option::Option::None;
+        while let ::std::option::Option::Some(key) = ::serde::de::MapAccess::next_key::<
+            crate::runtime::object::Key<'de>,
+        >(&mut map)? {
+            match key.as_str() {
+                "status" => {
+                    crate::runtime::object::take(&mut map, &mut field_status, "status")?
+                }
+                "confirmed_at" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_confirmed_at,
+                        "confirmed_at",
+                    )?
+                }
+                _ => crate::runtime::object::skip(&mut map)?,
+            }
+        }
+        ::std::result::Result::Ok(Self {
+            status: crate::runtime::object::required(field_status, "status")?,
+            confirmed_at: crate::runtime::object::required(
+                field_confirmed_at,
+                "confirmed_at",
+            )?,
+        })
+    }
 }
 impl Fatca {
     /// A value with the required fields; set optional ones with the `with_*` methods.
@@ -943,7 +1510,7 @@ impl crate::runtime::validate::Validate for Fatca {
 /// Identifier
 ///
 /// Schema: `#/components/schemas/Identifier`
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct Identifier {
     /// Unique identifier for the user's national ID.
@@ -971,6 +1538,106 @@ pub struct Identifier {
     ///
     /// Constraints: pattern `^[A-Z]{2}$`.
     pub issuing_country: ::std::string::String,
+}
+impl<'de> ::serde::Deserialize<'de> for Identifier {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::object::decode(deserializer)
+    }
+}
+impl<'de> crate::runtime::object::Object<'de> for Identifier {
+    const EXPECTING: &'static str = "struct Identifier";
+    fn read_map<A: ::serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut field_id = ::std::option::Option::None;
+        let mut field_created_at = ::std::option::Option::None;
+        let mut field_updated_at = ::std::option::Option::None;
+        let mut field_user_id = ::std::option::Option::None;
+        let mut field_identifier_standard = ::std::option::Option::None;
+        let mut field_identifier = ::std::option::Option::None;
+        let mut field_type = ::std::option::Option::None;
+        let mut field_issuing_country = ::std::option::Option::None;
+        while let ::std::option::Option::Some(key) = ::serde::de::MapAccess::next_key::<
+            crate::runtime::object::Key<'de>,
+        >(&mut map)? {
+            match key.as_str() {
+                "id" => crate::runtime::object::take(&mut map, &mut field_id, "id")?,
+                "created_at" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_created_at,
+                        "created_at",
+                    )?
+                }
+                "updated_at" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_updated_at,
+                        "updated_at",
+                    )?
+                }
+                "user_id" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_user_id,
+                        "user_id",
+                    )?
+                }
+                "identifier_standard" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_identifier_standard,
+                        "identifier_standard",
+                    )?
+                }
+                "identifier" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_identifier,
+                        "identifier",
+                    )?
+                }
+                "type" => {
+                    crate::runtime::object::take(&mut map, &mut field_type, "type")?
+                }
+                "issuing_country" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_issuing_country,
+                        "issuing_country",
+                    )?
+                }
+                _ => crate::runtime::object::skip(&mut map)?,
+            }
+        }
+        ::std::result::Result::Ok(Self {
+            id: crate::runtime::object::required(field_id, "id")?,
+            created_at: crate::runtime::object::required(
+                field_created_at,
+                "created_at",
+            )?,
+            updated_at: crate::runtime::object::required(
+                field_updated_at,
+                "updated_at",
+            )?,
+            user_id: crate::runtime::object::required(field_user_id, "user_id")?,
+            identifier_standard: crate::runtime::object::required(
+                field_identifier_standard,
+                "identifier_standard",
+            )?,
+            identifier: crate::runtime::object::required(
+                field_identifier,
+                "identifier",
+            )?,
+            r#type: crate::runtime::object::required(field_type, "type")?,
+            issuing_country: crate::runtime::object::required(
+                field_issuing_country,
+                "issuing_country",
+            )?,
+        })
+    }
 }
 /// Identifier type.
 /// * NATIONAL_ID -
@@ -1028,41 +1695,168 @@ impl<'de> ::serde::Deserialize<'de> for IdentifierType {
 /// Another name of [`IdentifierType`], kept so code written against it still compiles.
 pub type CreateUserIdentifierRequestType = IdentifierType;
 /// Schema: `#/paths/~1users~1{user_id}~1account_groups/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct ListAccountGroupsResponse {
     /// meta
     pub meta: crate::types::Meta,
     pub data: ::std::vec::Vec<crate::types::AccountGroup>,
 }
+impl<'de> ::serde::Deserialize<'de> for ListAccountGroupsResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::object::decode(deserializer)
+    }
+}
+impl<'de> crate::runtime::object::Object<'de> for ListAccountGroupsResponse {
+    const EXPECTING: &'static str = "struct ListAccountGroupsResponse";
+    fn read_map<A: ::serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut field_meta = ::std::option::Option::None;
+        let mut field_data = ::std::option::Option::None;
+        while let ::std::option::Option::Some(key) = ::serde::de::MapAccess::next_key::<
+            crate::runtime::object::Key<'de>,
+        >(&mut map)? {
+            match key.as_str() {
+                "meta" => {
+                    crate::runtime::object::take(&mut map, &mut field_meta, "meta")?
+                }
+                "data" => {
+                    crate::runtime::object::take(&mut map, &mut field_data, "data")?
+                }
+                _ => crate::runtime::object::skip(&mut map)?,
+            }
+        }
+        ::std::result::Result::Ok(Self {
+            meta: crate::runtime::object::required(field_meta, "meta")?,
+            data: crate::runtime::object::required(field_data, "data")?,
+        })
+    }
+}
 /// Another name of [`ListAccountGroupsResponse`], kept so code written against it still compiles.
 pub type ListUserAccountGroupsResponse = ListAccountGroupsResponse;
 /// Schema: `#/paths/~1accounts/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct ListAccountsResponse {
     /// meta
     pub meta: crate::types::Meta,
     pub data: ::std::vec::Vec<crate::types::Account>,
 }
+impl<'de> ::serde::Deserialize<'de> for ListAccountsResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::object::decode(deserializer)
+    }
+}
+impl<'de> crate::runtime::object::Object<'de> for ListAccountsResponse {
+    const EXPECTING: &'static str = "struct ListAccountsResponse";
+    fn read_map<A: ::serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut field_meta = ::std::option::Option::None;
+        let mut field_data = ::std::option::Option::None;
+        while let ::std::option::Option::Some(key) = ::serde::de::MapAccess::next_key::<
+            crate::runtime::object::Key<'de>,
+        >(&mut map)? {
+            match key.as_str() {
+                "meta" => {
+                    crate::runtime::object::take(&mut map, &mut field_meta, "meta")?
+                }
+                "data" => {
+                    crate::runtime::object::take(&mut map, &mut field_data, "data")?
+                }
+                _ => crate::runtime::object::skip(&mut map)?,
+            }
+        }
+        ::std::result::Result::Ok(Self {
+            meta: crate::runtime::object::required(field_meta, "meta")?,
+            data: crate::runtime::object::required(field_data, "data")?,
+        })
+    }
+}
 /// Schema: `#/paths/~1users~1{user_id}~1identifiers/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct ListUserIdentifiersResponse {
     pub data: ::std::vec::Vec<crate::types::Identifier>,
 }
+impl<'de> ::serde::Deserialize<'de> for ListUserIdentifiersResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::object::decode(deserializer)
+    }
+}
+impl<'de> crate::runtime::object::Object<'de> for ListUserIdentifiersResponse {
+    const EXPECTING: &'static str = "struct ListUserIdentifiersResponse";
+    fn read_map<A: ::serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut field_data = ::std::option::Option::None;
+        while let ::std::option::Option::Some(key) = ::serde::de::MapAccess::next_key::<
+            crate::runtime::object::Key<'de>,
+        >(&mut map)? {
+            match key.as_str() {
+                "data" => {
+                    crate::runtime::object::take(&mut map, &mut field_data, "data")?
+                }
+                _ => crate::runtime::object::skip(&mut map)?,
+            }
+        }
+        ::std::result::Result::Ok(Self {
+            data: crate::runtime::object::required(field_data, "data")?,
+        })
+    }
+}
 /// Schema: `#/paths/~1users/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct ListUsersResponse {
     /// meta
     pub meta: crate::types::Meta,
     pub data: ::std::vec::Vec<crate::types::User>,
 }
+impl<'de> ::serde::Deserialize<'de> for ListUsersResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::object::decode(deserializer)
+    }
+}
+impl<'de> crate::runtime::object::Object<'de> for ListUsersResponse {
+    const EXPECTING: &'static str = "struct ListUsersResponse";
+    fn read_map<A: ::serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut field_meta = ::std::option::Option::None;
+        let mut field_data = ::std::option::Option::None;
+        while let ::std::option::Option::Some(key) = ::serde::de::MapAccess::next_key::<
+            crate::runtime::object::Key<'de>,
+        >(&mut map)? {
+            match key.as_str() {
+                "meta" => {
+                    crate::runtime::object::take(&mut map, &mut field_meta, "meta")?
+                }
+                "data" => {
+                    crate::runtime::object::take(&mut map, &mut field_data, "data")?
+                }
+                _ => crate::runtime::object::skip(&mut map)?,
+            }
+        }
+        ::std::result::Result::Ok(Self {
+            meta: crate::runtime::object::required(field_meta, "meta")?,
+            data: crate::runtime::object::required(field_data, "data")?,
+        })
+    }
+}
 /// meta
 ///
 /// Schema: `#/components/schemas/Meta`
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct Meta {
     /// Amount of resource to offset in the response.
@@ -1074,13 +1868,73 @@ pub struct Meta {
     /// Total count of all the resources.
     pub total_count: i64,
     /// The field that the list is sorted by.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sort: ::std::option::Option<::std::string::String>,
     /// The ordering of the response.
     /// * ASC - Ascending order
     /// * DESC - Descending order
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub order: ::std::option::Option<crate::types::AccountsOrder>,
+}
+impl<'de> ::serde::Deserialize<'de> for Meta {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::object::decode(deserializer)
+    }
+}
+impl<'de> crate::runtime::object::Object<'de> for Meta {
+    const EXPECTING: &'static str = "struct Meta";
+    fn read_map<A: ::serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut field_offset = ::std::option::Option::None;
+        let mut field_limit = ::std::option::Option::None;
+        let mut field_count = ::std::option::Option::None;
+        let mut field_total_count = ::std::option::Option::None;
+        let mut field_sort = ::std::option::Option::None;
+        let mut field_order = ::std::option::Option::None;
+        while let ::std::option::Option::Some(key) = ::serde::de::MapAccess::next_key::<
+            crate::runtime::object::Key<'de>,
+        >(&mut map)? {
+            match key.as_str() {
+                "offset" => {
+                    crate::runtime::object::take(&mut map, &mut field_offset, "offset")?
+                }
+                "limit" => {
+                    crate::runtime::object::take(&mut map, &mut field_limit, "limit")?
+                }
+                "count" => {
+                    crate::runtime::object::take(&mut map, &mut field_count, "count")?
+                }
+                "total_count" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_total_count,
+                        "total_count",
+                    )?
+                }
+                "sort" => {
+                    crate::runtime::object::take(&mut map, &mut field_sort, "sort")?
+                }
+                "order" => {
+                    crate::runtime::object::take(&mut map, &mut field_order, "order")?
+                }
+                _ => crate::runtime::object::skip(&mut map)?,
+            }
+        }
+        ::std::result::Result::Ok(Self {
+            offset: crate::runtime::object::required(field_offset, "offset")?,
+            limit: crate::runtime::object::required(field_limit, "limit")?,
+            count: crate::runtime::object::required(field_count, "count")?,
+            total_count: crate::runtime::object::required(
+                field_total_count,
+                "total_count",
+            )?,
+            sort: field_sort.unwrap_or_default(),
+            order: field_order.unwrap_or_default(),
+        })
+    }
 }
 /// Schema: `#/components/parameters/Order/schema`
 ///
@@ -1143,7 +1997,7 @@ pub type ListAccountGroupsOrder = Order;
 /// An RFC 7807 problem detail, sent as `application/problem+json` (not on the reference page).
 ///
 /// Schema: `#/components/schemas/Problem`
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct Problem {
     /// URL to a document describing the error condition.
@@ -1151,17 +2005,78 @@ pub struct Problem {
     /// Transmission of the HTTP status code so that all information can be found in one place, but also to correct changes in the status code due to the use of proxy servers.
     pub status: i64,
     /// A short, human-readable title for the general error type; the title should not change for given types.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// A human-readable description of the specific error.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub detail: ::std::option::Option<::std::string::String>,
     /// This optional key may be present, with a unique URI for the specific error; this will often point to an error log for that specific response.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub instance: ::std::option::Option<::std::string::String>,
     /// Correlation ID for the original request.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub request_id: ::std::option::Option<::std::string::String>,
+}
+impl<'de> ::serde::Deserialize<'de> for Problem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::object::decode(deserializer)
+    }
+}
+impl<'de> crate::runtime::object::Object<'de> for Problem {
+    const EXPECTING: &'static str = "struct Problem";
+    fn read_map<A: ::serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut field_type = ::std::option::Option::None;
+        let mut field_status = ::std::option::Option::None;
+        let mut field_title = ::std::option::Option::None;
+        let mut field_detail = ::std::option::Option::None;
+        let mut field_instance = ::std::option::Option::None;
+        let mut field_request_id = ::std::option::Option::None;
+        while let ::std::option::Option::Some(key) = ::serde::de::MapAccess::next_key::<
+            crate::runtime::object::Key<'de>,
+        >(&mut map)? {
+            match key.as_str() {
+                "type" => {
+                    crate::runtime::object::take(&mut map, &mut field_type, "type")?
+                }
+                "status" => {
+                    crate::runtime::object::take(&mut map, &mut field_status, "status")?
+                }
+                "title" => {
+                    crate::runtime::object::take(&mut map, &mut field_title, "title")?
+                }
+                "detail" => {
+                    crate::runtime::object::take(&mut map, &mut field_detail, "detail")?
+                }
+                "instance" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_instance,
+                        "instance",
+                    )?
+                }
+                "request_id" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_request_id,
+                        "request_id",
+                    )?
+                }
+                _ => crate::runtime::object::skip(&mut map)?,
+            }
+        }
+        ::std::result::Result::Ok(Self {
+            r#type: crate::runtime::object::required(field_type, "type")?,
+            status: crate::runtime::object::required(field_status, "status")?,
+            title: field_title.unwrap_or_default(),
+            detail: field_detail.unwrap_or_default(),
+            instance: field_instance.unwrap_or_default(),
+            request_id: field_request_id.unwrap_or_default(),
+        })
+    }
 }
 /// Salutation of the user used in reports and statements.
 /// * (empty string) -
@@ -1323,13 +2238,60 @@ pub type ListAccountGroupsSort = Sort;
 /// terms_and_conditions
 ///
 /// Schema: `#/components/schemas/TermsAndConditions`
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct TermsAndConditions {
     /// Consent unique identifier.
     pub consent_document_id: ::uuid::Uuid,
     /// Timestamp at which the user consented to the terms & conditions. RFC 3339-5, ISO8601 UTC
     pub confirmed_at: ::chrono::DateTime<::chrono::Utc>,
+}
+impl<'de> ::serde::Deserialize<'de> for TermsAndConditions {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::object::decode(deserializer)
+    }
+}
+impl<'de> crate::runtime::object::Object<'de> for TermsAndConditions {
+    const EXPECTING: &'static str = "struct TermsAndConditions";
+    fn read_map<A: ::serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut field_consent_document_id = ::std::option::Option::None;
+        let mut field_confirmed_at = ::std::option::Option::None;
+        while let ::std::option::Option::Some(key) = ::serde::de::MapAccess::next_key::<
+            crate::runtime::object::Key<'de>,
+        >(&mut map)? {
+            match key.as_str() {
+                "consent_document_id" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_consent_document_id,
+                        "consent_document_id",
+                    )?
+                }
+                "confirmed_at" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_confirmed_at,
+                        "confirmed_at",
+                    )?
+                }
+                _ => crate::runtime::object::skip(&mut map)?,
+            }
+        }
+        ::std::result::Result::Ok(Self {
+            consent_document_id: crate::runtime::object::required(
+                field_consent_document_id,
+                "consent_document_id",
+            )?,
+            confirmed_at: crate::runtime::object::required(
+                field_confirmed_at,
+                "confirmed_at",
+            )?,
+        })
+    }
 }
 impl TermsAndConditions {
     /// A value with the required fields; set optional ones with the `with_*` methods.
@@ -1442,13 +2404,45 @@ pub type UserTolCreateRequestTitle = Title;
 /// Another name of [`Title`], kept so code written against it still compiles.
 pub type UserTolDataChangeOtherTitle = Title;
 /// Schema: `#/paths/~1users~1{user_id}~1identifiers~1{identifier_id}/patch/requestBody/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct UpdateUserIdentifierRequest {
     /// Identifier value. See guide here
     ///
     /// Constraints: length 0 to 30.
     pub identifier: ::std::string::String,
+}
+impl<'de> ::serde::Deserialize<'de> for UpdateUserIdentifierRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::object::decode(deserializer)
+    }
+}
+impl<'de> crate::runtime::object::Object<'de> for UpdateUserIdentifierRequest {
+    const EXPECTING: &'static str = "struct UpdateUserIdentifierRequest";
+    fn read_map<A: ::serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut field_identifier = ::std::option::Option::None;
+        while let ::std::option::Option::Some(key) = ::serde::de::MapAccess::next_key::<
+            crate::runtime::object::Key<'de>,
+        >(&mut map)? {
+            match key.as_str() {
+                "identifier" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_identifier,
+                        "identifier",
+                    )?
+                }
+                _ => crate::runtime::object::skip(&mut map)?,
+            }
+        }
+        ::std::result::Result::Ok(Self {
+            identifier: crate::runtime::object::required(field_identifier, "identifier")?,
+        })
+    }
 }
 impl UpdateUserIdentifierRequest {
     /// A value with the required fields; set optional ones with the `with_*` methods.
@@ -1507,56 +2501,235 @@ impl<'de> ::serde::Deserialize<'de> for User {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        #[derive(::serde::Deserialize)]
         struct Slots {
-            #[serde(rename = "address", default)]
             address: crate::runtime::union::Slot<crate::types::Address>,
-            #[serde(rename = "birth_city", default)]
             birth_city: crate::runtime::union::Slot<::std::string::String>,
-            #[serde(rename = "birth_country", default)]
             birth_country: crate::runtime::union::Slot<::std::string::String>,
-            #[serde(rename = "birth_date", default)]
             birth_date: crate::runtime::union::Slot<::chrono::NaiveDate>,
-            #[serde(rename = "birth_name", default)]
             birth_name: crate::runtime::union::Slot<::std::string::String>,
-            #[serde(rename = "created_at", default)]
             created_at: crate::runtime::union::Slot<::chrono::DateTime<::chrono::Utc>>,
-            #[serde(rename = "data_privacy_and_sharing_agreement", default)]
             data_privacy_and_sharing_agreement: crate::runtime::union::Slot<
                 crate::types::DataPrivacyAndSharingAgreement,
             >,
-            #[serde(rename = "email", default)]
             email: crate::runtime::union::Slot<::std::string::String>,
-            #[serde(rename = "fatca", default)]
             fatca: crate::runtime::union::Slot<crate::types::Fatca>,
-            #[serde(rename = "first_name", default)]
             first_name: crate::runtime::union::Slot<::std::string::String>,
-            #[serde(rename = "id", default)]
             id: crate::runtime::union::Slot<::uuid::Uuid>,
-            #[serde(rename = "last_name", default)]
             last_name: crate::runtime::union::Slot<::std::string::String>,
-            #[serde(rename = "nationalities", default)]
             nationalities: crate::runtime::union::Slot<
                 ::std::vec::Vec<::std::string::String>,
             >,
-            #[serde(rename = "phone_number", default)]
             phone_number: crate::runtime::union::Slot<::std::string::String>,
-            #[serde(rename = "postal_address", default)]
             postal_address: crate::runtime::union::Slot<crate::types::Address>,
-            #[serde(rename = "salutation", default)]
             salutation: crate::runtime::union::Slot<crate::types::Salutation>,
-            #[serde(rename = "status", default)]
             status: crate::runtime::union::Slot<crate::types::UserStatus>,
-            #[serde(rename = "terms_and_conditions", default)]
             terms_and_conditions: crate::runtime::union::Slot<
                 crate::types::TermsAndConditions,
             >,
-            #[serde(rename = "title", default)]
             title: crate::runtime::union::Slot<crate::types::Title>,
-            #[serde(rename = "updated_at", default)]
             updated_at: crate::runtime::union::Slot<::chrono::DateTime<::chrono::Utc>>,
         }
-        let slots: Slots = crate::runtime::union::object(deserializer, "User")?;
+        impl<'de> ::serde::Deserialize<'de> for Slots {
+            fn deserialize<D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                crate::runtime::object::decode(deserializer)
+            }
+        }
+        impl<'de> crate::runtime::object::Object<'de> for Slots {
+            const EXPECTING: &'static str = "a JSON object (union `User`)";
+            fn read_map<A: ::serde::de::MapAccess<'de>>(
+                mut map: A,
+            ) -> ::std::result::Result<Self, A::Error> {
+                let mut field_address = ::std::option::Option::None;
+                let mut field_birth_city = ::std::option::Option::None;
+                let mut field_birth_country = ::std::option::Option::None;
+                let mut field_birth_date = ::std::option::Option::None;
+                let mut field_birth_name = ::std::option::Option::None;
+                let mut field_created_at = ::std::option::Option::None;
+                let mut field_data_privacy_and_sharing_agreement = ::std::option::Option::None;
+                let mut field_email = ::std::option::Option::None;
+                let mut field_fatca = ::std::option::Option::None;
+                let mut field_first_name = ::std::option::Option::None;
+                let mut field_id = ::std::option::Option::None;
+                let mut field_last_name = ::std::option::Option::None;
+                let mut field_nationalities = ::std::option::Option::None;
+                let mut field_phone_number = ::std::option::Option::None;
+                let mut field_postal_address = ::std::option::Option::None;
+                let mut field_salutation = ::std::option::Option::None;
+                let mut field_status = ::std::option::Option::None;
+                let mut field_terms_and_conditions = ::std::option::Option::None;
+                let mut field_title = ::std::option::Option::None;
+                let mut field_updated_at = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = ::serde::de::MapAccess::next_key::<
+                    crate::runtime::object::Key<'de>,
+                >(&mut map)? {
+                    match key.as_str() {
+                        "address" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_address,
+                                "address",
+                            )?
+                        }
+                        "birth_city" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_birth_city,
+                                "birth_city",
+                            )?
+                        }
+                        "birth_country" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_birth_country,
+                                "birth_country",
+                            )?
+                        }
+                        "birth_date" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_birth_date,
+                                "birth_date",
+                            )?
+                        }
+                        "birth_name" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_birth_name,
+                                "birth_name",
+                            )?
+                        }
+                        "created_at" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_created_at,
+                                "created_at",
+                            )?
+                        }
+                        "data_privacy_and_sharing_agreement" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_data_privacy_and_sharing_agreement,
+                                "data_privacy_and_sharing_agreement",
+                            )?
+                        }
+                        "email" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_email,
+                                "email",
+                            )?
+                        }
+                        "fatca" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_fatca,
+                                "fatca",
+                            )?
+                        }
+                        "first_name" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_first_name,
+                                "first_name",
+                            )?
+                        }
+                        "id" => {
+                            crate::runtime::object::take(&mut map, &mut field_id, "id")?
+                        }
+                        "last_name" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_last_name,
+                                "last_name",
+                            )?
+                        }
+                        "nationalities" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_nationalities,
+                                "nationalities",
+                            )?
+                        }
+                        "phone_number" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_phone_number,
+                                "phone_number",
+                            )?
+                        }
+                        "postal_address" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_postal_address,
+                                "postal_address",
+                            )?
+                        }
+                        "salutation" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_salutation,
+                                "salutation",
+                            )?
+                        }
+                        "status" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_status,
+                                "status",
+                            )?
+                        }
+                        "terms_and_conditions" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_terms_and_conditions,
+                                "terms_and_conditions",
+                            )?
+                        }
+                        "title" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_title,
+                                "title",
+                            )?
+                        }
+                        "updated_at" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_updated_at,
+                                "updated_at",
+                            )?
+                        }
+                        _ => crate::runtime::object::skip(&mut map)?,
+                    }
+                }
+                ::std::result::Result::Ok(Self {
+                    address: field_address.unwrap_or_default(),
+                    birth_city: field_birth_city.unwrap_or_default(),
+                    birth_country: field_birth_country.unwrap_or_default(),
+                    birth_date: field_birth_date.unwrap_or_default(),
+                    birth_name: field_birth_name.unwrap_or_default(),
+                    created_at: field_created_at.unwrap_or_default(),
+                    data_privacy_and_sharing_agreement: field_data_privacy_and_sharing_agreement
+                        .unwrap_or_default(),
+                    email: field_email.unwrap_or_default(),
+                    fatca: field_fatca.unwrap_or_default(),
+                    first_name: field_first_name.unwrap_or_default(),
+                    id: field_id.unwrap_or_default(),
+                    last_name: field_last_name.unwrap_or_default(),
+                    nationalities: field_nationalities.unwrap_or_default(),
+                    phone_number: field_phone_number.unwrap_or_default(),
+                    postal_address: field_postal_address.unwrap_or_default(),
+                    salutation: field_salutation.unwrap_or_default(),
+                    status: field_status.unwrap_or_default(),
+                    terms_and_conditions: field_terms_and_conditions.unwrap_or_default(),
+                    title: field_title.unwrap_or_default(),
+                    updated_at: field_updated_at.unwrap_or_default(),
+                })
+            }
+        }
+        let slots: Slots = crate::runtime::object::decode(deserializer)?;
         if slots.address.0.is_some() && slots.birth_date.0.is_some()
             && slots.created_at.0.is_some() && slots.first_name.0.is_some()
             && slots.id.0.is_some() && slots.last_name.0.is_some()
@@ -1683,7 +2856,7 @@ pub type ListUsersResponseDataItem = User;
 /// User (BYOL)
 ///
 /// Schema: `#/components/schemas/UserByol`
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct UserByol {
     /// User unique identifier.
@@ -1708,7 +2881,7 @@ pub struct UserByol {
     /// * SALUTATION_DIVERSE -
     ///
     /// Default: `""`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub salutation: ::std::option::Option<crate::types::Salutation>,
     /// Title of the user used in reports and statements.
     /// * (empty string) -
@@ -1719,22 +2892,22 @@ pub struct UserByol {
     /// * MAGISTER -
     ///
     /// Default: `""`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<crate::types::Title>,
     /// Birth date of the user in YYYY-MM-DD format. RFC 3339, section 5.6
     pub birth_date: ::chrono::NaiveDate,
     /// Constraints: length 1 to 85.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub birth_city: ::std::option::Option<::std::string::String>,
     /// Country code. ISO 3166 alpha-2 Codes.
     ///
     /// Constraints: pattern `^[A-Z]{2}$`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub birth_country: ::std::option::Option<::std::string::String>,
     /// If applicable, birth name of the user.
     ///
     /// Constraints: length at most 100.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub birth_name: ::std::option::Option<::std::string::String>,
     /// Nationalities of the user. ISO 3166 alpha-2 Codes.
     ///
@@ -1745,7 +2918,7 @@ pub struct UserByol {
     /// Address
     ///
     /// User postal address. Needs to be specified if different to the residential address, otherwise it is automatically populated.
-    #[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")]
+    #[serde(skip_serializing_if = "crate::runtime::Nullable::is_absent")]
     pub postal_address: crate::runtime::Nullable<crate::types::Address>,
     /// Status of the user.
     /// * ACTIVE -
@@ -1754,10 +2927,169 @@ pub struct UserByol {
     /// * OFFBOARDED -
     pub status: crate::types::UserStatus,
 }
+impl<'de> ::serde::Deserialize<'de> for UserByol {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::object::decode(deserializer)
+    }
+}
+impl<'de> crate::runtime::object::Object<'de> for UserByol {
+    const EXPECTING: &'static str = "struct UserByol";
+    fn read_map<A: ::serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut field_id = ::std::option::Option::None;
+        let mut field_created_at = ::std::option::Option::None;
+        let mut field_updated_at = ::std::option::Option::None;
+        let mut field_first_name = ::std::option::Option::None;
+        let mut field_last_name = ::std::option::Option::None;
+        let mut field_salutation = ::std::option::Option::None;
+        let mut field_title = ::std::option::Option::None;
+        let mut field_birth_date = ::std::option::Option::None;
+        let mut field_birth_city = ::std::option::Option::None;
+        let mut field_birth_country = ::std::option::Option::None;
+        let mut field_birth_name = ::std::option::Option::None;
+        let mut field_nationalities = ::std::option::Option::None;
+        let mut field_address = ::std::option::Option::None;
+        let mut field_postal_address = ::std::option::Option::None;
+        let mut field_status = ::std::option::Option::None;
+        while let ::std::option::Option::Some(key) = ::serde::de::MapAccess::next_key::<
+            crate::runtime::object::Key<'de>,
+        >(&mut map)? {
+            match key.as_str() {
+                "id" => crate::runtime::object::take(&mut map, &mut field_id, "id")?,
+                "created_at" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_created_at,
+                        "created_at",
+                    )?
+                }
+                "updated_at" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_updated_at,
+                        "updated_at",
+                    )?
+                }
+                "first_name" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_first_name,
+                        "first_name",
+                    )?
+                }
+                "last_name" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_last_name,
+                        "last_name",
+                    )?
+                }
+                "salutation" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_salutation,
+                        "salutation",
+                    )?
+                }
+                "title" => {
+                    crate::runtime::object::take(&mut map, &mut field_title, "title")?
+                }
+                "birth_date" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_birth_date,
+                        "birth_date",
+                    )?
+                }
+                "birth_city" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_birth_city,
+                        "birth_city",
+                    )?
+                }
+                "birth_country" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_birth_country,
+                        "birth_country",
+                    )?
+                }
+                "birth_name" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_birth_name,
+                        "birth_name",
+                    )?
+                }
+                "nationalities" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_nationalities,
+                        "nationalities",
+                    )?
+                }
+                "address" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_address,
+                        "address",
+                    )?
+                }
+                "postal_address" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_postal_address,
+                        "postal_address",
+                    )?
+                }
+                "status" => {
+                    crate::runtime::object::take(&mut map, &mut field_status, "status")?
+                }
+                _ => crate::runtime::object::skip(&mut map)?,
+            }
+        }
+        ::std::result::Result::Ok(Self {
+            id: crate::runtime::object::required(field_id, "id")?,
+            created_at: crate::runtime::object::required(
+                field_created_at,
+                "created_at",
+            )?,
+            updated_at: crate::runtime::object::required(
+                field_updated_at,
+                "updated_at",
+            )?,
+            first_name: crate::runtime::object::required(
+                field_first_name,
+                "first_name",
+            )?,
+            last_name: crate::runtime::object::required(field_last_name, "last_name")?,
+            salutation: field_salutation.unwrap_or_default(),
+            title: field_title.unwrap_or_default(),
+            birth_date: crate::runtime::object::required(
+                field_birth_date,
+                "birth_date",
+            )?,
+            birth_city: field_birth_city.unwrap_or_default(),
+            birth_country: field_birth_country.unwrap_or_default(),
+            birth_name: field_birth_name.unwrap_or_default(),
+            nationalities: crate::runtime::object::required(
+                field_nationalities,
+                "nationalities",
+            )?,
+            address: crate::runtime::object::required(field_address, "address")?,
+            postal_address: field_postal_address.unwrap_or_default(),
+            status: crate::runtime::object::required(field_status, "status")?,
+        })
+    }
+}
 /// User (BYOL) - Create - Request
 ///
 /// Schema: `#/components/schemas/UserByolCreateRequest`
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct UserByolCreateRequest {
     /// First name of the user.
@@ -1776,7 +3108,7 @@ pub struct UserByolCreateRequest {
     /// * SALUTATION_DIVERSE -
     ///
     /// Default: `""`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub salutation: ::std::option::Option<crate::types::Salutation>,
     /// Title of the user used in reports and statements.
     /// * (empty string) -
@@ -1787,22 +3119,22 @@ pub struct UserByolCreateRequest {
     /// * MAGISTER -
     ///
     /// Default: `""`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<crate::types::Title>,
     /// Birth date of the user in YYYY-MM-DD format. RFC 3339, section 5.6
     pub birth_date: ::chrono::NaiveDate,
     /// Constraints: length 1 to 85.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub birth_city: ::std::option::Option<::std::string::String>,
     /// Country code. ISO 3166 alpha-2 Codes.
     ///
     /// Constraints: pattern `^[A-Z]{2}$`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub birth_country: ::std::option::Option<::std::string::String>,
     /// If applicable, birth name of the user.
     ///
     /// Constraints: length at most 100.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub birth_name: ::std::option::Option<::std::string::String>,
     /// Nationalities of the user. ISO 3166 alpha-2 Codes.
     ///
@@ -1813,8 +3145,135 @@ pub struct UserByolCreateRequest {
     /// Address
     ///
     /// User postal address. Needs to be specified if different to the residential address, otherwise it is automatically populated.
-    #[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")]
+    #[serde(skip_serializing_if = "crate::runtime::Nullable::is_absent")]
     pub postal_address: crate::runtime::Nullable<crate::types::Address>,
+}
+impl<'de> ::serde::Deserialize<'de> for UserByolCreateRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::object::decode(deserializer)
+    }
+}
+impl<'de> crate::runtime::object::Object<'de> for UserByolCreateRequest {
+    const EXPECTING: &'static str = "struct UserByolCreateRequest";
+    fn read_map<A: ::serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut field_first_name = ::std::option::Option::None;
+        let mut field_last_name = ::std::option::Option::None;
+        let mut field_salutation = ::std::option::Option::None;
+        let mut field_title = ::std::option::Option::None;
+        let mut field_birth_date = ::std::option::Option::None;
+        let mut field_birth_city = ::std::option::Option::None;
+        let mut field_birth_country = ::std::option::Option::None;
+        let mut field_birth_name = ::std::option::Option::None;
+        let mut field_nationalities = ::std::option::Option::None;
+        let mut field_address = ::std::option::Option::None;
+        let mut field_postal_address = ::std::option::Option::None;
+        while let ::std::option::Option::Some(key) = ::serde::de::MapAccess::next_key::<
+            crate::runtime::object::Key<'de>,
+        >(&mut map)? {
+            match key.as_str() {
+                "first_name" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_first_name,
+                        "first_name",
+                    )?
+                }
+                "last_name" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_last_name,
+                        "last_name",
+                    )?
+                }
+                "salutation" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_salutation,
+                        "salutation",
+                    )?
+                }
+                "title" => {
+                    crate::runtime::object::take(&mut map, &mut field_title, "title")?
+                }
+                "birth_date" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_birth_date,
+                        "birth_date",
+                    )?
+                }
+                "birth_city" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_birth_city,
+                        "birth_city",
+                    )?
+                }
+                "birth_country" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_birth_country,
+                        "birth_country",
+                    )?
+                }
+                "birth_name" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_birth_name,
+                        "birth_name",
+                    )?
+                }
+                "nationalities" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_nationalities,
+                        "nationalities",
+                    )?
+                }
+                "address" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_address,
+                        "address",
+                    )?
+                }
+                "postal_address" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_postal_address,
+                        "postal_address",
+                    )?
+                }
+                _ => crate::runtime::object::skip(&mut map)?,
+            }
+        }
+        ::std::result::Result::Ok(Self {
+            first_name: crate::runtime::object::required(
+                field_first_name,
+                "first_name",
+            )?,
+            last_name: crate::runtime::object::required(field_last_name, "last_name")?,
+            salutation: field_salutation.unwrap_or_default(),
+            title: field_title.unwrap_or_default(),
+            birth_date: crate::runtime::object::required(
+                field_birth_date,
+                "birth_date",
+            )?,
+            birth_city: field_birth_city.unwrap_or_default(),
+            birth_country: field_birth_country.unwrap_or_default(),
+            birth_name: field_birth_name.unwrap_or_default(),
+            nationalities: crate::runtime::object::required(
+                field_nationalities,
+                "nationalities",
+            )?,
+            address: crate::runtime::object::required(field_address, "address")?,
+            postal_address: field_postal_address.unwrap_or_default(),
+        })
+    }
 }
 impl UserByolCreateRequest {
     /// A value with the required fields; set optional ones with the `with_*` methods.
@@ -1977,18 +3436,18 @@ impl crate::runtime::validate::Validate for UserByolCreateRequest {
 /// User (BYOL) - Data Change Request
 ///
 /// Schema: `#/components/schemas/UserByolDataChangeRequest`
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct UserByolDataChangeRequest {
     /// First name of the user.
     ///
     /// Constraints: length 2 to 100.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub first_name: ::std::option::Option<::std::string::String>,
     /// Last name of the user.
     ///
     /// Constraints: length 2 to 100.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub last_name: ::std::option::Option<::std::string::String>,
     /// Salutation of the user used in reports and statements.
     /// * (empty string) -
@@ -1998,7 +3457,7 @@ pub struct UserByolDataChangeRequest {
     /// * SALUTATION_DIVERSE -
     ///
     /// Default: `""`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub salutation: ::std::option::Option<crate::types::Salutation>,
     /// Title of the user used in reports and statements.
     /// * (empty string) -
@@ -2009,37 +3468,155 @@ pub struct UserByolDataChangeRequest {
     /// * MAGISTER -
     ///
     /// Default: `""`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<crate::types::Title>,
     /// Birth date of the user in YYYY-MM-DD format. RFC 3339, section 5.6
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub birth_date: ::std::option::Option<::chrono::NaiveDate>,
     /// Constraints: length 1 to 85.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub birth_city: ::std::option::Option<::std::string::String>,
     /// Country code. ISO 3166 alpha-2 Codes.
     ///
     /// Constraints: pattern `^[A-Z]{2}$`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub birth_country: ::std::option::Option<::std::string::String>,
     /// If applicable, birth name of the user.
     ///
     /// Constraints: length at most 100.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub birth_name: ::std::option::Option<::std::string::String>,
     /// Nationalities of the user. ISO 3166 alpha-2 Codes.
     ///
     /// Constraints: each item: pattern `^[A-Z]{2}$`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub nationalities: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Address
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub address: ::std::option::Option<crate::types::Address>,
     /// Address
     ///
     /// User postal address. Needs to be specified if different to the residential address, otherwise it is automatically populated.
-    #[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")]
+    #[serde(skip_serializing_if = "crate::runtime::Nullable::is_absent")]
     pub postal_address: crate::runtime::Nullable<crate::types::Address>,
+}
+impl<'de> ::serde::Deserialize<'de> for UserByolDataChangeRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::object::decode(deserializer)
+    }
+}
+impl<'de> crate::runtime::object::Object<'de> for UserByolDataChangeRequest {
+    const EXPECTING: &'static str = "struct UserByolDataChangeRequest";
+    fn read_map<A: ::serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut field_first_name = ::std::option::Option::None;
+        let mut field_last_name = ::std::option::Option::None;
+        let mut field_salutation = ::std::option::Option::None;
+        let mut field_title = ::std::option::Option::None;
+        let mut field_birth_date = ::std::option::Option::None;
+        let mut field_birth_city = ::std::option::Option::None;
+        let mut field_birth_country = ::std::option::Option::None;
+        let mut field_birth_name = ::std::option::Option::None;
+        let mut field_nationalities = ::std::option::Option::None;
+        let mut field_address = ::std::option::Option::None;
+        let mut field_postal_address = ::std::option::Option::None;
+        while let ::std::option::Option::Some(key) = ::serde::de::MapAccess::next_key::<
+            crate::runtime::object::Key<'de>,
+        >(&mut map)? {
+            match key.as_str() {
+                "first_name" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_first_name,
+                        "first_name",
+                    )?
+                }
+                "last_name" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_last_name,
+                        "last_name",
+                    )?
+                }
+                "salutation" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_salutation,
+                        "salutation",
+                    )?
+                }
+                "title" => {
+                    crate::runtime::object::take(&mut map, &mut field_title, "title")?
+                }
+                "birth_date" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_birth_date,
+                        "birth_date",
+                    )?
+                }
+                "birth_city" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_birth_city,
+                        "birth_city",
+                    )?
+                }
+                "birth_country" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_birth_country,
+                        "birth_country",
+                    )?
+                }
+                "birth_name" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_birth_name,
+                        "birth_name",
+                    )?
+                }
+                "nationalities" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_nationalities,
+                        "nationalities",
+                    )?
+                }
+                "address" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_address,
+                        "address",
+                    )?
+                }
+                "postal_address" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_postal_address,
+                        "postal_address",
+                    )?
+                }
+                _ => crate::runtime::object::skip(&mut map)?,
+            }
+        }
+        ::std::result::Result::Ok(Self {
+            first_name: field_first_name.unwrap_or_default(),
+            last_name: field_last_name.unwrap_or_default(),
+            salutation: field_salutation.unwrap_or_default(),
+            title: field_title.unwrap_or_default(),
+            birth_date: field_birth_date.unwrap_or_default(),
+            birth_city: field_birth_city.unwrap_or_default(),
+            birth_country: field_birth_country.unwrap_or_default(),
+            birth_name: field_birth_name.unwrap_or_default(),
+            nationalities: field_nationalities.unwrap_or_default(),
+            address: field_address.unwrap_or_default(),
+            postal_address: field_postal_address.unwrap_or_default(),
+        })
+    }
 }
 impl UserByolDataChangeRequest {
     /// A value with the required fields; set optional ones with the `with_*` methods.
@@ -2258,51 +3835,199 @@ impl<'de> ::serde::Deserialize<'de> for UserCreateRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        #[derive(::serde::Deserialize)]
         struct Slots {
-            #[serde(rename = "address", default)]
             address: crate::runtime::union::Slot<crate::types::Address>,
-            #[serde(rename = "birth_city", default)]
             birth_city: crate::runtime::union::Slot<::std::string::String>,
-            #[serde(rename = "birth_country", default)]
             birth_country: crate::runtime::union::Slot<::std::string::String>,
-            #[serde(rename = "birth_date", default)]
             birth_date: crate::runtime::union::Slot<::chrono::NaiveDate>,
-            #[serde(rename = "birth_name", default)]
             birth_name: crate::runtime::union::Slot<::std::string::String>,
-            #[serde(rename = "data_privacy_and_sharing_agreement", default)]
             data_privacy_and_sharing_agreement: crate::runtime::union::Slot<
                 crate::types::DataPrivacyAndSharingAgreement,
             >,
-            #[serde(rename = "email", default)]
             email: crate::runtime::union::Slot<::std::string::String>,
-            #[serde(rename = "fatca", default)]
             fatca: crate::runtime::union::Slot<crate::types::Fatca>,
-            #[serde(rename = "first_name", default)]
             first_name: crate::runtime::union::Slot<::std::string::String>,
-            #[serde(rename = "last_name", default)]
             last_name: crate::runtime::union::Slot<::std::string::String>,
-            #[serde(rename = "nationalities", default)]
             nationalities: crate::runtime::union::Slot<
                 ::std::vec::Vec<::std::string::String>,
             >,
-            #[serde(rename = "phone_number", default)]
             phone_number: crate::runtime::union::Slot<::std::string::String>,
-            #[serde(rename = "postal_address", default)]
             postal_address: crate::runtime::union::Slot<crate::types::Address>,
-            #[serde(rename = "salutation", default)]
             salutation: crate::runtime::union::Slot<crate::types::Salutation>,
-            #[serde(rename = "terms_and_conditions", default)]
             terms_and_conditions: crate::runtime::union::Slot<
                 crate::types::TermsAndConditions,
             >,
-            #[serde(rename = "title", default)]
             title: crate::runtime::union::Slot<crate::types::Title>,
         }
-        let slots: Slots = crate::runtime::union::object(
-            deserializer,
-            "UserCreateRequest",
-        )?;
+        impl<'de> ::serde::Deserialize<'de> for Slots {
+            fn deserialize<D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                crate::runtime::object::decode(deserializer)
+            }
+        }
+        impl<'de> crate::runtime::object::Object<'de> for Slots {
+            const EXPECTING: &'static str = "a JSON object (union `UserCreateRequest`)";
+            fn read_map<A: ::serde::de::MapAccess<'de>>(
+                mut map: A,
+            ) -> ::std::result::Result<Self, A::Error> {
+                let mut field_address = ::std::option::Option::None;
+                let mut field_birth_city = ::std::option::Option::None;
+                let mut field_birth_country = ::std::option::Option::None;
+                let mut field_birth_date = ::std::option::Option::None;
+                let mut field_birth_name = ::std::option::Option::None;
+                let mut field_data_privacy_and_sharing_agreement = ::std::option::Option::None;
+                let mut field_email = ::std::option::Option::None;
+                let mut field_fatca = ::std::option::Option::None;
+                let mut field_first_name = ::std::option::Option::None;
+                let mut field_last_name = ::std::option::Option::None;
+                let mut field_nationalities = ::std::option::Option::None;
+                let mut field_phone_number = ::std::option::Option::None;
+                let mut field_postal_address = ::std::option::Option::None;
+                let mut field_salutation = ::std::option::Option::None;
+                let mut field_terms_and_conditions = ::std::option::Option::None;
+                let mut field_title = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = ::serde::de::MapAccess::next_key::<
+                    crate::runtime::object::Key<'de>,
+                >(&mut map)? {
+                    match key.as_str() {
+                        "address" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_address,
+                                "address",
+                            )?
+                        }
+                        "birth_city" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_birth_city,
+                                "birth_city",
+                            )?
+                        }
+                        "birth_country" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_birth_country,
+                                "birth_country",
+                            )?
+                        }
+                        "birth_date" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_birth_date,
+                                "birth_date",
+                            )?
+                        }
+                        "birth_name" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_birth_name,
+                                "birth_name",
+                            )?
+                        }
+                        "data_privacy_and_sharing_agreement" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_data_privacy_and_sharing_agreement,
+                                "data_privacy_and_sharing_agreement",
+                            )?
+                        }
+                        "email" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_email,
+                                "email",
+                            )?
+                        }
+                        "fatca" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_fatca,
+                                "fatca",
+                            )?
+                        }
+                        "first_name" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_first_name,
+                                "first_name",
+                            )?
+                        }
+                        "last_name" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_last_name,
+                                "last_name",
+                            )?
+                        }
+                        "nationalities" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_nationalities,
+                                "nationalities",
+                            )?
+                        }
+                        "phone_number" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_phone_number,
+                                "phone_number",
+                            )?
+                        }
+                        "postal_address" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_postal_address,
+                                "postal_address",
+                            )?
+                        }
+                        "salutation" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_salutation,
+                                "salutation",
+                            )?
+                        }
+                        "terms_and_conditions" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_terms_and_conditions,
+                                "terms_and_conditions",
+                            )?
+                        }
+                        "title" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_title,
+                                "title",
+                            )?
+                        }
+                        _ => crate::runtime::object::skip(&mut map)?,
+                    }
+                }
+                ::std::result::Result::Ok(Self {
+                    address: field_address.unwrap_or_default(),
+                    birth_city: field_birth_city.unwrap_or_default(),
+                    birth_country: field_birth_country.unwrap_or_default(),
+                    birth_date: field_birth_date.unwrap_or_default(),
+                    birth_name: field_birth_name.unwrap_or_default(),
+                    data_privacy_and_sharing_agreement: field_data_privacy_and_sharing_agreement
+                        .unwrap_or_default(),
+                    email: field_email.unwrap_or_default(),
+                    fatca: field_fatca.unwrap_or_default(),
+                    first_name: field_first_name.unwrap_or_default(),
+                    last_name: field_last_name.unwrap_or_default(),
+                    nationalities: field_nationalities.unwrap_or_default(),
+                    phone_number: field_phone_number.unwrap_or_default(),
+                    postal_address: field_postal_address.unwrap_or_default(),
+                    salutation: field_salutation.unwrap_or_default(),
+                    terms_and_conditions: field_terms_and_conditions.unwrap_or_default(),
+                    title: field_title.unwrap_or_default(),
+                })
+            }
+        }
+        let slots: Slots = crate::runtime::object::decode(deserializer)?;
         if slots.address.0.is_some() && slots.birth_date.0.is_some()
             && slots.first_name.0.is_some() && slots.last_name.0.is_some()
             && slots.nationalities.0.is_some()
@@ -2594,7 +4319,7 @@ pub type UserTolStatus = UserStatus;
 /// User (TOL)
 ///
 /// Schema: `#/components/schemas/UserTol`
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct UserTol {
     /// User unique identifier.
@@ -2619,7 +4344,7 @@ pub struct UserTol {
     /// * SALUTATION_DIVERSE -
     ///
     /// Default: `""`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub salutation: ::std::option::Option<crate::types::Salutation>,
     /// Title of the user used in reports and statements.
     /// * (empty string) -
@@ -2630,22 +4355,22 @@ pub struct UserTol {
     /// * MAGISTER -
     ///
     /// Default: `""`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<crate::types::Title>,
     /// Birth date of the user in YYYY-MM-DD format. RFC 3339, section 5.6
     pub birth_date: ::chrono::NaiveDate,
     /// Constraints: length 1 to 85.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub birth_city: ::std::option::Option<::std::string::String>,
     /// Country code. ISO 3166 alpha-2 Codes.
     ///
     /// Constraints: pattern `^[A-Z]{2}$`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub birth_country: ::std::option::Option<::std::string::String>,
     /// If applicable, birth name of the user.
     ///
     /// Constraints: length at most 100.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub birth_name: ::std::option::Option<::std::string::String>,
     /// Nationalities of the user. ISO 3166 alpha-2 Codes.
     ///
@@ -2656,7 +4381,7 @@ pub struct UserTol {
     /// Address
     ///
     /// User postal address. Needs to be specified if different to the residential address, otherwise it is automatically populated.
-    #[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")]
+    #[serde(skip_serializing_if = "crate::runtime::Nullable::is_absent")]
     pub postal_address: crate::runtime::Nullable<crate::types::Address>,
     /// Status of the user.
     /// * ACTIVE -
@@ -2667,29 +4392,226 @@ pub struct UserTol {
     /// Email of the user. Must be a valid email address.
     ///
     /// Constraints: length at most 100, format `email` (not checked by the client).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub email: ::std::option::Option<::std::string::String>,
     /// Phone number of the user. Phone number E.164 format.
     ///
     /// Constraints: pattern `^([0-9]{8,15})?$`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub phone_number: ::std::option::Option<::std::string::String>,
     /// fatca
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub fatca: ::std::option::Option<crate::types::Fatca>,
     /// terms_and_conditions
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub terms_and_conditions: ::std::option::Option<crate::types::TermsAndConditions>,
     /// data_privacy_and_sharing_agreement
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub data_privacy_and_sharing_agreement: ::std::option::Option<
         crate::types::DataPrivacyAndSharingAgreement,
     >,
 }
+impl<'de> ::serde::Deserialize<'de> for UserTol {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::object::decode(deserializer)
+    }
+}
+impl<'de> crate::runtime::object::Object<'de> for UserTol {
+    const EXPECTING: &'static str = "struct UserTol";
+    fn read_map<A: ::serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut field_id = ::std::option::Option::None;
+        let mut field_created_at = ::std::option::Option::None;
+        let mut field_updated_at = ::std::option::Option::None;
+        let mut field_first_name = ::std::option::Option::None;
+        let mut field_last_name = ::std::option::Option::None;
+        let mut field_salutation = ::std::option::Option::None;
+        let mut field_title = ::std::option::Option::None;
+        let mut field_birth_date = ::std::option::Option::None;
+        let mut field_birth_city = ::std::option::Option::None;
+        let mut field_birth_country = ::std::option::Option::None;
+        let mut field_birth_name = ::std::option::Option::None;
+        let mut field_nationalities = ::std::option::Option::None;
+        let mut field_address = ::std::option::Option::None;
+        let mut field_postal_address = ::std::option::Option::None;
+        let mut field_status = ::std::option::Option::None;
+        let mut field_email = ::std::option::Option::None;
+        let mut field_phone_number = ::std::option::Option::None;
+        let mut field_fatca = ::std::option::Option::None;
+        let mut field_terms_and_conditions = ::std::option::Option::None;
+        let mut field_data_privacy_and_sharing_agreement = ::std::option::Option::None;
+        while let ::std::option::Option::Some(key) = ::serde::de::MapAccess::next_key::<
+            crate::runtime::object::Key<'de>,
+        >(&mut map)? {
+            match key.as_str() {
+                "id" => crate::runtime::object::take(&mut map, &mut field_id, "id")?,
+                "created_at" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_created_at,
+                        "created_at",
+                    )?
+                }
+                "updated_at" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_updated_at,
+                        "updated_at",
+                    )?
+                }
+                "first_name" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_first_name,
+                        "first_name",
+                    )?
+                }
+                "last_name" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_last_name,
+                        "last_name",
+                    )?
+                }
+                "salutation" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_salutation,
+                        "salutation",
+                    )?
+                }
+                "title" => {
+                    crate::runtime::object::take(&mut map, &mut field_title, "title")?
+                }
+                "birth_date" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_birth_date,
+                        "birth_date",
+                    )?
+                }
+                "birth_city" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_birth_city,
+                        "birth_city",
+                    )?
+                }
+                "birth_country" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_birth_country,
+                        "birth_country",
+                    )?
+                }
+                "birth_name" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_birth_name,
+                        "birth_name",
+                    )?
+                }
+                "nationalities" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_nationalities,
+                        "nationalities",
+                    )?
+                }
+                "address" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_address,
+                        "address",
+                    )?
+                }
+                "postal_address" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_postal_address,
+                        "postal_address",
+                    )?
+                }
+                "status" => {
+                    crate::runtime::object::take(&mut map, &mut field_status, "status")?
+                }
+                "email" => {
+                    crate::runtime::object::take(&mut map, &mut field_email, "email")?
+                }
+                "phone_number" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_phone_number,
+                        "phone_number",
+                    )?
+                }
+                "fatca" => {
+                    crate::runtime::object::take(&mut map, &mut field_fatca, "fatca")?
+                }
+                "terms_and_conditions" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_terms_and_conditions,
+                        "terms_and_conditions",
+                    )?
+                }
+                "data_privacy_and_sharing_agreement" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_data_privacy_and_sharing_agreement,
+                        "data_privacy_and_sharing_agreement",
+                    )?
+                }
+                _ => crate::runtime::object::skip(&mut map)?,
+            }
+        }
+        ::std::result::Result::Ok(Self {
+            id: crate::runtime::object::required(field_id, "id")?,
+            created_at: crate::runtime::object::required(
+                field_created_at,
+                "created_at",
+            )?,
+            updated_at: crate::runtime::object::required(
+                field_updated_at,
+                "updated_at",
+            )?,
+            first_name: crate::runtime::object::required(
+                field_first_name,
+                "first_name",
+            )?,
+            last_name: crate::runtime::object::required(field_last_name, "last_name")?,
+            salutation: field_salutation.unwrap_or_default(),
+            title: field_title.unwrap_or_default(),
+            birth_date: crate::runtime::object::required(
+                field_birth_date,
+                "birth_date",
+            )?,
+            birth_city: field_birth_city.unwrap_or_default(),
+            birth_country: field_birth_country.unwrap_or_default(),
+            birth_name: field_birth_name.unwrap_or_default(),
+            nationalities: crate::runtime::object::required(
+                field_nationalities,
+                "nationalities",
+            )?,
+            address: crate::runtime::object::required(field_address, "address")?,
+            postal_address: field_postal_address.unwrap_or_default(),
+            status: crate::runtime::object::required(field_status, "status")?,
+            email: field_email.unwrap_or_default(),
+            phone_number: field_phone_number.unwrap_or_default(),
+            fatca: field_fatca.unwrap_or_default(),
+            terms_and_conditions: field_terms_and_conditions.unwrap_or_default(),
+            data_privacy_and_sharing_agreement: field_data_privacy_and_sharing_agreement
+                .unwrap_or_default(),
+        })
+    }
+}
 /// User (TOL) - Create - Request
 ///
 /// Schema: `#/components/schemas/UserTolCreateRequest`
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct UserTolCreateRequest {
     /// First name of the user.
@@ -2712,7 +4634,7 @@ pub struct UserTolCreateRequest {
     /// * SALUTATION_DIVERSE -
     ///
     /// Default: `""`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub salutation: ::std::option::Option<crate::types::Salutation>,
     /// Title of the user used in reports and statements.
     /// * (empty string) -
@@ -2723,7 +4645,7 @@ pub struct UserTolCreateRequest {
     /// * MAGISTER -
     ///
     /// Default: `""`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<crate::types::Title>,
     /// Birth date of the user in YYYY-MM-DD format. RFC 3339, section 5.6
     pub birth_date: ::chrono::NaiveDate,
@@ -2736,7 +4658,7 @@ pub struct UserTolCreateRequest {
     /// If applicable, birth name of the user.
     ///
     /// Constraints: length at most 100.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub birth_name: ::std::option::Option<::std::string::String>,
     /// Nationalities of the user. ISO 3166 alpha-2 Codes.
     ///
@@ -2745,14 +4667,14 @@ pub struct UserTolCreateRequest {
     /// Phone number of the user. Phone number E.164 format.
     ///
     /// Constraints: pattern `^([0-9]{8,15})?$`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub phone_number: ::std::option::Option<::std::string::String>,
     /// Address
     pub address: crate::types::Address,
     /// Address
     ///
     /// User postal address. Needs to be specified if different to the residential address, otherwise it is automatically populated.
-    #[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")]
+    #[serde(skip_serializing_if = "crate::runtime::Nullable::is_absent")]
     pub postal_address: crate::runtime::Nullable<crate::types::Address>,
     /// fatca
     pub fatca: crate::types::Fatca,
@@ -2760,6 +4682,182 @@ pub struct UserTolCreateRequest {
     pub terms_and_conditions: crate::types::TermsAndConditions,
     /// data_privacy_and_sharing_agreement
     pub data_privacy_and_sharing_agreement: crate::types::DataPrivacyAndSharingAgreement,
+}
+impl<'de> ::serde::Deserialize<'de> for UserTolCreateRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::object::decode(deserializer)
+    }
+}
+impl<'de> crate::runtime::object::Object<'de> for UserTolCreateRequest {
+    const EXPECTING: &'static str = "struct UserTolCreateRequest";
+    fn read_map<A: ::serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut field_first_name = ::std::option::Option::None;
+        let mut field_last_name = ::std::option::Option::None;
+        let mut field_email = ::std::option::Option::None;
+        let mut field_salutation = ::std::option::Option::None;
+        let mut field_title = ::std::option::Option::None;
+        let mut field_birth_date = ::std::option::Option::None;
+        let mut field_birth_city = ::std::option::Option::None;
+        let mut field_birth_country = ::std::option::Option::None;
+        let mut field_birth_name = ::std::option::Option::None;
+        let mut field_nationalities = ::std::option::Option::None;
+        let mut field_phone_number = ::std::option::Option::None;
+        let mut field_address = ::std::option::Option::None;
+        let mut field_postal_address = ::std::option::Option::None;
+        let mut field_fatca = ::std::option::Option::None;
+        let mut field_terms_and_conditions = ::std::option::Option::None;
+        let mut field_data_privacy_and_sharing_agreement = ::std::option::Option::None;
+        while let ::std::option::Option::Some(key) = ::serde::de::MapAccess::next_key::<
+            crate::runtime::object::Key<'de>,
+        >(&mut map)? {
+            match key.as_str() {
+                "first_name" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_first_name,
+                        "first_name",
+                    )?
+                }
+                "last_name" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_last_name,
+                        "last_name",
+                    )?
+                }
+                "email" => {
+                    crate::runtime::object::take(&mut map, &mut field_email, "email")?
+                }
+                "salutation" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_salutation,
+                        "salutation",
+                    )?
+                }
+                "title" => {
+                    crate::runtime::object::take(&mut map, &mut field_title, "title")?
+                }
+                "birth_date" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_birth_date,
+                        "birth_date",
+                    )?
+                }
+                "birth_city" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_birth_city,
+                        "birth_city",
+                    )?
+                }
+                "birth_country" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_birth_country,
+                        "birth_country",
+                    )?
+                }
+                "birth_name" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_birth_name,
+                        "birth_name",
+                    )?
+                }
+                "nationalities" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_nationalities,
+                        "nationalities",
+                    )?
+                }
+                "phone_number" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_phone_number,
+                        "phone_number",
+                    )?
+                }
+                "address" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_address,
+                        "address",
+                    )?
+                }
+                "postal_address" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_postal_address,
+                        "postal_address",
+                    )?
+                }
+                "fatca" => {
+                    crate::runtime::object::take(&mut map, &mut field_fatca, "fatca")?
+                }
+                "terms_and_conditions" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_terms_and_conditions,
+                        "terms_and_conditions",
+                    )?
+                }
+                "data_privacy_and_sharing_agreement" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_data_privacy_and_sharing_agreement,
+                        "data_privacy_and_sharing_agreement",
+                    )?
+                }
+                _ => crate::runtime::object::skip(&mut map)?,
+            }
+        }
+        ::std::result::Result::Ok(Self {
+            first_name: crate::runtime::object::required(
+                field_first_name,
+                "first_name",
+            )?,
+            last_name: crate::runtime::object::required(field_last_name, "last_name")?,
+            email: crate::runtime::object::required(field_email, "email")?,
+            salutation: field_salutation.unwrap_or_default(),
+            title: field_title.unwrap_or_default(),
+            birth_date: crate::runtime::object::required(
+                field_birth_date,
+                "birth_date",
+            )?,
+            birth_city: crate::runtime::object::required(
+                field_birth_city,
+                "birth_city",
+            )?,
+            birth_country: crate::runtime::object::required(
+                field_birth_country,
+                "birth_country",
+            )?,
+            birth_name: field_birth_name.unwrap_or_default(),
+            nationalities: crate::runtime::object::required(
+                field_nationalities,
+                "nationalities",
+            )?,
+            phone_number: field_phone_number.unwrap_or_default(),
+            address: crate::runtime::object::required(field_address, "address")?,
+            postal_address: field_postal_address.unwrap_or_default(),
+            fatca: crate::runtime::object::required(field_fatca, "fatca")?,
+            terms_and_conditions: crate::runtime::object::required(
+                field_terms_and_conditions,
+                "terms_and_conditions",
+            )?,
+            data_privacy_and_sharing_agreement: crate::runtime::object::required(
+                field_data_privacy_and_sharing_agreement,
+                "data_privacy_and_sharing_agreement",
+            )?,
+        })
+    }
 }
 impl UserTolCreateRequest {
     /// A value with the required fields; set optional ones with the `with_*` methods.
@@ -2976,7 +5074,7 @@ impl crate::runtime::validate::Validate for UserTolCreateRequest {
 /// Address
 ///
 /// Schema: `#/components/schemas/UserTolDataChangeAddress`
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct UserTolDataChangeAddress {
     /// Address
@@ -2996,6 +5094,74 @@ pub struct UserTolDataChangeAddress {
     /// * RESIDENCE_PERMIT - Residence permit
     /// * ID_CARD - National Identification document
     pub document_type: crate::types::UserTolDataChangeAddressDocumentType,
+}
+impl<'de> ::serde::Deserialize<'de> for UserTolDataChangeAddress {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::object::decode(deserializer)
+    }
+}
+impl<'de> crate::runtime::object::Object<'de> for UserTolDataChangeAddress {
+    const EXPECTING: &'static str = "struct UserTolDataChangeAddress";
+    fn read_map<A: ::serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut field_address = ::std::option::Option::None;
+        let mut field_issuance_date = ::std::option::Option::None;
+        let mut field_data_download_link = ::std::option::Option::None;
+        let mut field_document_type = ::std::option::Option::None;
+        while let ::std::option::Option::Some(key) = ::serde::de::MapAccess::next_key::<
+            crate::runtime::object::Key<'de>,
+        >(&mut map)? {
+            match key.as_str() {
+                "address" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_address,
+                        "address",
+                    )?
+                }
+                "issuance_date" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_issuance_date,
+                        "issuance_date",
+                    )?
+                }
+                "data_download_link" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_data_download_link,
+                        "data_download_link",
+                    )?
+                }
+                "document_type" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_document_type,
+                        "document_type",
+                    )?
+                }
+                _ => crate::runtime::object::skip(&mut map)?,
+            }
+        }
+        ::std::result::Result::Ok(Self {
+            address: crate::runtime::object::required(field_address, "address")?,
+            issuance_date: crate::runtime::object::required(
+                field_issuance_date,
+                "issuance_date",
+            )?,
+            data_download_link: crate::runtime::object::required(
+                field_data_download_link,
+                "data_download_link",
+            )?,
+            document_type: crate::runtime::object::required(
+                field_document_type,
+                "document_type",
+            )?,
+        })
+    }
 }
 impl UserTolDataChangeAddress {
     /// A value with the required fields; set optional ones with the `with_*` methods.
@@ -3125,7 +5291,7 @@ impl<'de> ::serde::Deserialize<'de> for UserTolDataChangeAddressDocumentType {
 /// Name change
 ///
 /// Schema: `#/components/schemas/UserTolDataChangeNameChange`
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct UserTolDataChangeNameChange {
     /// First name of the user.
@@ -3146,6 +5312,86 @@ pub struct UserTolDataChangeNameChange {
     /// * PASSPORT - Passport
     /// * ID_CARD - National Identification document
     pub document_type: crate::types::DocumentType,
+}
+impl<'de> ::serde::Deserialize<'de> for UserTolDataChangeNameChange {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::object::decode(deserializer)
+    }
+}
+impl<'de> crate::runtime::object::Object<'de> for UserTolDataChangeNameChange {
+    const EXPECTING: &'static str = "struct UserTolDataChangeNameChange";
+    fn read_map<A: ::serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut field_first_name = ::std::option::Option::None;
+        let mut field_last_name = ::std::option::Option::None;
+        let mut field_issuance_date = ::std::option::Option::None;
+        let mut field_data_download_link = ::std::option::Option::None;
+        let mut field_document_type = ::std::option::Option::None;
+        while let ::std::option::Option::Some(key) = ::serde::de::MapAccess::next_key::<
+            crate::runtime::object::Key<'de>,
+        >(&mut map)? {
+            match key.as_str() {
+                "first_name" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_first_name,
+                        "first_name",
+                    )?
+                }
+                "last_name" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_last_name,
+                        "last_name",
+                    )?
+                }
+                "issuance_date" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_issuance_date,
+                        "issuance_date",
+                    )?
+                }
+                "data_download_link" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_data_download_link,
+                        "data_download_link",
+                    )?
+                }
+                "document_type" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_document_type,
+                        "document_type",
+                    )?
+                }
+                _ => crate::runtime::object::skip(&mut map)?,
+            }
+        }
+        ::std::result::Result::Ok(Self {
+            first_name: crate::runtime::object::required(
+                field_first_name,
+                "first_name",
+            )?,
+            last_name: crate::runtime::object::required(field_last_name, "last_name")?,
+            issuance_date: crate::runtime::object::required(
+                field_issuance_date,
+                "issuance_date",
+            )?,
+            data_download_link: crate::runtime::object::required(
+                field_data_download_link,
+                "data_download_link",
+            )?,
+            document_type: crate::runtime::object::required(
+                field_document_type,
+                "document_type",
+            )?,
+        })
+    }
 }
 impl UserTolDataChangeNameChange {
     /// A value with the required fields; set optional ones with the `with_*` methods.
@@ -3206,7 +5452,7 @@ impl crate::runtime::validate::Validate for UserTolDataChangeNameChange {
 /// Nationality
 ///
 /// Schema: `#/components/schemas/UserTolDataChangeNationality`
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct UserTolDataChangeNationality {
     /// Nationalities of the user. ISO 3166 alpha-2 Codes.
@@ -3223,6 +5469,77 @@ pub struct UserTolDataChangeNationality {
     /// * PASSPORT - Passport
     /// * ID_CARD - National Identification document
     pub document_type: crate::types::DocumentType,
+}
+impl<'de> ::serde::Deserialize<'de> for UserTolDataChangeNationality {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::object::decode(deserializer)
+    }
+}
+impl<'de> crate::runtime::object::Object<'de> for UserTolDataChangeNationality {
+    const EXPECTING: &'static str = "struct UserTolDataChangeNationality";
+    fn read_map<A: ::serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut field_nationalities = ::std::option::Option::None;
+        let mut field_issuance_date = ::std::option::Option::None;
+        let mut field_data_download_link = ::std::option::Option::None;
+        let mut field_document_type = ::std::option::Option::None;
+        while let ::std::option::Option::Some(key) = ::serde::de::MapAccess::next_key::<
+            crate::runtime::object::Key<'de>,
+        >(&mut map)? {
+            match key.as_str() {
+                "nationalities" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_nationalities,
+                        "nationalities",
+                    )?
+                }
+                "issuance_date" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_issuance_date,
+                        "issuance_date",
+                    )?
+                }
+                "data_download_link" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_data_download_link,
+                        "data_download_link",
+                    )?
+                }
+                "document_type" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_document_type,
+                        "document_type",
+                    )?
+                }
+                _ => crate::runtime::object::skip(&mut map)?,
+            }
+        }
+        ::std::result::Result::Ok(Self {
+            nationalities: crate::runtime::object::required(
+                field_nationalities,
+                "nationalities",
+            )?,
+            issuance_date: crate::runtime::object::required(
+                field_issuance_date,
+                "issuance_date",
+            )?,
+            data_download_link: crate::runtime::object::required(
+                field_data_download_link,
+                "data_download_link",
+            )?,
+            document_type: crate::runtime::object::required(
+                field_document_type,
+                "document_type",
+            )?,
+        })
+    }
 }
 impl UserTolDataChangeNationality {
     /// A value with the required fields; set optional ones with the `with_*` methods.
@@ -3278,13 +5595,13 @@ impl crate::runtime::validate::Validate for UserTolDataChangeNationality {
 /// Other
 ///
 /// Schema: `#/components/schemas/UserTolDataChangeOther`
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct UserTolDataChangeOther {
     /// Email of the user. Must be a valid email address.
     ///
     /// Constraints: length at most 100, format `email` (not checked by the client).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub email: ::std::option::Option<::std::string::String>,
     /// Salutation of the user used in reports and statements.
     /// * (empty string) -
@@ -3294,7 +5611,7 @@ pub struct UserTolDataChangeOther {
     /// * SALUTATION_DIVERSE -
     ///
     /// Default: `""`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub salutation: ::std::option::Option<crate::types::Salutation>,
     /// Title of the user used in reports and statements.
     /// * (empty string) -
@@ -3305,23 +5622,92 @@ pub struct UserTolDataChangeOther {
     /// * MAGISTER -
     ///
     /// Default: `""`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<crate::types::Title>,
     /// Phone number of the user. Phone number E.164 format.
     ///
     /// Constraints: pattern `^([0-9]{8,15})?$`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub phone_number: ::std::option::Option<::std::string::String>,
     /// If applicable, birth name of the user.
     ///
     /// Constraints: length at most 100.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub birth_name: ::std::option::Option<::std::string::String>,
     /// Address
     ///
     /// User postal address. Needs to be specified if different to the residential address, otherwise it is automatically populated.
-    #[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")]
+    #[serde(skip_serializing_if = "crate::runtime::Nullable::is_absent")]
     pub postal_address: crate::runtime::Nullable<crate::types::Address>,
+}
+impl<'de> ::serde::Deserialize<'de> for UserTolDataChangeOther {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        crate::runtime::object::decode(deserializer)
+    }
+}
+impl<'de> crate::runtime::object::Object<'de> for UserTolDataChangeOther {
+    const EXPECTING: &'static str = "struct UserTolDataChangeOther";
+    fn read_map<A: ::serde::de::MapAccess<'de>>(
+        mut map: A,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut field_email = ::std::option::Option::None;
+        let mut field_salutation = ::std::option::Option::None;
+        let mut field_title = ::std::option::Option::None;
+        let mut field_phone_number = ::std::option::Option::None;
+        let mut field_birth_name = ::std::option::Option::None;
+        let mut field_postal_address = ::std::option::Option::None;
+        while let ::std::option::Option::Some(key) = ::serde::de::MapAccess::next_key::<
+            crate::runtime::object::Key<'de>,
+        >(&mut map)? {
+            match key.as_str() {
+                "email" => {
+                    crate::runtime::object::take(&mut map, &mut field_email, "email")?
+                }
+                "salutation" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_salutation,
+                        "salutation",
+                    )?
+                }
+                "title" => {
+                    crate::runtime::object::take(&mut map, &mut field_title, "title")?
+                }
+                "phone_number" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_phone_number,
+                        "phone_number",
+                    )?
+                }
+                "birth_name" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_birth_name,
+                        "birth_name",
+                    )?
+                }
+                "postal_address" => {
+                    crate::runtime::object::take(
+                        &mut map,
+                        &mut field_postal_address,
+                        "postal_address",
+                    )?
+                }
+                _ => crate::runtime::object::skip(&mut map)?,
+            }
+        }
+        ::std::result::Result::Ok(Self {
+            email: field_email.unwrap_or_default(),
+            salutation: field_salutation.unwrap_or_default(),
+            title: field_title.unwrap_or_default(),
+            phone_number: field_phone_number.unwrap_or_default(),
+            birth_name: field_birth_name.unwrap_or_default(),
+            postal_address: field_postal_address.unwrap_or_default(),
+        })
+    }
 }
 impl UserTolDataChangeOther {
     /// A value with the required fields; set optional ones with the `with_*` methods.
@@ -3473,41 +5859,164 @@ impl<'de> ::serde::Deserialize<'de> for UserTolDataChangeRequest {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        #[derive(::serde::Deserialize)]
         struct Slots {
-            #[serde(rename = "address", default)]
             address: crate::runtime::union::Slot<crate::types::Address>,
-            #[serde(rename = "birth_name", default)]
             birth_name: crate::runtime::union::Slot<::std::string::String>,
-            #[serde(rename = "data_download_link", default)]
             data_download_link: crate::runtime::union::Slot<::std::string::String>,
-            #[serde(rename = "document_type", default)]
             document_type: crate::runtime::union::Slot<::serde_json::Value>,
-            #[serde(rename = "email", default)]
             email: crate::runtime::union::Slot<::std::string::String>,
-            #[serde(rename = "first_name", default)]
             first_name: crate::runtime::union::Slot<::std::string::String>,
-            #[serde(rename = "issuance_date", default)]
             issuance_date: crate::runtime::union::Slot<::chrono::NaiveDate>,
-            #[serde(rename = "last_name", default)]
             last_name: crate::runtime::union::Slot<::std::string::String>,
-            #[serde(rename = "nationalities", default)]
             nationalities: crate::runtime::union::Slot<
                 ::std::vec::Vec<::std::string::String>,
             >,
-            #[serde(rename = "phone_number", default)]
             phone_number: crate::runtime::union::Slot<::std::string::String>,
-            #[serde(rename = "postal_address", default)]
             postal_address: crate::runtime::union::Slot<crate::types::Address>,
-            #[serde(rename = "salutation", default)]
             salutation: crate::runtime::union::Slot<crate::types::Salutation>,
-            #[serde(rename = "title", default)]
             title: crate::runtime::union::Slot<crate::types::Title>,
         }
-        let slots: Slots = crate::runtime::union::object(
-            deserializer,
-            "UserTolDataChangeRequest",
-        )?;
+        impl<'de> ::serde::Deserialize<'de> for Slots {
+            fn deserialize<D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                crate::runtime::object::decode(deserializer)
+            }
+        }
+        impl<'de> crate::runtime::object::Object<'de> for Slots {
+            const EXPECTING: &'static str = "a JSON object (union `UserTolDataChangeRequest`)";
+            fn read_map<A: ::serde::de::MapAccess<'de>>(
+                mut map: A,
+            ) -> ::std::result::Result<Self, A::Error> {
+                let mut field_address = ::std::option::Option::None;
+                let mut field_birth_name = ::std::option::Option::None;
+                let mut field_data_download_link = ::std::option::Option::None;
+                let mut field_document_type = ::std::option::Option::None;
+                let mut field_email = ::std::option::Option::None;
+                let mut field_first_name = ::std::option::Option::None;
+                let mut field_issuance_date = ::std::option::Option::None;
+                let mut field_last_name = ::std::option::Option::None;
+                let mut field_nationalities = ::std::option::Option::None;
+                let mut field_phone_number = ::std::option::Option::None;
+                let mut field_postal_address = ::std::option::Option::None;
+                let mut field_salutation = ::std::option::Option::None;
+                let mut field_title = ::std::option::Option::None;
+                while let ::std::option::Option::Some(key) = ::serde::de::MapAccess::next_key::<
+                    crate::runtime::object::Key<'de>,
+                >(&mut map)? {
+                    match key.as_str() {
+                        "address" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_address,
+                                "address",
+                            )?
+                        }
+                        "birth_name" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_birth_name,
+                                "birth_name",
+                            )?
+                        }
+                        "data_download_link" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_data_download_link,
+                                "data_download_link",
+                            )?
+                        }
+                        "document_type" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_document_type,
+                                "document_type",
+                            )?
+                        }
+                        "email" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_email,
+                                "email",
+                            )?
+                        }
+                        "first_name" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_first_name,
+                                "first_name",
+                            )?
+                        }
+                        "issuance_date" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_issuance_date,
+                                "issuance_date",
+                            )?
+                        }
+                        "last_name" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_last_name,
+                                "last_name",
+                            )?
+                        }
+                        "nationalities" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_nationalities,
+                                "nationalities",
+                            )?
+                        }
+                        "phone_number" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_phone_number,
+                                "phone_number",
+                            )?
+                        }
+                        "postal_address" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_postal_address,
+                                "postal_address",
+                            )?
+                        }
+                        "salutation" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_salutation,
+                                "salutation",
+                            )?
+                        }
+                        "title" => {
+                            crate::runtime::object::take(
+                                &mut map,
+                                &mut field_title,
+                                "title",
+                            )?
+                        }
+                        _ => crate::runtime::object::skip(&mut map)?,
+                    }
+                }
+                ::std::result::Result::Ok(Self {
+                    address: field_address.unwrap_or_default(),
+                    birth_name: field_birth_name.unwrap_or_default(),
+                    data_download_link: field_data_download_link.unwrap_or_default(),
+                    document_type: field_document_type.unwrap_or_default(),
+                    email: field_email.unwrap_or_default(),
+                    first_name: field_first_name.unwrap_or_default(),
+                    issuance_date: field_issuance_date.unwrap_or_default(),
+                    last_name: field_last_name.unwrap_or_default(),
+                    nationalities: field_nationalities.unwrap_or_default(),
+                    phone_number: field_phone_number.unwrap_or_default(),
+                    postal_address: field_postal_address.unwrap_or_default(),
+                    salutation: field_salutation.unwrap_or_default(),
+                    title: field_title.unwrap_or_default(),
+                })
+            }
+        }
+        let slots: Slots = crate::runtime::object::decode(deserializer)?;
         if slots.data_download_link.0.is_some() && slots.document_type.0.is_some()
             && slots.issuance_date.0.is_some() && slots.nationalities.0.is_some()
             && slots.address.0.is_none() && slots.birth_name.0.is_none()

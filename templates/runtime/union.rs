@@ -6,46 +6,15 @@
 //! it is `null`, and `Some(Some(value))` otherwise; the chosen branch then takes its
 //! fields out of the slots with the functions below.
 
-use std::fmt;
-use std::marker::PhantomData;
-
-use serde::de::value::MapAccessDeserializer;
-use serde::de::{DeserializeOwned, Error, MapAccess, Visitor};
+use serde::de::{DeserializeOwned, Error};
 use serde::{Deserialize, Deserializer};
 
 use super::Nullable;
 
-/// Decodes the slots of union `union` from a JSON object, and only from one: a derived
-/// struct would also accept an array, matching values to fields by position.
-pub fn object<'de, D, T>(deserializer: D, union: &'static str) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    deserializer.deserialize_map(ObjectVisitor { union, marker: PhantomData })
-}
-
-struct ObjectVisitor<T> {
-    union: &'static str,
-    marker: PhantomData<T>,
-}
-
-impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
-    type Value = T;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "a JSON object (union `{}`)", self.union)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
-        T::deserialize(MapAccessDeserializer::new(map))
-    }
-}
-
 /// One property of a union's payload: `None` when the key is absent (the
 /// `Default`), `Some(None)` when it is `null`, `Some(Some(value))` otherwise. A
 /// type of its own, rather than `deserialize_with` on each field, so the slot
-/// struct's derived decoder needs no wrapper type per field.
+/// struct's decoder needs no wrapper type per field.
 pub struct Slot<T>(pub Option<Option<T>>);
 
 impl<T> Default for Slot<T> {
@@ -183,14 +152,6 @@ mod tests {
         assert_eq!(slots("{}").a.0, None);
         assert_eq!(slots(r#"{"a": null}"#).a.0, Some(None));
         assert_eq!(slots(r#"{"a": 3}"#).a.0, Some(Some(3)));
-    }
-
-    #[test]
-    fn slots_come_only_from_objects() {
-        let err = object::<_, Slots>(&mut serde_json::Deserializer::from_str("[1]"), "U").err().unwrap();
-        assert!(err.to_string().contains("union `U`"), "{err}");
-        let ok: Slots = object(&mut serde_json::Deserializer::from_str(r#"{"a": 1}"#), "U").unwrap();
-        assert_eq!(ok.a.0, Some(Some(1)));
     }
 
     #[test]

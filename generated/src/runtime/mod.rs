@@ -22,6 +22,8 @@ pub(crate) mod api;
 #[allow(dead_code)]
 pub(crate) mod enums;
 #[allow(dead_code)]
+pub(crate) mod object;
+#[allow(dead_code)]
 pub(crate) mod pagination;
 #[allow(dead_code)]
 mod request;

@@ -3,6 +3,7 @@
 //! README, crate root) comes from the askama templates in `templates/`.
 
 mod client;
+mod object;
 mod operations;
 mod rust;
 mod templates;

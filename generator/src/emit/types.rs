@@ -4,6 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::object::{decoder, DecodedField};
 use super::rust::{constraint_doc, constraint_parts, doc_attrs, ident, plain, type_tokens};
 use crate::model::{
     Access, Bound, Constraints, Field, IntEnum, Model, Presence, StringEnum, StringForms, Struct, TypeDef, TypeKind,
@@ -83,12 +84,9 @@ fn struct_def(model: &Model, def: &TypeDef, s: &Struct, schema_doc: &str) -> Tok
             quote!(#[serde(rename = #api)])
         });
         let skip = match f.presence {
-            Presence::Optional => quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]),
-            Presence::OptionalNullable => {
-                quote!(#[serde(default, skip_serializing_if = "crate::runtime::Nullable::is_absent")])
-            }
-            Presence::RequiredNullable => quote!(#[serde(default)]),
-            Presence::Required => quote!(),
+            Presence::Optional => quote!(#[serde(skip_serializing_if = "::std::option::Option::is_none")]),
+            Presence::OptionalNullable => quote!(#[serde(skip_serializing_if = "crate::runtime::Nullable::is_absent")]),
+            Presence::RequiredNullable | Presence::Required => quote!(),
         };
         quote! { #docs #rename #skip pub #field_name: #ty, }
     });
@@ -104,11 +102,23 @@ fn struct_def(model: &Model, def: &TypeDef, s: &Struct, schema_doc: &str) -> Tok
     let validate = def.traits.validate.then(|| struct_validate(model, &name, s));
     let builder = def.traits.validate.then(|| struct_builder(model, &name, s));
     let multipart = def.traits.multipart.then(|| multipart_impl(&name, s));
+    let decoded: Vec<DecodedField> = s
+        .fields
+        .iter()
+        // A required nullable field may also be absent: it decodes as `None`, as it always has.
+        .map(|f| DecodedField {
+            rust_name: &f.rust_name,
+            api_name: &f.api_name,
+            required: f.presence == Presence::Required,
+        })
+        .collect();
+    let decoder = decoder(&name, &format!("struct {}", def.name), &decoded, s.additional.is_some());
     quote! {
         #docs
-        #[derive(Debug, Clone, PartialEq, #default ::serde::Serialize, ::serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, #default ::serde::Serialize)]
         #[non_exhaustive]
         pub struct #name { #(#fields)* #additional }
+        #decoder
         #builder
         #validate
         #multipart

@@ -4,6 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::object::{decoder, DecodedField};
 use super::rust::{doc_attrs, ident, type_tokens};
 use crate::model::{Check, Decode, JsonKind, Model, Presence, Slot, TypeDef, TypeRef, Union};
 
@@ -84,14 +85,15 @@ fn no_match(name: &str, u: &Union) -> TokenStream {
 fn superset(model: &Model, name: &str, u: &Union, slots: &[Slot]) -> TokenStream {
     let slot_fields = slots.iter().map(|slot| {
         let field = ident(&slot.rust_name);
-        let api = &slot.api_name;
         let ty = slot.ty.as_ref().map(|t| type_tokens(model, t)).unwrap_or_else(|| quote!(::serde_json::Value));
         // A `Slot` decodes itself: no `deserialize_with` wrapper type per field.
-        quote! {
-            #[serde(rename = #api, default)]
-            #field: crate::runtime::union::Slot<#ty>,
-        }
+        quote!(#field: crate::runtime::union::Slot<#ty>,)
     });
+    let decoded: Vec<DecodedField> = slots
+        .iter()
+        .map(|slot| DecodedField { rust_name: &slot.rust_name, api_name: &slot.api_name, required: false })
+        .collect();
+    let decoder = decoder(&ident("Slots"), &format!("a JSON object (union `{name}`)"), &decoded, false);
     let slot_of = |prop: &str| slots.iter().find(|s| s.api_name == prop).map(|s| ident(&s.rust_name));
     let has = |prop: &str| {
         let slot = slot_of(prop);
@@ -131,9 +133,9 @@ fn superset(model: &Model, name: &str, u: &Union, slots: &[Slot]) -> TokenStream
     });
     let body = chain(branches, no_match(name, u));
     quote! {
-        #[derive(::serde::Deserialize)]
         struct Slots { #(#slot_fields)* }
-        let slots: Slots = crate::runtime::union::object(deserializer, #name)?;
+        #decoder
+        let slots: Slots = crate::runtime::object::decode(deserializer)?;
         #body
     }
 }
