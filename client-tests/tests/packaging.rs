@@ -1,6 +1,6 @@
-//! What the generated crate ships: no test code, no dev-dependencies, and a TLS
-//! stack the user chooses (opting out of aws-lc means no C build). `cargo package`
-//! of the crate runs in CI (`.ci/run`).
+//! What the generated crates (the client and its runtime) ship: no test code, no
+//! dev-dependencies, and a TLS stack the user chooses (opting out of aws-lc means
+//! no C build). `cargo package` of both crates runs in CI (`.ci/run`).
 
 use std::path::Path;
 use std::process::Command;
@@ -34,13 +34,19 @@ fn the_tls_stack_is_chosen_by_features() {
 }
 
 #[test]
-fn the_generated_crate_ships_no_test_code_and_no_dev_dependencies() {
+fn the_generated_crates_ship_no_test_code_and_no_dev_dependencies() {
     let manifest = std::fs::read_to_string(generated().join("Cargo.toml")).unwrap();
-    assert!(!manifest.contains("dev-dependencies"), "{manifest}");
-    for line in ["rust-version", "homepage", "documentation", "[package.metadata.docs.rs]", "API document version"] {
-        assert!(manifest.contains(line), "the manifest lacks {line}");
+    let runtime_manifest = std::fs::read_to_string(generated().join("runtime/Cargo.toml")).unwrap();
+    for manifest in [&manifest, &runtime_manifest] {
+        assert!(!manifest.contains("dev-dependencies"), "{manifest}");
+        for line in ["rust-version", "homepage", "documentation", "[package.metadata.docs.rs]", "upvest-client"] {
+            assert!(manifest.contains(line), "a manifest lacks {line}:\n{manifest}");
+        }
     }
-    let runtime = generated().join("src/runtime");
+    assert!(manifest.contains("API document version"), "{manifest}");
+    // The client always takes the runtime generated with it, never another version.
+    assert!(manifest.contains(r#"upvest-client-runtime = { version = "=0.1.0", path = "runtime""#), "{manifest}");
+    let runtime = generated().join("runtime/src");
     for entry in std::fs::read_dir(&runtime).unwrap() {
         let path = entry.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap();

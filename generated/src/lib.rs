@@ -44,78 +44,52 @@
 //! - [`types`]: every schema of the API; unions decode to the variant that keeps every field.
 //! - [`operations`]: the request builders behind the methods of [`Client`].
 //! - [`webhooks`]: decoders for webhook deliveries.
-//! - [`runtime`]: authentication, signing, retries, pagination and errors, shared by all operations.
+//! - [`runtime`]: the runtime crate generated with this one: authentication, signing, retries, pagination and errors, shared by all operations.
 pub mod operations;
-pub mod runtime;
 pub mod types;
 pub mod webhooks;
+/// The runtime crate generated with this one. Its public items are re-exported
+/// here; the hidden ones are for the generated code.
+pub use upvest_client_runtime as runtime;
 /// The HTTP client crate this one is built on, for [`ClientBuilder::http_client`]
 /// and the types in errors, at the exact version this crate uses.
 pub use reqwest;
 pub use runtime::{
-    ApiError, CallOptions, Client, ClientBuilder, Environment, Error, IdempotencyKey,
-    Nullable, PrivateKey, Problem, Response, RetryPolicy, UnknownValue, UnknownVariant,
+    ApiError, CallOptions, Environment, Error, IdempotencyKey, Nullable, PrivateKey,
+    Problem, Response, RetryPolicy, UnknownValue, UnknownVariant,
 };
-/// Every OAuth2 scope the operations of this crate name. The client never asks
-/// for all of them at once: each call asks for the least its operation needs
-/// (see [`ClientBuilder::scopes`]).
-pub const DEFAULT_SCOPES: &[&str] = &[
-    "accounts:admin",
-    "accounts:read",
-    "users:admin",
-    "users:read",
-];
-/// The `upvest-api-version` header sent with every request.
-pub const API_VERSION: &str = "1";
-/// The servers the API document names, in its order.
-pub const SERVERS: &[&str] = &["https://sandbox.upvest.co", "https://api.upvest.co"];
-/// The sandbox server, for integration and testing.
-pub const SANDBOX_URL: &str = "https://sandbox.upvest.co";
-/// The production server.
-pub const PRODUCTION_URL: &str = "https://api.upvest.co";
-/// The environment variables [`ClientBuilder::from_env`] reads.
-pub mod env {
-    /// `UPVEST_CLIENT_ID`: the OAuth2 client id, also sent as `upvest-client-id`.
-    pub const CLIENT_ID: &str = "UPVEST_CLIENT_ID";
-    /// `UPVEST_CLIENT_SECRET`: the OAuth2 client secret.
-    pub const CLIENT_SECRET: &str = "UPVEST_CLIENT_SECRET";
-    /// `UPVEST_SCOPES`: optional: the only OAuth2 scopes the client may request, separated by spaces or commas.
-    pub const SCOPES: &str = "UPVEST_SCOPES";
-    /// `UPVEST_KEY_ID`: the id of the public key requests are verified with.
-    pub const KEY_ID: &str = "UPVEST_KEY_ID";
-    /// `UPVEST_PRIVATE_KEY_FILE`: the path of the PEM private key requests are signed with.
-    pub const PRIVATE_KEY_FILE: &str = "UPVEST_PRIVATE_KEY_FILE";
-    /// `UPVEST_PRIVATE_KEY_PEM`: the PEM private key itself (instead of PRIVATE_KEY_FILE).
-    pub const PRIVATE_KEY_PEM: &str = "UPVEST_PRIVATE_KEY_PEM";
-    /// `UPVEST_PRIVATE_KEY_PASSPHRASE`: optional: the passphrase of an encrypted private key.
-    pub const PRIVATE_KEY_PASSPHRASE: &str = "UPVEST_PRIVATE_KEY_PASSPHRASE";
-    /// `UPVEST_ENVIRONMENT`: optional: `sandbox` (the default), `production`, or a base URL.
-    pub const ENVIRONMENT: &str = "UPVEST_ENVIRONMENT";
-    /// `UPVEST_BASE_URL`: optional: the base URL requests go to.
-    pub const BASE_URL: &str = "UPVEST_BASE_URL";
+pub use runtime::{
+    env, SERVERS, DEFAULT_SCOPES, API_VERSION, SANDBOX_URL, PRODUCTION_URL,
+};
+/// The API client: a method per operation, each returning a request builder.
+/// Cheap to clone: clones share the connection pool and the access tokens.
+#[derive(Clone, Debug)]
+pub struct Client {
+    runtime: runtime::Client,
 }
-pub(crate) const REQUEST_SPAN: &str = "upvest.request";
-pub(crate) const TOKEN_SPAN: &str = "upvest.token";
-/// The API as the runtime acts on it.
-pub(crate) const API: crate::runtime::api::Api = crate::runtime::api::Api {
-    default_base_url: "https://sandbox.upvest.co",
-    user_agent: ::std::concat!("upvest-client-rust/", ::std::env!("CARGO_PKG_VERSION")),
-    env_prefix: "UPVEST",
-    schemes: &[
-        crate::runtime::api::SecurityScheme {
-            name: "oauth-client-credentials",
-            kind: crate::runtime::api::SchemeKind::ClientCredentials {
-                token_url: "/auth/token",
-            },
-        },
-    ],
-    required_schemes: &["oauth-client-credentials"],
-    client_id_header: ::std::option::Option::Some("upvest-client-id"),
-    version_header: ::std::option::Option::Some(("upvest-api-version", "1")),
-    request_id_header: ::std::option::Option::Some("upvest-request-id"),
-    signs_requests: true,
-    env_readers: &[
-        crate::runtime::signing::from_env,
-        crate::runtime::environment::from_env,
-    ],
-};
+/// Configures a [`Client`]: see [`runtime::ClientBuilder`] for every setting.
+pub type ClientBuilder = runtime::ClientBuilder<Client>;
+impl Client {
+    /// Starts configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+    /// A client configured from the environment: see [`ClientBuilder::from_env`]
+    /// for the variables.
+    pub fn from_env() -> ::std::result::Result<Client, Error> {
+        ClientBuilder::from_env()?.build()
+    }
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        self.runtime.base_url()
+    }
+    /// A new idempotency key from the configured generator (UUID v4 by default).
+    pub fn new_idempotency_key(&self) -> IdempotencyKey {
+        self.runtime.new_idempotency_key()
+    }
+}
+impl ::std::convert::From<runtime::Client> for Client {
+    fn from(runtime: runtime::Client) -> Client {
+        Client { runtime }
+    }
+}

@@ -72,19 +72,25 @@ fn generate(path: &Path) -> Result<BTreeMap<String, String>, String> {
     }
 }
 
-/// The Rust that depends on the document (`lib.rs` with its servers and scopes, the
-/// types, the operations, the webhooks), file after file under `// ---- path ----`
-/// lines. The runtime is copied as it is, and compiled by `fixture_crates_pass_clippy`.
+/// The Rust that depends on the document (`lib.rs`, the API the runtime crate serves
+/// with its servers and schemes, the types, the operations, the webhooks), file after
+/// file under `// ---- path ----` lines. The rest of the runtime is copied as it is, and
+/// compiled by `fixture_crates_pass_clippy`.
 fn emitted_rust(files: &BTreeMap<String, String>) -> String {
-    let section = |path: &String| match path.as_str() {
-        "src/lib.rs" => Some(0),
-        "src/types.rs" => Some(1),
-        _ if path.starts_with("src/operations/") => Some(2),
-        "src/webhooks.rs" => Some(3),
+    const API_MARK: &str = "// The API this crate serves, from the API document.\n";
+    // Where each shown file goes, and where its shown part starts.
+    let part = |path: &str, text: &str| match path {
+        "src/lib.rs" => Some((0, 0)),
+        "runtime/src/lib.rs" => Some((1, text.find(API_MARK)? + API_MARK.len())),
+        "src/types.rs" => Some((2, 0)),
+        _ if path.starts_with("src/operations/") => Some((3, 0)),
+        "src/webhooks.rs" => Some((4, 0)),
         _ => None,
     };
-    let mut shown: Vec<(usize, &String, &String)> =
-        files.iter().filter_map(|(path, text)| Some((section(path)?, path, text))).collect();
+    let mut shown: Vec<(usize, &str, &str)> = files
+        .iter()
+        .filter_map(|(path, text)| part(path, text).map(|(order, start)| (order, path.as_str(), &text[start..])))
+        .collect();
     shown.sort();
     shown.into_iter().map(|(_, path, text)| format!("// ---- {path} ----\n{text}")).collect::<Vec<_>>().join("\n")
 }

@@ -1,11 +1,14 @@
 //! The hand-written runtime (`templates/runtime/`) built on its own, so that its
-//! unit tests run once, here, and the generated crate ships without them.
+//! unit tests run once, here, and the generated runtime crate ships without them.
 //!
-//! The generator copies `templates/runtime/*.rs` into the generated crate and cuts
-//! each file's trailing `#[cfg(test)] mod tests` block; this crate compiles the
-//! very same files with their tests, every optional part included. The items
-//! below stand in for the ones the generated `lib.rs` defines from the API
-//! document: an API like Upvest's (OAuth2 client credentials, signed requests,
+//! The generator makes `templates/runtime/mod.rs` the root of a runtime crate
+//! beside each generated client, copies the other files beside it without their
+//! trailing `#[cfg(test)] mod tests` block, and appends the API the client was
+//! generated for. This crate compiles the very same files, as module `runtime`,
+//! with their tests and every optional part. Its root re-exports the module's
+//! items, so the runtime's `crate::` paths (written for the crate root it is in a
+//! generated client) resolve here too, and defines what the generator would
+//! append: an API like Upvest's (OAuth2 client credentials, signed requests,
 //! sandbox and production), which the runtime's tests use unless they test
 //! authentication, which uses `PLAIN_API` (every other kind of scheme).
 
@@ -15,7 +18,7 @@
 #[path = "../../templates/runtime/mod.rs"]
 pub mod runtime;
 
-pub use runtime::{Client, Error};
+pub use runtime::*;
 
 use runtime::api::{Api, KeyLocation, SchemeKind, SecurityScheme};
 

@@ -1,7 +1,8 @@
 //! What the API document says the client must do beyond its operations: where
 //! the API lives, how it authenticates, and which headers the client itself
-//! fills in. The generated `lib.rs` describes its API in one [`Api`] constant;
-//! the runtime acts on nothing else, so one runtime serves every document.
+//! fills in. The generator appends the API a runtime crate serves to its root,
+//! as one `Api` constant; the runtime acts on nothing else, so one runtime
+//! serves every document.
 
 use super::auth::Credential;
 use super::config::{ClientBuilder, EnvVars};

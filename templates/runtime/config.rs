@@ -2,6 +2,7 @@
 //! checks that run once, when it is built.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,13 +26,17 @@ const DEFAULT_MAX_RESPONSE_BODY: usize = 32 * 1024 * 1024;
 
 pub(crate) type KeyGenerator = Arc<dyn Fn() -> String + Send + Sync>;
 
-/// Configures a [`Client`]. Which credentials it needs depends on the
+/// Configures a client. Which credentials it needs depends on the
 /// operations called: [`ClientBuilder::build`] fails without the ones every
 /// operation needs, and a call fails, before sending, without the ones its
 /// operation needs. Everything else has a default.
+///
+/// `C` is the client it builds: the generated client crate's, which holds this
+/// crate's [`Client`] and adds a method per operation.
 #[derive(Clone)]
 #[must_use]
-pub struct ClientBuilder {
+pub struct ClientBuilder<C = Client> {
+    client: PhantomData<fn() -> C>,
     api: &'static Api,
     base_url: Option<String>,
     credentials: Credentials,
@@ -50,9 +55,9 @@ pub struct ClientBuilder {
     insecure_http: bool,
 }
 
-impl Default for ClientBuilder {
+impl<C> Default for ClientBuilder<C> {
     fn default() -> Self {
-        ClientBuilder::new(&crate::API)
+        ClientBuilder::new(&crate::API).building()
     }
 }
 
@@ -85,6 +90,7 @@ impl ClientBuilder {
     /// A builder for a client of `api` with every default.
     pub(crate) fn new(api: &'static Api) -> ClientBuilder {
         ClientBuilder {
+            client: PhantomData,
             api,
             base_url: None,
             credentials: Credentials::default(),
@@ -102,14 +108,6 @@ impl ClientBuilder {
             api_version: None,
             insecure_http: false,
         }
-    }
-
-    /// A builder configured from the environment variables listed in
-    /// [`crate::env`]: the credentials of the API's security schemes, and
-    /// optionally the base URL and the scopes. Fails naming the variable that
-    /// is missing or wrong.
-    pub fn from_env() -> Result<ClientBuilder, Error> {
-        Self::from_vars(|name| std::env::var(name).ok())
     }
 
     /// [`ClientBuilder::from_env`] with the variables looked up by `var`.
@@ -158,6 +156,39 @@ impl ClientBuilder {
             builder = read(builder, &vars)?;
         }
         Ok(builder)
+    }
+
+    /// The same configuration, building a client of type `C`.
+    fn building<C>(self) -> ClientBuilder<C> {
+        ClientBuilder {
+            client: PhantomData,
+            api: self.api,
+            base_url: self.base_url,
+            credentials: self.credentials,
+            signer: self.signer,
+            allowed_scopes: self.allowed_scopes,
+            token_url: self.token_url,
+            connect_timeout: self.connect_timeout,
+            timeout: self.timeout,
+            deadline: self.deadline,
+            retry_policy: self.retry_policy,
+            max_response_body: self.max_response_body,
+            user_agent: self.user_agent,
+            http_client: self.http_client,
+            idempotency_key_generator: self.idempotency_key_generator,
+            api_version: self.api_version,
+            insecure_http: self.insecure_http,
+        }
+    }
+}
+
+impl<C> ClientBuilder<C> {
+    /// A builder configured from the environment variables listed in
+    /// [`crate::env`]: the credentials of the API's security schemes, and
+    /// optionally the base URL and the scopes. Fails naming the variable that
+    /// is missing or wrong.
+    pub fn from_env() -> Result<Self, Error> {
+        ClientBuilder::from_vars(|name| std::env::var(name).ok()).map(ClientBuilder::building)
     }
 
     /// Where requests go (default: the first server the API document names).
@@ -309,7 +340,10 @@ impl ClientBuilder {
     }
 
     /// Checks the configuration and builds the client.
-    pub fn build(self) -> Result<Client, Error> {
+    pub fn build(self) -> Result<C, Error>
+    where
+        C: From<Client>,
+    {
         let api = self.api;
         self.check_credentials()?;
         let mut fixed_headers = Vec::new();
@@ -366,7 +400,8 @@ impl ClientBuilder {
             max_response_body: self.max_response_body,
             idempotency_key_generator: self.idempotency_key_generator,
             tokens: Default::default(),
-        }))
+        })
+        .into())
     }
 
     /// The credentials every operation needs are there, and none is set that
@@ -438,7 +473,7 @@ fn is_loopback(url: &Url) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-impl fmt::Debug for ClientBuilder {
+impl<C> fmt::Debug for ClientBuilder<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("base_url", &self.base_url.as_deref().unwrap_or(self.api.default_base_url))

@@ -5,15 +5,17 @@ use std::fmt;
 use std::marker::PhantomData;
 
 /// A string enum value this version of the client does not know. Sealed: it
-/// can be read ([`UnknownValue::as_str`], `Display`) but not built or matched
-/// on its content outside this crate, so code that handles today's unknown
-/// value keeps compiling, and keeps working, when a later version of the
-/// crate gives that value a variant of its own.
+/// can be read ([`UnknownValue::as_str`], `Display`) but not destructured, and
+/// only generated code builds one (its constructor is hidden), so code that
+/// handles today's unknown value keeps compiling, and keeps working, when a
+/// later version of the crate gives that value a variant of its own.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct UnknownValue(String);
 
 impl UnknownValue {
-    pub(crate) fn new(value: &str) -> Self {
+    /// For generated code only (hidden, outside the crate's documented API).
+    #[doc(hidden)]
+    pub fn new(value: &str) -> Self {
         UnknownValue(value.to_owned())
     }
 

@@ -1,49 +1,61 @@
-//! Hand-written runtime shared by every generated operation: authentication,
-//! retries, errors, pagination and validation helpers.
+//! The runtime of a generated API client: authentication, retries, errors,
+//! pagination and the helpers its generated code calls (validation, union and
+//! struct decoding).
 //!
-//! Generated code stays thin: it builds a `Request` and hands it to
-//! `Client::execute`, then decodes the `RawResponse`. Those, and the helpers
-//! generated code calls (validation, union decoding, pagination), are internal:
-//! what is public here is what an SDK user works with.
+//! A crate of its own beside the client crate, so regenerating the client after
+//! a document change recompiles only the generated code. Generated code stays
+//! thin: it builds a `Request` and hands it to `Client::send`, then decodes the
+//! `RawResponse`. The client crate re-exports what an SDK user works with; the
+//! modules and items marked hidden here are for generated code only.
 //!
 //! The tokio runtime driving the client needs its time driver enabled (the
 //! default for `#[tokio::main]`): retries sleep and attempts are timed.
 //!
 //! Lines marked `// part: <name>` belong to an optional part: the generator
 //! keeps them (and drops the mark) only when the API document asks for that
-//! part, and leaves the part's files out otherwise.
+//! part, and leaves the part's files out otherwise. The generator appends the
+//! API this crate was generated for (`API`, the span names, servers and the
+//! `env` module) to this file.
 
-// The helpers generated code calls. Each API document's generated code uses a
-// different part of them (a document without unions needs no union decoding),
-// so an unused one is not dead code here.
+// The helpers generated code calls, hidden from the documentation. Each API
+// document's generated code uses a different part of them (a document without
+// API keys builds no `KeyLocation`), so an unused one is not dead code here.
 #[allow(dead_code)]
-pub(crate) mod api;
+#[doc(hidden)]
+pub mod api;
 #[allow(dead_code)]
-pub(crate) mod enums;
+#[doc(hidden)]
+pub mod enums;
+#[doc(hidden)]
+pub mod object;
 #[allow(dead_code)]
-pub(crate) mod object;
-#[allow(dead_code)]
-pub(crate) mod pagination;
+#[doc(hidden)]
+pub mod pagination;
 #[allow(dead_code)]
 mod request;
 #[allow(dead_code)]
-pub(crate) mod union;
+#[doc(hidden)]
+pub mod union;
 #[allow(dead_code)]
-pub(crate) mod validate;
+#[doc(hidden)]
+pub mod validate;
 
 mod attempt;
 mod auth;
 mod client;
 mod config;
-pub(crate) mod environment; // part: environments
+#[doc(hidden)] // part: environments
+pub mod environment; // part: environments
 mod error;
 mod idempotency;
 mod keys; // part: signing
-pub(crate) mod multipart; // part: multipart
+#[doc(hidden)] // part: multipart
+pub mod multipart; // part: multipart
 mod nullable;
 mod retry;
 mod secret;
-pub(crate) mod signing; // part: signing
+#[doc(hidden)] // part: signing
+pub mod signing; // part: signing
 mod token;
 
 pub use client::Client;
@@ -56,10 +68,8 @@ pub use keys::PrivateKey; // part: signing
 pub use multipart::FilePart; // part: multipart
 pub use nullable::Nullable;
 // For generated code, which builds every request from these.
-/// The environment variables [`ClientBuilder::from_env`] reads.
-pub use crate::env;
-#[allow(unused_imports)]
-pub(crate) use request::{encode_path_segment, Body, Operation, RawResponse, Request};
+#[doc(hidden)]
+pub use request::{encode_path_segment, Body, Operation, RawResponse, Request};
 pub use request::{CallOptions, Response};
 pub use retry::RetryPolicy;
 pub use union::UnknownVariant;

@@ -32,12 +32,13 @@ pub fn write_crate(dir: &Path, files: &BTreeMap<String, String>) -> Result<(), S
     Ok(())
 }
 
-/// Lines of generated Rust: every `.rs` file but the hand-written runtime, which is copied
-/// unchanged into every crate and so says nothing about the document.
+/// Lines of generated Rust: every `.rs` file of the client crate. The runtime crate beside
+/// it is the hand-written runtime, copied into every generated crate with only a short
+/// description of the API added, so it says little about the document.
 pub fn generated_lines<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> usize {
     files
         .into_iter()
-        .filter(|(path, _)| path.ends_with(".rs") && !path.starts_with("src/runtime/"))
+        .filter(|(path, _)| path.ends_with(".rs") && !path.starts_with("runtime/"))
         .map(|(_, content)| content.lines().count())
         .sum()
 }
@@ -73,7 +74,7 @@ mod tests {
         let files = [
             ("src/lib.rs", "a\nb\n"),
             ("src/types.rs", "c\n"),
-            ("src/runtime/mod.rs", "d\ne\nf\n"),
+            ("runtime/src/lib.rs", "d\ne\nf\n"),
             ("Cargo.toml", "g\n"),
         ];
         assert_eq!(generated_lines(files), 3);

@@ -46,7 +46,7 @@ pub struct CloseAccountGroup {
     options: crate::runtime::CallOptions,
 }
 impl CloseAccountGroup {
-    crate::call_option_setters!();
+    crate::runtime::call_option_setters!();
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
         let query = ::std::vec::Vec::new();
         let headers = ::std::vec::Vec::new();
@@ -76,7 +76,7 @@ impl CloseAccountGroup {
         Output = ::std::result::Result<crate::Response<()>, crate::Error>,
     > + ::std::marker::Send + 'static {
         let request = self.request();
-        self.client.send(request, |raw| ::std::result::Result::Ok(raw.empty()))
+        self.client.runtime.send(request, |raw| ::std::result::Result::Ok(raw.empty()))
     }
 }
 impl crate::Client {
@@ -133,7 +133,7 @@ impl CreateAccountGroup {
         self.idempotency_key = ::std::option::Option::Some(key.into());
         self
     }
-    crate::call_option_setters!();
+    crate::runtime::call_option_setters!();
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
         let prefix = "";
         (|| -> ::std::result::Result<(), crate::runtime::ValidationError> {
@@ -177,7 +177,7 @@ impl CreateAccountGroup {
         >,
     > + ::std::marker::Send + 'static {
         let request = self.request();
-        self.client.send(request, crate::runtime::RawResponse::json)
+        self.client.runtime.send(request, crate::runtime::RawResponse::json)
     }
 }
 impl crate::Client {
@@ -231,7 +231,7 @@ pub struct GetAccountGroup {
     options: crate::runtime::CallOptions,
 }
 impl GetAccountGroup {
-    crate::call_option_setters!();
+    crate::runtime::call_option_setters!();
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
         let query = ::std::vec::Vec::new();
         let headers = ::std::vec::Vec::new();
@@ -264,7 +264,7 @@ impl GetAccountGroup {
         >,
     > + ::std::marker::Send + 'static {
         let request = self.request();
-        self.client.send(request, crate::runtime::RawResponse::json)
+        self.client.runtime.send(request, crate::runtime::RawResponse::json)
     }
 }
 impl crate::Client {
@@ -352,7 +352,7 @@ impl ListAccountGroups {
         self.sort = ::std::option::Option::Some(value.into());
         self
     }
-    crate::call_option_setters!();
+    crate::runtime::call_option_setters!();
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
         let prefix = "";
         (|| -> ::std::result::Result<(), crate::runtime::ValidationError> {
@@ -414,7 +414,7 @@ impl ListAccountGroups {
         >,
     > + ::std::marker::Send + 'static {
         let request = self.request();
-        self.client.send(request, crate::runtime::RawResponse::json)
+        self.client.runtime.send(request, crate::runtime::RawResponse::json)
     }
     /// Every item of every page as a stream: walks `offset` from this request's
     /// offset (or 0) in steps of its `limit` until `total_count` is reached.

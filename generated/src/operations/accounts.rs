@@ -85,7 +85,7 @@ impl ListAccounts {
         self.sort = ::std::option::Option::Some(value.into());
         self
     }
-    crate::call_option_setters!();
+    crate::runtime::call_option_setters!();
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
         let prefix = "";
         (|| -> ::std::result::Result<(), crate::runtime::ValidationError> {
@@ -147,7 +147,7 @@ impl ListAccounts {
         >,
     > + ::std::marker::Send + 'static {
         let request = self.request();
-        self.client.send(request, crate::runtime::RawResponse::json)
+        self.client.runtime.send(request, crate::runtime::RawResponse::json)
     }
     /// Every item of every page as a stream: walks `offset` from this request's
     /// offset (or 0) in steps of its `limit` until `total_count` is reached.

@@ -49,7 +49,7 @@ pub struct CreateUserIdentifier {
     options: crate::runtime::CallOptions,
 }
 impl CreateUserIdentifier {
-    crate::call_option_setters!();
+    crate::runtime::call_option_setters!();
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
         let prefix = "";
         (|| -> ::std::result::Result<(), crate::runtime::ValidationError> {
@@ -94,7 +94,7 @@ impl CreateUserIdentifier {
         >,
     > + ::std::marker::Send + 'static {
         let request = self.request();
-        self.client.send(request, crate::runtime::RawResponse::json)
+        self.client.runtime.send(request, crate::runtime::RawResponse::json)
     }
 }
 impl crate::Client {
@@ -153,7 +153,7 @@ pub struct GetUserIdentifier {
     options: crate::runtime::CallOptions,
 }
 impl GetUserIdentifier {
-    crate::call_option_setters!();
+    crate::runtime::call_option_setters!();
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
         let query = ::std::vec::Vec::new();
         let headers = ::std::vec::Vec::new();
@@ -192,7 +192,7 @@ impl GetUserIdentifier {
         >,
     > + ::std::marker::Send + 'static {
         let request = self.request();
-        self.client.send(request, crate::runtime::RawResponse::json)
+        self.client.runtime.send(request, crate::runtime::RawResponse::json)
     }
 }
 impl crate::Client {
@@ -246,7 +246,7 @@ pub struct ListUserIdentifiers {
     options: crate::runtime::CallOptions,
 }
 impl ListUserIdentifiers {
-    crate::call_option_setters!();
+    crate::runtime::call_option_setters!();
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
         let query = ::std::vec::Vec::new();
         let headers = ::std::vec::Vec::new();
@@ -279,7 +279,7 @@ impl ListUserIdentifiers {
         >,
     > + ::std::marker::Send + 'static {
         let request = self.request();
-        self.client.send(request, crate::runtime::RawResponse::json)
+        self.client.runtime.send(request, crate::runtime::RawResponse::json)
     }
 }
 impl crate::Client {
@@ -335,7 +335,7 @@ pub struct UpdateUserIdentifier {
     options: crate::runtime::CallOptions,
 }
 impl UpdateUserIdentifier {
-    crate::call_option_setters!();
+    crate::runtime::call_option_setters!();
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
         let prefix = "";
         (|| -> ::std::result::Result<(), crate::runtime::ValidationError> {
@@ -386,6 +386,6 @@ impl UpdateUserIdentifier {
         >,
     > + ::std::marker::Send + 'static {
         let request = self.request();
-        self.client.send(request, crate::runtime::RawResponse::json)
+        self.client.runtime.send(request, crate::runtime::RawResponse::json)
     }
 }

@@ -55,7 +55,7 @@ impl CreateUser {
         self.idempotency_key = ::std::option::Option::Some(key.into());
         self
     }
-    crate::call_option_setters!();
+    crate::runtime::call_option_setters!();
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
         let prefix = "";
         (|| -> ::std::result::Result<(), crate::runtime::ValidationError> {
@@ -99,7 +99,7 @@ impl CreateUser {
         >,
     > + ::std::marker::Send + 'static {
         let request = self.request();
-        self.client.send(request, crate::runtime::RawResponse::json)
+        self.client.runtime.send(request, crate::runtime::RawResponse::json)
     }
 }
 impl crate::Client {
@@ -150,7 +150,7 @@ pub struct CreateUserDataChangeRequest {
     options: crate::runtime::CallOptions,
 }
 impl CreateUserDataChangeRequest {
-    crate::call_option_setters!();
+    crate::runtime::call_option_setters!();
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
         let prefix = "";
         (|| -> ::std::result::Result<(), crate::runtime::ValidationError> {
@@ -192,7 +192,7 @@ impl CreateUserDataChangeRequest {
         Output = ::std::result::Result<crate::Response<()>, crate::Error>,
     > + ::std::marker::Send + 'static {
         let request = self.request();
-        self.client.send(request, |raw| ::std::result::Result::Ok(raw.empty()))
+        self.client.runtime.send(request, |raw| ::std::result::Result::Ok(raw.empty()))
     }
 }
 impl crate::Client {
@@ -243,7 +243,7 @@ pub struct GetUser {
     options: crate::runtime::CallOptions,
 }
 impl GetUser {
-    crate::call_option_setters!();
+    crate::runtime::call_option_setters!();
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
         let query = ::std::vec::Vec::new();
         let headers = ::std::vec::Vec::new();
@@ -276,7 +276,7 @@ impl GetUser {
         >,
     > + ::std::marker::Send + 'static {
         let request = self.request();
-        self.client.send(request, crate::runtime::RawResponse::json)
+        self.client.runtime.send(request, crate::runtime::RawResponse::json)
     }
 }
 impl crate::Client {
@@ -371,7 +371,7 @@ impl ListUserAccountGroups {
         self.sort = ::std::option::Option::Some(value.into());
         self
     }
-    crate::call_option_setters!();
+    crate::runtime::call_option_setters!();
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
         let prefix = "";
         (|| -> ::std::result::Result<(), crate::runtime::ValidationError> {
@@ -439,7 +439,7 @@ impl ListUserAccountGroups {
         >,
     > + ::std::marker::Send + 'static {
         let request = self.request();
-        self.client.send(request, crate::runtime::RawResponse::json)
+        self.client.runtime.send(request, crate::runtime::RawResponse::json)
     }
     /// Every item of every page as a stream: walks `offset` from this request's
     /// offset (or 0) in steps of its `limit` until `total_count` is reached.
@@ -553,7 +553,7 @@ impl ListUsers {
         self.sort = ::std::option::Option::Some(value.into());
         self
     }
-    crate::call_option_setters!();
+    crate::runtime::call_option_setters!();
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
         let prefix = "";
         (|| -> ::std::result::Result<(), crate::runtime::ValidationError> {
@@ -615,7 +615,7 @@ impl ListUsers {
         >,
     > + ::std::marker::Send + 'static {
         let request = self.request();
-        self.client.send(request, crate::runtime::RawResponse::json)
+        self.client.runtime.send(request, crate::runtime::RawResponse::json)
     }
     /// Every item of every page as a stream: walks `offset` from this request's
     /// offset (or 0) in steps of its `limit` until `total_count` is reached.
@@ -689,7 +689,7 @@ pub struct OffboardUser {
     options: crate::runtime::CallOptions,
 }
 impl OffboardUser {
-    crate::call_option_setters!();
+    crate::runtime::call_option_setters!();
     fn request(&self) -> ::std::result::Result<crate::runtime::Request, crate::Error> {
         let query = ::std::vec::Vec::new();
         let headers = ::std::vec::Vec::new();
@@ -719,6 +719,6 @@ impl OffboardUser {
         Output = ::std::result::Result<crate::Response<()>, crate::Error>,
     > + ::std::marker::Send + 'static {
         let request = self.request();
-        self.client.send(request, |raw| ::std::result::Result::Ok(raw.empty()))
+        self.client.runtime.send(request, |raw| ::std::result::Result::Ok(raw.empty()))
     }
 }

@@ -1,6 +1,7 @@
-//! The crate root's description of the API for the runtime: the `API` constant
-//! (servers, security schemes, the headers the runtime fills in), the span
-//! names, the environment variables, and the public constants callers use.
+//! The API as the runtime acts on it, appended to the runtime crate's root: the `API`
+//! constant (servers, security schemes, the headers the runtime fills in), the span
+//! names, the environment variables, and the public constants callers use, which the
+//! client crate's root re-exports.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -8,26 +9,42 @@ use quote::quote;
 use super::rust::ident;
 use crate::model::{ApiKeyLocation, Model, SchemeKind};
 
+/// The public items of [`api_items`], for the client crate's root to re-export.
+pub fn api_exports(model: &Model) -> Vec<&'static str> {
+    let client = &model.api.client;
+    let mut exports = vec!["env", "SERVERS"];
+    if client.uses_client_credentials() {
+        exports.push("DEFAULT_SCOPES");
+    }
+    if client.version_header.is_some() {
+        exports.push("API_VERSION");
+    }
+    if client.environments.is_some() {
+        exports.extend(["SANDBOX_URL", "PRODUCTION_URL"]);
+    }
+    exports
+}
+
 pub fn api_items(model: &Model) -> TokenStream {
     let client = &model.api.client;
     let schemes = client.schemes.iter().map(|scheme| {
         let name = &scheme.name;
         let kind = match &scheme.kind {
-            SchemeKind::Bearer => quote!(crate::runtime::api::SchemeKind::Bearer),
-            SchemeKind::Basic => quote!(crate::runtime::api::SchemeKind::Basic),
+            SchemeKind::Bearer => quote!(crate::api::SchemeKind::Bearer),
+            SchemeKind::Basic => quote!(crate::api::SchemeKind::Basic),
             SchemeKind::ApiKey { name, location } => {
                 let location = match location {
                     ApiKeyLocation::Header => quote!(Header),
                     ApiKeyLocation::Query => quote!(Query),
                     ApiKeyLocation::Cookie => quote!(Cookie),
                 };
-                quote!(crate::runtime::api::SchemeKind::ApiKey { name: #name, location: crate::runtime::api::KeyLocation::#location })
+                quote!(crate::api::SchemeKind::ApiKey { name: #name, location: crate::api::KeyLocation::#location })
             }
             SchemeKind::ClientCredentials { token_url } => {
-                quote!(crate::runtime::api::SchemeKind::ClientCredentials { token_url: #token_url })
+                quote!(crate::api::SchemeKind::ClientCredentials { token_url: #token_url })
             }
         };
-        quote!(crate::runtime::api::SecurityScheme { name: #name, kind: #kind })
+        quote!(crate::api::SecurityScheme { name: #name, kind: #kind })
     });
     let required = &client.required_schemes;
     let default_base_url = &client.default_base_url;
@@ -43,13 +60,11 @@ pub fn api_items(model: &Model) -> TokenStream {
     let signs_requests = client.signs_requests;
     let mut readers = Vec::new();
     if client.signs_requests {
-        readers.push(quote!(crate::runtime::signing::from_env));
+        readers.push(quote!(crate::signing::from_env));
     }
     if client.environments.is_some() {
-        readers.push(quote!(crate::runtime::environment::from_env));
+        readers.push(quote!(crate::environment::from_env));
     }
-    // Without operations nothing calls the client, which reads these.
-    let unused = model.operations.is_empty().then(|| quote!(#[allow(dead_code)]));
     let request_span = format!("{}.request", client.span_prefix);
     let token_span = format!("{}.token", client.span_prefix);
     let env_vars = client.env_vars().into_iter().map(|var| {
@@ -93,14 +108,11 @@ pub fn api_items(model: &Model) -> TokenStream {
             #(#env_vars)*
         }
 
-        #unused
         pub(crate) const REQUEST_SPAN: &str = #request_span;
-        #unused
         pub(crate) const TOKEN_SPAN: &str = #token_span;
 
         /// The API as the runtime acts on it.
-        #unused
-        pub(crate) const API: crate::runtime::api::Api = crate::runtime::api::Api {
+        pub(crate) const API: crate::api::Api = crate::api::Api {
             default_base_url: #default_base_url,
             user_agent: ::std::concat!(#user_agent, ::std::env!("CARGO_PKG_VERSION")),
             env_prefix: #env_prefix,

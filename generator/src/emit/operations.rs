@@ -154,7 +154,7 @@ fn operation(model: &Model, op: &Operation) -> TokenStream {
         impl #builder {
             #(#setters)*
             #key_setter
-            crate::call_option_setters!();
+            crate::runtime::call_option_setters!();
             #request
             #send
             #stream
@@ -505,7 +505,7 @@ fn send_with(doc: &TokenStream, ty: &TokenStream, decode: &TokenStream) -> Token
                + ::std::marker::Send
                + 'static {
             let request = self.request();
-            self.client.send(request, #decode)
+            self.client.runtime.send(request, #decode)
         }
     }
 }

@@ -14,8 +14,23 @@ struct CargoToml<'a> {
     description: String,
     homepage: Option<String>,
     keywords: String,
+    runtime_package: String,
+}
+
+#[derive(Template)]
+#[template(path = "runtime.Cargo.toml.askama", escape = "none")]
+struct RuntimeCargoToml {
+    package_name: String,
+    lib_name: String,
+    version: &'static str,
+    description: String,
+    homepage: Option<String>,
+    keywords: String,
     signs_requests: bool,
 }
+
+/// The version of every generated crate: the document's version is in the description.
+const CRATE_VERSION: &str = "0.1.0";
 
 /// What the crate docs and the README both show: how to set a client up and call it.
 struct Usage<'a> {
@@ -55,9 +70,9 @@ struct LibRs<'a> {
     usage: Usage<'a>,
     description: Vec<String>,
     multipart: bool,
-    no_operations: bool,
-    /// Rust items, rendered by `emit/client.rs`.
-    api_items: String,
+    runtime_lib: String,
+    /// The runtime's public items describing the API, which the crate root re-exports.
+    api_exports: String,
 }
 
 #[derive(Template)]
@@ -91,8 +106,45 @@ pub fn cargo_toml(model: &Model) -> Result<String, Error> {
     let client = &model.api.client;
     let description =
         format!("Client for the {} (generated from API document version {})", model.api.title, model.api.version);
-    // crates.io takes at most five keywords.
-    let mut keywords: Vec<String> = client
+    render(
+        &CargoToml {
+            package_name: &client.crate_name,
+            lib_name: lib_name(model),
+            version: CRATE_VERSION,
+            description: toml_escape(&description),
+            homepage: client.homepage.as_deref().map(toml_escape),
+            keywords: keywords(model),
+            runtime_package: runtime_package(model),
+        },
+        "templates/Cargo.toml.askama",
+    )
+}
+
+pub fn runtime_cargo_toml(model: &Model) -> Result<String, Error> {
+    let client = &model.api.client;
+    let description = format!(
+        "The runtime of {}: authentication, retries, errors and decoding helpers (generated with it)",
+        client.crate_name
+    );
+    render(
+        &RuntimeCargoToml {
+            package_name: runtime_package(model),
+            lib_name: runtime_lib(model),
+            version: CRATE_VERSION,
+            description: toml_escape(&description),
+            homepage: client.homepage.as_deref().map(toml_escape),
+            keywords: keywords(model),
+            signs_requests: client.signs_requests,
+        },
+        "templates/runtime.Cargo.toml.askama",
+    )
+}
+
+/// crates.io takes at most five keywords: two from the crate name, then the kind of crate.
+fn keywords(model: &Model) -> String {
+    let mut keywords: Vec<String> = model
+        .api
+        .client
         .crate_name
         .split('-')
         .filter(|w| *w != "client" && !w.is_empty())
@@ -100,18 +152,17 @@ pub fn cargo_toml(model: &Model) -> Result<String, Error> {
         .map(|w| format!("{w:?}"))
         .collect();
     keywords.extend(["\"api\"", "\"client\"", "\"sdk\""].map(str::to_owned));
-    render(
-        &CargoToml {
-            package_name: &client.crate_name,
-            lib_name: lib_name(model),
-            version: "0.1.0",
-            description: toml_escape(&description),
-            homepage: client.homepage.as_deref().map(toml_escape),
-            keywords: keywords.join(", "),
-            signs_requests: client.signs_requests,
-        },
-        "templates/Cargo.toml.askama",
-    )
+    keywords.join(", ")
+}
+
+/// The runtime crate generated beside the client: `upvest-client` -> `upvest-client-runtime`.
+fn runtime_package(model: &Model) -> String {
+    format!("{}-runtime", model.api.client.crate_name)
+}
+
+/// The runtime crate's name in Rust code.
+fn runtime_lib(model: &Model) -> String {
+    runtime_package(model).replace('-', "_")
 }
 
 /// The crate's name in Rust code: `upvest-client` -> `upvest_client`.
@@ -199,8 +250,8 @@ pub fn lib_rs(model: &Model) -> Result<String, Error> {
             usage: Usage::of(model),
             description,
             multipart: model.sends_multipart(),
-            no_operations: model.operations.is_empty(),
-            api_items: super::client::api_items(model).to_string(),
+            runtime_lib: runtime_lib(model),
+            api_exports: super::client::api_exports(model).join(", "),
         },
         "templates/lib.rs.askama",
     )

@@ -72,7 +72,7 @@ fn header_value(value: &str) -> Result<HeaderValue, Error> {
     HeaderValue::from_str(value).map_err(|_| Error::Signing("a signature header is not a valid header value".into()))
 }
 
-impl ClientBuilder {
+impl<C> ClientBuilder<C> {
     /// The key requests are signed with, and the id Upvest gave its public key.
     pub fn signing_key(self, key_id: impl Into<String>, key: PrivateKey) -> Self {
         self.signer(Arc::new(MessageSigner { key_id: key_id.into(), key }))

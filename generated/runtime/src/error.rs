@@ -54,7 +54,7 @@ pub enum Error {
         location: Option<String>,
     },
     /// The response body was longer than the configured limit
-    /// ([`crate::runtime::ClientBuilder::max_response_body`]); reading stopped there.
+    /// ([`crate::ClientBuilder::max_response_body`]); reading stopped there.
     BodyTooLarge {
         /// HTTP status of the answer.
         status: StatusCode,
@@ -96,7 +96,7 @@ pub enum Error {
     /// for the same failed token request all get this one error.
     Token(std::sync::Arc<Error>),
     /// The operation needs a scope the client may not request
-    /// ([`crate::runtime::ClientBuilder::scopes`]); nothing was sent.
+    /// ([`crate::ClientBuilder::scopes`]); nothing was sent.
     Scope {
         /// The operation.
         operation: &'static str,
@@ -171,7 +171,7 @@ impl Error {
     /// Whether trying the same call again later may succeed: an API error with
     /// status 408, 429, 502, 503 or 504, a connection failure (refused, reset or
     /// dropped), or a timeout. The client's retry loop decides with the same
-    /// rule ([`crate::runtime::RetryPolicy`]).
+    /// rule ([`crate::RetryPolicy`]).
     pub fn is_retryable(&self) -> bool {
         super::retry::is_transient(self, DEFAULT_RETRYABLE_STATUSES)
     }
@@ -187,7 +187,7 @@ impl Error {
 }
 
 /// Statuses that [`Error::is_retryable`] treats as transient; the same list is
-/// the default of [`crate::runtime::RetryPolicy`].
+/// the default of [`crate::RetryPolicy`].
 pub(crate) const DEFAULT_RETRYABLE_STATUSES: &[u16] = &[408, 429, 502, 503, 504];
 
 /// Shows what went wrong and where, never a body or a secret.

@@ -38,7 +38,7 @@ impl Environment {
     }
 }
 
-impl ClientBuilder {
+impl<C> ClientBuilder<C> {
     /// Where requests go (default: [`Environment::Sandbox`]).
     pub fn environment(self, environment: Environment) -> Self {
         self.base_url(environment.base_url())

@@ -12,7 +12,7 @@ use super::error::{Error, DEFAULT_RETRYABLE_STATUSES};
 /// connection errors retried, `Retry-After` honoured up to 60 s (a longer
 /// demand waits 60 s) with up to 10% jitter so that throttled clients do not
 /// come back together; an unreadable `Retry-After` falls back to the backoff.
-/// The call's deadline ([`crate::runtime::ClientBuilder::deadline`]) bounds it all.
+/// The call's deadline ([`crate::ClientBuilder::deadline`]) bounds it all.
 ///
 /// A POST or PATCH without an idempotency key is retried only when it surely
 /// did not reach the server (the connection could not be made), whatever this

@@ -106,8 +106,8 @@ pub fn from_value<T: DeserializeOwned, E: Error>(value: serde_json::Value) -> Re
 /// A variant of a discriminated union that this version of the client does not
 /// know (a tag added to the API later), kept as sent. Sealed like
 /// [`super::UnknownValue`]: it can be read ([`UnknownVariant::tag`],
-/// [`UnknownVariant::as_json`]) and sent back, but not built or destructured
-/// outside this crate, so code that handles today's unknown variant keeps
+/// [`UnknownVariant::as_json`]) and sent back, but not destructured, and only
+/// generated code builds one (its constructor is hidden), so code that handles today's unknown variant keeps
 /// compiling when a later version gives that tag a variant of its own.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(transparent)]
@@ -118,8 +118,10 @@ pub struct UnknownVariant {
 }
 
 impl UnknownVariant {
-    /// `value`, whose discriminator property is `tag`.
-    pub(crate) fn new(value: serde_json::Value, tag: &'static str) -> Self {
+    /// `value`, whose discriminator property is `tag`. For generated code only
+    /// (hidden, outside the crate's documented API).
+    #[doc(hidden)]
+    pub fn new(value: serde_json::Value, tag: &'static str) -> Self {
         UnknownVariant { value, tag }
     }
 

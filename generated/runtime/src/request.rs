@@ -27,7 +27,7 @@ pub struct Operation {
 }
 
 /// One logical call, built by generated code and passed to
-/// [`crate::runtime::Client::execute`]. Every retry sends the same request.
+/// [`crate::Client::execute`]. Every retry sends the same request.
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct Request {
@@ -79,18 +79,18 @@ pub struct CallOptions {
 }
 
 impl CallOptions {
-    /// How long one attempt may take (instead of [`crate::runtime::ClientBuilder::timeout`]).
+    /// How long one attempt may take (instead of [`crate::ClientBuilder::timeout`]).
     pub fn timeout(&mut self, timeout: std::time::Duration) {
         self.timeout = Some(timeout);
     }
 
     /// How long the whole call may take, token, attempts and waits included
-    /// (instead of [`crate::runtime::ClientBuilder::deadline`]).
+    /// (instead of [`crate::ClientBuilder::deadline`]).
     pub fn deadline(&mut self, deadline: std::time::Duration) {
         self.deadline = Some(deadline);
     }
 
-    /// How this call is retried (instead of [`crate::runtime::ClientBuilder::retry_policy`]).
+    /// How this call is retried (instead of [`crate::ClientBuilder::retry_policy`]).
     pub fn retry_policy(&mut self, policy: super::retry::RetryPolicy) {
         self.retry_policy = Some(policy);
     }
@@ -103,7 +103,7 @@ impl CallOptions {
     }
 
     /// The longest response body read, in bytes (instead of
-    /// [`crate::runtime::ClientBuilder::max_response_body`]).
+    /// [`crate::ClientBuilder::max_response_body`]).
     pub fn max_response_body(&mut self, bytes: usize) {
         self.max_response_body = Some(bytes);
     }
@@ -127,7 +127,7 @@ macro_rules! call_option_setters {
             self
         }
         /// How this call is retried, instead of the client's retry policy.
-        pub fn retry_policy(mut self, policy: $crate::runtime::RetryPolicy) -> Self {
+        pub fn retry_policy(mut self, policy: $crate::RetryPolicy) -> Self {
             self.options.retry_policy(policy);
             self
         }
