@@ -73,7 +73,8 @@ fn generate(path: &Path) -> Result<BTreeMap<String, String>, String> {
 }
 
 /// The Rust that depends on the document (`lib.rs`, the API the runtime crate serves
-/// with its servers and schemes, the types, the operations, the webhooks), file after
+/// with its servers and schemes, the types and their decoders, the operations, the
+/// webhooks), file after
 /// file under `// ---- path ----` lines. The rest of the runtime is copied as it is, and
 /// compiled by `fixture_crates_pass_clippy`.
 fn emitted_rust(files: &BTreeMap<String, String>) -> String {
@@ -83,8 +84,9 @@ fn emitted_rust(files: &BTreeMap<String, String>) -> String {
         "src/lib.rs" => Some((0, 0)),
         "runtime/src/lib.rs" => Some((1, text.find(API_MARK)? + API_MARK.len())),
         "src/types.rs" => Some((2, 0)),
-        _ if path.starts_with("src/operations/") => Some((3, 0)),
-        "src/webhooks.rs" => Some((4, 0)),
+        "src/types/decode.rs" => Some((3, 0)),
+        _ if path.starts_with("src/operations/") => Some((4, 0)),
+        "src/webhooks.rs" => Some((5, 0)),
         _ => None,
     };
     let mut shown: Vec<(usize, &str, &str)> = files

@@ -3,7 +3,7 @@
 //!
 //! The generator writes, per struct, only what differs between structs: which
 //! property goes to which field and which fields are required
-//! ([`Object::read_map`]). The visitor, the property names and the errors are
+//! ([`Object::read`]). The visitor, the property names and the errors are
 //! here, once. Serde's derive would write all of them again for every struct
 //! (a field-name enum with its own decoder, and a second decoder from arrays),
 //! which made up almost half of a large generated crate's compile time.
@@ -21,7 +21,7 @@ pub trait Object<'de>: Sized {
     const EXPECTING: &'static str;
 
     /// Reads every property of the object and builds the value.
-    fn read_map<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error>;
+    fn read<A: MapAccess<'de>>(object: Properties<A>) -> Result<Self, A::Error>;
 }
 
 /// Decodes `T` from an object, and only from one: serde's derive would also
@@ -40,7 +40,44 @@ impl<'de, T: Object<'de>> Visitor<'de> for ObjectVisitor<T> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
-        T::read_map(map)
+        T::read(Properties(map))
+    }
+}
+
+/// The properties of the object being decoded, with what a generated decoder
+/// does with each: keep it in its field's slot, read past it, or take it as an
+/// extra property.
+pub struct Properties<A>(A);
+
+impl<'de, A: MapAccess<'de>> Properties<A> {
+    /// The next property's name; `None` after the last.
+    pub fn next_key(&mut self) -> Result<Option<Key<'de>>, A::Error> {
+        self.0.next_key()
+    }
+
+    /// Reads the value of property `name` into its slot; a second value for
+    /// the same property is an error, as with serde's derive.
+    pub fn take<T: Deserialize<'de>>(&mut self, slot: &mut Option<T>, name: &'static str) -> Result<(), A::Error> {
+        if slot.is_some() {
+            return Err(A::Error::duplicate_field(name));
+        }
+        *slot = Some(self.0.next_value()?);
+        Ok(())
+    }
+
+    /// Reads past the value of a property the struct does not declare.
+    pub fn skip(&mut self) -> Result<(), A::Error> {
+        self.0.next_value::<IgnoredAny>().map(drop)
+    }
+
+    /// The value of a property kept beyond the declared ones.
+    pub fn value<T: Deserialize<'de>>(&mut self) -> Result<T, A::Error> {
+        self.0.next_value()
+    }
+
+    /// The value of required property `name`, once every property is read.
+    pub fn required<T>(&self, slot: Option<T>, name: &'static str) -> Result<T, A::Error> {
+        slot.ok_or_else(|| A::Error::missing_field(name))
     }
 }
 
@@ -84,28 +121,4 @@ impl<'de> Visitor<'de> for KeyVisitor {
     fn visit_string<E: Error>(self, value: String) -> Result<Key<'de>, E> {
         Ok(Key(Cow::Owned(value)))
     }
-}
-
-/// Reads the value of property `name` into its slot; a second value for the
-/// same property is an error, as with serde's derive.
-pub fn take<'de, A, T>(map: &mut A, slot: &mut Option<T>, name: &'static str) -> Result<(), A::Error>
-where
-    A: MapAccess<'de>,
-    T: Deserialize<'de>,
-{
-    if slot.is_some() {
-        return Err(A::Error::duplicate_field(name));
-    }
-    *slot = Some(map.next_value()?);
-    Ok(())
-}
-
-/// Reads past the value of a property the struct does not declare.
-pub fn skip<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
-    map.next_value::<IgnoredAny>().map(drop)
-}
-
-/// The value of a required property.
-pub fn required<T, E: Error>(slot: Option<T>, name: &'static str) -> Result<T, E> {
-    slot.ok_or_else(|| E::missing_field(name))
 }

@@ -1,11 +1,43 @@
-//! Decoding of structs from JSON objects: an `impl Deserialize` that hands over to the
-//! runtime's `object::decode`, and the one part that differs per struct, the match from
-//! property names to fields (`runtime/object.rs` says why this is not serde's derive).
+//! `src/types/decode.rs`: how every struct and union decodes. A struct gets an `impl
+//! Deserialize` that hands over to the runtime's `object::decode`, and the one part that
+//! differs per struct, the match from property names to fields (`runtime/object.rs` says
+//! why this is not serde's derive); a union gets the decoder `emit/union.rs` writes.
 
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 use super::rust::{ident, plain};
+use crate::model::{Model, Presence, TypeKind};
+
+pub fn decode_file(model: &Model) -> TokenStream {
+    let items = model.types().into_iter().filter_map(|def| {
+        let name = ident(&def.name);
+        match &def.kind {
+            TypeKind::Struct(s) => {
+                let fields: Vec<DecodedField> = s
+                    .fields
+                    .iter()
+                    // A required nullable field may also be absent: it decodes as `None`.
+                    .map(|f| DecodedField {
+                        rust_name: &f.rust_name,
+                        api_name: &f.api_name,
+                        required: f.presence == Presence::Required,
+                    })
+                    .collect();
+                let expecting = format!("struct {}", def.name);
+                Some(decoder(&quote!(crate::types::#name), &expecting, &fields, s.additional.is_some()))
+            }
+            TypeKind::Union(u) => Some(super::union::deserialize_impl(model, def, u)),
+            _ => None,
+        }
+    });
+    quote! {
+        //! How the structs and unions of [`crate::types`] decode from JSON.
+        // Deprecated fields are still decoded; callers get the warnings.
+        #![allow(deprecated)]
+        #(#items)*
+    }
+}
 
 /// One field of a decoded struct.
 pub struct DecodedField<'a> {
@@ -15,34 +47,35 @@ pub struct DecodedField<'a> {
     pub required: bool,
 }
 
-/// `Deserialize` and `runtime::object::Object` for struct `name`. `keeps_extra` collects
-/// undeclared properties into its `additional_properties` map; otherwise they are read past.
-pub fn decoder(name: &Ident, expecting: &str, fields: &[DecodedField], keeps_extra: bool) -> TokenStream {
-    // Prefixed, so no field name can take the names of `map` and `key` below.
+/// `Deserialize` and `runtime::object::Object` for struct `name` (a path). `keeps_extra`
+/// collects undeclared properties into its `additional_properties` map; otherwise they are
+/// read past.
+pub fn decoder(name: &TokenStream, expecting: &str, fields: &[DecodedField], keeps_extra: bool) -> TokenStream {
+    // Prefixed, so no field name can take the names of `object` and `key` below.
     let locals: Vec<Ident> = fields.iter().map(|f| ident(&format!("field_{}", plain(f.rust_name)))).collect();
     let declares = locals.iter().map(|local| quote!(let mut #local = ::std::option::Option::None;));
     let arms = fields.iter().zip(&locals).map(|(f, local)| {
         let api = f.api_name;
-        quote!(#api => crate::runtime::object::take(&mut map, &mut #local, #api)?,)
+        quote!(#api => object.take(&mut #local, #api)?,)
     });
     let (extra_declare, other, extra_init) = if keeps_extra {
         (
             quote!(let mut additional_properties = ::std::collections::BTreeMap::new();),
             quote! {
                 _ => {
-                    additional_properties.insert(key.into_string(), ::serde::de::MapAccess::next_value(&mut map)?);
+                    additional_properties.insert(key.into_string(), object.value()?);
                 }
             },
             quote!(additional_properties,),
         )
     } else {
-        (quote!(), quote!(_ => crate::runtime::object::skip(&mut map)?,), quote!())
+        (quote!(), quote!(_ => object.skip()?,), quote!())
     };
     let inits = fields.iter().zip(&locals).map(|(f, local)| {
         let field = ident(f.rust_name);
         if f.required {
             let api = f.api_name;
-            quote!(#field: crate::runtime::object::required(#local, #api)?,)
+            quote!(#field: object.required(#local, #api)?,)
         } else {
             quote!(#field: #local.unwrap_or_default(),)
         }
@@ -55,12 +88,12 @@ pub fn decoder(name: &Ident, expecting: &str, fields: &[DecodedField], keeps_ext
         }
         impl<'de> crate::runtime::object::Object<'de> for #name {
             const EXPECTING: &'static str = #expecting;
-            fn read_map<A: ::serde::de::MapAccess<'de>>(mut map: A) -> ::std::result::Result<Self, A::Error> {
+            fn read<A: ::serde::de::MapAccess<'de>>(
+                mut object: crate::runtime::object::Properties<A>,
+            ) -> ::std::result::Result<Self, A::Error> {
                 #(#declares)*
                 #extra_declare
-                while let ::std::option::Option::Some(key) =
-                    ::serde::de::MapAccess::next_key::<crate::runtime::object::Key<'de>>(&mut map)?
-                {
+                while let ::std::option::Option::Some(key) = object.next_key()? {
                     match key.as_str() {
                         #(#arms)*
                         #other

@@ -4,7 +4,6 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::object::{decoder, DecodedField};
 use super::rust::{constraint_doc, constraint_parts, doc_attrs, ident, plain, type_tokens};
 use crate::model::{
     Access, Bound, Constraints, Field, IntEnum, Model, Presence, StringEnum, StringForms, Struct, TypeDef, TypeKind,
@@ -16,8 +15,11 @@ pub fn types_file(model: &Model) -> TokenStream {
     let pages = model.pages.iter().map(|page| super::operations::page_impl(model, page));
     quote! {
         //! Every schema of the API as a Rust type.
-        // Deprecated items are still decoded, validated and built here; callers get the warnings.
+        // Deprecated items are still validated and built here; callers get the warnings.
         #![allow(deprecated)]
+        // How structs and unions decode: wiring, kept apart from the types people read
+        // (and formatted on a thread of its own by the generator).
+        mod decode;
         #(#items)*
         #(#pages)*
     }
@@ -102,23 +104,11 @@ fn struct_def(model: &Model, def: &TypeDef, s: &Struct, schema_doc: &str) -> Tok
     let validate = def.traits.validate.then(|| struct_validate(model, &name, s));
     let builder = def.traits.validate.then(|| struct_builder(model, &name, s));
     let multipart = def.traits.multipart.then(|| multipart_impl(&name, s));
-    let decoded: Vec<DecodedField> = s
-        .fields
-        .iter()
-        // A required nullable field may also be absent: it decodes as `None`, as it always has.
-        .map(|f| DecodedField {
-            rust_name: &f.rust_name,
-            api_name: &f.api_name,
-            required: f.presence == Presence::Required,
-        })
-        .collect();
-    let decoder = decoder(&name, &format!("struct {}", def.name), &decoded, s.additional.is_some());
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, #default ::serde::Serialize)]
         #[non_exhaustive]
         pub struct #name { #(#fields)* #additional }
-        #decoder
         #builder
         #validate
         #multipart

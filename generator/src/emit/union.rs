@@ -28,10 +28,6 @@ pub fn union_def(model: &Model, def: &TypeDef, u: &Union, schema_doc: &str) -> T
         }
     });
     let froms = from_impls(model, &name, u);
-    let deserialize = match &u.decode {
-        Decode::Superset { slots } => superset(model, &def.name, u, slots),
-        Decode::Buffered => buffered(&def.name, u),
-    };
     let validate = def.traits.validate.then(|| validate(model, &name, u));
     // Variants hold the branch structs by value so matching and building stay plain;
     // the size difference clippy would flag is the price of that.
@@ -43,12 +39,23 @@ pub fn union_def(model: &Model, def: &TypeDef, u: &Union, schema_doc: &str) -> T
         #[non_exhaustive]
         pub enum #name { #(#variants)* #unknown }
         #froms
-        impl<'de> ::serde::Deserialize<'de> for #name {
+        #validate
+    }
+}
+
+/// The union's `Deserialize`, following the plan made in `model::union`.
+pub fn deserialize_impl(model: &Model, def: &TypeDef, u: &Union) -> TokenStream {
+    let name = ident(&def.name);
+    let deserialize = match &u.decode {
+        Decode::Superset { slots } => superset(model, &def.name, u, slots),
+        Decode::Buffered => buffered(&def.name, u),
+    };
+    quote! {
+        impl<'de> ::serde::Deserialize<'de> for crate::types::#name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
                 #deserialize
             }
         }
-        #validate
     }
 }
 
@@ -93,7 +100,7 @@ fn superset(model: &Model, name: &str, u: &Union, slots: &[Slot]) -> TokenStream
         .iter()
         .map(|slot| DecodedField { rust_name: &slot.rust_name, api_name: &slot.api_name, required: false })
         .collect();
-    let decoder = decoder(&ident("Slots"), &format!("a JSON object (union `{name}`)"), &decoded, false);
+    let decoder = decoder(&quote!(Slots), &format!("a JSON object (union `{name}`)"), &decoded, false);
     let slot_of = |prop: &str| slots.iter().find(|s| s.api_name == prop).map(|s| ident(&s.rust_name));
     let has = |prop: &str| {
         let slot = slot_of(prop);
