@@ -58,18 +58,36 @@ pub fn decoder(name: &TokenStream, expecting: &str, fields: &[DecodedField], kee
         let api = f.api_name;
         quote!(#api => object.take(&mut #local, #api)?,)
     });
+    // What an undeclared property becomes: an extra property, or nothing.
     let (extra_declare, other, extra_init) = if keeps_extra {
         (
             quote!(let mut additional_properties = ::std::collections::BTreeMap::new();),
-            quote! {
-                _ => {
-                    additional_properties.insert(key.into_string(), object.value()?);
-                }
-            },
+            quote!({
+                additional_properties.insert(key.into_string(), object.value()?);
+            }),
             quote!(additional_properties,),
         )
     } else {
-        (quote!(), quote!(_ => object.skip()?,), quote!())
+        (quote!(), quote!(object.skip()?), quote!())
+    };
+    let read = match (fields.is_empty(), keeps_extra) {
+        // Nothing to match on (clippy flags a match with only `_`).
+        (true, false) => quote! {
+            while object.next_key()?.is_some() {
+                object.skip()?;
+            }
+        },
+        (true, true) => quote! {
+            while let ::std::option::Option::Some(key) = object.next_key()? #other
+        },
+        (false, _) => quote! {
+            while let ::std::option::Option::Some(key) = object.next_key()? {
+                match key.as_str() {
+                    #(#arms)*
+                    _ => #other,
+                }
+            }
+        },
     };
     let inits = fields.iter().zip(&locals).map(|(f, local)| {
         let field = ident(f.rust_name);
@@ -93,14 +111,45 @@ pub fn decoder(name: &TokenStream, expecting: &str, fields: &[DecodedField], kee
             ) -> ::std::result::Result<Self, A::Error> {
                 #(#declares)*
                 #extra_declare
-                while let ::std::option::Option::Some(key) = object.next_key()? {
-                    match key.as_str() {
-                        #(#arms)*
-                        #other
-                    }
-                }
+                #read
                 ::std::result::Result::Ok(Self { #(#inits)* #extra_init })
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decoder_text(fields: &[DecodedField], keeps_extra: bool) -> String {
+        let tokens = decoder(&quote!(crate::types::Thing), "struct Thing", fields, keeps_extra);
+        let file: syn::File = syn::parse2(tokens).expect("the decoder parses");
+        prettyplease::unparse(&file)
+    }
+
+    #[test]
+    fn properties_go_to_their_fields_and_the_rest_is_read_past_or_kept() {
+        let fields = [
+            DecodedField { rust_name: "r#type", api_name: "type", required: true },
+            DecodedField { rust_name: "key", api_name: "key", required: false },
+        ];
+        let text = decoder_text(&fields, false);
+        assert!(text.contains(r#""type" => object.take(&mut field_type, "type")?"#), "{text}");
+        // A field named like the loop's own variables keeps a local of its own.
+        assert!(text.contains(r#""key" => object.take(&mut field_key, "key")?"#), "{text}");
+        assert!(text.contains(r#"r#type: object.required(field_type, "type")?"#), "{text}");
+        assert!(text.contains("key: field_key.unwrap_or_default()"), "{text}");
+        assert!(text.contains("_ => object.skip()?"), "{text}");
+        let kept = decoder_text(&fields, true);
+        assert!(kept.contains("additional_properties.insert(key.into_string(), object.value()?)"), "{kept}");
+    }
+
+    #[test]
+    fn an_object_without_declared_properties_has_no_match() {
+        for keeps_extra in [false, true] {
+            let text = decoder_text(&[], keeps_extra);
+            assert!(!text.contains("match"), "{text}");
         }
     }
 }
