@@ -229,6 +229,21 @@ fn plan_for(alternative: &[Requirement], kinds: &[SchemeKind], credentials: &Cre
 }
 
 /// A header whose value stays out of `Debug` output of the header map.
+/// The `authorization` header of a token request with `client_secret_basic`:
+/// id and secret form-urlencoded, then joined and Base64-encoded (RFC 6749,
+/// section 2.3.1).
+pub(crate) fn client_secret_basic(client_id: &str, client_secret: &str) -> Result<(HeaderName, HeaderValue), Error> {
+    use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+    const FORM: &AsciiSet = &NON_ALPHANUMERIC.remove(b'*').remove(b'-').remove(b'.').remove(b'_');
+    let pair = zeroize::Zeroizing::new(format!(
+        "{}:{}",
+        utf8_percent_encode(client_id, FORM),
+        utf8_percent_encode(client_secret, FORM)
+    ));
+    let encoded = zeroize::Zeroizing::new(BASE64.encode(pair.as_bytes()));
+    sensitive("authorization", &format!("Basic {}", encoded.as_str()))
+}
+
 fn sensitive(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), Error> {
     let header = HeaderName::from_bytes(name.as_bytes())
         .map_err(|_| Error::Config(format!("the API document names an invalid header {name:?}")))?;

@@ -52,6 +52,8 @@ pub(crate) struct Inner {
     pub(crate) retry: RetryPolicy,
     pub(crate) max_response_body: usize,
     pub(crate) idempotency_key_generator: Option<KeyGenerator>,
+    /// Client id and secret go to the token endpoint in a Basic header, not the form.
+    pub(crate) client_secret_basic: bool,
     pub(crate) tokens: Tokens,
 }
 
@@ -274,12 +276,18 @@ impl Client {
         ) else {
             return Err(Error::Config(format!("no client credentials or token URL for the scheme {scheme}")));
         };
-        let form = [
-            ("client_id", client_id.as_str()),
-            ("client_secret", client_secret.expose().as_str()),
-            ("grant_type", "client_credentials"),
-            ("scope", scope),
-        ];
+        let (form, auth_headers) = if inner.client_secret_basic {
+            let basic = auth::client_secret_basic(client_id, client_secret.expose())?;
+            (vec![("grant_type", "client_credentials"), ("scope", scope)], vec![basic])
+        } else {
+            let form = vec![
+                ("client_id", client_id.as_str()),
+                ("client_secret", client_secret.expose().as_str()),
+                ("grant_type", "client_credentials"),
+                ("scope", scope),
+            ];
+            (form, Vec::new())
+        };
         let mut body = Body::form(&form)?;
         // The form holds the client secret: its buffer is wiped when the last
         // reference (reqwest's, once sent) goes away.
@@ -291,7 +299,7 @@ impl Client {
             url: token_url.clone(),
             accept: "application/json",
             headers: &[],
-            auth_headers: &[],
+            auth_headers: &auth_headers,
             body: Some(&body),
             idempotency_key: None,
             // Asking for a token again has no side effect.
@@ -576,6 +584,23 @@ mod tests {
         assert_eq!(seen[0].url.path(), "/oauth/token");
         let form = String::from_utf8(seen[0].body.clone()).unwrap();
         assert!(form.contains("client_id=id-1") && form.contains("scope=things%3Aread"), "{form}");
+        assert_eq!(header(&seen[0], "authorization"), None);
+        assert_eq!(header(&seen[1], "authorization"), Some("Bearer tok-cc"));
+    }
+
+    #[tokio::test]
+    async fn client_secret_basic_sends_the_client_credentials_in_a_header() {
+        let oauth = plain_operation("oauth", &[&[Requirement { scheme: "oauth", scopes: &["things:read"] }]]);
+        let builder = ClientBuilder::new(&PLAIN_API).client_id("id 1").client_secret("s:cr%t").client_secret_basic();
+        assert!(format!("{builder:?}").contains("client_secret_basic: true"));
+        let (result, seen) = one_call(builder, oauth).await;
+        result.unwrap();
+        // RFC 6749, 2.3.1: form-urlencoded id and secret, then Basic.
+        use base64::Engine as _;
+        let expected = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("id%201:s%3Acr%25t"));
+        assert_eq!(header(&seen[0], "authorization"), Some(expected.as_str()));
+        let form = String::from_utf8(seen[0].body.clone()).unwrap();
+        assert_eq!(form, "grant_type=client_credentials&scope=things%3Aread");
         assert_eq!(header(&seen[1], "authorization"), Some("Bearer tok-cc"));
     }
 

@@ -53,6 +53,8 @@ pub(crate) struct Inner {
     pub(crate) retry: RetryPolicy,
     pub(crate) max_response_body: usize,
     pub(crate) idempotency_key_generator: Option<KeyGenerator>,
+    /// Client id and secret go to the token endpoint in a Basic header, not the form.
+    pub(crate) client_secret_basic: bool,
     pub(crate) tokens: Tokens,
 }
 
@@ -275,12 +277,18 @@ impl Client {
         ) else {
             return Err(Error::Config(format!("no client credentials or token URL for the scheme {scheme}")));
         };
-        let form = [
-            ("client_id", client_id.as_str()),
-            ("client_secret", client_secret.expose().as_str()),
-            ("grant_type", "client_credentials"),
-            ("scope", scope),
-        ];
+        let (form, auth_headers) = if inner.client_secret_basic {
+            let basic = auth::client_secret_basic(client_id, client_secret.expose())?;
+            (vec![("grant_type", "client_credentials"), ("scope", scope)], vec![basic])
+        } else {
+            let form = vec![
+                ("client_id", client_id.as_str()),
+                ("client_secret", client_secret.expose().as_str()),
+                ("grant_type", "client_credentials"),
+                ("scope", scope),
+            ];
+            (form, Vec::new())
+        };
         let mut body = Body::form(&form)?;
         // The form holds the client secret: its buffer is wiped when the last
         // reference (reqwest's, once sent) goes away.
@@ -292,7 +300,7 @@ impl Client {
             url: token_url.clone(),
             accept: "application/json",
             headers: &[],
-            auth_headers: &[],
+            auth_headers: &auth_headers,
             body: Some(&body),
             idempotency_key: None,
             // Asking for a token again has no side effect.

@@ -44,6 +44,7 @@ pub struct ClientBuilder<C = Client> {
     signer: Option<Arc<dyn SignRequest>>,
     allowed_scopes: Option<Vec<String>>,
     token_url: Option<String>,
+    client_secret_basic: bool,
     connect_timeout: Duration,
     timeout: Duration,
     deadline: Duration,
@@ -98,6 +99,7 @@ impl ClientBuilder {
             signer: None,
             allowed_scopes: None,
             token_url: None,
+            client_secret_basic: false,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
             deadline: DEFAULT_DEADLINE,
@@ -169,6 +171,7 @@ impl ClientBuilder {
             signer: self.signer,
             allowed_scopes: self.allowed_scopes,
             token_url: self.token_url,
+            client_secret_basic: self.client_secret_basic,
             connect_timeout: self.connect_timeout,
             timeout: self.timeout,
             deadline: self.deadline,
@@ -255,6 +258,16 @@ impl<C> ClientBuilder<C> {
         S: Into<String>,
     {
         self.allowed_scopes = Some(scopes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sends the OAuth2 client id and secret to the token endpoint in an HTTP
+    /// Basic `authorization` header (`client_secret_basic`) instead of the form
+    /// body (`client_secret_post`, the default). Every OAuth2 server must take
+    /// Basic, some take nothing else, and an API document cannot say which one
+    /// its server wants.
+    pub fn client_secret_basic(mut self) -> Self {
+        self.client_secret_basic = true;
         self
     }
 
@@ -400,6 +413,7 @@ impl<C> ClientBuilder<C> {
             retry: self.retry_policy,
             max_response_body: self.max_response_body,
             idempotency_key_generator: self.idempotency_key_generator,
+            client_secret_basic: self.client_secret_basic,
             tokens: Default::default(),
         })
         .into())
@@ -482,6 +496,7 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("signer", &self.signer)
             .field("allowed_scopes", &self.allowed_scopes)
             .field("token_url", &self.token_url)
+            .field("client_secret_basic", &self.client_secret_basic)
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
             .field("deadline", &self.deadline)
