@@ -46,6 +46,7 @@ pub(crate) const API: Api = Api {
     required_schemes: &["oauth"],
     client_id_header: Some("upvest-client-id"),
     version_header: Some(("upvest-api-version", "1")),
+    signature_version_header: Some(("upvest-signature-version", "15")),
     request_id_header: Some("upvest-request-id"),
     signs_requests: true,
     env_readers: &[runtime::signing::from_env, runtime::environment::from_env],
@@ -78,6 +79,7 @@ pub(crate) static PLAIN_API: Api = Api {
     required_schemes: &[],
     client_id_header: None,
     version_header: None,
+    signature_version_header: None,
     request_id_header: Some("x-request-id"),
     signs_requests: false,
     env_readers: &[],
@@ -86,4 +88,5 @@ pub(crate) static PLAIN_API: Api = Api {
 /// The environment variables of [`API`].
 pub mod env {
     pub const CLIENT_ID: &str = "UPVEST_CLIENT_ID";
+    pub const PRIVATE_KEY_PASSPHRASE: &str = "UPVEST_PRIVATE_KEY_PASSPHRASE";
 }

@@ -1,5 +1,9 @@
-//! HTTP Message Signatures (draft-ietf-httpbis-message-signatures-15) as the
-//! Upvest API takes them: Ed25519, or ECDSA P-521 with SHA-512 (DER signature).
+//! HTTP Message Signatures (draft-ietf-httpbis-message-signatures-15): Ed25519,
+//! or ECDSA P-521 with SHA-512 (DER signature), over the request line, the
+//! headers below and the API's client id header. The API document asks for
+//! them by declaring `signature` and `signature-input` header parameters; a
+//! `*-signature-version` header parameter it declares is sent with every
+//! request (by the client's fixed headers, unsigned).
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -14,30 +18,25 @@ use super::config::{ClientBuilder, EnvVars};
 use super::error::Error;
 use super::keys::PrivateKey;
 
-/// How long a signature stays valid (`expires - created`), in seconds. Upvest's
-/// own helpers use 5 to 60 s; 30 s leaves room for slow networks and small
+/// How long a signature stays valid (`expires - created`), in seconds. Server
+/// helpers commonly use 5 to 60 s; 30 s leaves room for slow networks and small
 /// clock skew while keeping replays short.
 pub(crate) const SIGNATURE_VALIDITY_SECS: u64 = 30;
 
-/// Header components that are signed when present on the request, in order.
-/// Which ones are present decides the rest: `authorization` is absent on the
-/// token request, the body headers are absent without a body, and
-/// `idempotency-key` is absent when not sent.
-const SIGNED_HEADERS: &[&str] = &[
-    "accept",
-    "authorization",
-    "content-length",
-    "content-type",
-    "content-digest",
-    "idempotency-key",
-    "upvest-client-id",
-];
+/// Header components that are signed when present on the request, in order,
+/// followed by the API's client id header. Which ones are present decides the
+/// rest: `authorization` is absent on the token request, the body headers are
+/// absent without a body, and `idempotency-key` is absent when not sent.
+const SIGNED_HEADERS: &[&str] =
+    &["accept", "authorization", "content-length", "content-type", "content-digest", "idempotency-key"];
 
 /// Signs every request with one key.
 #[derive(Debug)]
 pub(crate) struct MessageSigner {
     key_id: String,
     key: PrivateKey,
+    /// The API's client id header, signed after [`SIGNED_HEADERS`].
+    client_id_header: Option<&'static str>,
 }
 
 impl SignRequest for MessageSigner {
@@ -59,8 +58,7 @@ impl SignRequest for MessageSigner {
         if let Some(body) = body {
             headers.insert("content-digest", header_value(&content_digest(body))?);
         }
-        headers.insert("upvest-signature-version", HeaderValue::from_static("15"));
-        let signature = sign_request(&self.key, &self.key_id, method, url, headers)?;
+        let signature = sign_request(&self.key, &self.key_id, self.client_id_header, method, url, headers)?;
         headers.insert("signature-input", header_value(&signature.signature_input)?);
         headers.insert("signature", header_value(&signature.signature)?);
         Ok(())
@@ -72,9 +70,10 @@ fn header_value(value: &str) -> Result<HeaderValue, Error> {
 }
 
 impl<C> ClientBuilder<C> {
-    /// The key requests are signed with, and the id Upvest gave its public key.
+    /// The key requests are signed with, and the id the API gave its public key.
     pub fn signing_key(self, key_id: impl Into<String>, key: PrivateKey) -> Self {
-        self.signer(Arc::new(MessageSigner { key_id: key_id.into(), key }))
+        let client_id_header = self.api().client_id_header;
+        self.signer(Arc::new(MessageSigner { key_id: key_id.into(), key, client_id_header }))
     }
 }
 
@@ -116,6 +115,7 @@ pub(crate) fn components(
     method: &reqwest::Method,
     url: &reqwest::Url,
     headers: &HeaderMap,
+    client_id_header: Option<&'static str>,
 ) -> Vec<(&'static str, String)> {
     let mut out = Vec::with_capacity(10);
     out.push(("@method", method.as_str().to_ascii_uppercase()));
@@ -123,7 +123,7 @@ pub(crate) fn components(
     if let Some(query) = url.query() {
         out.push(("@query", format!("?{query}")));
     }
-    for &name in SIGNED_HEADERS {
+    for &name in SIGNED_HEADERS.iter().chain(&client_id_header) {
         // Only the first value of a header is used; none of these repeat.
         if let Some(value) = headers.get(name) {
             let value = String::from_utf8_lossy(value.as_bytes()).trim().to_string();
@@ -169,6 +169,7 @@ pub(crate) struct SignatureHeaders {
 pub(crate) fn sign_request(
     key: &PrivateKey,
     key_id: &str,
+    client_id_header: Option<&'static str>,
     method: &reqwest::Method,
     url: &reqwest::Url,
     headers: &HeaderMap,
@@ -178,20 +179,22 @@ pub(crate) fn sign_request(
         .map_err(|_| Error::Signing("the system clock is before 1970".into()))?
         .as_secs();
     let nonce = uuid::Uuid::new_v4().simple().to_string();
-    sign_with(key, key_id, method, url, headers, created, &nonce)
+    sign_with(key, key_id, client_id_header, method, url, headers, created, &nonce)
 }
 
 /// [`sign_request`] with `created` and `nonce` given, for tests.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn sign_with(
     key: &PrivateKey,
     key_id: &str,
+    client_id_header: Option<&'static str>,
     method: &reqwest::Method,
     url: &reqwest::Url,
     headers: &HeaderMap,
     created: u64,
     nonce: &str,
 ) -> Result<SignatureHeaders, Error> {
-    let components = components(method, url, headers);
+    let components = components(method, url, headers, client_id_header);
     let params = signature_params(&components, key_id, created, created + SIGNATURE_VALIDITY_SECS, nonce);
     let base = signature_base(&components, &params);
     let signature = key.sign(base.as_bytes())?;
@@ -211,6 +214,9 @@ mod tests {
     use super::super::keys::Key;
     use super::*;
     use reqwest::header::HeaderValue;
+
+    /// The client id header of the API under test, signed last.
+    const CLIENT_ID: Option<&str> = Some("upvest-client-id");
 
     /// A fixed Ed25519 test key (not a real credential).
     pub(crate) fn ed25519_key() -> ed25519_dalek::SigningKey {
@@ -255,7 +261,7 @@ mod tests {
     #[test]
     fn signature_base_with_body_and_query() {
         let url = reqwest::Url::parse("https://sandbox.upvest.co/users?limit=10&offset=0").unwrap();
-        let comps = components(&reqwest::Method::POST, &url, &request_headers(true));
+        let comps = components(&reqwest::Method::POST, &url, &request_headers(true), CLIENT_ID);
         let params = signature_params(&comps, "key-1", 1700000000, 1700000030, "n1");
         assert_eq!(
             params,
@@ -286,9 +292,13 @@ mod tests {
         let url = reqwest::Url::parse("https://sandbox.upvest.co/users/a%2Fb").unwrap();
         let mut h = request_headers(false);
         h.remove("authorization");
-        let comps = components(&reqwest::Method::GET, &url, &h);
+        let comps = components(&reqwest::Method::GET, &url, &h, CLIENT_ID);
         let names: Vec<&str> = comps.iter().map(|(n, _)| *n).collect();
         assert_eq!(names, ["@method", "@path", "accept", "upvest-client-id"]);
+        // An API without a client id header signs the generic components only.
+        let comps = components(&reqwest::Method::GET, &url, &h, None);
+        let names: Vec<&str> = comps.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, ["@method", "@path", "accept"]);
         assert_eq!(comps[1].1, "/users/a%2Fb");
     }
 
@@ -299,7 +309,7 @@ mod tests {
 
     fn signed_base(headers: &SignatureHeaders, url: &reqwest::Url, h: &HeaderMap) -> String {
         let params = headers.signature_input.strip_prefix("sig1=").unwrap();
-        signature_base(&components(&reqwest::Method::POST, url, h), params)
+        signature_base(&components(&reqwest::Method::POST, url, h, CLIENT_ID), params)
     }
 
     #[test]
@@ -309,7 +319,7 @@ mod tests {
         let key = PrivateKey(Key::Ed25519(Box::new(sk.clone())));
         let url = reqwest::Url::parse("https://x.test/users").unwrap();
         let h = request_headers(true);
-        let out = sign_request(&key, "kid", &reqwest::Method::POST, &url, &h).unwrap();
+        let out = sign_request(&key, "kid", CLIENT_ID, &reqwest::Method::POST, &url, &h).unwrap();
         assert!(out.signature_input.starts_with("sig1=(\"@method\""));
         let sig = ed25519_dalek::Signature::from_slice(&parse_signature(&out)).unwrap();
         let base = signed_base(&out, &url, &h);
@@ -324,7 +334,7 @@ mod tests {
         let key = PrivateKey(Key::EcdsaP521(Box::new(sk.clone())));
         let url = reqwest::Url::parse("https://x.test/users?a=1").unwrap();
         let h = request_headers(true);
-        let out = sign_with(&key, "kid", &reqwest::Method::POST, &url, &h, 100, "n").unwrap();
+        let out = sign_with(&key, "kid", CLIENT_ID, &reqwest::Method::POST, &url, &h, 100, "n").unwrap();
         assert!(out.signature_input.ends_with(";keyid=\"kid\";created=100;expires=130;nonce=\"n\""));
         let der = parse_signature(&out);
         assert_eq!(der[0], 0x30, "DER SEQUENCE");
@@ -338,8 +348,8 @@ mod tests {
         let key = PrivateKey(Key::Ed25519(Box::new(ed25519_key())));
         let url = reqwest::Url::parse("https://x.test/users").unwrap();
         let h = request_headers(false);
-        let a = sign_request(&key, "kid", &reqwest::Method::GET, &url, &h).unwrap();
-        let b = sign_request(&key, "kid", &reqwest::Method::GET, &url, &h).unwrap();
+        let a = sign_request(&key, "kid", CLIENT_ID, &reqwest::Method::GET, &url, &h).unwrap();
+        let b = sign_request(&key, "kid", CLIENT_ID, &reqwest::Method::GET, &url, &h).unwrap();
         assert_ne!(a.signature_input, b.signature_input, "nonce must differ");
     }
 

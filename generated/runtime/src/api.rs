@@ -28,6 +28,9 @@ pub(crate) struct Api {
     pub(crate) client_id_header: Option<&'static str>,
     /// A header carrying the API version on every request: name and default value.
     pub(crate) version_header: Option<(&'static str, &'static str)>,
+    /// A header carrying the version of the request signatures on every
+    /// request (itself not signed): name and value.
+    pub(crate) signature_version_header: Option<(&'static str, &'static str)>,
     /// The response header with the server's id of the request (support asks for it).
     pub(crate) request_id_header: Option<&'static str>,
     /// Whether every request must be signed (`ClientBuilder::build` fails

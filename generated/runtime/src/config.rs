@@ -238,6 +238,12 @@ impl<C> ClientBuilder<C> {
         self
     }
 
+    /// The API the client is for (read by the optional parts of the runtime).
+    #[allow(dead_code)]
+    pub(crate) fn api(&self) -> &'static Api {
+        self.api
+    }
+
     /// Signs every request (set by the optional signing part of the runtime).
     #[allow(dead_code)]
     pub(crate) fn signer(mut self, signer: Arc<dyn SignRequest>) -> Self {
@@ -368,6 +374,9 @@ impl<C> ClientBuilder<C> {
             fixed_headers.push(fixed_header(name, self.api_version.as_deref().unwrap_or(default), "api_version")?);
         } else if self.api_version.is_some() {
             return Err(Error::Config("api_version is set but this API names no version header".into()));
+        }
+        if let Some((name, version)) = api.signature_version_header {
+            fixed_headers.push(fixed_header(name, version, "the signature version")?);
         }
         let user_agent = self.user_agent.as_deref().unwrap_or(api.user_agent);
         fixed_headers.push(fixed_header("user-agent", user_agent, "user_agent")?);

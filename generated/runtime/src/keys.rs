@@ -19,13 +19,13 @@ use super::error::Error;
 
 /// `id-ecPublicKey`, the algorithm of an EC key in PKCS#8.
 const OID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
-/// The curve Upvest takes: secp521r1 (P-521).
+/// The one ECDSA curve request signing takes: secp521r1 (P-521).
 const OID_SECP521R1: &str = "1.3.132.0.35";
 const OID_ED25519: &str = "1.3.101.112";
 const OID_RSA: &str = "1.2.840.113549.1.1.1";
 
-/// How to make a key Upvest takes, quoted in errors.
-const GENERATE_HINT: &str = "Upvest takes ECDSA P-521 or Ed25519 keys: generate one with \
+/// How to make a key request signing takes, quoted in errors.
+const GENERATE_HINT: &str = "Request signing takes ECDSA P-521 or Ed25519 keys: generate one with \
      `openssl ecparam -name secp521r1 -genkey -noout -out key.pem` or \
      `openssl genpkey -algorithm ed25519 -out key.pem`";
 
@@ -208,7 +208,7 @@ fn load(pem: &str, passphrase: Option<&[u8]>) -> Result<PrivateKey, Error> {
             from_pkcs8(document.as_bytes())
         }
         "RSA PRIVATE KEY" => Err(Error::Key(format!(
-            "found an RSA key (`BEGIN RSA PRIVATE KEY`); Upvest does not take RSA. {GENERATE_HINT}"
+            "found an RSA key (`BEGIN RSA PRIVATE KEY`); RSA keys are not taken. {GENERATE_HINT}"
         ))),
         "OPENSSH PRIVATE KEY" => Err(Error::Key(
             "found an OpenSSH key (`BEGIN OPENSSH PRIVATE KEY`): convert it to PKCS#8 with \
@@ -227,8 +227,8 @@ fn load(pem: &str, passphrase: Option<&[u8]>) -> Result<PrivateKey, Error> {
 
 fn needs_passphrase(what: &str) -> Error {
     Error::Key(format!(
-        "found {what}: load it with `PrivateKey::from_pem_with_passphrase` (or set \
-         UPVEST_PRIVATE_KEY_PASSPHRASE for `Client::from_env`)"
+        "found {what}: load it with `PrivateKey::from_pem_with_passphrase` (or set {} for `Client::from_env`)",
+        crate::env::PRIVATE_KEY_PASSPHRASE
     ))
 }
 
@@ -251,10 +251,10 @@ fn from_pkcs8(der: &[u8]) -> Result<PrivateKey, Error> {
                 .map(|key| PrivateKey(Key::EcdsaP521(Box::new(key))))
                 .map_err(|e| Error::Key(format!("the P-521 PKCS#8 key is malformed ({e})")))
         }
-        OID_RSA => Err(Error::Key(format!("found an RSA key in PKCS#8; Upvest does not take RSA. {GENERATE_HINT}"))),
-        other => Err(Error::Key(format!(
-            "found a PKCS#8 key of algorithm {other}, which Upvest does not take. {GENERATE_HINT}"
-        ))),
+        OID_RSA => Err(Error::Key(format!("found an RSA key in PKCS#8; RSA keys are not taken. {GENERATE_HINT}"))),
+        other => {
+            Err(Error::Key(format!("found a PKCS#8 key of algorithm {other}, which is not taken. {GENERATE_HINT}")))
+        }
     }
 }
 
@@ -281,7 +281,7 @@ fn wrong_curve(oid: &str) -> Error {
         "" => "an unnamed curve",
         _ => "another curve",
     };
-    Error::Key(format!("found an EC key on {name} ({oid}); Upvest takes P-521 (secp521r1). {GENERATE_HINT}"))
+    Error::Key(format!("found an EC key on {name} ({oid}); only P-521 (secp521r1) is taken. {GENERATE_HINT}"))
 }
 
 /// Decrypts a legacy `Proc-Type: 4,ENCRYPTED` block: the key is OpenSSL's

@@ -129,6 +129,10 @@ pub(crate) const API: crate::api::Api = crate::api::Api {
     required_schemes: &["oauth-client-credentials"],
     client_id_header: ::std::option::Option::Some("upvest-client-id"),
     version_header: ::std::option::Option::Some(("upvest-api-version", "1")),
+    signature_version_header: ::std::option::Option::Some((
+        "upvest-signature-version",
+        "15",
+    )),
     request_id_header: ::std::option::Option::Some("upvest-request-id"),
     signs_requests: true,
     env_readers: &[crate::signing::from_env, crate::environment::from_env],

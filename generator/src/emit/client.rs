@@ -56,6 +56,8 @@ pub fn api_items(model: &Model) -> TokenStream {
     };
     let client_id_header = option(client.client_id_header.as_ref().map(|h| quote!(#h)));
     let version_header = option(client.version_header.as_ref().map(|(name, value)| quote!((#name, #value))));
+    let signature_version_header =
+        option(client.signature_version_header.as_ref().map(|(name, value)| quote!((#name, #value))));
     let request_id_header = option(client.request_id_header.as_ref().map(|h| quote!(#h)));
     let signs_requests = client.signs_requests;
     let mut readers = Vec::new();
@@ -120,6 +122,7 @@ pub fn api_items(model: &Model) -> TokenStream {
             required_schemes: &[#(#required),*],
             client_id_header: #client_id_header,
             version_header: #version_header,
+            signature_version_header: #signature_version_header,
             request_id_header: #request_id_header,
             signs_requests: #signs_requests,
             env_readers: &[#(#readers),*],

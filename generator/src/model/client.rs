@@ -42,9 +42,14 @@ pub fn profile(api: &OpenAPI, options: &Options, warnings: &mut Warnings) -> Cli
         .any(|s| matches!(s.kind, SchemeKind::ClientCredentials { .. }))
         .then(|| headers.keys().find(|name| *name == "client-id" || name.ends_with("-client-id")).cloned())
         .flatten();
-    let version_header = headers.iter().find_map(|(name, default)| {
-        (name == "api-version" || name.ends_with("-api-version")).then(|| default.clone().map(|d| (name.clone(), d)))?
-    });
+    let with_default = |suffix: &str| {
+        headers.iter().find_map(|(name, default)| {
+            (name == suffix || name.ends_with(&format!("-{suffix}")))
+                .then(|| default.clone().map(|d| (name.clone(), d)))?
+        })
+    };
+    let version_header = with_default("api-version");
+    let signature_version_header = with_default("signature-version").filter(|_| signs_requests);
     let request_id_header = response_headers(api).into_iter().find(|name| name.ends_with("request-id"));
     ClientProfile {
         user_agent: options.user_agent.clone().unwrap_or_else(|| format!("{crate_name}-rust")),
@@ -60,6 +65,7 @@ pub fn profile(api: &OpenAPI, options: &Options, warnings: &mut Warnings) -> Cli
         signs_requests,
         client_id_header,
         version_header,
+        signature_version_header,
         request_id_header,
     }
 }
@@ -84,6 +90,7 @@ impl ClientProfile {
         }
         names.extend(self.client_id_header.clone());
         names.extend(self.version_header.as_ref().map(|(name, _)| name.clone()));
+        names.extend(self.signature_version_header.as_ref().map(|(name, _)| name.clone()));
         names
     }
 

@@ -133,6 +133,9 @@ pub struct ClientProfile {
     pub client_id_header: Option<String>,
     /// A header parameter the runtime fills with the API version: name and default.
     pub version_header: Option<(String, String)>,
+    /// A header parameter the runtime fills with the version of the request
+    /// signatures (only when it signs): name and default.
+    pub signature_version_header: Option<(String, String)>,
     /// A response header carrying the server's request id.
     pub request_id_header: Option<String>,
 }
