@@ -247,6 +247,19 @@ fn struct_validate(model: &Model, name: &proc_macro2::Ident, s: &Struct) -> Toke
     }
 }
 
+/// A bound on an integer, as the nearest integer inside it: a fractional or exclusive
+/// bound moves `toward` the inside (+1 for a minimum, -1 for a maximum).
+fn integer_bound(bound: Bound, toward: f64) -> i64 {
+    match bound {
+        Bound::Int(v) => v,
+        Bound::Float(v) | Bound::FloatExclusive(v) => {
+            let rounded = if toward > 0.0 { v.ceil() } else { v.floor() };
+            let on_an_excluded_integer = matches!(bound, Bound::FloatExclusive(_)) && rounded == v;
+            (if on_an_excluded_integer { rounded + toward } else { rounded }) as i64
+        }
+    }
+}
+
 /// Checks for one value (`value` is a reference to it); `None` when there is nothing to check.
 /// `field` is the name used in error paths, relative to `prefix`.
 pub fn value_checks(
@@ -276,16 +289,11 @@ pub fn value_checks(
         }
         TypeRef::I32 | TypeRef::I64 if c.minimum.is_some() || c.maximum.is_some() => {
             let widened = if *ty == TypeRef::I32 { quote!(i64::from(*#value)) } else { quote!(*#value) };
-            let bound = |v: Option<Bound>| match v {
-                Some(Bound::Int(v)) => quote!(::std::option::Option::Some(#v)),
-                // A fractional bound on an integer: the nearest integer that keeps its meaning.
-                Some(Bound::Float(v) | Bound::FloatExclusive(v)) => {
-                    let v = v as i64;
-                    quote!(::std::option::Option::Some(#v))
-                }
+            let bound = |v: Option<Bound>, toward: f64| match v.map(|b| integer_bound(b, toward)) {
+                Some(v) => quote!(::std::option::Option::Some(#v)),
                 None => quote!(::std::option::Option::None),
             };
-            let (min, max) = (bound(c.minimum), bound(c.maximum));
+            let (min, max) = (bound(c.minimum, 1.0), bound(c.maximum, -1.0));
             checks.push(quote!(crate::runtime::validate::check_range_i64(prefix, #field, #widened, #min, #max)?;));
         }
         TypeRef::F64 if c.minimum.is_some() || c.maximum.is_some() => {
@@ -520,5 +528,21 @@ fn string_forms_def(def: &TypeDef, f: &StringForms, schema_doc: &str) -> TokenSt
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result { f.write_str(&self.0) }
         }
         #validate
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integer_bounds_move_inside_fractional_and_exclusive_limits() {
+        assert_eq!(integer_bound(Bound::Int(3), 1.0), 3);
+        assert_eq!(integer_bound(Bound::Float(2.5), 1.0), 3);
+        assert_eq!(integer_bound(Bound::Float(2.5), -1.0), 2);
+        assert_eq!(integer_bound(Bound::Float(-2.5), 1.0), -2);
+        assert_eq!(integer_bound(Bound::FloatExclusive(2.0), 1.0), 3);
+        assert_eq!(integer_bound(Bound::FloatExclusive(2.0), -1.0), 1);
+        assert_eq!(integer_bound(Bound::FloatExclusive(2.5), -1.0), 2);
     }
 }
