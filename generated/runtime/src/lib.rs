@@ -4,7 +4,8 @@
 //! struct decoding).
 //!
 //! A crate of its own beside the client crate, so regenerating the client after
-//! a document change recompiles only the generated code. Generated code stays
+//! a document change recompiles only the generated code (unless the change
+//! touches the API description appended below). Generated code stays
 //! thin: it builds a `Request` and hands it to `Client::send`, then decodes the
 //! `RawResponse`. The client crate re-exports what an SDK user works with; the
 //! modules and items marked hidden here are for generated code only.
