@@ -54,13 +54,7 @@ pub use upvest_client_runtime as runtime;
 /// The HTTP client crate this one is built on, for [`ClientBuilder::http_client`]
 /// and the types in errors, at the exact version this crate uses.
 pub use reqwest;
-pub use runtime::{
-    ApiError, CallOptions, Environment, Error, IdempotencyKey, Nullable, PrivateKey,
-    Problem, Response, RetryPolicy, UnknownValue, UnknownVariant,
-};
-pub use runtime::{
-    env, SERVERS, DEFAULT_SCOPES, API_VERSION, SANDBOX_URL, PRODUCTION_URL,
-};
+pub use runtime::*;
 /// The API client: a method per operation, each returning a request builder.
 /// Cheap to clone: clones share the connection pool and the access tokens.
 #[derive(Clone, Debug)]

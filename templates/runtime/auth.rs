@@ -198,8 +198,7 @@ fn plan_for(alternative: &[Requirement], kinds: &[SchemeKind], credentials: &Cre
             SchemeKind::Basic => {
                 let (user, password) =
                     credentials.basic.as_ref().map(|(u, p)| (u.as_str(), p.expose().as_str())).unwrap_or_default();
-                let encoded = BASE64.encode(format!("{user}:{password}"));
-                plan.headers.push(sensitive("authorization", &format!("Basic {encoded}"))?);
+                plan.headers.push(basic_authorization(user, password)?);
             }
             SchemeKind::ApiKey { name, location } => {
                 let key = credentials.api_key.as_ref().map(|k| k.expose().clone()).unwrap_or_default();
@@ -228,22 +227,23 @@ fn plan_for(alternative: &[Requirement], kinds: &[SchemeKind], credentials: &Cre
     Ok(plan)
 }
 
-/// A header whose value stays out of `Debug` output of the header map.
 /// The `authorization` header of a token request with `client_secret_basic`:
-/// id and secret form-urlencoded, then joined and Base64-encoded (RFC 6749,
-/// section 2.3.1).
+/// id and secret form-urlencoded, then as HTTP Basic (RFC 6749, section 2.3.1).
 pub(crate) fn client_secret_basic(client_id: &str, client_secret: &str) -> Result<(HeaderName, HeaderValue), Error> {
     use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
     const FORM: &AsciiSet = &NON_ALPHANUMERIC.remove(b'*').remove(b'-').remove(b'.').remove(b'_');
-    let pair = zeroize::Zeroizing::new(format!(
-        "{}:{}",
-        utf8_percent_encode(client_id, FORM),
-        utf8_percent_encode(client_secret, FORM)
-    ));
+    let secret = zeroize::Zeroizing::new(utf8_percent_encode(client_secret, FORM).to_string());
+    basic_authorization(&utf8_percent_encode(client_id, FORM).to_string(), &secret)
+}
+
+/// `authorization: Basic <base64(user:password)>`, kept out of `Debug` output.
+fn basic_authorization(user: &str, password: &str) -> Result<(HeaderName, HeaderValue), Error> {
+    let pair = zeroize::Zeroizing::new(format!("{user}:{password}"));
     let encoded = zeroize::Zeroizing::new(BASE64.encode(pair.as_bytes()));
     sensitive("authorization", &format!("Basic {}", encoded.as_str()))
 }
 
+/// A header whose value stays out of `Debug` output of the header map.
 fn sensitive(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), Error> {
     let header = HeaderName::from_bytes(name.as_bytes())
         .map_err(|_| Error::Config(format!("the API document names an invalid header {name:?}")))?;

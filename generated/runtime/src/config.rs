@@ -37,7 +37,13 @@ pub(crate) type KeyGenerator = Arc<dyn Fn() -> String + Send + Sync>;
 #[derive(Clone)]
 #[must_use]
 pub struct ClientBuilder<C = Client> {
+    settings: Settings,
     client: PhantomData<fn() -> C>,
+}
+
+/// Everything a builder holds, whatever client it builds.
+#[derive(Clone)]
+struct Settings {
     api: &'static Api,
     base_url: Option<String>,
     credentials: Credentials,
@@ -93,23 +99,25 @@ impl ClientBuilder {
     pub(crate) fn new(api: &'static Api) -> ClientBuilder {
         ClientBuilder {
             client: PhantomData,
-            api,
-            base_url: None,
-            credentials: Credentials::default(),
-            signer: None,
-            allowed_scopes: None,
-            token_url: None,
-            client_secret_basic: false,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            timeout: DEFAULT_TIMEOUT,
-            deadline: DEFAULT_DEADLINE,
-            retry_policy: RetryPolicy::default(),
-            max_response_body: DEFAULT_MAX_RESPONSE_BODY,
-            user_agent: None,
-            http_client: None,
-            idempotency_key_generator: None,
-            api_version: None,
-            insecure_http: false,
+            settings: Settings {
+                api,
+                base_url: None,
+                credentials: Credentials::default(),
+                signer: None,
+                allowed_scopes: None,
+                token_url: None,
+                client_secret_basic: false,
+                connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+                timeout: DEFAULT_TIMEOUT,
+                deadline: DEFAULT_DEADLINE,
+                retry_policy: RetryPolicy::default(),
+                max_response_body: DEFAULT_MAX_RESPONSE_BODY,
+                user_agent: None,
+                http_client: None,
+                idempotency_key_generator: None,
+                api_version: None,
+                insecure_http: false,
+            },
         }
     }
 
@@ -163,26 +171,7 @@ impl ClientBuilder {
 
     /// The same configuration, building a client of type `C`.
     fn building<C>(self) -> ClientBuilder<C> {
-        ClientBuilder {
-            client: PhantomData,
-            api: self.api,
-            base_url: self.base_url,
-            credentials: self.credentials,
-            signer: self.signer,
-            allowed_scopes: self.allowed_scopes,
-            token_url: self.token_url,
-            client_secret_basic: self.client_secret_basic,
-            connect_timeout: self.connect_timeout,
-            timeout: self.timeout,
-            deadline: self.deadline,
-            retry_policy: self.retry_policy,
-            max_response_body: self.max_response_body,
-            user_agent: self.user_agent,
-            http_client: self.http_client,
-            idempotency_key_generator: self.idempotency_key_generator,
-            api_version: self.api_version,
-            insecure_http: self.insecure_http,
-        }
+        ClientBuilder { settings: self.settings, client: PhantomData }
     }
 }
 
@@ -198,20 +187,20 @@ impl<C> ClientBuilder<C> {
     /// Where requests go (default: the first server the API document names).
     /// It must be `https`, or `http` on a loopback address.
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
-        self.base_url = Some(base_url.into());
+        self.settings.base_url = Some(base_url.into());
         self
     }
 
     /// The OAuth2 client id, for the client-credentials grant (and sent in the
     /// header the API document names for it, if any).
     pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
-        self.credentials.client_id = Some(client_id.into());
+        self.settings.credentials.client_id = Some(client_id.into());
         self
     }
 
     /// The OAuth2 client secret. It is wiped from memory when the client is dropped.
     pub fn client_secret(mut self, client_secret: impl Into<String>) -> Self {
-        self.credentials.client_secret = Some(Secret::new(client_secret.into()));
+        self.settings.credentials.client_secret = Some(Secret::new(client_secret.into()));
         self
     }
 
@@ -220,34 +209,34 @@ impl<C> ClientBuilder<C> {
     /// credentials, whose token you obtain yourself). Wiped from memory when
     /// the client is dropped.
     pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
-        self.credentials.bearer_token = Some(Secret::new(token.into()));
+        self.settings.credentials.bearer_token = Some(Secret::new(token.into()));
         self
     }
 
     /// The user name and password of HTTP basic authentication. The password is
     /// wiped from memory when the client is dropped.
     pub fn basic_auth(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
-        self.credentials.basic = Some((username.into(), Secret::new(password.into())));
+        self.settings.credentials.basic = Some((username.into(), Secret::new(password.into())));
         self
     }
 
     /// The API key, sent where the API document says (a header, a query
     /// parameter or a cookie). Wiped from memory when the client is dropped.
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
-        self.credentials.api_key = Some(Secret::new(key.into()));
+        self.settings.credentials.api_key = Some(Secret::new(key.into()));
         self
     }
 
     /// The API the client is for (read by the optional parts of the runtime).
     #[allow(dead_code)]
     pub(crate) fn api(&self) -> &'static Api {
-        self.api
+        self.settings.api
     }
 
     /// Signs every request (set by the optional signing part of the runtime).
     #[allow(dead_code)]
     pub(crate) fn signer(mut self, signer: Arc<dyn SignRequest>) -> Self {
-        self.signer = Some(signer);
+        self.settings.signer = Some(signer);
         self
     }
 
@@ -263,7 +252,7 @@ impl<C> ClientBuilder<C> {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.allowed_scopes = Some(scopes.into_iter().map(Into::into).collect());
+        self.settings.allowed_scopes = Some(scopes.into_iter().map(Into::into).collect());
         self
     }
 
@@ -273,28 +262,28 @@ impl<C> ClientBuilder<C> {
     /// Basic, some take nothing else, and an API document cannot say which one
     /// its server wants.
     pub fn client_secret_basic(mut self) -> Self {
-        self.client_secret_basic = true;
+        self.settings.client_secret_basic = true;
         self
     }
 
     /// The OAuth2 token endpoint (default: the one the API document names; a
     /// path there is taken relative to the base URL).
     pub fn token_url(mut self, token_url: impl Into<String>) -> Self {
-        self.token_url = Some(token_url.into());
+        self.settings.token_url = Some(token_url.into());
         self
     }
 
     /// How long connecting may take (default 10 s). Ignored when you pass your
     /// own [`ClientBuilder::http_client`]: configure that one instead.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.settings.connect_timeout = timeout;
         self
     }
 
     /// How long one attempt may take in total, reading the body included
     /// (default 30 s). Calls can override it.
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.settings.timeout = timeout;
         self
     }
 
@@ -303,27 +292,27 @@ impl<C> ClientBuilder<C> {
     /// ends with [`Error::Deadline`]; a wait that would outlast it is not begun.
     /// Calls can override it.
     pub fn deadline(mut self, deadline: Duration) -> Self {
-        self.deadline = deadline;
+        self.settings.deadline = deadline;
         self
     }
 
     /// How failed attempts are retried (default: [`RetryPolicy::default`]).
     /// Calls can override it.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry_policy = policy;
+        self.settings.retry_policy = policy;
         self
     }
 
     /// The longest response body read, in bytes (default 32 MiB); a longer one
     /// ends the call with [`Error::BodyTooLarge`]. Calls can override it.
     pub fn max_response_body(mut self, bytes: usize) -> Self {
-        self.max_response_body = bytes;
+        self.settings.max_response_body = bytes;
         self
     }
 
     /// The `user-agent` header (default: this crate's name and version).
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = Some(user_agent.into());
+        self.settings.user_agent = Some(user_agent.into());
         self
     }
 
@@ -332,21 +321,21 @@ impl<C> ClientBuilder<C> {
     /// refuses answers that come from a redirect, but by then the request
     /// (and, for the token endpoint, the client secret) went to the new place.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http_client = Some(client);
+        self.settings.http_client = Some(client);
         self
     }
 
     /// Makes the idempotency keys of calls that need one (default: UUID v4).
     /// Tests use it to get predictable keys.
     pub fn idempotency_key_generator(mut self, generator: impl Fn() -> String + Send + Sync + 'static) -> Self {
-        self.idempotency_key_generator = Some(Arc::new(generator));
+        self.settings.idempotency_key_generator = Some(Arc::new(generator));
         self
     }
 
     /// The value of the API version header the API document names (default:
     /// the version this crate was generated for).
     pub fn api_version(mut self, version: impl Into<String>) -> Self {
-        self.api_version = Some(version.into());
+        self.settings.api_version = Some(version.into());
         self
     }
 
@@ -355,7 +344,7 @@ impl<C> ClientBuilder<C> {
     /// data then travel unencrypted. Loopback addresses (`127.0.0.1`, `[::1]`,
     /// `localhost`) are accepted over `http` without this.
     pub fn danger_accept_insecure_http(mut self) -> Self {
-        self.insecure_http = true;
+        self.settings.insecure_http = true;
         self
     }
 
@@ -364,44 +353,49 @@ impl<C> ClientBuilder<C> {
     where
         C: From<Client>,
     {
-        let api = self.api;
+        let api = self.settings.api;
         self.check_credentials()?;
         let mut fixed_headers = Vec::new();
-        if let (Some(name), Some(id)) = (api.client_id_header, &self.credentials.client_id) {
+        if let (Some(name), Some(id)) = (api.client_id_header, &self.settings.credentials.client_id) {
             fixed_headers.push(fixed_header(name, id, "client_id")?);
         }
         if let Some((name, default)) = api.version_header {
-            fixed_headers.push(fixed_header(name, self.api_version.as_deref().unwrap_or(default), "api_version")?);
-        } else if self.api_version.is_some() {
+            fixed_headers.push(fixed_header(
+                name,
+                self.settings.api_version.as_deref().unwrap_or(default),
+                "api_version",
+            )?);
+        } else if self.settings.api_version.is_some() {
             return Err(Error::Config("api_version is set but this API names no version header".into()));
         }
         if let Some((name, version)) = api.signature_version_header {
             fixed_headers.push(fixed_header(name, version, "the signature version")?);
         }
-        let user_agent = self.user_agent.as_deref().unwrap_or(api.user_agent);
+        let user_agent = self.settings.user_agent.as_deref().unwrap_or(api.user_agent);
         fixed_headers.push(fixed_header("user-agent", user_agent, "user_agent")?);
-        let base_url = self.base_url.as_deref().unwrap_or(api.default_base_url).trim_end_matches('/').to_string();
+        let base_url =
+            self.settings.base_url.as_deref().unwrap_or(api.default_base_url).trim_end_matches('/').to_string();
         if base_url.is_empty() {
             return Err(Error::Config(
                 "the API document names no server: set the base URL with ClientBuilder::base_url".into(),
             ));
         }
-        check_url("base URL", &base_url, self.insecure_http)?;
+        check_url("base URL", &base_url, self.settings.insecure_http)?;
         let mut token_urls = Vec::new();
         for scheme in api.schemes {
             if let SchemeKind::ClientCredentials { token_url } = scheme.kind {
-                let url = match &self.token_url {
+                let url = match &self.settings.token_url {
                     Some(url) => url.clone(),
                     None if token_url.starts_with('/') => format!("{base_url}{token_url}"),
                     None => token_url.to_string(),
                 };
-                token_urls.push((scheme.name, check_url("token URL", &url, self.insecure_http)?));
+                token_urls.push((scheme.name, check_url("token URL", &url, self.settings.insecure_http)?));
             }
         }
-        let http = match self.http_client {
+        let http = match self.settings.http_client {
             Some(client) => client,
             None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout)
+                .connect_timeout(self.settings.connect_timeout)
                 // A redirect would carry the signed request, the credentials
                 // or the client secret to another place: never follow one.
                 .redirect(reqwest::redirect::Policy::none())
@@ -413,16 +407,16 @@ impl<C> ClientBuilder<C> {
             http,
             base_url,
             token_urls,
-            credentials: self.credentials,
-            signer: self.signer,
+            credentials: self.settings.credentials,
+            signer: self.settings.signer,
             fixed_headers,
-            allowed_scopes: self.allowed_scopes,
-            timeout: self.timeout,
-            deadline: self.deadline,
-            retry: self.retry_policy,
-            max_response_body: self.max_response_body,
-            idempotency_key_generator: self.idempotency_key_generator,
-            client_secret_basic: self.client_secret_basic,
+            allowed_scopes: self.settings.allowed_scopes,
+            timeout: self.settings.timeout,
+            deadline: self.settings.deadline,
+            retry: self.settings.retry_policy,
+            max_response_body: self.settings.max_response_body,
+            idempotency_key_generator: self.settings.idempotency_key_generator,
+            client_secret_basic: self.settings.client_secret_basic,
             tokens: Default::default(),
         })
         .into())
@@ -431,8 +425,8 @@ impl<C> ClientBuilder<C> {
     /// The credentials every operation needs are there, and none is set that
     /// the API has no use for (a sign of a client configured for another API).
     fn check_credentials(&self) -> Result<(), Error> {
-        let api = self.api;
-        let credentials = &self.credentials;
+        let api = self.settings.api;
+        let credentials = &self.settings.credentials;
         for credential in Credential::ALL {
             if api.requires(credential) && !credentials.has(credential) {
                 let missing = match credential {
@@ -455,7 +449,7 @@ impl<C> ClientBuilder<C> {
                 return Err(Error::Config("client_id must be a non-empty header value".into()));
             }
         }
-        match &self.signer {
+        match &self.settings.signer {
             Some(signer) => signer.check(),
             None if api.signs_requests => Err(Error::Config("signing_key is required".into())),
             None => Ok(()),
@@ -500,20 +494,20 @@ fn is_loopback(url: &Url) -> bool {
 impl<C> fmt::Debug for ClientBuilder<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("base_url", &self.base_url.as_deref().unwrap_or(self.api.default_base_url))
-            .field("credentials", &self.credentials)
-            .field("signer", &self.signer)
-            .field("allowed_scopes", &self.allowed_scopes)
-            .field("token_url", &self.token_url)
-            .field("client_secret_basic", &self.client_secret_basic)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("timeout", &self.timeout)
-            .field("deadline", &self.deadline)
-            .field("retry_policy", &self.retry_policy)
-            .field("max_response_body", &self.max_response_body)
-            .field("user_agent", &self.user_agent.as_deref().unwrap_or(self.api.user_agent))
-            .field("api_version", &self.api_version)
-            .field("insecure_http", &self.insecure_http)
+            .field("base_url", &self.settings.base_url.as_deref().unwrap_or(self.settings.api.default_base_url))
+            .field("credentials", &self.settings.credentials)
+            .field("signer", &self.settings.signer)
+            .field("allowed_scopes", &self.settings.allowed_scopes)
+            .field("token_url", &self.settings.token_url)
+            .field("client_secret_basic", &self.settings.client_secret_basic)
+            .field("connect_timeout", &self.settings.connect_timeout)
+            .field("timeout", &self.settings.timeout)
+            .field("deadline", &self.settings.deadline)
+            .field("retry_policy", &self.settings.retry_policy)
+            .field("max_response_body", &self.settings.max_response_body)
+            .field("user_agent", &self.settings.user_agent.as_deref().unwrap_or(self.settings.api.user_agent))
+            .field("api_version", &self.settings.api_version)
+            .field("insecure_http", &self.settings.insecure_http)
             .finish_non_exhaustive()
     }
 }

@@ -190,6 +190,7 @@ const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remo
 
 /// Percent-encodes one path parameter so that it stays one segment
 /// (`a/b` becomes `a%2Fb`).
+#[doc(hidden)]
 pub fn encode_path_segment(value: &str) -> String {
     utf8_percent_encode(value, PATH_SEGMENT).to_string()
 }

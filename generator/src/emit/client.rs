@@ -1,29 +1,13 @@
 //! The API as the runtime acts on it, appended to the runtime crate's root: the `API`
 //! constant (servers, security schemes, the headers the runtime fills in), the span
-//! names, the environment variables, and the public constants callers use, which the
-//! client crate's root re-exports.
+//! names, the environment variables, and the public constants callers use (the client
+//! crate's root re-exports everything public there).
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::rust::ident;
 use crate::model::{ApiKeyLocation, Model, SchemeKind};
-
-/// The public items of [`api_items`], for the client crate's root to re-export.
-pub fn api_exports(model: &Model) -> Vec<&'static str> {
-    let client = &model.api.client;
-    let mut exports = vec!["env", "SERVERS"];
-    if client.uses_client_credentials() {
-        exports.push("DEFAULT_SCOPES");
-    }
-    if client.version_header.is_some() {
-        exports.push("API_VERSION");
-    }
-    if client.environments.is_some() {
-        exports.extend(["SANDBOX_URL", "PRODUCTION_URL"]);
-    }
-    exports
-}
 
 pub fn api_items(model: &Model) -> TokenStream {
     let client = &model.api.client;

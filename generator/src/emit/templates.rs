@@ -7,26 +7,44 @@ use crate::Error;
 
 #[derive(Template)]
 #[template(path = "Cargo.toml.askama", escape = "none")]
-struct CargoToml<'a> {
-    package_name: &'a str,
-    lib_name: String,
-    version: &'a str,
-    description: String,
-    homepage: Option<String>,
-    keywords: String,
+struct CargoToml {
+    package: Package,
     runtime_package: String,
 }
 
 #[derive(Template)]
 #[template(path = "runtime.Cargo.toml.askama", escape = "none")]
 struct RuntimeCargoToml {
-    package_name: String,
+    package: Package,
+    signs_requests: bool,
+}
+
+/// What both manifests say about their package (`templates/package.toml.askama`).
+struct Package {
+    name: String,
     lib_name: String,
     version: &'static str,
     description: String,
     homepage: Option<String>,
     keywords: String,
-    signs_requests: bool,
+    readme: bool,
+    /// The crate whose features of the same names the TLS features turn on.
+    tls_crate: String,
+}
+
+impl Package {
+    fn new(model: &Model, name: String, description: &str, readme: bool, tls_crate: String) -> Package {
+        Package {
+            lib_name: name.replace('-', "_"),
+            name,
+            version: CRATE_VERSION,
+            description: toml_escape(description),
+            homepage: model.api.client.homepage.as_deref().map(toml_escape),
+            keywords: keywords(model),
+            readme,
+            tls_crate,
+        }
+    }
 }
 
 /// The version of every generated crate: the document's version is in the description.
@@ -69,10 +87,7 @@ impl<'a> Usage<'a> {
 struct LibRs<'a> {
     usage: Usage<'a>,
     description: Vec<String>,
-    multipart: bool,
     runtime_lib: String,
-    /// The runtime's public items describing the API, which the crate root re-exports.
-    api_exports: String,
 }
 
 #[derive(Template)]
@@ -103,17 +118,12 @@ fn render(template: &impl Template, name: &str) -> Result<String, Error> {
 }
 
 pub fn cargo_toml(model: &Model) -> Result<String, Error> {
-    let client = &model.api.client;
     let description =
         format!("Client for the {} (generated from API document version {})", model.api.title, model.api.version);
+    let name = model.api.client.crate_name.clone();
     render(
         &CargoToml {
-            package_name: &client.crate_name,
-            lib_name: lib_name(model),
-            version: CRATE_VERSION,
-            description: toml_escape(&description),
-            homepage: client.homepage.as_deref().map(toml_escape),
-            keywords: keywords(model),
+            package: Package::new(model, name, &description, true, runtime_package(model)),
             runtime_package: runtime_package(model),
         },
         "templates/Cargo.toml.askama",
@@ -128,12 +138,7 @@ pub fn runtime_cargo_toml(model: &Model) -> Result<String, Error> {
     );
     render(
         &RuntimeCargoToml {
-            package_name: runtime_package(model),
-            lib_name: runtime_lib(model),
-            version: CRATE_VERSION,
-            description: toml_escape(&description),
-            homepage: client.homepage.as_deref().map(toml_escape),
-            keywords: keywords(model),
+            package: Package::new(model, runtime_package(model), &description, false, "reqwest".to_owned()),
             signs_requests: client.signs_requests,
         },
         "templates/runtime.Cargo.toml.askama",
@@ -245,16 +250,7 @@ fn example_operation(model: &Model) -> Option<&str> {
 pub fn lib_rs(model: &Model) -> Result<String, Error> {
     let description =
         model.api.description.as_deref().unwrap_or_default().lines().map(|l| l.trim().to_owned()).collect();
-    render(
-        &LibRs {
-            usage: Usage::of(model),
-            description,
-            multipart: model.sends_multipart(),
-            runtime_lib: runtime_lib(model),
-            api_exports: super::client::api_exports(model).join(", "),
-        },
-        "templates/lib.rs.askama",
-    )
+    render(&LibRs { usage: Usage::of(model), description, runtime_lib: runtime_lib(model) }, "templates/lib.rs.askama")
 }
 
 pub fn readme(model: &Model) -> Result<String, Error> {

@@ -113,7 +113,7 @@ fn superset(model: &Model, name: &str, u: &Union, slots: &[Slot]) -> TokenStream
     let branches = u.order.iter().map(|&i| {
         let v = &u.variants[i];
         let condition = condition(&v.check, &has, &lacks, |prop| {
-            let slot = slots.iter().find(|s| s.api_name == prop).map(|s| ident(&s.rust_name));
+            let slot = slot_of(prop);
             quote!(crate::runtime::union::slot_str(&slots.#slot.0))
         });
         let variant = ident(&v.name);
